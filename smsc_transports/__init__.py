@@ -1,0 +1,99 @@
+"""smsc_transports: SMS Center (SMSC) over HTTP(S), SMTP, SMPP and SOAP behind one interface.
+
+::
+
+    from smsc_transports import Message, create_transport
+
+    with create_transport("https://login:password@smsc.ru") as transport:
+        result = transport.send(Message(phones=["79991234567"], text="Код: 1234"))
+
+Change the URL's scheme (``smpp://``, ``smtp://``, ``soap://``) to change protocol.
+"""
+
+from smsc_transports.config import Secret, Settings, load_settings
+from smsc_transports.errors import (
+    APIError,
+    AuthenticationError,
+    ConfigurationError,
+    ConnectError,
+    DateFormatError,
+    DeleteError,
+    InsufficientFunds,
+    InvalidPhone,
+    IPBlocked,
+    MessageForbidden,
+    OutcomeUnknown,
+    ParameterError,
+    ProtocolError,
+    RateLimited,
+    SMSCError,
+    TransportError,
+    TransportTimeout,
+    Undeliverable,
+    UnknownAPIError,
+    UnsupportedOperation,
+    ValidationError,
+    api_error,
+)
+from smsc_transports.factory import create_async_transport, create_transport
+from smsc_transports.message import Message, MessageKind
+from smsc_transports.results import (
+    Balance,
+    CostResult,
+    HlrInfo,
+    IncomingMessage,
+    Outcome,
+    PhoneResult,
+    SendResult,
+    StatusResult,
+)
+from smsc_transports.statuses import DeliveryError, MessageStatus
+from smsc_transports.transport import AsyncTransport, Capability, Transport
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIError",
+    "AsyncTransport",
+    "AuthenticationError",
+    "Balance",
+    "Capability",
+    "ConfigurationError",
+    "ConnectError",
+    "CostResult",
+    "DateFormatError",
+    "DeleteError",
+    "DeliveryError",
+    "HlrInfo",
+    "IPBlocked",
+    "IncomingMessage",
+    "InsufficientFunds",
+    "InvalidPhone",
+    "Message",
+    "MessageForbidden",
+    "MessageKind",
+    "MessageStatus",
+    "Outcome",
+    "OutcomeUnknown",
+    "ParameterError",
+    "PhoneResult",
+    "ProtocolError",
+    "RateLimited",
+    "SMSCError",
+    "Secret",
+    "SendResult",
+    "Settings",
+    "StatusResult",
+    "Transport",
+    "TransportError",
+    "TransportTimeout",
+    "Undeliverable",
+    "UnknownAPIError",
+    "UnsupportedOperation",
+    "ValidationError",
+    "__version__",
+    "api_error",
+    "create_async_transport",
+    "create_transport",
+    "load_settings",
+]

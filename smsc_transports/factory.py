@@ -1,0 +1,102 @@
+"""Build the right transport from configuration: ``create_transport(url)``.
+
+Each scheme names the module and class that implement it; the module is imported only
+when the scheme is used, so an unused backend's dependency is never loaded. Third-party
+backends register through the entry point group ``smsc_transports.backends``
+(``name = "package.module:Class"``; the class's ``schemes`` say which schemes it takes).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from smsc_transports.adapters import LoopThreadTransport, ThreadedAsyncTransport
+from smsc_transports.config import Settings, load_settings
+from smsc_transports.errors import ConfigurationError
+from smsc_transports.transport import AsyncTransport, Transport
+
+__all__ = ["ENTRY_POINT_GROUP", "create_async_transport", "create_transport", "known_schemes"]
+
+ENTRY_POINT_GROUP = "smsc_transports.backends"
+
+# scheme -> "module:Class". Sync classes subclass Transport, async ones AsyncTransport;
+# the factory adapts whichever a caller did not get natively.
+_BUILTIN: dict[str, str] = {
+    "https": "smsc_transports.backends.http:HttpTransport",
+    "http": "smsc_transports.backends.http:HttpTransport",
+    "smpp": "smsc_transports.backends.smpp:SmppTransport",
+    "smpps": "smsc_transports.backends.smpp:SmppTransport",
+    "smtp": "smsc_transports.backends.smtp:AsyncSmtpTransport",
+    "smtps": "smsc_transports.backends.smtp:AsyncSmtpTransport",
+    "soap": "smsc_transports.backends.soap:SoapTransport",
+    "soap+https": "smsc_transports.backends.soap:SoapTransport",
+    "soap+http": "smsc_transports.backends.soap:SoapTransport",
+}
+
+Config = str | Path | Mapping[str, Any] | Settings | None
+
+
+def _registry() -> dict[str, str]:
+    table = dict(_BUILTIN)
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        backend = _import(entry.value)
+        for scheme in getattr(backend, "schemes", ()) or (entry.name,):
+            table[scheme] = entry.value
+    return table
+
+
+def known_schemes() -> list[str]:
+    """Return every scheme a transport can be built for, built-in and installed."""
+    return sorted(_registry())
+
+
+def _import(target: str) -> type[Transport] | type[AsyncTransport]:
+    module_name, _, class_name = target.partition(":")
+    try:
+        backend = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigurationError(f"backend {target} cannot be loaded: {exc}") from exc
+    if not (isinstance(backend, type) and issubclass(backend, Transport | AsyncTransport)):
+        raise ConfigurationError(f"{target} is not a Transport or AsyncTransport class")
+    return backend
+
+
+def _backend_for(settings: Settings) -> type[Transport] | type[AsyncTransport]:
+    table = _registry()
+    target = table.get(settings.scheme)
+    if target is None:
+        raise ConfigurationError(
+            f"unknown scheme {settings.scheme!r}; known schemes: {', '.join(sorted(table))}"
+        )
+    return _import(target)
+
+
+def create_transport(config: Config = None, **overrides: Any) -> Transport:
+    """Return a synchronous transport for ``config`` (a URL, mapping, Settings, TOML path).
+
+    With no ``config``, ``SMSC_URL`` from the environment is used. Keyword overrides
+    win over the configuration (``create_transport(url, timeout=5)``).
+    """
+    settings = load_settings(config, **overrides)
+    backend = _backend_for(settings)
+    if issubclass(backend, Transport):
+        return backend.from_settings(settings)
+    return LoopThreadTransport(backend.from_settings(settings))
+
+
+def create_async_transport(config: Config = None, **overrides: Any) -> AsyncTransport:
+    """Return an asyncio transport for ``config``; see :func:`create_transport`.
+
+    A backend written synchronously runs in a thread pool of ``async_workers``
+    threads (default 8).
+    """
+    settings = load_settings(config, **overrides)
+    backend = _backend_for(settings)
+    if issubclass(backend, AsyncTransport):
+        return backend.from_settings(settings)
+    workers = settings.get_int("async_workers", 8)
+    return ThreadedAsyncTransport(backend.from_settings(settings), max_workers=workers)

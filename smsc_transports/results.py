@@ -1,0 +1,175 @@
+"""What every transport returns, whatever the protocol.
+
+Values are frozen dataclasses: money is :class:`~decimal.Decimal`, times are aware
+:class:`~datetime.datetime`, ids are ``str``, and ``raw`` keeps the server's answer for
+whatever the model does not cover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from smsc_transports.errors import SMSCError
+from smsc_transports.message import Message
+from smsc_transports.statuses import DeliveryError, MessageStatus
+
+__all__ = [
+    "Balance",
+    "CostResult",
+    "DeliveryError",
+    "HlrInfo",
+    "IncomingMessage",
+    "MessageStatus",
+    "Outcome",
+    "PhoneResult",
+    "SendResult",
+    "StatusResult",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneResult:
+    """What SMSC said about one recipient of a send (``op=1``).
+
+    ``error`` is SMSC's per-number error code when the number was refused (the same
+    numbering as the send error codes), ``status`` the message status if given.
+    """
+
+    phone: str
+    cost: Decimal | None = None
+    status: MessageStatus | None = None
+    error: int | None = None
+    mccmnc: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """Whether SMSC accepted the message for this number."""
+        return not self.error
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """A message SMSC accepted.
+
+    ``id`` is the message id (the caller's ``Message.id`` when given, else SMSC's),
+    ``parts`` the billed SMS parts (seconds for voice calls), ``cost`` and ``balance``
+    present when the protocol reports them, ``phones`` per-recipient outcomes when the
+    protocol reports them, ``transport`` the protocol that sent it.
+    """
+
+    id: str
+    parts: int
+    cost: Decimal | None = None
+    balance: Decimal | None = None
+    phones: tuple[PhoneResult, ...] = ()
+    transport: str = ""
+    raw: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CostResult:
+    """The price of a message that was not sent (``cost=1``)."""
+
+    cost: Decimal
+    parts: int
+    phones: tuple[PhoneResult, ...] = ()
+    raw: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class HlrInfo:
+    """What an HLR lookup found about a number."""
+
+    imsi: str | None = None
+    msc: str | None = None
+    mcc: str | None = None
+    mnc: str | None = None
+    country: str | None = None
+    operator: str | None = None
+    roaming_country: str | None = None
+    roaming_operator: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusResult:
+    """A message's status for one recipient.
+
+    ``error`` is the delivery error (``err``) when there is one, ``changed_at`` when the
+    status last changed, ``sent_at`` when it was sent (``all=1``), ``hlr`` the lookup
+    result for HLR messages; the other fields are present with ``all=1``/``all=2``.
+    """
+
+    id: str
+    phone: str
+    status: MessageStatus
+    error: DeliveryError | None = None
+    changed_at: datetime | None = None
+    sent_at: datetime | None = None
+    cost: Decimal | None = None
+    sender: str | None = None
+    text: str | None = None
+    status_name: str | None = None
+    country: str | None = None
+    operator: str | None = None
+    region: str | None = None
+    hlr: HlrInfo | None = None
+    raw: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """The account balance; ``currency`` and ``credit`` when SMSC gives them (``cur=1``)."""
+
+    amount: Decimal
+    currency: str | None = None
+    credit: Decimal | None = None
+    raw: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A message received on the account (``get.php?get_answers=1``, SMPP MO, callback)."""
+
+    id: str
+    phone: str
+    text: str
+    to_phone: str | None = None
+    received_at: datetime | None = None
+    sent_at: datetime | None = None
+    raw: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The fate of one input message of ``send_many``: a result or an error, never neither.
+
+    ``index`` is the message's position in the input. ``error`` may be
+    :class:`~smsc_transports.errors.OutcomeUnknown` when the link dropped after the
+    message was written.
+    """
+
+    index: int
+    message: Message
+    result: SendResult | None = None
+    error: SMSCError | None = None
+
+    def __post_init__(self) -> None:
+        if (self.result is None) == (self.error is None):
+            raise ValueError("an Outcome holds exactly one of result and error")
+
+    @property
+    def ok(self) -> bool:
+        """Whether the message was accepted."""
+        return self.result is not None
+
+    def unwrap(self) -> SendResult:
+        """Return the result, or raise the error."""
+        if self.result is None:
+            assert self.error is not None
+            raise self.error
+        return self.result

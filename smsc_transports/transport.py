@@ -1,0 +1,183 @@
+"""The one interface every protocol implements: :class:`Transport` and :class:`AsyncTransport`.
+
+A backend subclasses one of them, declares its URL ``schemes``, its ``protocol`` name
+and its ``capabilities``, builds itself ``from_settings`` and implements ``send``; the
+operations its protocol cannot do raise :class:`UnsupportedOperation` naming the
+protocols that can. ``adapters.py`` gives a sync backend an async face and an async
+backend a sync one, so each backend writes its I/O once.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from types import TracebackType
+from typing import ClassVar, Self
+
+from smsc_transports.config import Settings
+from smsc_transports.errors import SMSCError, UnsupportedOperation
+from smsc_transports.message import Message
+from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
+
+__all__ = ["AsyncTransport", "Capability", "Transport", "iter_outcomes"]
+
+
+class Capability(enum.StrEnum):
+    """An operation a transport can perform."""
+
+    SEND = "send"
+    BULK = "bulk"
+    COST = "cost"
+    STATUS = "status"
+    BALANCE = "balance"
+    RECEIPTS = "receipts"
+    INCOMING = "incoming"
+    HISTORY = "history"
+    SENDERS = "senders"
+    DELETE = "delete"
+
+
+# Which protocols can do what (before companions): the hint an UnsupportedOperation gives.
+PROTOCOLS_FOR: dict[Capability, tuple[str, ...]] = {
+    Capability.COST: ("https", "soap"),
+    Capability.STATUS: ("https", "soap", "smpp"),
+    Capability.BALANCE: ("https", "soap"),
+    Capability.RECEIPTS: ("smpp",),
+    Capability.INCOMING: ("https", "smpp"),
+    Capability.HISTORY: ("https",),
+    Capability.SENDERS: ("https",),
+    Capability.DELETE: ("https",),
+}
+
+
+class _Base:
+    protocol: ClassVar[str] = ""
+    schemes: ClassVar[tuple[str, ...]] = ()
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.SEND})
+
+    def _unsupported(self, capability: Capability) -> UnsupportedOperation:
+        return UnsupportedOperation(
+            capability.value, self.protocol, PROTOCOLS_FOR.get(capability, ())
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} protocol={self.protocol!r}>"
+
+
+class Transport(_Base, abc.ABC):
+    """A synchronous connection to SMSC over one protocol; use it as a context manager."""
+
+    @classmethod
+    @abc.abstractmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """Build the transport from :class:`~smsc_transports.config.Settings`."""
+
+    @abc.abstractmethod
+    def send(self, message: Message) -> SendResult:
+        """Send ``message``; return what SMSC accepted, or raise an :class:`SMSCError`."""
+
+    def send_many(self, messages: Iterable[Message]) -> Iterator[Outcome]:
+        """Send each message; yield exactly one :class:`Outcome` per message, in order.
+
+        Consumes ``messages`` lazily, so memory stays bounded for any length of input.
+        Backends override this to batch or pipeline.
+        """
+        return iter_outcomes(messages, self.send)
+
+    def cost(self, message: Message) -> CostResult:
+        """Return what sending ``message`` would cost, without sending it."""
+        raise self._unsupported(Capability.COST)
+
+    def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
+        """Return the status of message ``id`` to ``phone`` (``detail`` is SMSC's ``all``)."""
+        raise self._unsupported(Capability.STATUS)
+
+    def balance(self) -> Balance:
+        """Return the account balance."""
+        raise self._unsupported(Capability.BALANCE)
+
+    def close(self) -> None:
+        """Release connections; the transport cannot be used afterwards."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncTransport(_Base, abc.ABC):
+    """The asyncio twin of :class:`Transport`: the same operations as coroutines."""
+
+    @classmethod
+    @abc.abstractmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """Build the transport from :class:`~smsc_transports.config.Settings`."""
+
+    @abc.abstractmethod
+    async def send(self, message: Message) -> SendResult:
+        """Send ``message``; return what SMSC accepted, or raise an :class:`SMSCError`."""
+
+    async def send_many(
+        self, messages: Iterable[Message] | AsyncIterable[Message]
+    ) -> AsyncIterator[Outcome]:
+        """Send each message; yield exactly one :class:`Outcome` per message, in order."""
+        index = 0
+        async for message in _aiter(messages):
+            try:
+                yield Outcome(index, message, result=await self.send(message))
+            except SMSCError as exc:
+                yield Outcome(index, message, error=exc)
+            index += 1
+
+    async def cost(self, message: Message) -> CostResult:
+        """Return what sending ``message`` would cost, without sending it."""
+        raise self._unsupported(Capability.COST)
+
+    async def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
+        """Return the status of message ``id`` to ``phone`` (``detail`` is SMSC's ``all``)."""
+        raise self._unsupported(Capability.STATUS)
+
+    async def balance(self) -> Balance:
+        """Return the account balance."""
+        raise self._unsupported(Capability.BALANCE)
+
+    async def aclose(self) -> None:
+        """Release connections; the transport cannot be used afterwards."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def iter_outcomes(
+    messages: Iterable[Message], send: Callable[[Message], SendResult]
+) -> Iterator[Outcome]:
+    """Call ``send`` for each message and yield its :class:`Outcome`, errors included."""
+    for index, message in enumerate(messages):
+        try:
+            yield Outcome(index, message, result=send(message))
+        except SMSCError as exc:
+            yield Outcome(index, message, error=exc)
+
+
+async def _aiter(messages: Iterable[Message] | AsyncIterable[Message]) -> AsyncIterator[Message]:
+    if isinstance(messages, AsyncIterable):
+        async for message in messages:
+            yield message
+    else:
+        for message in messages:
+            yield message
