@@ -1,0 +1,232 @@
+"""The HTTP(S) backend: every SMSC operation over ``/sys/*.php``.
+
+``send_many`` folds recipients into as few requests as SMSC allows — one ``phones``
+list per shared text, ``list=`` lines for different texts — runs at most
+``concurrency`` requests at once (SMSC answers error 9 above 15), reads its input in
+blocks so memory stays bounded, and yields exactly one outcome per input message in
+input order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
+from itertools import islice
+from typing import Any, ClassVar, Self
+
+from smsc_transports.backends.http_batch import Job, plan_jobs, settle_job
+from smsc_transports.backends.http_client import HttpClient
+from smsc_transports.config import Settings
+from smsc_transports.errors import RateLimited, SMSCError, TransportError
+from smsc_transports.message import Message
+from smsc_transports.results import (
+    Balance,
+    CostResult,
+    IncomingMessage,
+    Outcome,
+    SendResult,
+    StatusResult,
+)
+from smsc_transports.transport import Capability, Transport
+from smsc_transports.wire import http as wire
+
+__all__ = ["HttpTransport"]
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENCY = 15  # SMSC answers error 9 to more simultaneous requests (§1.6)
+
+
+class HttpTransport(Transport):
+    """SMSC's HTTP API (``https://login:password@smsc.ru``).
+
+    Options (URL query or settings): ``timeout``, ``connect_timeout``, ``verify``,
+    ``proxy``, ``backup_hosts``, ``concurrency`` (requests in flight in ``send_many``,
+    default 4, at most 15), ``batch_phones`` (recipients per request, default 100),
+    ``block`` (input messages planned at once, default 1000), ``max_answer_bytes``.
+    """
+
+    protocol: ClassVar[str] = "https"
+    schemes: ClassVar[tuple[str, ...]] = ("https", "http")
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.SEND,
+            Capability.BULK,
+            Capability.COST,
+            Capability.STATUS,
+            Capability.BALANCE,
+            Capability.INCOMING,
+            Capability.HISTORY,
+            Capability.SENDERS,
+            Capability.DELETE,
+        }
+    )
+
+    def __init__(
+        self,
+        client: HttpClient,
+        *,
+        concurrency: int = 4,
+        batch_phones: int = 100,
+        block: int = 1000,
+    ) -> None:
+        self.client = client
+        self.concurrency = max(1, min(concurrency, MAX_CONCURRENCY))
+        self.batch_phones = max(1, batch_phones)
+        self.block = max(1, block)
+        self._executor: ThreadPoolExecutor | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """Build the transport; credentials are required, options are optional."""
+        return cls(
+            HttpClient.for_settings(settings),
+            concurrency=settings.get_int("concurrency", 4),
+            batch_phones=settings.get_int("batch_phones", 100),
+            block=settings.get_int("block", 1000),
+        )
+
+    def __repr__(self) -> str:
+        return f"<HttpTransport {self.client.bases[0]}>"
+
+    # Sending -----------------------------------------------------------------------
+
+    def send(self, message: Message) -> SendResult:
+        """Send one message (``cost=3``, ``op=1``) and return what SMSC accepted."""
+        return settle_job(Job((message,)), self._run_job(Job((message,))))[0].unwrap()
+
+    def send_many(self, messages: Iterable[Message]) -> Iterator[Outcome]:
+        """Send every message with as few requests as possible; one outcome each, in order."""
+        iterator = iter(messages)
+        index = 0
+        while True:
+            block = list(islice(iterator, self.block))
+            if not block:
+                return
+            jobs = plan_jobs(block, max_phones=self.batch_phones)
+            futures = [(job, self._pool().submit(self._run_job, job)) for job in jobs]
+            outcomes: dict[int, Outcome] = {}
+            for job, future in futures:
+                for outcome in settle_job(job, _answer_of(future)):
+                    outcomes[outcome.index] = outcome
+            for position, message in enumerate(block):
+                outcome = outcomes[position]
+                yield Outcome(index + position, message, outcome.result, outcome.error)
+            index += len(block)
+
+    def _run_job(self, job: Job) -> Any | SMSCError:
+        """Make the job's one request; return the JSON answer or the exception it raised."""
+        # A send is repeated on another host only if SMSC can recognise the repeat.
+        repeatable = job.client_id is not None
+        uncertain = False
+        try:
+            answer, uncertain = self.client.exchange(
+                "/sys/send.php", job.params(), repeatable=repeatable
+            )
+            wire.check_error(answer, "send")
+        except RateLimited as exc:
+            if uncertain:
+                # Our earlier attempt carried the same id and got through.
+                return job.already_accepted()
+            return exc
+        except SMSCError as exc:
+            return exc
+        return answer
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="smsc-http")
+        return self._executor
+
+    # Reading -----------------------------------------------------------------------
+
+    def cost(self, message: Message) -> CostResult:
+        """Return what ``message`` would cost (``cost=1``); nothing is sent."""
+        params = wire.send_params(message, cost=1)
+        return wire.parse_cost(self.client.call("/sys/send.php", params, repeatable=True))
+
+    def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
+        """Return the status of message ``id`` to ``phone`` (``detail``: SMSC's ``all``)."""
+        params = wire.status_params([str(id)], [phone], detail)
+        answer = self.client.call("/sys/status.php", params, repeatable=True)
+        return wire.parse_status(answer, str(id), phone)
+
+    def statuses(
+        self, pairs: Sequence[tuple[str, str]], *, detail: int = 0
+    ) -> list[StatusResult]:
+        """Return the statuses of several (id, phone) pairs in one request."""
+        if not pairs:
+            return []
+        params = wire.status_params([str(i) for i, _ in pairs], [p for _, p in pairs], detail)
+        answer = self.client.call("/sys/status.php", params, repeatable=True)
+        return wire.parse_statuses(answer)
+
+    def delete(self, id: str, phone: str) -> None:
+        """Delete a sent message from SMSC's history (``status.php?del=1``)."""
+        params = {**wire.status_params([str(id)], [phone]), "del": "1"}
+        answer = self.client.call("/sys/status.php", params, repeatable=True)
+        wire.check_error(answer, "delete")
+
+    def balance(self) -> Balance:
+        """Return the balance with its currency and credit (``cur=1``)."""
+        answer = self.client.call("/sys/balance.php", wire.balance_params(), repeatable=True)
+        return wire.parse_balance(answer)
+
+    def history(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        phone: str | None = None,
+        count: int = 100,
+    ) -> list[StatusResult]:
+        """Return sent messages, newest first (``get.php?get_messages=1``, at most 1000)."""
+        params = {"get_messages": "1", "cnt": str(max(1, min(count, 1000)))}
+        if start is not None:
+            params["start"] = start.strftime("%d.%m.%Y")
+        if end is not None:
+            params["end"] = end.strftime("%d.%m.%Y")
+        if phone is not None:
+            params["phone"] = phone
+        answer = self.client.call("/sys/get.php", params, repeatable=True)
+        if isinstance(answer, list) and not answer:
+            return []
+        return wire.parse_statuses(answer)
+
+    def incoming(
+        self, *, hours: int = 24, after_id: str | None = None, count: int = 100
+    ) -> list[IncomingMessage]:
+        """Return messages received on the account (``get.php?get_answers=1``)."""
+        params = {
+            "get_answers": "1",
+            "hour": str(max(1, min(hours, 168))),
+            "cnt": str(max(1, min(count, 10000))),
+        }
+        if after_id is not None:
+            params["after_id"] = after_id
+        return wire.parse_incoming(self.client.call("/sys/get.php", params, repeatable=True))
+
+    def senders(self) -> list[str]:
+        """Return the account's registered sender IDs (``senders.php?get=1``)."""
+        answer = self.client.call("/sys/senders.php", {"get": "1"}, repeatable=True)
+        return wire.parse_senders(answer)
+
+    def close(self) -> None:
+        """Stop the worker threads and close pooled connections."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        self.client.close()
+
+
+def _answer_of(future: Future[Any]) -> Any | SMSCError:
+    try:
+        return future.result()
+    except SMSCError as exc:  # pragma: no cover - _run_job returns errors, kept as a guard
+        return exc
+    except Exception as exc:
+        # Never lose the message to an unexpected failure: it becomes its outcome.
+        log.exception("unexpected failure while sending")
+        return TransportError(f"unexpected failure while sending: {type(exc).__name__}")

@@ -1,0 +1,184 @@
+"""Plan ``send_many`` requests and turn their answers back into one outcome per message.
+
+Planning is pure: messages in, :class:`Job` values out. Messages that share their text
+and options go in one ``phones`` list; the rest that share options go in ``list=``
+lines; a message with its own ``id`` (SMSC keys duplicates by it) or a text with a new
+line (``list=`` cannot carry it) goes alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from smsc_transports.encoding import count_parts
+from smsc_transports.errors import SMSCError, api_error
+from smsc_transports.message import Message
+from smsc_transports.results import Outcome, PhoneResult, SendResult
+from smsc_transports.wire import http as wire
+
+__all__ = ["Job", "plan_jobs", "settle_job"]
+
+ALREADY_ACCEPTED = "already_accepted"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One ``send.php`` request: its messages and their positions in the input block."""
+
+    messages: tuple[Message, ...]
+    positions: tuple[int, ...] = (0,)
+
+    @property
+    def client_id(self) -> str | None:
+        """The caller's id when the job is one message that has one."""
+        if len(self.messages) == 1 and self.messages[0].id is not None:
+            return str(self.messages[0].id)
+        return None
+
+    def params(self) -> dict[str, str]:
+        """The request's parameters (without credentials)."""
+        first = self.messages[0]
+        if len(self.messages) == 1:
+            return wire.send_params(first)
+        if all(m.text == first.text for m in self.messages):
+            params = wire.send_params(first)
+            params["phones"] = ",".join(p for m in self.messages for p in m.phones)
+            return params
+        return wire.list_params(self.messages)
+
+    def already_accepted(self) -> dict[str, Any]:
+        """A stand-in answer for a send SMSC had accepted before a lost reply."""
+        message = self.messages[0]
+        parts = count_parts(message.text, kind=message.kind).parts * len(message.phones)
+        return {"id": self.client_id, "cnt": parts, ALREADY_ACCEPTED: True}
+
+
+def _options_key(message: Message) -> Hashable:
+    return (
+        message.sender,
+        message.kind,
+        message.translit,
+        message.send_at,
+        message.valid,
+        tuple(sorted(message.extra.items())),
+    )
+
+
+def _alone(message: Message) -> bool:
+    return message.id is not None or "\n" in message.text or "\r" in message.text
+
+
+class _Group:
+    """Messages being gathered into one request, with the phones already used."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.positions: list[int] = []
+        self.phones: set[str] = set()
+
+    def fits(self, message: Message, max_phones: int) -> bool:
+        if len(self.phones) + len(message.phones) > max_phones and self.messages:
+            return False
+        # A phone may appear once: the per-phone answer is matched back by number.
+        return self.phones.isdisjoint(_phone_key(p) for p in message.phones)
+
+    def add(self, message: Message, position: int) -> None:
+        self.messages.append(message)
+        self.positions.append(position)
+        self.phones.update(_phone_key(p) for p in message.phones)
+
+    def job(self) -> Job:
+        return Job(tuple(self.messages), tuple(self.positions))
+
+
+def _gather(
+    items: Sequence[tuple[int, Message]], key_of: Any, max_phones: int
+) -> tuple[list[Job], list[tuple[int, Message]]]:
+    """Group items by ``key_of``; return full jobs and the items left alone in their group."""
+    open_groups: dict[Hashable, _Group] = {}
+    closed: list[_Group] = []
+    for position, message in items:
+        key = key_of(message)
+        group = open_groups.get(key)
+        if group is None or not group.fits(message, max_phones):
+            if group is not None:
+                closed.append(group)
+            group = open_groups[key] = _Group()
+        group.add(message, position)
+    closed.extend(open_groups.values())
+    jobs: list[Job] = []
+    singles: list[tuple[int, Message]] = []
+    for group in closed:
+        if len(group.messages) > 1:
+            jobs.append(group.job())
+        else:
+            singles.append((group.positions[0], group.messages[0]))
+    return jobs, singles
+
+
+def plan_jobs(block: Sequence[Message], *, max_phones: int = 100) -> list[Job]:
+    """Split ``block`` into requests; every message lands in exactly one job."""
+    jobs: list[Job] = []
+    mergeable: list[tuple[int, Message]] = []
+    for position, message in enumerate(block):
+        if _alone(message):
+            jobs.append(Job((message,), (position,)))
+        else:
+            mergeable.append((position, message))
+    same_text, rest = _gather(
+        mergeable, lambda m: (_options_key(m), m.text), max_phones
+    )
+    jobs.extend(same_text)
+    listed, singles = _gather(rest, _options_key, max_phones)
+    jobs.extend(listed)
+    jobs.extend(Job((message,), (position,)) for position, message in singles)
+    return jobs
+
+
+def _phone_key(phone: str) -> str:
+    return phone.removeprefix("+")
+
+
+def settle_job(job: Job, answer: Any | SMSCError) -> list[Outcome]:
+    """Return one :class:`Outcome` per message of ``job`` from its answer or error."""
+    pairs = list(zip(job.positions, job.messages, strict=True))
+    if isinstance(answer, SMSCError):
+        return [Outcome(pos, message, error=answer) for pos, message in pairs]
+    try:
+        result = wire.parse_send(answer)
+    except SMSCError as exc:
+        return [Outcome(pos, message, error=exc) for pos, message in pairs]
+    by_phone = {_phone_key(p.phone): p for p in result.phones}
+    outcomes = []
+    for pos, message in pairs:
+        phones = tuple(
+            by_phone[_phone_key(p)] for p in message.phones if _phone_key(p) in by_phone
+        )
+        outcomes.append(Outcome(pos, message, *_settle_message(job, message, result, phones)))
+    return outcomes
+
+
+def _settle_message(
+    job: Job, message: Message, result: SendResult, phones: tuple[PhoneResult, ...]
+) -> tuple[SendResult | None, SMSCError | None]:
+    failed = [p for p in phones if not p.ok]
+    if failed and len(failed) == len(message.phones):
+        code = failed[0].error or 0
+        return None, api_error(code, f"refused for {failed[0].phone}", id=result.id)
+    if len(job.messages) == 1:
+        return result, None
+    accepted = len(message.phones) - len(failed)
+    costs = [p.cost for p in phones if p.ok and p.cost is not None]
+    share = SendResult(
+        id=result.id,
+        parts=count_parts(message.text, kind=message.kind).parts * accepted,
+        cost=sum(costs, Decimal(0)) if costs else None,
+        balance=result.balance,
+        phones=phones,
+        transport=result.transport,
+        raw=result.raw,
+    )
+    return share, None

@@ -1,0 +1,252 @@
+"""The one place that touches ``requests``: POST a command, fail over, map exceptions.
+
+The retry rule (DESIGN.md "Reliability rules"): a request that cannot have reached SMSC
+(refused, DNS, TLS handshake, connect timeout) moves on to the next backup host; a
+request that may have arrived is repeated only when the caller says repeating is safe
+(reads, and sends that carry the caller's own ``id``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+import urllib3.exceptions
+
+from smsc_transports.config import REGION_HOSTS, Secret, Settings
+from smsc_transports.errors import (
+    ConnectError,
+    OutcomeUnknown,
+    ProtocolError,
+    TransportError,
+    TransportTimeout,
+    safe_excerpt,
+)
+from smsc_transports.wire.http import CHARSET, auth_params, decode_answer
+
+__all__ = ["HttpClient", "HttpOptions"]
+
+log = logging.getLogger(__name__)
+
+_SMSC_DOMAINS = frozenset(REGION_HOSTS.values())
+_SECRET_KEYS = frozenset({"psw", "apikey"})
+
+
+@dataclass(frozen=True, slots=True)
+class HttpOptions:
+    """The HTTP settings, read once from :class:`Settings` options.
+
+    ``timeout`` is the read timeout and ``connect_timeout`` the connect one, in seconds;
+    ``verify`` is TLS verification (or a CA bundle path); ``proxy`` one proxy URL for
+    both schemes; ``backup_hosts`` the failover hosts (default: www2…www5 of an SMSC
+    domain, none for other hosts); ``max_answer_bytes`` the largest answer accepted.
+    """
+
+    timeout: float = 30.0
+    connect_timeout: float = 5.0
+    verify: bool | str = True
+    proxy: str | None = None
+    backup_hosts: tuple[str, ...] = ()
+    max_answer_bytes: int = 4 * 1024 * 1024
+    user_agent: str = "smsc-transports"
+
+    @classmethod
+    def from_settings(cls, settings: Settings, host: str) -> HttpOptions:
+        """Read the options from ``settings`` for a client talking to ``host``."""
+        verify: bool | str = True
+        raw_verify = settings.get_str("verify")
+        if raw_verify is not None:
+            lowered = raw_verify.lower()
+            verify = settings.get_bool("verify", True) if lowered in _BOOL_WORDS else raw_verify
+        backups = settings.get_str("backup_hosts")
+        return cls(
+            timeout=settings.get_float("timeout", 30.0),
+            connect_timeout=settings.get_float("connect_timeout", 5.0),
+            verify=verify,
+            proxy=settings.get_str("proxy"),
+            backup_hosts=_default_backups(host)
+            if backups is None
+            else tuple(h.strip() for h in backups.split(",") if h.strip()),
+            max_answer_bytes=settings.get_int("max_answer_bytes", 4 * 1024 * 1024),
+            user_agent=settings.get_str("user_agent", "smsc-transports") or "smsc-transports",
+        )
+
+
+_BOOL_WORDS = frozenset({"1", "0", "true", "false", "yes", "no", "on", "off", ""})
+
+
+def _default_backups(host: str) -> tuple[str, ...]:
+    domain = host.removeprefix("www.")
+    if domain not in _SMSC_DOMAINS:
+        return ()
+    # SMSC's own libraries fail over through www2…www5 (smsc-protocol.md §1.1).
+    return tuple(f"www{n}.{domain}" for n in range(2, 6))
+
+
+class HttpClient:
+    """POSTs SMSC commands with credentials in the body, over one keep-alive session."""
+
+    def __init__(
+        self,
+        *,
+        scheme: str,
+        host: str,
+        port: int | None,
+        credentials: Mapping[str, str],
+        options: HttpOptions,
+    ) -> None:
+        self.options = options
+        default_port = 443 if scheme == "https" else 80
+        suffix = f":{port}" if port and port != default_port else ""
+        self.bases = [f"{scheme}://{h}{suffix}" for h in (host, *options.backup_hosts)]
+        # Kept wrapped so that no repr, vars() dump or crash report shows them.
+        self._credentials = {k: Secret(v) for k, v in credentials.items()}
+        self._secrets = [v for k, v in self._credentials.items() if k in _SECRET_KEYS]
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = options.user_agent
+        self.session.verify = options.verify
+        self.session.trust_env = False  # settings decide proxies, not the environment
+        if options.proxy:
+            self.session.proxies = {"http": options.proxy, "https": options.proxy}
+            self._secrets.append(Secret(options.proxy))
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> HttpClient:
+        """Build a client from settings of scheme ``http``/``https`` (or ``soap+…``)."""
+        settings.require_credentials()
+        host, port = settings.address
+        scheme = "http" if settings.scheme.endswith("http") else "https"
+        password = settings.password.reveal() if settings.password else None
+        apikey = settings.apikey.reveal() if settings.apikey else None
+        return cls(
+            scheme=scheme,
+            host=host,
+            port=port,
+            credentials=auth_params(settings.login, password, apikey),
+            options=HttpOptions.from_settings(settings, host),
+        )
+
+    @property
+    def secrets(self) -> Sequence[str]:
+        """The values that must never appear in a log line or an exception text."""
+        return [secret.reveal() for secret in self._secrets]
+
+    def __repr__(self) -> str:
+        return f"<HttpClient {self.bases[0]}>"
+
+    def call(self, path: str, params: Mapping[str, str], *, repeatable: bool) -> Any:
+        """POST ``params`` to ``path`` and return the decoded JSON answer.
+
+        Fails over to the backup hosts when the request cannot have arrived, and also
+        when it may have arrived but ``repeatable`` says repeating it is harmless.
+        """
+        return self.exchange(path, params, repeatable=repeatable)[0]
+
+    def exchange(
+        self, path: str, params: Mapping[str, str], *, repeatable: bool
+    ) -> tuple[Any, bool]:
+        """Like :meth:`call`; also say whether an earlier attempt may have reached SMSC.
+
+        A send repeated after such an attempt reads SMSC's "duplicate" answer (code 9)
+        as "the first attempt was accepted".
+        """
+        credentials = {key: secret.reveal() for key, secret in self._credentials.items()}
+        data = {**credentials, **params, "fmt": "3", "charset": CHARSET}
+        last: TransportError | None = None
+        uncertain = False
+        for base in self.bases:
+            try:
+                body = self._post(base + path, data)
+            except ConnectError as exc:
+                last = exc
+            except TransportError as exc:
+                if not repeatable:
+                    raise
+                last, uncertain = exc, True
+            else:
+                return decode_answer(body, self.secrets), uncertain
+            log.warning("SMSC request to %s failed (%s), trying the next host", base, last)
+        assert last is not None
+        raise last
+
+    def _post(self, url: str, data: Mapping[str, str]) -> bytes:
+        if log.isEnabledFor(logging.DEBUG):
+            shown = {k: ("***" if k in _SECRET_KEYS else v[:60]) for k, v in data.items()}
+            log.debug("POST %s %s", url, shown)
+        timeout = (self.options.connect_timeout, self.options.timeout)
+        with self._mapped_errors(url):
+            response = self.session.post(
+                url, data=data, timeout=timeout, stream=True, allow_redirects=False
+            )
+            try:
+                body = self._read(response)
+            finally:
+                response.close()
+        if response.status_code != 200:
+            raise TransportError(
+                f"SMSC answered HTTP {response.status_code} at {url}: "
+                f"{safe_excerpt(body, self.secrets)!r}"
+            )
+        return body
+
+    def _read(self, response: requests.Response) -> bytes:
+        limit = self.options.max_answer_bytes
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise ProtocolError(f"SMSC answer is larger than {limit} bytes; refused")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @contextlib.contextmanager
+    def _mapped_errors(self, url: str) -> Iterator[None]:
+        where = url.split("?", 1)[0]
+        try:
+            yield
+        except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
+            raise ConnectError(f"cannot connect to {where}: {self._why(exc)}") from None
+        except requests.exceptions.ProxyError as exc:
+            raise ConnectError(f"proxy refused {where}: {self._why(exc)}") from None
+        except requests.ReadTimeout:
+            raise TransportTimeout(
+                f"no answer from {where} within {self.options.timeout} s"
+            ) from None
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            raise ProtocolError(f"truncated or garbled answer from {where}") from None
+        except requests.ConnectionError as exc:
+            if _never_connected(exc):
+                raise ConnectError(f"cannot connect to {where}: {self._why(exc)}") from None
+            raise OutcomeUnknown(
+                f"connection to {where} lost before the answer: {self._why(exc)}"
+            ) from None
+        except requests.RequestException as exc:
+            raise TransportError(f"request to {where} failed: {self._why(exc)}") from None
+
+    def _why(self, exc: BaseException) -> str:
+        reason: BaseException = exc
+        while reason.__context__ is not None and len(str(reason)) > 300:
+            reason = reason.__context__
+        return safe_excerpt(str(reason), self.secrets, limit=300)
+
+    def close(self) -> None:
+        """Close the session's pooled connections."""
+        self.session.close()
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """Whether a requests ConnectionError happened before a connection existed."""
+    reason: object = exc.args[0] if exc.args else None
+    if isinstance(reason, urllib3.exceptions.MaxRetryError):
+        reason = reason.reason
+    return isinstance(
+        reason,
+        urllib3.exceptions.NewConnectionError
+        | urllib3.exceptions.NameResolutionError
+        | urllib3.exceptions.ConnectTimeoutError,
+    )

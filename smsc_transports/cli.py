@@ -1,0 +1,198 @@
+"""The ``smsc`` command: send, price, check status and balance, count parts, run the emulator.
+
+Configured by ``--url`` or ``SMSC_URL``; human output by default, ``--json`` for
+scripts; exits non-zero with SMSC's error on failure (2 for bad input or settings,
+1 for everything SMSC or the network refused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from smsc_transports.encoding import count_parts
+from smsc_transports.errors import (
+    APIError,
+    ConfigurationError,
+    SMSCError,
+    ValidationError,
+)
+from smsc_transports.factory import create_transport
+from smsc_transports.message import Message, MessageKind
+from smsc_transports.transport import Transport
+
+__all__ = ["main"]
+
+
+def _jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in asdict(value).items() if k != "raw"}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _emit(args: argparse.Namespace, value: Any, human: str) -> None:
+    if args.json:
+        print(json.dumps(_jsonable(value), ensure_ascii=False))
+    else:
+        print(human)
+
+
+def _transport(args: argparse.Namespace) -> Transport:
+    return create_transport(args.url) if args.url else create_transport()
+
+
+def _message(args: argparse.Namespace) -> Message:
+    return Message(
+        phones=args.to,
+        text=args.text,
+        sender=args.sender,
+        id=args.id,
+        kind=MessageKind[args.kind.upper()],
+        translit=args.translit,
+        send_at=args.time,
+    )
+
+
+def cmd_parts(args: argparse.Namespace) -> int:
+    """Print the encoding and part count of a text."""
+    parts = count_parts(args.text, kind=MessageKind[args.kind.upper()])
+    _emit(
+        args,
+        parts,
+        f"{parts.encoding}: {parts.parts} part(s), {parts.units} units, "
+        f"{parts.per_part} per part, {parts.remaining} left in the last part",
+    )
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    """Send one message and print its id, parts and cost."""
+    message = _message(args)
+    with _transport(args) as transport:
+        result = transport.send(message)
+    cost = f", cost {result.cost}" if result.cost is not None else ""
+    balance = f", balance {result.balance}" if result.balance is not None else ""
+    _emit(args, result, f"sent: id {result.id}, {result.parts} part(s){cost}{balance}")
+    return 0
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    """Print what a message would cost."""
+    message = _message(args)
+    with _transport(args) as transport:
+        result = transport.cost(message)
+    _emit(args, result, f"cost {result.cost} for {result.parts} part(s)")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print a message's status."""
+    with _transport(args) as transport:
+        result = transport.status(args.message_id, args.phone, detail=args.detail)
+    error = f", error {int(result.error)} ({result.error.description})" if result.error else ""
+    _emit(
+        args,
+        result,
+        f"{result.id} to {result.phone}: {result.status.name.lower()} "
+        f"({int(result.status)}, {result.status.description}){error}",
+    )
+    return 0
+
+
+def cmd_balance(args: argparse.Namespace) -> int:
+    """Print the account balance."""
+    with _transport(args) as transport:
+        result = transport.balance()
+    currency = f" {result.currency}" if result.currency else ""
+    credit = f" (credit {result.credit})" if result.credit is not None else ""
+    _emit(args, result, f"balance {result.amount}{currency}{credit}")
+    return 0
+
+
+def _add_message_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--to", required=True, help="phone number(s), comma separated")
+    parser.add_argument("--text", required=True, help="the message text")
+    parser.add_argument("--sender", help="sender ID")
+    parser.add_argument("--id", help="your own message id")
+    parser.add_argument("--time", help="when to send, in one of SMSC's time forms")
+    parser.add_argument("--translit", type=int, choices=(0, 1, 2), default=0)
+    parser.add_argument("--kind", default="sms", choices=[k.name.lower() for k in MessageKind])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the ``smsc`` argument parser."""
+    parser = argparse.ArgumentParser(prog="smsc", description=__doc__.split("\n", 1)[0])
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", help="settings URL (default: $SMSC_URL)")
+    common.add_argument("--json", action="store_true", help="print JSON")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("parts", parents=[common], help="count the SMS parts of a text")
+    p.add_argument("text")
+    p.add_argument("--kind", default="sms", choices=[k.name.lower() for k in MessageKind])
+    p.set_defaults(handler=cmd_parts)
+
+    p = sub.add_parser("send", parents=[common], help="send a message")
+    _add_message_arguments(p)
+    p.set_defaults(handler=cmd_send)
+
+    p = sub.add_parser("cost", parents=[common], help="price a message without sending it")
+    _add_message_arguments(p)
+    p.set_defaults(handler=cmd_cost)
+
+    p = sub.add_parser("status", parents=[common], help="a message's delivery status")
+    p.add_argument("message_id")
+    p.add_argument("phone")
+    p.add_argument("--detail", type=int, choices=(0, 1, 2), default=0)
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("balance", parents=[common], help="the account balance")
+    p.set_defaults(handler=cmd_balance)
+
+    for extend in _extensions():
+        extend(sub, common)
+    return parser
+
+
+def _extensions() -> list[Callable[[Any, argparse.ArgumentParser], None]]:
+    from smsc_transports.cli_emulator import add_demo_parser, add_emulator_parser
+
+    return [add_emulator_parser, add_demo_parser]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``smsc`` command; return its exit status."""
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except (ValidationError, ConfigurationError) as exc:
+        print(f"smsc: {exc}", file=sys.stderr)
+        return 2
+    except APIError as exc:
+        print(f"smsc: {exc}", file=sys.stderr)
+        return 1
+    except SMSCError as exc:
+        print(f"smsc: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

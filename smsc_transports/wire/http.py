@@ -1,0 +1,390 @@
+"""SMSC's HTTP API as data: request parameters out, typed results in (no sockets here).
+
+Requests always ask for ``fmt=3`` (JSON) and ``charset=utf-8``; answers are decoded with
+the charset that was asked for, not the one the ``Content-Type`` header claims, because
+SMSC labels answers windows-1251 whatever it sends (smsc-protocol.md §1.1).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from smsc_transports.errors import ProtocolError, api_error, safe_excerpt
+from smsc_transports.message import Message, MessageKind
+from smsc_transports.results import (
+    Balance,
+    CostResult,
+    HlrInfo,
+    IncomingMessage,
+    PhoneResult,
+    SendResult,
+    StatusResult,
+)
+from smsc_transports.statuses import DeliveryError, MessageStatus
+
+__all__ = [
+    "CHARSET",
+    "auth_params",
+    "balance_params",
+    "check_error",
+    "decode_answer",
+    "list_params",
+    "parse_balance",
+    "parse_cost",
+    "parse_incoming",
+    "parse_send",
+    "parse_senders",
+    "parse_status",
+    "parse_statuses",
+    "send_params",
+    "status_params",
+    "time_param",
+    "valid_param",
+]
+
+CHARSET = "utf-8"
+# SMSC's dates ("DD.MM.YYYY hh:mm:ss") are Moscow time, which has no DST since 2014.
+MOSCOW = timezone(timedelta(hours=3), "MSK")
+
+# How each kind is asked for in send.php (smsc-protocol.md §1.4); BOT uses ``bot=``.
+_KIND_FLAG: Mapping[MessageKind, tuple[str, str]] = {
+    MessageKind.FLASH: ("flash", "1"),
+    MessageKind.PUSH: ("push", "1"),
+    MessageKind.HLR: ("hlr", "1"),
+    MessageKind.BIN: ("bin", "1"),
+    MessageKind.BIN_HEX: ("bin", "2"),
+    MessageKind.PING: ("ping", "1"),
+    MessageKind.MMS: ("mms", "1"),
+    MessageKind.MAIL: ("mail", "1"),
+    MessageKind.CALL: ("call", "1"),
+    MessageKind.VIBER: ("viber", "1"),
+    MessageKind.SOC: ("soc", "1"),
+    MessageKind.TELEGRAM: ("tg", "1"),
+}
+
+
+def auth_params(login: str | None, password: str | None, apikey: str | None) -> dict[str, str]:
+    """Return the credential parameters: ``apikey`` if set, else ``login`` and ``psw``."""
+    if apikey:
+        return {"apikey": apikey}
+    return {"login": login or "", "psw": password or ""}
+
+
+def time_param(value: datetime | str) -> str:
+    """Return ``send_at`` as SMSC's ``time``: a datetime becomes ``0<unix time>``."""
+    if isinstance(value, datetime):
+        return "0" + str(int(value.timestamp()))
+    return value
+
+
+def valid_param(value: timedelta) -> str:
+    """Return a lifetime as SMSC's ``valid`` (``hh:mm``)."""
+    minutes = int(value.total_seconds()) // 60
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _options(message: Message) -> dict[str, str]:
+    params: dict[str, str] = {}
+    if message.sender is not None:
+        if message.kind is MessageKind.BOT:
+            params["bot"] = message.sender
+        else:
+            params["sender"] = message.sender
+    if message.kind in _KIND_FLAG:
+        name, value = _KIND_FLAG[message.kind]
+        params[name] = value
+    if message.translit:
+        params["translit"] = str(message.translit)
+    if message.send_at is not None:
+        params["time"] = time_param(message.send_at)
+    if message.valid is not None:
+        params["valid"] = valid_param(message.valid)
+    params.update({key: str(value) for key, value in message.extra.items()})
+    return params
+
+
+def send_params(message: Message, *, cost: int = 3, per_phone: bool = True) -> dict[str, str]:
+    """Return ``send.php`` parameters for ``message`` (without credentials).
+
+    ``cost`` is SMSC's cost mode: 3 sends and reports cost and balance, 1 only prices.
+    ``per_phone`` adds ``op=1`` so the answer lists every recipient's outcome.
+    """
+    params = {"phones": ",".join(message.phones), "mes": message.text, "cost": str(cost)}
+    if message.id is not None:
+        params["id"] = str(message.id)
+    if per_phone:
+        params["op"] = "1"
+    params.update(_options(message))
+    return params
+
+
+def list_params(messages: Sequence[Message], *, per_phone: bool = True) -> dict[str, str]:
+    """Return one ``send.php`` request carrying different texts as ``list=phone:text`` lines.
+
+    All ``messages`` must share every option but text and phones; texts must not hold a
+    new line (it separates the lines) and a phone may appear once.
+    """
+    lines = [f"{phone}:{message.text}" for message in messages for phone in message.phones]
+    params = {"list": "\n".join(lines), "cost": "3"}
+    if per_phone:
+        params["op"] = "1"
+    params.update(_options(messages[0]))
+    return params
+
+
+def status_params(ids: Sequence[str], phones: Sequence[str], detail: int = 0) -> dict[str, str]:
+    """Return ``status.php`` parameters for one or several (id, phone) pairs."""
+    params = {"id": ",".join(ids), "phone": ",".join(phones)}
+    if len(ids) > 1:
+        # A trailing comma asks for the list format even when SMSC could answer one.
+        params["id"] += ","
+        params["phone"] += ","
+    if detail:
+        params["all"] = str(detail)
+    return params
+
+
+def balance_params() -> dict[str, str]:
+    """Return ``balance.php`` parameters (with the currency and credit)."""
+    return {"cur": "1"}
+
+
+# Answers -----------------------------------------------------------------------------
+
+
+def decode_answer(body: bytes, secrets: Iterable[str | None] = ()) -> Any:
+    """Decode a ``fmt=3`` answer; anything but JSON is a :class:`ProtocolError`."""
+    try:
+        text = body.decode(CHARSET)
+    except UnicodeDecodeError:
+        raise ProtocolError(
+            f"SMSC answer is not {CHARSET}: {safe_excerpt(body, secrets)!r}"
+        ) from None
+    if not text.strip():
+        raise ProtocolError("SMSC sent an empty answer")
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except (ValueError, RecursionError):
+        raise ProtocolError(f"SMSC answer is not JSON: {safe_excerpt(text, secrets)!r}") from None
+
+
+def check_error(answer: Any, operation: str) -> None:
+    """Raise the :class:`APIError` an answer carries (``error_code``), if any."""
+    if isinstance(answer, dict) and "error_code" in answer:
+        code = _int(answer, "error_code")
+        message = answer.get("error")
+        raw_id = answer.get("id")
+        raise api_error(
+            code,
+            message if isinstance(message, str) else "",
+            id=None if raw_id in (None, "", 0, "0") else _text(raw_id, "id"),
+            operation=operation,
+        )
+
+
+def _expect_object(answer: Any, what: str) -> dict[str, Any]:
+    if not isinstance(answer, dict):
+        raise ProtocolError(f"SMSC {what} answer is a {type(answer).__name__}, expected an object")
+    return answer
+
+
+def _text(value: Any, name: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ProtocolError(f"SMSC answer field {name!r} has a bad value {value!r}")
+    return str(value)
+
+
+def _int(answer: Mapping[str, Any], name: str, default: int | None = None) -> int:
+    value = answer.get(name, default)
+    if isinstance(value, bool) or value is None:
+        raise ProtocolError(f"SMSC answer lacks the integer field {name!r}")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ProtocolError(f"SMSC answer field {name!r} is not an integer: {value!r}") from None
+
+
+def _decimal(answer: Mapping[str, Any], name: str) -> Decimal | None:
+    value = answer.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal | float):
+        raise ProtocolError(f"SMSC answer field {name!r} is not a number: {value!r}")
+    try:
+        result = Decimal(str(value))
+    except InvalidOperation:
+        raise ProtocolError(f"SMSC answer field {name!r} is not a number: {value!r}") from None
+    if not result.is_finite():
+        raise ProtocolError(f"SMSC answer field {name!r} is not a finite number")
+    return result
+
+
+def _optional_str(answer: Mapping[str, Any], name: str) -> str | None:
+    value = answer.get(name)
+    if value is None or value == "":
+        return None
+    return _text(value, name)
+
+
+def _time(answer: Mapping[str, Any], stamp: str, date: str) -> datetime | None:
+    value = answer.get(stamp)
+    if value not in (None, "", 0, "0"):
+        seconds = _int(answer, stamp)
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ProtocolError(f"SMSC answer field {stamp!r} is out of range") from None
+    text = answer.get(date)
+    if isinstance(text, str) and text:
+        try:
+            return datetime.strptime(text, "%d.%m.%Y %H:%M:%S").replace(tzinfo=MOSCOW)
+        except ValueError:
+            raise ProtocolError(f"SMSC answer field {date!r} is not a date: {text!r}") from None
+    return None
+
+
+def _phones(answer: Mapping[str, Any]) -> tuple[PhoneResult, ...]:
+    items = answer.get("phones")
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise ProtocolError("SMSC answer field 'phones' is not a list")
+    results = []
+    for item in items:
+        entry = _expect_object(item, "per-phone")
+        status = entry.get("status")
+        error = entry.get("error")
+        results.append(
+            PhoneResult(
+                phone=_text(entry.get("phone"), "phone"),
+                cost=_decimal(entry, "cost"),
+                status=None if status in (None, "") else MessageStatus(_int(entry, "status")),
+                error=None if error in (None, "", 0, "0") else _int(entry, "error"),
+                mccmnc=_optional_str(entry, "mccmnc"),
+                raw=entry,
+            )
+        )
+    return tuple(results)
+
+
+def parse_send(answer: Any, *, transport: str = "https") -> SendResult:
+    """Return the :class:`SendResult` of a ``send.php`` answer, or raise its error."""
+    check_error(answer, "send")
+    body = _expect_object(answer, "send")
+    return SendResult(
+        id=_text(body.get("id"), "id"),
+        parts=_int(body, "cnt"),
+        cost=_decimal(body, "cost"),
+        balance=_decimal(body, "balance"),
+        phones=_phones(body),
+        transport=transport,
+        raw=body,
+    )
+
+
+def parse_cost(answer: Any) -> CostResult:
+    """Return the :class:`CostResult` of a ``send.php?cost=1`` answer."""
+    check_error(answer, "cost")
+    body = _expect_object(answer, "cost")
+    cost = _decimal(body, "cost")
+    if cost is None:
+        raise ProtocolError("SMSC cost answer lacks 'cost'")
+    return CostResult(cost=cost, parts=_int(body, "cnt"), phones=_phones(body), raw=body)
+
+
+def _hlr(body: Mapping[str, Any]) -> HlrInfo | None:
+    if not any(key in body for key in ("imsi", "msc", "mcc", "mnc")):
+        return None
+    return HlrInfo(
+        imsi=_optional_str(body, "imsi"),
+        msc=_optional_str(body, "msc"),
+        mcc=_optional_str(body, "mcc"),
+        mnc=_optional_str(body, "mnc"),
+        country=_optional_str(body, "cn"),
+        operator=_optional_str(body, "net"),
+        roaming_country=_optional_str(body, "rcn"),
+        roaming_operator=_optional_str(body, "rnet"),
+    )
+
+
+def parse_status(answer: Any, id: str = "", phone: str = "") -> StatusResult:
+    """Return the :class:`StatusResult` of a one-message ``status.php`` answer."""
+    check_error(answer, "status")
+    body = _expect_object(answer, "status")
+    err = body.get("err")
+    return StatusResult(
+        id=_optional_str(body, "id") or id,
+        phone=_optional_str(body, "phone") or phone,
+        status=MessageStatus(_int(body, "status")),
+        error=None if err in (None, "") else DeliveryError(_int(body, "err")),
+        changed_at=_time(body, "last_timestamp", "last_date"),
+        sent_at=_time(body, "send_timestamp", "send_date"),
+        cost=_decimal(body, "cost"),
+        sender=_optional_str(body, "sender_id"),
+        text=_optional_str(body, "message"),
+        status_name=_optional_str(body, "status_name"),
+        country=_optional_str(body, "country"),
+        operator=_optional_str(body, "operator"),
+        region=_optional_str(body, "region"),
+        hlr=_hlr(body),
+        raw=body,
+    )
+
+
+def parse_statuses(answer: Any) -> list[StatusResult]:
+    """Return the results of a several-message ``status.php`` answer (a JSON list)."""
+    check_error(answer, "status")
+    if isinstance(answer, dict):
+        return [parse_status(answer)]
+    if not isinstance(answer, list):
+        raise ProtocolError("SMSC status answer is neither an object nor a list")
+    return [parse_status(item) for item in answer]
+
+
+def parse_balance(answer: Any) -> Balance:
+    """Return the :class:`Balance` of a ``balance.php`` answer."""
+    check_error(answer, "balance")
+    body = _expect_object(answer, "balance")
+    amount = _decimal(body, "balance")
+    if amount is None:
+        raise ProtocolError("SMSC balance answer lacks 'balance'")
+    return Balance(
+        amount=amount,
+        currency=_optional_str(body, "currency"),
+        credit=_decimal(body, "credit"),
+        raw=body,
+    )
+
+
+def parse_incoming(answer: Any) -> list[IncomingMessage]:
+    """Return the messages of a ``get.php?get_answers=1`` answer."""
+    check_error(answer, "get")
+    if not isinstance(answer, list):
+        raise ProtocolError("SMSC incoming-messages answer is not a list")
+    result = []
+    for item in answer:
+        entry = _expect_object(item, "incoming-message")
+        result.append(
+            IncomingMessage(
+                id=_text(entry.get("id"), "id"),
+                phone=_text(entry.get("phone"), "phone"),
+                text=_optional_str(entry, "message") or "",
+                to_phone=_optional_str(entry, "to_phone"),
+                received_at=_time(entry, "received_timestamp", "received"),
+                sent_at=_time(entry, "sent_timestamp", "sent"),
+                raw=entry,
+            )
+        )
+    return result
+
+
+def parse_senders(answer: Any) -> list[str]:
+    """Return the sender IDs of a ``senders.php?get=1`` answer."""
+    check_error(answer, "senders")
+    if not isinstance(answer, list):
+        raise ProtocolError("SMSC senders answer is not a list")
+    return [_text(_expect_object(item, "sender").get("sender"), "sender") for item in answer]

@@ -1,0 +1,202 @@
+"""Real misbehaving peers on loopback, for faults a well-behaved server never shows.
+
+* :class:`FaultProxy` — a TCP proxy in front of a real server that can delay the
+  answer, cut the link after the request arrived, or swallow everything (blackhole).
+* :class:`CannedServer` — an HTTP/1.1 server that answers every request with fixed
+  bytes (an HTML page, a 500, garbage, a huge body, a half-sent answer), recording what
+  it received.
+
+Both are real sockets on 127.0.0.1, not mocks: the client under test goes through its
+whole network stack.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self
+
+
+class Fault(enum.Enum):
+    """What the proxy does to each connection."""
+
+    PASS = "pass"  # forward both ways
+    DELAY_ANSWER = "delay"  # forward the request, hold the answer for `delay` seconds
+    CUT_AFTER_REQUEST = "cut"  # forward the request, then close without an answer
+    BLACKHOLE = "blackhole"  # accept, read, never answer, never forward
+    RESET = "reset"  # accept and reset at once
+
+
+class _Listener:
+    """A listening socket served by one accept thread; closed on exit."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.sock = socket.create_server((host, port))
+        self.sock.settimeout(0.2)
+        self.host, self.port = self.sock.getsockname()[:2]
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._accept_thread = threading.Thread(target=self._accept_loop, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._accept_thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._accept_thread.join(timeout=5)
+        self.sock.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _accept_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._serve_guarded, args=(conn,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _serve_guarded(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(0.2)
+            with contextlib.suppress(OSError):
+                self.serve(conn)
+
+    def serve(self, conn: socket.socket) -> None:
+        """Handle one accepted connection."""
+        raise NotImplementedError
+
+    def _recv(self, conn: socket.socket) -> bytes | None:
+        """Read what is there; ``b""`` on EOF, ``None`` when nothing came or stopping."""
+        try:
+            return conn.recv(65536)
+        except TimeoutError:
+            return None
+
+
+def _read_http_request(listener: _Listener, conn: socket.socket) -> bytes:
+    """Read one HTTP request with its Content-Length body (enough for these tests)."""
+    data = b""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not listener._stop.is_set():
+        chunk = listener._recv(conn)
+        if chunk == b"":
+            break
+        if chunk:
+            data += chunk
+        head, sep, body = data.partition(b"\r\n\r\n")
+        if sep:
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip())
+            if len(body) >= length:
+                break
+    return data
+
+
+@dataclass
+class FaultProxy(_Listener):
+    """A TCP proxy to ``target`` that applies ``fault`` to every connection."""
+
+    target: tuple[str, int]
+    fault: Fault = Fault.PASS
+    delay: float = 2.0
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 0
+    connections: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        _Listener.__init__(self, self.listen_host, self.listen_port)
+
+    def serve(self, conn: socket.socket) -> None:
+        """Apply the fault to one client connection."""
+        self.connections += 1
+        if self.fault is Fault.RESET:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            return
+        if self.fault is Fault.BLACKHOLE:
+            while not self._stop.is_set() and self._recv(conn) != b"":
+                pass
+            return
+        request = _read_http_request(self, conn)
+        with socket.create_connection(self.target, timeout=10) as upstream:
+            upstream.sendall(request)
+            if self.fault is Fault.CUT_AFTER_REQUEST:
+                time.sleep(0.2)  # let the server take the request before the cut
+                return
+            answer = self._read_answer(upstream)
+        if self.fault is Fault.DELAY_ANSWER:
+            self._stop.wait(self.delay)
+        conn.sendall(answer)
+
+    def _read_answer(self, upstream: socket.socket) -> bytes:
+        upstream.settimeout(10)
+        data = b""
+        while True:
+            head, sep, body = data.partition(b"\r\n\r\n")
+            if sep:
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value.strip())
+                if len(body) >= length:
+                    return data
+            chunk = upstream.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+
+
+@dataclass
+class CannedServer(_Listener):
+    """An HTTP server answering every request with ``answer`` (raw bytes, headers too)."""
+
+    answer: bytes
+    listen_host: str = "127.0.0.1"
+    requests: list[bytes] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        _Listener.__init__(self, self.listen_host, 0)
+
+    def serve(self, conn: socket.socket) -> None:
+        """Record the request and send the canned answer, then close."""
+        self.requests.append(_read_http_request(self, conn))
+        conn.sendall(self.answer)
+
+
+def http_answer(body: bytes, status: str = "200 OK", content_type: str = "text/html") -> bytes:
+    """Return a complete HTTP/1.1 answer with ``body``."""
+    head = (
+        f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+@contextlib.contextmanager
+def closed_port() -> Iterator[int]:
+    """Yield a loopback port with nothing listening on it (connections are refused)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port: int = sock.getsockname()[1]
+    sock.close()
+    yield port
