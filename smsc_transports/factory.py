@@ -37,6 +37,13 @@ _BUILTIN: dict[str, str] = {
     "soap+http": "smsc_transports.backends.soap:SoapTransport",
 }
 
+# Schemes whose backend also has a native asyncio class, preferred by
+# create_async_transport over running the sync class in a thread pool.
+_NATIVE_ASYNC: dict[str, str] = {
+    "smpp": "smsc_transports.backends.smpp:AsyncSmppTransport",
+    "smpps": "smsc_transports.backends.smpp:AsyncSmppTransport",
+}
+
 Config = str | Path | Mapping[str, Any] | Settings | None
 
 
@@ -95,7 +102,8 @@ def create_async_transport(config: Config = None, **overrides: Any) -> AsyncTran
     threads (default 8).
     """
     settings = load_settings(config, **overrides)
-    backend = _backend_for(settings)
+    native = _NATIVE_ASYNC.get(settings.scheme)
+    backend = _import(native) if native else _backend_for(settings)
     if issubclass(backend, AsyncTransport):
         return backend.from_settings(settings)
     workers = settings.get_int("async_workers", 8)
