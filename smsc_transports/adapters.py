@@ -134,16 +134,23 @@ class ThreadedAsyncTransport(AsyncTransport):
 async def _feed(
     messages: AsyncIterable[Message], inbox: queue.Queue[object], stop: threading.Event
 ) -> None:
+    async def put(item: object) -> bool:
+        # Never block the event loop on a full queue: the worker that drains it needs
+        # the loop to hand back outcomes.
+        while not stop.is_set():
+            try:
+                inbox.put_nowait(item)
+                return True
+            except queue.Full:
+                await asyncio.sleep(0.005)
+        return False
+
     try:
         async for message in messages:
-            while not stop.is_set():
-                try:
-                    inbox.put_nowait(message)
-                    break
-                except queue.Full:
-                    await asyncio.sleep(0.005)
+            if not await put(message):
+                return
     finally:
-        inbox.put(_END)
+        await put(_END)
 
 
 def _drain(inbox: queue.Queue[object], stop: threading.Event) -> Iterator[Message]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -289,7 +290,10 @@ class Settings:
             userinfo += "@"
         host, port = self.host or "", self.port
         netloc = userinfo + host + (f":{port}" if port else "")
-        query = [f"{quote(k, safe='')}={quote(str(v), safe='')}" for k, v in self.options.items()]
+        query = [
+            f"{quote(k, safe='')}={quote(v if reveal else _mask_option(k, v), safe='')}"
+            for k, v in ((k, str(v)) for k, v in self.options.items())
+        ]
         if self.apikey:
             query.insert(0, "apikey=" + secret_text(self.apikey))
         return f"{self.scheme}://{netloc}" + ("?" + "&".join(query) if query else "")
@@ -300,8 +304,19 @@ class Settings:
     __str__ = __repr__
 
 
+_SECRET_OPTION = re.compile(r"pass|psw|secret|token|key", re.I)
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@/\s]*@")
+
+
+def _mask_option(name: str, value: str) -> str:
+    """Hide option values that are secrets, and passwords inside URL-valued options."""
+    if _SECRET_OPTION.search(name):
+        return "***"
+    return _URL_PASSWORD.sub(r"\1***@", value)
+
+
 def _as_int(name: str, value: Any) -> int:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise ConfigurationError(f"option {name}={value!r} is not an integer")
     try:
         return int(value)

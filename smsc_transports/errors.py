@@ -294,16 +294,17 @@ def documented_codes(operation: str) -> frozenset[int]:
 
 
 _SECRET_PARAM = re.compile(r"((?:psw|password|apikey|api_key|passwd)=)[^&\s\"'<>]*", re.I)
-_SECRET_JSON = re.compile(r"(\"(?:psw|password|apikey)\"\s*:\s*\")[^\"]*", re.I)
+_SECRET_JSON = re.compile(r"(\"(?:psw|password|apikey)\"\s*:\s*\")(?:[^\"\\]|\\.)*", re.I)
 
 
 def safe_excerpt(
     text: str | bytes, secrets: Iterable[str | None] = (), *, limit: int = 200
 ) -> str:
-    """Return at most ``limit`` characters of a server answer, fit to put in an error.
+    """Return about ``limit`` characters of a server answer, fit to put in an error.
 
     Known secrets and anything shaped like ``psw=…`` are masked, control characters
-    escaped, so the excerpt can go into logs and exception texts.
+    escaped (which may lengthen the text) and a cut marked with an ellipsis, so the
+    excerpt can go into logs and exception texts.
     """
     if isinstance(text, bytes):
         text = text[: limit * 4].decode("utf-8", "replace")

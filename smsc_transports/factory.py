@@ -2,8 +2,10 @@
 
 Each scheme names the module and class that implement it; the module is imported only
 when the scheme is used, so an unused backend's dependency is never loaded. Third-party
-backends register through the entry point group ``smsc_transports.backends``
-(``name = "package.module:Class"``; the class's ``schemes`` say which schemes it takes).
+backends register through the entry point group ``smsc_transports.backends``: the
+entry point's name is the URL scheme (``mysms = "package.module:Class"``); register one
+entry point per scheme. Only the backend of the scheme in use is imported, so a broken
+plugin cannot break the other schemes.
 """
 
 from __future__ import annotations
@@ -50,9 +52,7 @@ Config = str | Path | Mapping[str, Any] | Settings | None
 def _registry() -> dict[str, str]:
     table = dict(_BUILTIN)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
-        backend = _import(entry.value)
-        for scheme in getattr(backend, "schemes", ()) or (entry.name,):
-            table[scheme] = entry.value
+        table.setdefault(entry.name.lower(), entry.value)
     return table
 
 

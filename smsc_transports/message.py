@@ -56,17 +56,17 @@ class MessageKind(enum.IntEnum):
 
 # Separators people type inside numbers; SMSC wants digits only (with an optional '+').
 _PHONE_NOISE = re.compile(r"[\s\-().]")
-_PHONE = re.compile(r"\+?\d{5,15}")
-_GROUP = re.compile(r"G\d{1,10}")
+_PHONE = re.compile(r"\+?[0-9]{5,15}")
+_GROUP = re.compile(r"G[0-9]{1,10}")
 _EMAIL = re.compile(r"[^@\s,;:<>\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
-_TELEGRAM = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}|#\d{1,20}")
+_TELEGRAM = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}|#[0-9]{1,20}")
 _STRING_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
 _SENDER_CHARS = re.compile(r"[A-Za-z0-9 !#$%&'*+,./:;<=>?@_\-]*")
 _BOT = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,64}")
 # SMSC's own time forms (send.php `time`): DDMMYYhhmm, "DD.MM.YY hh:mm", "h1-h2",
 # "0<unix ts>", "+<minutes>".
 _TIME_FORMS = re.compile(
-    r"\d{10}|\d{2}\.\d{2}\.\d{2} \d{2}:\d{2}|\d{1,2}-\d{1,2}|0\d{9,11}|\+\d{1,6}"
+    r"\d{10}|\d{2}\.\d{2}\.\d{2} \d{2}:\d{2}|\d{1,2}-\d{1,2}|0\d{9,11}|\+\d{1,6}", re.ASCII
 )
 # Parameters the transports set themselves; letting ``extra`` override them would let a
 # caller change the account, the answer format or the billing mode by accident.
@@ -128,7 +128,7 @@ def _check_sender(sender: str, kind: MessageKind) -> None:
         return
     if sender in ("", "."):
         return  # both mean "no default sender" to SMSC
-    if sender.isdigit():
+    if sender.isascii() and sender.isdigit():
         if len(sender) > 15:
             raise ValidationError(
                 f"numeric sender is {len(sender)} digits long, at most 15 allowed", field="sender"
@@ -247,7 +247,7 @@ class Message:
             _check_sender(sender, kind)
         if id is not None:
             _check_id(id)
-        if translit not in (0, 1, 2):
+        if isinstance(translit, bool) or not isinstance(translit, int) or translit not in (0, 1, 2):
             raise ValidationError(f"translit must be 0, 1 or 2, got {translit!r}", field="translit")
         if send_at is not None:
             _check_send_at(send_at)

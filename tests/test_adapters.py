@@ -1,0 +1,687 @@
+"""The sync<->async adapters keep every Transport promise across the thread boundary.
+
+``RecordingSync`` and ``RecordingAsync`` are test doubles of a *backend*: they record
+their calls, refuse the message whose text is ``FAIL`` with :class:`InvalidPhone` (an
+SMSC error, so it becomes an error outcome), and raise ``RuntimeError`` for ``EXPLODE``
+(a bug, so it must propagate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Generator, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar, Self, TypeVar
+
+import pytest
+
+from smsc_transports import (
+    AsyncTransport,
+    Balance,
+    Capability,
+    CostResult,
+    InvalidPhone,
+    Message,
+    MessageStatus,
+    Outcome,
+    SendResult,
+    Settings,
+    SMSCError,
+    StatusResult,
+    Transport,
+    UnsupportedOperation,
+)
+from smsc_transports.adapters import _BUFFER, LoopThreadTransport, ThreadedAsyncTransport
+
+T = TypeVar("T")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FAIL = "fail"
+EXPLODE = "explode"
+ALL_OPERATIONS = frozenset(
+    {Capability.SEND, Capability.COST, Capability.STATUS, Capability.BALANCE}
+)
+TEXTS = ["a", "b", FAIL, "d", "e"]
+
+
+def message(text: str) -> Message:
+    return Message(phones="79991234567", text=text)
+
+
+def result_for(m: Message, protocol: str) -> SendResult:
+    if m.text == FAIL:
+        raise InvalidPhone("invalid number", id=f"id-{m.text}")
+    if m.text == EXPLODE:
+        raise RuntimeError("boom")
+    return SendResult(id=f"id-{m.text}", parts=1, transport=protocol)
+
+
+class RecordingSync(Transport):
+    """A blocking backend double."""
+
+    protocol: ClassVar[str] = "sync-double"
+    capabilities: ClassVar[frozenset[Capability]] = ALL_OPERATIONS
+
+    def __init__(self, first_send_waits_for: threading.Event | None = None) -> None:
+        self.calls: list[tuple[str, object, str]] = []
+        self.closed = False
+        self._lock = threading.Lock()
+        self._gate = first_send_waits_for
+
+    def _record(self, operation: str, argument: object) -> None:
+        with self._lock:
+            self.calls.append((operation, argument, threading.current_thread().name))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls()
+
+    def send(self, message: Message) -> SendResult:
+        self._record("send", message.text)
+        if self._gate is not None:
+            self._gate.wait(timeout=3)  # a slow first answer, until the source has run dry
+            self._gate = None
+        return result_for(message, self.protocol)
+
+    def cost(self, message: Message) -> CostResult:
+        self._record("cost", message.text)
+        return CostResult(cost=Decimal("1.40"), parts=1)
+
+    def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
+        self._record("status", (id, phone, detail))
+        return StatusResult(id=id, phone=phone, status=MessageStatus.DELIVERED)
+
+    def balance(self) -> Balance:
+        self._record("balance", None)
+        return Balance(amount=Decimal("100.50"), currency="RUR")
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class RecordingAsync(AsyncTransport):
+    """An asyncio backend double."""
+
+    protocol: ClassVar[str] = "async-double"
+    capabilities: ClassVar[frozenset[Capability]] = ALL_OPERATIONS
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object, str]] = []
+        self.closed = False
+
+    def _record(self, operation: str, argument: object) -> None:
+        self.calls.append((operation, argument, threading.current_thread().name))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls()
+
+    async def send(self, message: Message) -> SendResult:
+        self._record("send", message.text)
+        await asyncio.sleep(0)
+        return result_for(message, self.protocol)
+
+    async def cost(self, message: Message) -> CostResult:
+        self._record("cost", message.text)
+        return CostResult(cost=Decimal("1.40"), parts=1)
+
+    async def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
+        self._record("status", (id, phone, detail))
+        return StatusResult(id=id, phone=phone, status=MessageStatus.DELIVERED)
+
+    async def balance(self) -> Balance:
+        self._record("balance", None)
+        return Balance(amount=Decimal("100.50"), currency="RUR")
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+class SendOnlySync(Transport):
+    protocol: ClassVar[str] = "smtp"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls()
+
+    def send(self, message: Message) -> SendResult:
+        return SendResult(id="1", parts=1)
+
+
+class SendOnlyAsync(AsyncTransport):
+    protocol: ClassVar[str] = "smtp"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls()
+
+    async def send(self, message: Message) -> SendResult:
+        return SendResult(id="1", parts=1)
+
+
+def run_bounded(main: Callable[[], Coroutine[Any, Any, T]], timeout: float = 8.0) -> T:
+    """Run ``main()`` with ``asyncio.run`` in a daemon thread; fail if it does not finish.
+
+    A hang that blocks the event loop cannot be interrupted from inside the loop, so the
+    bound is enforced from outside it.
+    """
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            results.append(asyncio.run(main()))
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, name="bounded-asyncio", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), f"still running after {timeout} s: it hangs"
+    if errors:
+        raise errors[0]
+    return results[0]
+
+
+@contextlib.asynccontextmanager
+async def closing_stream(
+    stream: AsyncIterator[Outcome],
+) -> AsyncIterator[AsyncIterator[Outcome]]:
+    """``contextlib.aclosing`` for ``send_many``, which is typed as a plain AsyncIterator."""
+    try:
+        yield stream
+    finally:
+        assert isinstance(stream, AsyncGenerator)
+        await stream.aclose()
+
+
+def check_outcomes(outcomes: list[Outcome], messages: list[Message], protocol: str) -> None:
+    assert [o.index for o in outcomes] == list(range(len(messages)))
+    assert [o.message for o in outcomes] == messages
+    for outcome in outcomes:
+        if outcome.message.text == FAIL:
+            assert not outcome.ok
+            assert isinstance(outcome.error, InvalidPhone)
+            assert outcome.error.id == "id-fail"
+        else:
+            assert outcome.ok
+            assert outcome.unwrap() == SendResult(
+                id=f"id-{outcome.message.text}", parts=1, transport=protocol
+            )
+
+
+class Counter:
+    """A lazy (sync) source of messages that counts how many were pulled."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.pulled = 0
+
+    def __iter__(self) -> Iterator[Message]:
+        for i in range(self.total):
+            self.pulled += 1
+            yield message(f"m{i}")
+
+
+class AsyncCounter:
+    """A lazy async source of messages; ``exhausted`` is set once it has no more."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.pulled = 0
+        self.exhausted = threading.Event()
+
+    async def __aiter__(self) -> AsyncIterator[Message]:
+        for i in range(self.total):
+            self.pulled += 1
+            yield message(f"m{i}")
+        self.exhausted.set()
+
+
+# --- pass-through ------------------------------------------------------------------
+
+
+def test_threaded_async_passes_every_operation_through_in_worker_threads() -> None:
+    backend = RecordingSync()
+    transport = ThreadedAsyncTransport(backend, max_workers=2)
+    assert transport.protocol == "sync-double"
+    assert transport.capabilities == ALL_OPERATIONS
+
+    async def main() -> tuple[SendResult, CostResult, StatusResult, Balance, str]:
+        async with transport:
+            return (
+                await transport.send(message("a")),
+                await transport.cost(message("c")),
+                await transport.status("33", "79991234567", detail=1),
+                await transport.balance(),
+                threading.current_thread().name,
+            )
+
+    sent, cost, status, balance, loop_thread = asyncio.run(main())
+    assert sent == SendResult(id="id-a", parts=1, transport="sync-double")
+    assert cost == CostResult(cost=Decimal("1.40"), parts=1)
+    assert status == StatusResult(id="33", phone="79991234567", status=MessageStatus.DELIVERED)
+    assert balance == Balance(amount=Decimal("100.50"), currency="RUR")
+    assert [(op, arg) for op, arg, _ in backend.calls] == [
+        ("send", "a"),
+        ("cost", "c"),
+        ("status", ("33", "79991234567", 1)),
+        ("balance", None),
+    ]
+    assert all(thread != loop_thread for _, _, thread in backend.calls)
+    assert backend.closed
+
+
+def test_threaded_async_raises_the_backends_smsc_error() -> None:
+    transport = ThreadedAsyncTransport(RecordingSync())
+
+    async def main() -> None:
+        await transport.send(message(FAIL))
+
+    with pytest.raises(InvalidPhone) as excinfo:
+        asyncio.run(main())
+    assert excinfo.value.id == "id-fail"
+
+
+def test_loop_thread_passes_every_operation_through_on_its_loop_thread() -> None:
+    backend = RecordingAsync()
+    with LoopThreadTransport(backend) as transport:
+        assert transport.protocol == "async-double"
+        assert transport.capabilities == ALL_OPERATIONS
+        assert transport.send(message("a")) == SendResult(
+            id="id-a", parts=1, transport="async-double"
+        )
+        assert transport.cost(message("c")) == CostResult(cost=Decimal("1.40"), parts=1)
+        assert transport.status("33", "79991234567", detail=2) == StatusResult(
+            id="33", phone="79991234567", status=MessageStatus.DELIVERED
+        )
+        assert transport.balance() == Balance(amount=Decimal("100.50"), currency="RUR")
+    assert [(op, arg) for op, arg, _ in backend.calls] == [
+        ("send", "a"),
+        ("cost", "c"),
+        ("status", ("33", "79991234567", 2)),
+        ("balance", None),
+    ]
+    assert {thread for _, _, thread in backend.calls} == {"smsc-loop"}
+    assert backend.closed
+
+
+def test_loop_thread_raises_the_backends_smsc_error() -> None:
+    with LoopThreadTransport(RecordingAsync()) as transport, pytest.raises(InvalidPhone):
+        transport.send(message(FAIL))
+
+
+# --- send_many ---------------------------------------------------------------------
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("count", [len(TEXTS), 700], ids=["five", "more-than-the-buffer"])
+def test_threaded_async_send_many_yields_one_outcome_per_input_in_order(count: int) -> None:
+    texts = (TEXTS * (count // len(TEXTS) + 1))[:count]
+    messages = [message(t) for t in texts]
+    transport = ThreadedAsyncTransport(RecordingSync())
+
+    async def main() -> list[Outcome]:
+        async with transport:
+            return [o async for o in transport.send_many(messages)]
+
+    check_outcomes(run_bounded(main), messages, "sync-double")
+
+
+@pytest.mark.timeout(10)
+def test_threaded_async_send_many_takes_an_async_iterable() -> None:
+    # Fewer messages than the adapter buffers, so this runs in-process safely; the
+    # longer source is exercised in a child interpreter below.
+    messages = [message(t) for t in TEXTS * 40]
+    assert len(messages) < _BUFFER
+    transport = ThreadedAsyncTransport(RecordingSync())
+
+    async def source() -> AsyncIterator[Message]:
+        for m in messages:
+            await asyncio.sleep(0)
+            yield m
+
+    async def main() -> list[Outcome]:
+        async with transport:
+            return [o async for o in transport.send_many(source())]
+
+    check_outcomes(run_bounded(main), messages, "sync-double")
+
+
+@pytest.mark.timeout(10)
+def test_loop_thread_send_many_yields_one_outcome_per_input_in_order() -> None:
+    messages = [message(t) for t in TEXTS * 3]
+    with LoopThreadTransport(RecordingAsync()) as transport:
+        outcomes = list(transport.send_many(iter(messages)))
+    check_outcomes(outcomes, messages, "async-double")
+
+
+def test_send_many_of_nothing_yields_nothing() -> None:
+    async def main() -> list[Outcome]:
+        transport = ThreadedAsyncTransport(RecordingSync())
+        async with transport:
+            return [o async for o in transport.send_many([])]
+
+    assert run_bounded(main) == []
+    with LoopThreadTransport(RecordingAsync()) as transport:
+        assert list(transport.send_many([])) == []
+
+
+# --- scenarios that could hang: each runs in a child interpreter ---------------------
+#
+# A deadlock that blocks the event loop also leaves a ThreadPoolExecutor worker spinning,
+# and the interpreter joins those workers at exit: run in-process, one such hang would
+# wedge the whole pytest run. A child interpreter can simply be killed.
+
+
+def run_isolated(scenario: Callable[[], None], timeout: float = 7.0) -> None:
+    """Run the module-level ``scenario`` in a fresh interpreter; fail if it hangs or fails."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+        f"from {scenario.__module__} import {scenario.__name__} as scenario; scenario()"
+    )
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{scenario.__name__} still running after {timeout} s: it hangs")
+    assert completed.returncode == 0, completed.stderr[-4000:]
+
+
+def scenario_async_source_longer_than_the_buffer() -> None:
+    # The source runs dry while the backend is still busy with the first message and
+    # the adapter's input queue is full: the end-of-input marker must wait for room
+    # without blocking the event loop, which the worker needs to hand back outcomes.
+    source = AsyncCounter(_BUFFER + 1)
+    transport = ThreadedAsyncTransport(RecordingSync(first_send_waits_for=source.exhausted))
+
+    async def main() -> list[Outcome]:
+        async with transport:
+            return [o async for o in transport.send_many(source)]
+
+    outcomes = asyncio.run(main())
+    assert [o.index for o in outcomes] == list(range(_BUFFER + 1))
+    assert all(o.ok for o in outcomes)
+
+
+@pytest.mark.timeout(10)
+def test_threaded_send_many_of_an_async_source_longer_than_the_buffer_completes() -> None:
+    run_isolated(scenario_async_source_longer_than_the_buffer)
+
+
+def scenario_break_out_of_threaded_send_many() -> None:
+    source = Counter(100_000)
+    transport = ThreadedAsyncTransport(RecordingSync())
+
+    async def main() -> int:
+        seen = 0
+        async for _ in transport.send_many(source):
+            seen += 1
+            if seen == 3:
+                break
+        await transport.aclose()
+        return seen
+
+    assert asyncio.run(main()) == 3
+    assert source.pulled < 100_000
+
+
+@pytest.mark.timeout(10)
+def test_breaking_out_of_threaded_send_many_does_not_hang() -> None:
+    run_isolated(scenario_break_out_of_threaded_send_many)
+
+
+def scenario_close_threaded_send_many_with_full_buffers() -> None:
+    source = Counter(100_000)
+    transport = ThreadedAsyncTransport(RecordingSync())
+
+    async def main() -> None:
+        async with closing_stream(transport.send_many(source)) as stream:
+            async for _ in stream:
+                await asyncio.sleep(0.3)  # let the worker fill the buffer and block
+                break
+        await transport.aclose()
+
+    asyncio.run(main())
+    assert source.pulled < 100_000
+
+
+@pytest.mark.timeout(10)
+def test_closing_threaded_send_many_early_with_full_buffers_does_not_hang() -> None:
+    run_isolated(scenario_close_threaded_send_many_with_full_buffers)
+
+
+def scenario_close_threaded_send_many_of_an_async_source() -> None:
+    source = AsyncCounter(10_000)
+    transport = ThreadedAsyncTransport(RecordingSync())
+
+    async def main() -> None:
+        async with closing_stream(transport.send_many(source)) as stream:
+            async for _ in stream:
+                await asyncio.sleep(0.3)  # let the feeder fill its queue
+                break
+        await transport.aclose()
+
+    asyncio.run(main())
+    assert source.pulled < 10_000
+
+
+@pytest.mark.timeout(10)
+def test_closing_threaded_send_many_of_an_async_iterable_early_does_not_hang() -> None:
+    run_isolated(scenario_close_threaded_send_many_of_an_async_source)
+
+
+def scenario_close_loop_thread_send_many() -> None:
+    source = Counter(100_000)
+    with LoopThreadTransport(RecordingAsync()) as transport:
+        stream = transport.send_many(source)
+        assert isinstance(stream, Generator)
+        first = next(stream)
+        stream.close()
+        assert first.index == 0
+        assert transport.send(message("after")).id == "id-after"
+    assert source.pulled < 10
+
+
+@pytest.mark.timeout(10)
+def test_closing_loop_thread_send_many_early_does_not_hang() -> None:
+    run_isolated(scenario_close_loop_thread_send_many)
+
+
+# --- errors that are not SMSC's ------------------------------------------------------
+
+
+@pytest.mark.timeout(10)
+def test_a_non_smsc_exception_in_the_sync_backend_reaches_the_async_consumer() -> None:
+    messages = [message(t) for t in ["a", FAIL, EXPLODE, "z"]]
+    transport = ThreadedAsyncTransport(RecordingSync())
+    seen: list[Outcome] = []
+
+    async def main() -> None:
+        async with transport:
+            async for outcome in transport.send_many(messages):
+                seen.append(outcome)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        run_bounded(main)
+    assert [o.message.text for o in seen] == ["a", FAIL]
+
+
+@pytest.mark.timeout(10)
+def test_a_non_smsc_exception_in_the_async_backend_reaches_the_sync_consumer() -> None:
+    messages = [message(t) for t in ["a", EXPLODE, "z"]]
+    seen: list[Outcome] = []
+    with LoopThreadTransport(RecordingAsync()) as transport:
+        with pytest.raises(RuntimeError, match="boom"):
+            seen.extend(transport.send_many(messages))
+        assert transport.send(message("still-works")).id == "id-still-works"
+
+
+# --- closing -------------------------------------------------------------------------
+
+
+def test_loop_thread_close_stops_its_thread_and_later_calls_fail() -> None:
+    before = set(threading.enumerate())
+    backend = RecordingAsync()
+    transport = LoopThreadTransport(backend)
+    started = [t for t in threading.enumerate() if t not in before]
+    assert len(started) == 1
+    (loop_thread,) = started
+    assert loop_thread.is_alive()
+    assert loop_thread.daemon
+
+    transport.close()
+    assert not loop_thread.is_alive()
+    assert backend.closed
+    with pytest.raises(SMSCError, match="closed"):
+        transport.send(message("late"))
+    with pytest.raises(SMSCError, match="closed"):
+        transport.balance()
+    transport.close()  # a second close is harmless
+
+
+def test_threaded_async_aclose_closes_the_backend() -> None:
+    backend = RecordingSync()
+    asyncio.run(ThreadedAsyncTransport(backend).aclose())
+    assert backend.closed
+
+
+def test_adapters_are_not_built_from_settings() -> None:
+    with pytest.raises(TypeError):
+        ThreadedAsyncTransport.from_settings(Settings(scheme="https"))
+    with pytest.raises(TypeError):
+        LoopThreadTransport.from_settings(Settings(scheme="https"))
+
+
+# --- unsupported operations ----------------------------------------------------------
+
+UNSUPPORTED = [
+    ("cost", ("https", "soap")),
+    ("status", ("https", "soap", "smpp")),
+    ("balance", ("https", "soap")),
+]
+
+
+def call_sync(transport: Transport, operation: str) -> object:
+    if operation == "cost":
+        return transport.cost(message("x"))
+    if operation == "status":
+        return transport.status("1", "79991234567")
+    return transport.balance()
+
+
+async def call_async(transport: AsyncTransport, operation: str) -> object:
+    if operation == "cost":
+        return await transport.cost(message("x"))
+    if operation == "status":
+        return await transport.status("1", "79991234567")
+    return await transport.balance()
+
+
+def check_unsupported(
+    error: UnsupportedOperation, operation: str, protocols: tuple[str, ...]
+) -> None:
+    assert error.operation == operation
+    assert error.protocol == "smtp"
+    assert error.supported_by == protocols
+    for protocol in protocols:
+        assert protocol in str(error)
+
+
+@pytest.mark.parametrize(("operation", "protocols"), UNSUPPORTED)
+def test_the_sync_base_refuses_unsupported_operations_naming_protocols(
+    operation: str, protocols: tuple[str, ...]
+) -> None:
+    with pytest.raises(UnsupportedOperation) as excinfo:
+        call_sync(SendOnlySync(), operation)
+    check_unsupported(excinfo.value, operation, protocols)
+
+
+@pytest.mark.parametrize(("operation", "protocols"), UNSUPPORTED)
+def test_the_async_base_refuses_unsupported_operations_naming_protocols(
+    operation: str, protocols: tuple[str, ...]
+) -> None:
+    with pytest.raises(UnsupportedOperation) as excinfo:
+        asyncio.run(call_async(SendOnlyAsync(), operation))
+    check_unsupported(excinfo.value, operation, protocols)
+
+
+@pytest.mark.parametrize(("operation", "protocols"), UNSUPPORTED)
+def test_adapters_pass_unsupported_operation_through(
+    operation: str, protocols: tuple[str, ...]
+) -> None:
+    with pytest.raises(UnsupportedOperation) as excinfo:
+        asyncio.run(call_async(ThreadedAsyncTransport(SendOnlySync()), operation))
+    check_unsupported(excinfo.value, operation, protocols)
+    with (
+        LoopThreadTransport(SendOnlyAsync()) as transport,
+        pytest.raises(UnsupportedOperation) as excinfo,
+    ):
+        call_sync(transport, operation)
+    check_unsupported(excinfo.value, operation, protocols)
+
+
+def test_the_base_send_many_turns_smsc_errors_into_outcomes() -> None:
+    messages = [message(t) for t in TEXTS]
+    check_outcomes(list(RecordingSync().send_many(messages)), messages, "sync-double")
+
+    async def main() -> list[Outcome]:
+        return [o async for o in RecordingAsync().send_many(messages)]
+
+    check_outcomes(asyncio.run(main()), messages, "async-double")
+
+
+# --- bounded memory ------------------------------------------------------------------
+
+
+def test_the_base_send_many_pulls_one_message_at_a_time() -> None:
+    source = Counter(100_000)
+    stream = RecordingSync().send_many(source)
+    next(stream)
+    assert source.pulled == 1
+
+
+@pytest.mark.timeout(10)
+def test_threaded_send_many_pulls_lazily_with_bounded_buffering() -> None:
+    source = Counter(100_000)
+    transport = ThreadedAsyncTransport(RecordingSync())
+
+    async def main() -> tuple[int, int]:
+        async with closing_stream(transport.send_many(source)) as stream:
+            async for _ in stream:
+                at_first = source.pulled
+                await asyncio.sleep(0.5)  # the worker runs ahead only as far as the buffer
+                after_wait = source.pulled
+                break
+        await transport.aclose()
+        return at_first, after_wait
+
+    at_first, after_wait = run_bounded(main)
+    assert at_first < 1_000
+    assert after_wait < 1_000
+    assert source.pulled < 1_000
+
+
+@pytest.mark.timeout(10)
+def test_loop_thread_send_many_pulls_lazily() -> None:
+    source = Counter(100_000)
+    with LoopThreadTransport(RecordingAsync()) as transport:
+        stream = transport.send_many(source)
+        assert isinstance(stream, Generator)
+        next(stream)
+        assert source.pulled == 1
+        next(stream)
+        assert source.pulled == 2
+        stream.close()
