@@ -128,9 +128,7 @@ def plan_jobs(block: Sequence[Message], *, max_phones: int = 100) -> list[Job]:
             jobs.append(Job((message,), (position,)))
         else:
             mergeable.append((position, message))
-    same_text, rest = _gather(
-        mergeable, lambda m: (_options_key(m), m.text), max_phones
-    )
+    same_text, rest = _gather(mergeable, lambda m: (_options_key(m), m.text), max_phones)
     jobs.extend(same_text)
     listed, singles = _gather(rest, _options_key, max_phones)
     jobs.extend(listed)
@@ -154,9 +152,7 @@ def settle_job(job: Job, answer: Any | SMSCError) -> list[Outcome]:
     by_phone = {_phone_key(p.phone): p for p in result.phones}
     outcomes = []
     for pos, message in pairs:
-        phones = tuple(
-            by_phone[_phone_key(p)] for p in message.phones if _phone_key(p) in by_phone
-        )
+        phones = tuple(by_phone[_phone_key(p)] for p in message.phones if _phone_key(p) in by_phone)
         outcomes.append(Outcome(pos, message, *_settle_message(job, message, result, phones)))
     return outcomes
 

@@ -1,0 +1,21 @@
+"""``python -m smsc_transports.emulator``: the ``smsc emulator`` subcommand on its own."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from smsc_transports.emulator.cli import add_parser, run
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` as the ``emulator`` subcommand's options and run it."""
+    parser = argparse.ArgumentParser(prog="python -m smsc_transports.emulator")
+    subparsers = parser.add_subparsers(dest="command")
+    add_parser(subparsers)
+    args = parser.parse_args(["emulator", *(sys.argv[1:] if argv is None else argv)])
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

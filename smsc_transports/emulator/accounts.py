@@ -1,0 +1,138 @@
+"""Configuration values of the emulator: accounts, the tariff and the limits SMSC applies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
+from types import MappingProxyType
+
+from smsc_transports.message import MessageKind
+
+__all__ = ["PER_PART_KINDS", "Account", "Limits", "Tariff"]
+
+
+def _money(value: Decimal | int | str | float) -> Decimal:
+    """Return ``value`` as a Decimal; floats go through ``str`` so 1.4 stays 1.4."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+@dataclass(eq=False)
+class Account:
+    """One SMSC account. ``balance`` changes as messages are sent (under the state lock).
+
+    ``apikey`` enables ``apikey=`` authentication; ``credit`` lets the balance go that far
+    below zero; ``senders`` is the list of registered sender IDs (empty = any sender is
+    accepted); ``allowed_ips`` restricts where requests may come from (error 2
+    elsewhere); ``callback_url`` receives status callbacks for this account's messages.
+    The password and API key never appear in ``repr``.
+    """
+
+    login: str
+    password: str = field(repr=False)
+    apikey: str | None = field(default=None, repr=False)
+    balance: Decimal = Decimal("100.00")
+    currency: str = "RUB"
+    credit: Decimal | None = None
+    senders: tuple[str, ...] = ()
+    allowed_ips: tuple[str, ...] | None = None
+    callback_url: str | None = None
+
+    def __post_init__(self) -> None:
+        self.balance = _money(self.balance)
+        if self.credit is not None:
+            self.credit = _money(self.credit)
+        self.senders = tuple(self.senders)
+        if self.allowed_ips is not None:
+            self.allowed_ips = tuple(self.allowed_ips)
+
+    @property
+    def default_sender(self) -> str:
+        """The sender used when a request names none: the first registered one, or ``SMSC.RU``."""
+        return self.senders[0] if self.senders else "SMSC.RU"
+
+    def can_spend(self, amount: Decimal) -> bool:
+        """Whether ``amount`` fits in the balance plus the credit."""
+        return self.balance + (self.credit or Decimal(0)) >= amount
+
+
+# Kinds SMSC bills per SMS part; every other kind is billed per message.
+PER_PART_KINDS = frozenset(
+    {MessageKind.SMS, MessageKind.FLASH, MessageKind.PUSH, MessageKind.BIN, MessageKind.BIN_HEX}
+)
+_PER_MESSAGE_DEFAULTS: Mapping[MessageKind, Decimal] = MappingProxyType(
+    {
+        MessageKind.HLR: Decimal("0.20"),
+        MessageKind.PING: Decimal("0.20"),
+        MessageKind.MMS: Decimal("5.00"),
+        MessageKind.MAIL: Decimal("0.05"),
+        MessageKind.CALL: Decimal("2.00"),
+        MessageKind.VIBER: Decimal("0.60"),
+        MessageKind.SOC: Decimal("1.00"),
+        MessageKind.BOT: Decimal("0.50"),
+        MessageKind.TELEGRAM: Decimal("0.50"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Tariff:
+    """Prices: per SMS part by destination prefix (longest prefix wins), else ``default``;
+    other kinds per message from ``per_message``.
+
+    ``Tariff(sms={"7": "1.40", "375": "4.50"})`` prices Russian numbers at 1.40 a part,
+    Belarusian ones at 4.50, everything else at ``default``.
+    """
+
+    sms: Mapping[str, Decimal] = field(default_factory=dict)
+    default: Decimal = Decimal("1.40")
+    per_message: Mapping[MessageKind, Decimal] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        prices = {prefix: _money(price) for prefix, price in self.sms.items()}
+        object.__setattr__(self, "sms", MappingProxyType(prices))
+        object.__setattr__(self, "default", _money(self.default))
+        merged = dict(_PER_MESSAGE_DEFAULTS)
+        merged.update({MessageKind(k): _money(v) for k, v in self.per_message.items()})
+        object.__setattr__(self, "per_message", MappingProxyType(merged))
+
+    def part_price(self, phone: str) -> Decimal:
+        """The price of one SMS part to ``phone`` (longest matching prefix, else default)."""
+        digits = phone.lstrip("+")
+        for length in range(len(digits), 0, -1):
+            price = self.sms.get(digits[:length])
+            if price is not None:
+                return price
+        return self.default
+
+    def price(self, phone: str, kind: MessageKind, parts: int) -> Decimal:
+        """What one recipient of a message of ``kind`` split in ``parts`` costs."""
+        if kind in PER_PART_KINDS:
+            return self.part_price(phone) * parts
+        return self.per_message.get(kind, self.default)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The rules SMSC enforces; ``None`` switches one off.
+
+    Defaults follow smsc-protocol.md §1.12. Use :meth:`unlimited` for high-volume tests.
+    Windows are one minute of the emulator's clock.
+    """
+
+    max_text_length: int | None = 1000
+    duplicate_window: float | None = 60.0
+    """An identical send, or a send reusing a client ``id`` for the same phone, within
+    this many seconds of an accepted one is refused with error 9."""
+    cost_repeats_per_minute: int | None = 5
+    status_per_message_per_minute: int | None = 5
+    mass_status_per_minute: int | None = 1
+    balance_per_minute: int | None = 10
+    max_in_flight: int | None = 15
+    """Requests of one login being answered at the same time; one more gets error 9."""
+
+    @classmethod
+    def unlimited(cls) -> Limits:
+        """Limits with every throttle off (the 1000-character text rule stays)."""
+        off = {f.name: None for f in fields(cls) if f.name != "max_text_length"}
+        return replace(cls(), **off)

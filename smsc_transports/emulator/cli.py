@@ -1,0 +1,100 @@
+"""The ``smsc emulator`` subcommand: run a local SMSC until SIGINT/SIGTERM.
+
+It prints exactly one line, ``emulator ready http=PORT``, once listening, so scripts
+(and tests) can start it with ``--http-port 0`` and read the port.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+from decimal import Decimal, InvalidOperation
+from types import FrameType
+
+from smsc_transports.emulator.accounts import Account, Limits
+from smsc_transports.emulator.server import Emulator
+
+__all__ = ["add_parser", "parse_account", "run"]
+
+
+def parse_account(value: str) -> Account:
+    """``LOGIN:PASSWORD[:BALANCE]`` as an :class:`Account` (argparse type)."""
+    login, colon, rest = value.partition(":")
+    if not login or not colon or not rest:
+        raise argparse.ArgumentTypeError("expected LOGIN:PASSWORD[:BALANCE]")
+    password, balance = rest, Decimal("100.00")
+    head, colon, tail = rest.rpartition(":")
+    if colon and head:
+        # The last field is a balance only if it reads as a number: a password may hold ":".
+        with contextlib.suppress(InvalidOperation):
+            amount = Decimal(tail)
+            if amount.is_finite():
+                balance, password = amount, head
+    return Account(login, password, balance=balance)
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the ``emulator`` subcommand; its handler is ``args.func`` (= :func:`run`)."""
+    parser = subparsers.add_parser(
+        "emulator",
+        help="run a local SMSC emulator",
+        description="Run a local SMS Center emulator (HTTP API) until interrupted.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--http-port", type=int, default=0, help="HTTP port (0 = any free port)")
+    parser.add_argument(
+        "--account",
+        action="append",
+        type=parse_account,
+        metavar="LOGIN:PASSWORD[:BALANCE]",
+        help="an account (repeatable; default demo:demo:100.00)",
+    )
+    parser.add_argument("--callback-url", help="URL that receives status callbacks")
+    parser.add_argument(
+        "--deliver-after",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="seconds from sending to the final status (default 3)",
+    )
+    parser.add_argument(
+        "--no-limits", action="store_true", help="turn off SMSC's rate limits (error 9)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT or SIGTERM, then stop cleanly; return the exit status (0)."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        stop.set()
+
+    emulator = Emulator(
+        args.account,
+        host=args.host,
+        http_port=args.http_port,
+        limits=Limits.unlimited() if args.no_limits else None,
+        callback_url=args.callback_url,
+        transfer_after=min(1.0, args.deliver_after),
+        deliver_after=args.deliver_after,
+    )
+    previous = {}
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, on_signal)
+    try:
+        with emulator:
+            print(emulator.ready_line(), flush=True)
+            while not stop.wait(0.5):
+                pass
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    sys.stdout.flush()
+    return 0

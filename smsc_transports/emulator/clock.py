@@ -1,0 +1,65 @@
+"""Time for the emulator: a clock is any callable returning Unix seconds.
+
+Statuses are computed from the clock when asked for, so a test that owns a
+:class:`ManualClock` decides exactly when a message is transferred or delivered, with
+no sleeping and no timing races.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+__all__ = ["MOSCOW", "Clock", "ManualClock", "format_date", "to_datetime"]
+
+Clock = Callable[[], float]
+"""Anything that returns the current time as Unix seconds (``time.time`` by default)."""
+
+# SMSC shows every date in Moscow time (UTC+3, no daylight saving since 2014).
+MOSCOW = timezone(timedelta(hours=3), "MSK")
+
+
+class ManualClock:
+    """A clock that moves only when told to; safe to read and advance from any thread.
+
+    It starts at ``start`` (default 1 700 000 000 = 14.11.2023 22:13:20 UTC) so that dates
+    in answers are stable from run to run.
+    """
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self._now = float(start)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        """Return the current manual time in Unix seconds."""
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> float:
+        """Move the clock forward by ``seconds`` (never backwards) and return the new time."""
+        if seconds < 0:
+            raise ValueError("a manual clock only moves forward")
+        with self._lock:
+            self._now += seconds
+            return self._now
+
+    def set(self, timestamp: float) -> None:
+        """Jump to ``timestamp`` (also forward only, so rate windows stay consistent)."""
+        with self._lock:
+            if timestamp < self._now:
+                raise ValueError("a manual clock only moves forward")
+            self._now = float(timestamp)
+
+    def __repr__(self) -> str:
+        return f"ManualClock({self():.3f})"
+
+
+def to_datetime(timestamp: float) -> datetime:
+    """Return ``timestamp`` as an aware datetime in Moscow time."""
+    return datetime.fromtimestamp(timestamp, UTC).astimezone(MOSCOW)
+
+
+def format_date(timestamp: float) -> str:
+    """Format ``timestamp`` the way SMSC does in answers: ``DD.MM.YYYY hh:mm:ss``, Moscow."""
+    return to_datetime(timestamp).strftime("%d.%m.%Y %H:%M:%S")

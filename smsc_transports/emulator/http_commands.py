@@ -1,0 +1,255 @@
+"""The HTTP API's commands: checked parameters in, a call on the state, rendered text out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from smsc_transports.emulator.accounts import Account
+from smsc_transports.emulator.clock import MOSCOW
+from smsc_transports.emulator.http_params import Params, RequestData
+from smsc_transports.emulator.http_render import (
+    Fields,
+    history_fields,
+    inbox_fields,
+    render_balance,
+    render_error,
+    render_items,
+    render_send,
+    render_status,
+    render_statuses,
+)
+from smsc_transports.emulator.records import SendRequest
+from smsc_transports.emulator.sending import params_error
+from smsc_transports.emulator.state import EmulatorState
+from smsc_transports.emulator.test_numbers import answer_delay
+from smsc_transports.emulator.timeforms import parse_valid
+from smsc_transports.errors import APIError, api_error
+from smsc_transports.message import MessageKind
+
+__all__ = ["COMMANDS", "Reply", "run_command"]
+
+Wait = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Rendered answer text plus the HTTP status (200 for every SMSC error, as SMSC)."""
+
+    text: str
+    status: int = 200
+
+
+_STRING_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
+_TZ = re.compile(r"[+-]?[0-9]{1,2}")
+_SPLIT = re.compile(r"[,;\n]")
+# Kind switches in the order they are looked at; the first one set wins.
+_KIND_FLAGS = (
+    ("flash", MessageKind.FLASH),
+    ("push", MessageKind.PUSH),
+    ("hlr", MessageKind.HLR),
+    ("ping", MessageKind.PING),
+    ("mms", MessageKind.MMS),
+    ("mail", MessageKind.MAIL),
+    ("call", MessageKind.CALL),
+    ("viber", MessageKind.VIBER),
+    ("soc", MessageKind.SOC),
+    ("tg", MessageKind.TELEGRAM),
+)
+
+
+def _client_id(value: str | None) -> str | None:
+    """The caller's ``id``: 1…2147483647 or 1-40 of ``[A-Za-z0-9._-]``; 0/empty = none."""
+    if value is None or value.strip() in ("", "0"):
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        if not 1 <= int(value) <= 2_147_483_647:
+            raise params_error()
+        return str(int(value))
+    if not _STRING_ID.fullmatch(value):
+        raise params_error()
+    return value
+
+
+def _kind_and_sender(params: Params) -> tuple[MessageKind, str | None]:
+    sender = params.get("sender")
+    bot = params.text("bot").strip()
+    if bot:
+        return MessageKind.BOT, bot
+    binary = params.number("bin", 0, high=2)
+    if binary:
+        return (MessageKind.BIN if binary == 1 else MessageKind.BIN_HEX), sender
+    for name, kind in _KIND_FLAGS:
+        if params.flag(name):
+            return kind, sender
+    return MessageKind.SMS, sender
+
+
+def _pairs(value: str) -> tuple[tuple[str, str], ...]:
+    """``list=``: ``phone:message`` lines (a ``sender|`` prefix on a line is ignored)."""
+    pairs = []
+    for line in value.replace("\r\n", "\n").split("\n"):
+        if not line.strip():
+            continue
+        phone, colon, text = line.partition(":")
+        if not colon:
+            raise params_error()
+        pairs.append((phone.rpartition("|")[2].strip(), text))
+    return tuple(pairs)
+
+
+def send_request(params: Params) -> SendRequest:
+    """A :class:`SendRequest` from ``send.php`` parameters (error 1 for bad ones)."""
+    kind, sender = _kind_and_sender(params)
+    pairs = _pairs(params.text("list"))
+    phones = tuple(p for p in _SPLIT.split(params.text("phones")) if p.strip())
+    if not pairs and not phones:
+        raise params_error()
+    tz_text = params.text("tz").strip()
+    if tz_text and not (_TZ.fullmatch(tz_text) and -12 <= int(tz_text) <= 12):
+        raise params_error()
+    maxsms = params.number("maxsms", 0, low=1, high=100)
+    params.number("tinyurl", 0, high=1)  # accepted, links are not shortened
+    return SendRequest(
+        phones=phones,
+        text=params.text("mes"),
+        sender=sender,
+        id=_client_id(params.get("id")),
+        kind=kind,
+        time=params.get("time"),
+        tz=float(tz_text) if tz_text else None,
+        valid=parse_valid(params.get("valid")),
+        translit=params.number("translit", 0, high=2),
+        cost=params.number("cost", 0, high=3),
+        op=params.flag("op"),
+        err=params.flag("err"),
+        pairs=pairs,
+        maxsms=maxsms or None,
+        subject=params.get("subj"),
+    )
+
+
+def _send(state: EmulatorState, account: Account, data: RequestData, wait: Wait) -> str:
+    request = send_request(data.params)
+    try:
+        outcome = state.send(account, request)
+    finally:
+        # Slow test numbers hold the answer back whatever it is, like a slow server.
+        wait(answer_delay(request.phones or [p for p, _ in request.pairs]))
+    return render_send(data.fmt, outcome)
+
+
+def _id_phone_lists(params: Params) -> tuple[list[tuple[str, str]], bool]:
+    """(id, phone) pairs of a status/delete request and whether it is a multi-request."""
+    ids_text, phones_text = params.text("id").strip(), params.text("phone").strip()
+    if not ids_text or not phones_text:
+        raise params_error("status")
+    multi = ids_text.endswith(",") or phones_text.endswith(",")
+    ids = [i.strip() for i in ids_text.split(",") if i.strip()]
+    phones = [p.strip() for p in phones_text.split(",") if p.strip()]
+    if len(phones) == 1 and len(ids) > 1:
+        phones *= len(ids)
+    if len(ids) != len(phones) or not ids:
+        raise params_error("status")
+    return list(zip(ids, phones, strict=True)), multi or len(ids) > 1
+
+
+def _status(state: EmulatorState, account: Account, data: RequestData, wait: Wait) -> str:
+    wanted, multi = _id_phone_lists(data.params)
+    if data.params.flag("del"):
+        for id, phone in wanted:
+            state.delete(account, id, phone)
+        return {0: "OK", 1: "1", 2: "<result><result>OK</result></result>"}.get(
+            data.fmt, '{"result":"OK"}'
+        )
+    level = data.params.number("all", 0, high=2)
+    if multi:
+        return render_statuses(data.fmt, state.statuses(account, wanted), level)
+    return render_status(data.fmt, state.status(account, *wanted[0]), level)
+
+
+def _balance(state: EmulatorState, account: Account, data: RequestData, wait: Wait) -> str:
+    return render_balance(data.fmt, state.balance(account), data.params.flag("cur"))
+
+
+def _date(value: str | None) -> float | None:
+    """``dd.mm.yyyy`` (Moscow) as Unix seconds, for history bounds."""
+    if not value or not value.strip():
+        return None
+    try:
+        day = datetime.strptime(value.strip(), "%d.%m.%Y").replace(tzinfo=MOSCOW)
+    except ValueError:
+        raise params_error("get") from None
+    return day.timestamp()
+
+
+def _get(state: EmulatorState, account: Account, data: RequestData, wait: Wait) -> str:
+    params = data.params
+    if params.flag("get_messages"):
+        end = _date(params.get("end"))
+        phones = [
+            p for p in _SPLIT.split(params.text("phone") + "," + params.text("email")) if p.strip()
+        ]
+        format_text = params.text("format").strip()
+        records = state.history(
+            account,
+            start=_date(params.get("start")),
+            end=end + 86400 if end is not None else None,
+            phones=phones or None,
+            kind=MessageKind(params.number("format", 0, high=13)) if format_text else None,
+            cnt=params.number("cnt", 100, low=1, high=1000),
+            prev_id=params.number("prev_id", 0) or None,
+        )
+        return render_items(data.fmt, (history_fields(r) for r in records), "sms")
+    if params.flag("get_answers"):
+        after = params.number("after_id", 0)
+        records_in = state.incoming(
+            account,
+            cnt=params.number("cnt", 100, low=1, high=10000),
+            hours=params.number("hour", 0, low=1, high=168) or None,
+            after_id=after or None,
+            to_phone=params.get("to_phone"),
+        )
+        return render_items(data.fmt, (inbox_fields(r) for r in records_in), "sms")
+    raise params_error("get")
+
+
+def _senders(state: EmulatorState, account: Account, data: RequestData, wait: Wait) -> str:
+    if not data.params.flag("get"):
+        raise params_error("senders")
+    rows: list[Fields] = [[("sender", s)] for s in state.senders(account)]
+    return render_items(data.fmt, rows, "sender")
+
+
+Handler = Callable[[EmulatorState, Account, RequestData, Wait], str]
+COMMANDS: dict[str, tuple[str, Handler]] = {
+    "send": ("send", _send),
+    "status": ("status", _status),
+    "balance": ("balance", _balance),
+    "get": ("get", _get),
+    "senders": ("senders", _senders),
+}
+
+
+def run_command(
+    state: EmulatorState, command: str, data: RequestData, ip: str, wait: Wait
+) -> Reply:
+    """Authenticate, hold a concurrency slot, run ``command`` and render the answer."""
+    operation, handler = COMMANDS[command]
+    if data.error is not None:
+        return Reply(render_error(data.fmt, data.error))
+    params = data.params
+    login, password, apikey = params.get("login"), params.get("psw"), params.get("apikey")
+    try:
+        if not (login or password or apikey):
+            raise params_error(operation)
+        account = state.authenticate(login, password, apikey, ip=ip, operation=operation)
+        with state.request_slot(account.login):
+            return Reply(handler(state, account, data, wait))
+    except APIError as error:
+        return Reply(render_error(data.fmt, error))
+    except ValueError:  # e.g. an unknown message format number
+        return Reply(render_error(data.fmt, api_error(1, "parameters error")))

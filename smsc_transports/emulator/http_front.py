@@ -1,0 +1,266 @@
+"""The emulator's HTTP front end: SMSC's ``/sys/*.php`` API and ``/rest/send/``.
+
+A stdlib :class:`~http.server.ThreadingHTTPServer` (HTTP/1.1 keep-alive, one daemon
+thread per connection). Every API error is an HTTP 200 answer in the requested
+format, as SMSC does; an unknown path is a plain 404; a handler bug is logged and
+answered with a bare 500, and the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from smsc_transports.emulator.http_commands import Reply, run_command
+from smsc_transports.emulator.http_params import RequestData, parse_request
+from smsc_transports.emulator.http_render import render_error
+from smsc_transports.emulator.sending import params_error
+from smsc_transports.emulator.state import EmulatorState
+from smsc_transports.errors import APIError
+
+__all__ = ["ROUTES", "HttpFrontEnd"]
+
+log = logging.getLogger(__name__)
+
+# path -> (command, whether the body is JSON)
+ROUTES: dict[str, tuple[str, bool]] = {
+    "/sys/send.php": ("send", False),
+    "/sys/status.php": ("status", False),
+    "/sys/balance.php": ("balance", False),
+    "/sys/get.php": ("get", False),
+    "/sys/senders.php": ("senders", False),
+    "/rest/send/": ("send", True),
+    "/rest/send": ("send", True),
+}
+_CONTENT_TYPES = {0: "text/plain", 1: "text/plain", 2: "text/xml", 3: "application/json"}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    front: HttpFrontEnd
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Cut every open keep-alive connection so its thread ends now, not at idle timeout."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes; with Nagle on, each answer waits ~40 ms.
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The default logs the request line, query string (and so passwords) included.
+        del format, args
+        # A request line too broken to parse leaves ``command``/``path`` unset.
+        path = str(getattr(self, "path", "")).partition("?")[0]
+        log.debug("%s %s", getattr(self, "command", None), path)
+
+    def _serve(self) -> None:
+        try:
+            self._answer()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+        except Exception:
+            log.exception("emulator HTTP handler failed")
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self._write(500, b"internal error", "text/plain; charset=utf-8")
+
+    def _answer(self) -> None:
+        path, _, query = self.path.partition("?")
+        route = ROUTES.get(path)
+        if route is None:
+            self._skip_body()
+            self._write(404, b"not found", "text/plain; charset=utf-8")
+            return
+        command, json_body = route
+        query_bytes = query.encode("latin-1", "replace")
+        # A GET may carry a body too; it is read (and used) so keep-alive stays in step.
+        body, refusal = self._read_body()
+        if refusal is not None:
+            # Refused before reading: answer in the query's format and drop the link.
+            data = parse_request(query_bytes, b"", "", json_body=json_body)
+            data.error = refusal
+            self.close_connection = True
+            self._reply(data, Reply(render_error(data.fmt, refusal), status=413))
+            return
+        content_type = self.headers.get("Content-Type", "")
+        data = parse_request(query_bytes, body, content_type, json_body=json_body)
+        front = self.server.front
+        reply = run_command(front.state, command, data, self.client_address[0], front.wait)
+        self._reply(data, reply)
+
+    def _read_body(self) -> tuple[bytes, APIError | None]:
+        """The request body, or an error when it is chunked, unsized or too big."""
+        if self.headers.get("Transfer-Encoding"):
+            return b"", params_error()
+        length_text = self.headers.get("Content-Length", "0").strip() or "0"
+        if not (length_text.isascii() and length_text.isdigit()):
+            return b"", params_error()
+        length = int(length_text)
+        if length > self.server.front.max_body:
+            return b"", params_error()
+        return self.rfile.read(length), None
+
+    def _skip_body(self) -> None:
+        length = self.headers.get("Content-Length", "0").strip()
+        if length.isascii() and length.isdigit() and int(length) <= self.server.front.max_body:
+            self.rfile.read(int(length))
+        elif length not in ("", "0"):
+            self.close_connection = True
+
+    def _reply(self, data: RequestData, reply: Reply) -> None:
+        text = reply.text
+        if data.fmt == 2:
+            text = f'<?xml version="1.0" encoding="{data.charset}"?>\n{text}'
+        try:
+            body = text.encode(data.codec)
+        except UnicodeEncodeError:
+            # A character the charset cannot hold: JSON escapes it, XML uses a reference.
+            if data.fmt == 3:
+                body = json.dumps(json.loads(text)).encode(data.codec)
+            else:
+                errors = "xmlcharrefreplace" if data.fmt == 2 else "replace"
+                body = text.encode(data.codec, errors)
+        content_type = f"{_CONTENT_TYPES[data.fmt]}; charset={data.charset}"
+        self._write(reply.status, body, content_type)
+
+    def _write(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+
+
+class HttpFrontEnd:
+    """SMSC's HTTP API on ``host``:``port`` (0 = a free port) over ``state``.
+
+    ``max_body`` bounds request bodies (bigger ones are refused unread with error 1);
+    ``idle_timeout`` closes idle keep-alive connections.
+    """
+
+    name = "http"
+
+    def __init__(
+        self,
+        state: EmulatorState,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        max_body: int = 1 << 20,
+        idle_timeout: float = 30.0,
+    ) -> None:
+        self.state = state
+        self.host = host
+        self.requested_port = port
+        self.max_body = max_body
+        self.idle_timeout = idle_timeout
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._release = threading.Event()
+        self._held = 0
+        self._held_lock = threading.Lock()
+
+    @property
+    def held(self) -> int:
+        """How many answers are being held back right now (by slow test numbers)."""
+        with self._held_lock:
+            return self._held
+
+    @property
+    def port(self) -> int:
+        """The port listened on (valid once started)."""
+        if self._server is None:
+            raise RuntimeError("the HTTP front end is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` of the running front end."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        """Bind and serve in a daemon thread (returns once listening)."""
+        if self._server is not None:
+            return
+        # An idle keep-alive connection must not pin a thread forever.
+        handler = type("_BoundHandler", (_Handler,), {"timeout": self.idle_timeout})
+        server = _Server((self.host, self.requested_port), handler)
+        server.front = self
+        self._server = server
+        self._release = threading.Event()
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="smsc-emulator-http",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving, end held-back answers and close the socket."""
+        server, self._server = self._server, None
+        self._release.set()
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        server.drop_connections()
+        if self._thread is not None:
+            self._thread.join(5.0)
+            self._thread = None
+
+    def wait(self, seconds: float) -> None:
+        """Hold an answer back ``seconds`` (slow test numbers); ends early on stop/release."""
+        if seconds <= 0:
+            return
+        release = self._release
+        with self._held_lock:
+            self._held += 1
+        try:
+            release.wait(seconds)
+        finally:
+            with self._held_lock:
+                self._held -= 1
+
+    def release_delayed(self) -> None:
+        """Let every answer being held back go now (later ones are held again)."""
+        release, self._release = self._release, threading.Event()
+        release.set()

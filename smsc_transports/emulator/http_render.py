@@ -1,0 +1,294 @@
+"""SMSC's answer formats: fmt 0 (text), 1 (comma numbers), 2 (XML), 3 (JSON).
+
+Shapes follow smsc-protocol.md §1.5, §1.7, §1.10; where the facts are uncertain the
+choice is written down in ``docs/emulator.md``. Every function returns text; the front
+end encodes it in the request's charset.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from smsc_transports.emulator.clock import format_date
+from smsc_transports.emulator.records import (
+    BalanceInfo,
+    IncomingRecord,
+    SendOutcome,
+    StatusRecord,
+    kind_flag,
+)
+from smsc_transports.errors import APIError
+
+__all__ = [
+    "Fields",
+    "json_id",
+    "money",
+    "render_balance",
+    "render_error",
+    "render_items",
+    "render_send",
+    "render_status",
+    "render_statuses",
+    "status_fields",
+]
+
+Value = str | int | Decimal | list["Fields"]
+Fields = list[tuple[str, Value]]
+_CENT = Decimal("0.01")
+
+
+def money(amount: Decimal) -> str:
+    """Money as SMSC writes it: two decimals (``"1.40"``)."""
+    return str(amount.quantize(_CENT))
+
+
+def json_id(value: str) -> str | int:
+    """A message id for JSON: a number when it is one (SMSC's own ids), else the string."""
+    if (
+        value.isascii()
+        and value.isdigit()
+        and (value == "0" or not value.startswith("0"))
+        and len(value) < 16
+    ):
+        return int(value)
+    return value
+
+
+def _plain(value: Value) -> str:
+    if isinstance(value, Decimal):
+        return money(value)
+    return str(value)
+
+
+def _to_json(fields: Fields) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name, value in fields:
+        if isinstance(value, list):
+            out[name] = [_to_json(item) for item in value]
+        elif isinstance(value, Decimal):
+            out[name] = money(value)
+        elif name == "id" and isinstance(value, str):
+            out[name] = json_id(value)
+        else:
+            out[name] = value
+    return out
+
+
+def _xml(fields: Fields) -> str:
+    parts = []
+    for name, value in fields:
+        if isinstance(value, list):
+            inner = "".join(f"<item>{_xml(item)}</item>" for item in value)
+            parts.append(f"<{name}>{inner}</{name}>")
+        else:
+            parts.append(f"<{name}>{escape(_plain(value))}</{name}>")
+    return "".join(parts)
+
+
+def _json(document: object) -> str:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def render_error(fmt: int, error: APIError) -> str:
+    """An error answer; errors 3, 6, 7, 8 carry the message id."""
+    code = error.code
+    if fmt == 1:
+        return f"{error.id or 0},-{code}"
+    if fmt == 2:
+        tail = f"<id>{escape(error.id)}</id>" if error.id is not None else ""
+        body = f"<error>{escape(error.message)}</error><error_code>{code}</error_code>"
+        return f"<result>{body}{tail}</result>"
+    if fmt == 3:
+        document: dict[str, object] = {"error": error.message, "error_code": code}
+        if error.id is not None:
+            document["id"] = json_id(error.id)
+        return _json(document)
+    text = f"ERROR = {code} ({error.message})"
+    return text + (f", ID - {error.id}" if error.id is not None else "")
+
+
+def _send_fields(outcome: SendOutcome) -> Fields:
+    if outcome.is_estimate:
+        fields: Fields = [("cost", outcome.cost), ("cnt", outcome.parts)]
+    else:
+        fields = [("id", str(outcome.id)), ("cnt", outcome.parts)]
+        if outcome.cost_mode in (2, 3):
+            fields.append(("cost", outcome.cost))
+        if outcome.cost_mode == 3 and outcome.balance is not None:
+            fields.append(("balance", outcome.balance))
+    phones = [p for p in outcome.phones if outcome.op or (outcome.err and p.error)]
+    if phones:
+        fields.append(
+            (
+                "phones",
+                [
+                    [
+                        ("phone", p.phone),
+                        ("mccmnc", p.mccmnc),
+                        ("cost", p.cost),
+                        ("status", p.status),
+                        ("error", p.error),
+                    ]
+                    for p in phones
+                ],
+            )
+        )
+    return fields
+
+
+def render_send(fmt: int, outcome: SendOutcome) -> str:
+    """A send (or ``cost=1`` price) answer; per-phone details only in fmt 2 and 3."""
+    fields = _send_fields(outcome)
+    if fmt == 3:
+        return _json(_to_json(fields))
+    if fmt == 2:
+        return f"<result>{_xml(fields)}</result>"
+    scalars = [_plain(v) for _, v in fields if not isinstance(v, list)]
+    if fmt == 1:
+        return ",".join(scalars)
+    if outcome.is_estimate:
+        return f"OK - {outcome.parts} SMS, COST - {money(outcome.cost)}"
+    text = f"OK - {outcome.parts} SMS, ID - {outcome.id}"
+    if outcome.cost_mode in (2, 3):
+        text += f", COST - {money(outcome.cost)}"
+    if outcome.cost_mode == 3 and outcome.balance is not None:
+        text += f", BALANCE - {money(outcome.balance)}"
+    return text
+
+
+def status_fields(record: StatusRecord, level: int) -> Fields:
+    """The fields of one status answer, in SMSC's order, for ``all`` = ``level``."""
+    found = record.found
+    fields: Fields = [
+        ("status", int(record.status)),
+        ("last_date", format_date(record.last_timestamp) if found else ""),
+        ("last_timestamp", int(record.last_timestamp)),
+        ("flag", kind_flag(record.kind) if found else 0),
+        ("err", record.err),
+    ]
+    if level >= 1:
+        fields += [
+            ("send_date", format_date(record.send_timestamp) if found else ""),
+            ("send_timestamp", int(record.send_timestamp)),
+            ("phone", record.phone),
+            ("cost", record.cost),
+            ("sender_id", record.sender),
+            ("status_name", record.status.description),
+            ("message", record.text),
+            ("comment", ""),
+            ("type", kind_flag(record.kind)),
+            ("sms_cnt", record.parts),
+            ("mccmnc", record.mccmnc),
+        ]
+    if level >= 2:
+        fields += [("country", record.country), ("operator", record.operator)]
+        fields += [("region", record.region)]
+    return fields
+
+
+# fmt=1 all>=1 order: the official libraries split on "," at most 8 times, so the
+# message text (which may hold commas) must be the 9th and last field.
+_FMT1_ORDER = ("status", "last_timestamp", "err", "send_timestamp", "phone", "cost")
+_FMT1_TAIL = ("sender_id", "status_name")
+_FMT0_NAMES = {"status": "Status", "last_date": "check_time"}
+_FMT0_SKIP = frozenset({"last_timestamp", "send_timestamp", "flag"})
+
+
+def _status_line(fmt: int, record: StatusRecord, level: int) -> str:
+    fields = dict(status_fields(record, level))
+    if fmt == 1:
+        names = list(_FMT1_ORDER[:3])
+        if level >= 1:
+            names = [*_FMT1_ORDER, *_FMT1_TAIL]
+            if level >= 2:
+                names += ["country", "operator", "region"]
+            names.append("message")
+        return ",".join(_plain(fields[n]) for n in names)
+    shown = [(n, v) for n, v in status_fields(record, level) if n not in _FMT0_SKIP]
+    return ", ".join(f"{_FMT0_NAMES.get(n, n)} = {_plain(v)}" for n, v in shown)
+
+
+def render_status(fmt: int, record: StatusRecord, level: int) -> str:
+    """The answer for one message's status."""
+    if fmt == 3:
+        return _json(_to_json(status_fields(record, level)))
+    if fmt == 2:
+        return f"<sms>{_xml(status_fields(record, level))}</sms>"
+    return _status_line(fmt, record, level)
+
+
+def render_statuses(fmt: int, records: Sequence[StatusRecord], level: int) -> str:
+    """The answer for several messages: a JSON array / XML list / one line each."""
+    if fmt == 3:
+        items = [
+            _to_json([("id", r.id), ("phone", r.phone), *status_fields(r, level)]) for r in records
+        ]
+        return _json(items)
+    if fmt == 2:
+        inner = "".join(
+            f"<sms>{_xml([('id', r.id), ('phone', r.phone), *status_fields(r, level)])}</sms>"
+            for r in records
+        )
+        return f"<result>{inner}</result>"
+    joiner = "," if fmt == 1 else ", "
+    prefix = "{0},{1}" if fmt == 1 else "id = {0}, phone = {1}"
+    return "\n".join(
+        prefix.format(r.id, r.phone) + joiner + _status_line(fmt, r, level) for r in records
+    )
+
+
+def render_balance(fmt: int, info: BalanceInfo, currency: bool) -> str:
+    """The balance answer; ``currency`` (``cur=1``) adds the credit (if any) and currency."""
+    fields: Fields = [("balance", info.balance)]
+    if currency:
+        if info.credit:
+            fields.append(("credit", info.credit))
+        fields.append(("currency", info.currency))
+    if fmt == 3:
+        return _json(_to_json(fields))
+    if fmt == 2:
+        return f"<result>{_xml(fields)}</result>"
+    return ",".join(_plain(v) for _, v in fields)
+
+
+def history_fields(record: StatusRecord) -> Fields:
+    """One sent message of ``get.php?get_messages=1``."""
+    return [
+        ("id", record.id),
+        ("int_id", record.int_id),
+        ("phone", record.phone),
+        *status_fields(record, 1)[0:5],
+        ("send_date", format_date(record.send_timestamp)),
+        ("send_timestamp", int(record.send_timestamp)),
+        ("sender_id", record.sender),
+        ("cost", record.cost),
+        ("sms_cnt", record.parts),
+        ("format", int(record.kind)),
+        ("status_name", record.status.description),
+        ("message", record.text),
+    ]
+
+
+def inbox_fields(record: IncomingRecord) -> Fields:
+    """One incoming message of ``get.php?get_answers=1``."""
+    return [
+        ("id", record.id),
+        ("received", format_date(record.received)),
+        ("phone", record.phone),
+        ("to_phone", record.to_phone),
+        ("sent", int(record.sent)),
+        ("message", record.text),
+    ]
+
+
+def render_items(fmt: int, items: Iterable[Fields], element: str) -> str:
+    """A list answer (history, inbox, senders): JSON array, XML list, or a line per item."""
+    rows = list(items)
+    if fmt == 3:
+        return _json([_to_json(row) for row in rows])
+    if fmt == 2:
+        return "<result>" + "".join(f"<{element}>{_xml(r)}</{element}>" for r in rows) + "</result>"
+    return "\n".join(",".join(_plain(v) for _, v in row) for row in rows)

@@ -1,0 +1,176 @@
+"""The values the emulator state takes and returns; every front end speaks these."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from smsc_transports.message import MessageKind
+from smsc_transports.statuses import MessageStatus
+
+__all__ = [
+    "BalanceInfo",
+    "CallbackEvent",
+    "IncomingRecord",
+    "PhoneOutcome",
+    "SendOutcome",
+    "SendRequest",
+    "StatusRecord",
+    "kind_flag",
+]
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """One send (or cost) request, already split into fields by a front end.
+
+    ``phones`` are raw recipient strings (the state validates them, giving error 7 per
+    bad one). ``time``/``tz`` are SMSC's time forms (see :mod:`.timeforms`); a front end
+    that has an absolute time instead passes ``send_at`` (Unix seconds), which wins.
+    ``valid`` is the lifetime in seconds. ``cost`` is SMSC's mode: 0 send, 1 only price,
+    2 send and report the cost, 3 also report the new balance. ``op``/``err`` ask for
+    per-phone results (all / only the refused ones). ``pairs`` is ``list=``: per-phone
+    texts, used instead of ``phones`` and ``text`` when not empty.
+    """
+
+    phones: tuple[str, ...] = ()
+    text: str = ""
+    sender: str | None = None
+    id: str | None = None
+    kind: MessageKind = MessageKind.SMS
+    time: str | None = None
+    tz: float | None = None
+    send_at: float | None = None
+    valid: float | None = None
+    translit: int = 0
+    cost: int = 0
+    op: bool = False
+    err: bool = False
+    pairs: tuple[tuple[str, str], ...] = ()
+    maxsms: int | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class PhoneOutcome:
+    """The fate of one recipient of a send: ``error`` 0 when accepted, else SMSC's code."""
+
+    phone: str
+    mccmnc: str
+    cost: Decimal
+    status: int
+    error: int
+    parts: int
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What a send (or, with ``cost_mode`` 1, a price query) produced.
+
+    ``id`` is ``None`` for a price query; ``parts`` is SMSC's ``cnt`` summed over the
+    accepted recipients; ``balance`` is the balance after charging.
+    """
+
+    id: str | None
+    parts: int
+    cost: Decimal
+    balance: Decimal | None
+    phones: tuple[PhoneOutcome, ...]
+    cost_mode: int = 0
+    op: bool = False
+    err: bool = False
+
+    @property
+    def is_estimate(self) -> bool:
+        """Whether nothing was sent (``cost=1``)."""
+        return self.cost_mode == 1
+
+
+@dataclass(frozen=True)
+class StatusRecord:
+    """A message's state for one recipient, as status/history answers show it.
+
+    ``status`` is :attr:`MessageStatus.NOT_FOUND` (and the rest empty) when there is no
+    such message. Timestamps are Unix seconds; ``last_timestamp`` is when the status
+    last changed, ``send_timestamp`` when it left (or is scheduled to leave).
+    """
+
+    id: str
+    phone: str
+    status: MessageStatus
+    err: int = 0
+    last_timestamp: float = 0.0
+    send_timestamp: float = 0.0
+    cost: Decimal = Decimal(0)
+    sender: str = ""
+    text: str = ""
+    kind: MessageKind = MessageKind.SMS
+    parts: int = 0
+    country: str = ""
+    operator: str = ""
+    region: str = ""
+    mccmnc: str = ""
+    int_id: int = 0
+
+    @property
+    def found(self) -> bool:
+        """Whether the message exists."""
+        return self.status != MessageStatus.NOT_FOUND
+
+    @property
+    def flag(self) -> int:
+        """SMSC's ``flag`` bit field; only the type bits (0-3) are modelled."""
+        return kind_flag(self.kind)
+
+
+# Type bits of the status ``flag`` (smsc-protocol.md §1.7, [S]); kinds the list does
+# not name (Telegram, bots) report 0.
+_FLAG_TYPE: Mapping[MessageKind, int] = {
+    MessageKind.FLASH: 1,
+    MessageKind.BIN: 2,
+    MessageKind.BIN_HEX: 2,
+    MessageKind.PUSH: 3,
+    MessageKind.HLR: 4,
+    MessageKind.PING: 5,
+    MessageKind.MMS: 6,
+    MessageKind.CALL: 7,
+    MessageKind.MAIL: 8,
+    MessageKind.VIBER: 10,
+    MessageKind.SOC: 12,
+}
+
+
+def kind_flag(kind: MessageKind) -> int:
+    """The type bits of SMSC's status ``flag`` for ``kind``."""
+    return _FLAG_TYPE.get(kind, 0)
+
+
+@dataclass(frozen=True)
+class BalanceInfo:
+    """An account's balance, currency and credit (``None`` when it has none)."""
+
+    balance: Decimal
+    currency: str
+    credit: Decimal | None
+
+
+@dataclass(frozen=True)
+class IncomingRecord:
+    """An incoming (MO) message on an account; ``id`` is the inbox's own number."""
+
+    id: int
+    login: str
+    phone: str
+    to_phone: str
+    text: str
+    received: float
+    sent: float
+
+
+@dataclass(frozen=True)
+class CallbackEvent:
+    """One HTTP callback to make: form ``fields`` to POST to ``url``."""
+
+    url: str
+    fields: Mapping[str, str]

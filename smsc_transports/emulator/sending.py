@@ -1,0 +1,137 @@
+"""Pure helpers of a send: turning a :class:`SendRequest` into priced recipients.
+
+Nothing here touches the state; :meth:`EmulatorState.send` calls these under its lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from smsc_transports.emulator.accounts import Limits, Tariff
+from smsc_transports.emulator.records import PhoneOutcome, SendRequest
+from smsc_transports.emulator.test_numbers import Behaviour, behaviour_for, describe_number
+from smsc_transports.encoding import count_parts, split
+from smsc_transports.errors import APIError, ValidationError, api_error
+from smsc_transports.message import MessageKind, normalize_phone
+from smsc_transports.statuses import MessageStatus
+from smsc_transports.translit import transliterate
+
+__all__ = ["ERROR_TEXT", "Prepared", "params_error", "prepare", "refusal"]
+
+# SMSC's short English error texts (recorded ones: "authorise error", "invalid number",
+# "duplicate request, wait a minute"; the rest are made up in the same style).
+ERROR_TEXT = {
+    1: "parameters error",
+    2: "authorise error",
+    3: "no money",
+    4: "IP blocked",
+    5: "invalid date format",
+    6: "message is forbidden",
+    7: "invalid number",
+    8: "message can't be delivered",
+    9: "duplicate request, wait a minute",
+}
+# The status reported (op=1) for a recipient refused at send with each code.
+_REFUSED_STATUS = {
+    6: MessageStatus.FORBIDDEN,
+    7: MessageStatus.INVALID_NUMBER,
+    8: MessageStatus.UNAVAILABLE_NUMBER,
+}
+_SPLITTABLE = (MessageKind.SMS, MessageKind.FLASH, MessageKind.PUSH)
+
+
+def params_error(operation: str = "send") -> APIError:
+    """SMSC's error 1."""
+    return api_error(1, ERROR_TEXT[1], operation=operation)
+
+
+def refusal(code: int, id: str | None, operation: str = "send") -> APIError:
+    """SMSC's error ``code`` with its usual text, carrying the message ``id``."""
+    return api_error(code, ERROR_TEXT[code], id=id, operation=operation)
+
+
+@dataclass
+class Prepared:
+    """One recipient of a request after validation and pricing; ``error`` 0 = accepted."""
+
+    phone: str
+    text: str
+    parts: int
+    cost: Decimal
+    error: int
+    behaviour: Behaviour
+
+    def outcome(self) -> PhoneOutcome:
+        """This recipient as the per-phone part of a send answer."""
+        status = _REFUSED_STATUS.get(self.error, MessageStatus.WAITING)
+        mccmnc = describe_number(self.phone).mccmnc if self.phone else ""
+        return PhoneOutcome(self.phone, mccmnc, self.cost, int(status), self.error, self.parts)
+
+
+def _final_text(text: str, request: SendRequest, limits: Limits) -> str:
+    """Apply the length rule, ``translit`` and ``maxsms`` to one text."""
+    if limits.max_text_length is not None and len(text) > limits.max_text_length:
+        raise params_error()
+    if request.kind.needs_text and not text.strip():
+        raise params_error()
+    try:
+        text = transliterate(text, request.translit)
+    except ValidationError:
+        raise params_error() from None
+    if request.maxsms is not None and request.kind in _SPLITTABLE:
+        # SMSC cuts a long text to fit the allowed number of parts.
+        text = "".join(split(text)[: request.maxsms])
+    return text
+
+
+def _address(raw: str, kind: MessageKind) -> str | None:
+    """The stored form of a recipient, or ``None`` when SMSC would call it invalid."""
+    try:
+        address = normalize_phone(raw, kind)
+    except ValidationError:
+        return None
+    if address.startswith("G"):
+        return None  # contact groups are not modelled
+    return address.lstrip("+")
+
+
+def prepare(request: SendRequest, tariff: Tariff, limits: Limits) -> list[Prepared]:
+    """Validate and price every recipient of ``request`` (duplicates dropped).
+
+    Raises error 1 for a request that is wrong as a whole (no recipients, a text too
+    long or empty, an unknown translit, binary text that is not binary). A bad
+    recipient is not an exception: it comes back with ``error`` 7 (or the code its
+    test number asks for).
+    """
+    if request.pairs:
+        wanted = list(request.pairs)
+    else:
+        wanted = [(phone, request.text) for phone in request.phones]
+    wanted = [(phone.strip(), text) for phone, text in wanted if phone.strip()]
+    if not wanted or (request.maxsms is not None and request.maxsms < 1):
+        raise params_error()
+    prepared: list[Prepared] = []
+    seen: set[str] = set()
+    for raw, text in wanted:
+        final = _final_text(text, request, limits)
+        address = _address(raw, request.kind)
+        if address is None:
+            prepared.append(Prepared(raw, final, 0, Decimal(0), 7, behaviour_for(raw)))
+            continue
+        if address in seen:
+            continue
+        seen.add(address)
+        behaviour = behaviour_for(address)
+        if behaviour.send_error:
+            prepared.append(
+                Prepared(address, final, 0, Decimal(0), behaviour.send_error, behaviour)
+            )
+            continue
+        try:
+            parts = max(count_parts(final, kind=request.kind).parts, 1)
+        except ValidationError:
+            raise params_error() from None
+        cost = tariff.price(address, request.kind, parts)
+        prepared.append(Prepared(address, final, parts, cost, 0, behaviour))
+    return prepared

@@ -1,0 +1,178 @@
+""":class:`Emulator`: the shared state plus its network front ends, started and stopped together.
+
+::
+
+    with Emulator() as emu:                        # demo/demo, 100.00 RUB, free port
+        transport = create_transport(emu.url())    # http://demo:demo@127.0.0.1:PORT
+        ...
+
+Front ends are a list: HTTP today; SMPP/SMTP/SOAP listeners are added by passing
+factories in ``front_ends`` (each takes the state and returns an object with ``name``,
+``port``, ``start()`` and ``stop()``), and :meth:`Emulator.ready_line` names them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Protocol
+from urllib.parse import quote
+
+from smsc_transports.emulator.accounts import Account, Limits, Tariff
+from smsc_transports.emulator.callbacks import CallbackDispatcher
+from smsc_transports.emulator.clock import Clock
+from smsc_transports.emulator.http_front import HttpFrontEnd
+from smsc_transports.emulator.state import EmulatorState
+
+__all__ = ["Emulator", "FrontEnd", "FrontEndFactory"]
+
+
+class FrontEnd(Protocol):
+    """A protocol listener on the emulator's state."""
+
+    name: str
+
+    @property
+    def port(self) -> int:
+        """The port it listens on once started."""
+        ...
+
+    def start(self) -> None:
+        """Start listening (return once ready)."""
+        ...
+
+    def stop(self) -> None:
+        """Stop listening and release the port."""
+        ...
+
+
+FrontEndFactory = Callable[[EmulatorState], FrontEnd]
+"""Builds a front end on the shared state (used for SMPP/SMTP/SOAP listeners)."""
+
+
+class Emulator:
+    """A local SMSC: an :class:`EmulatorState` served over HTTP (and later more protocols).
+
+    ``accounts`` default to ``demo``/``demo`` with 100.00 RUB. ``clock``, ``limits``,
+    ``tariff``, ``transfer_after``, ``deliver_after`` and ``callback_url`` go to the
+    state; ``http_port`` 0 picks a free port. Use as a context manager, or call
+    :meth:`start` and :meth:`stop`.
+    """
+
+    def __init__(
+        self,
+        accounts: Iterable[Account] | None = None,
+        *,
+        host: str = "127.0.0.1",
+        http_port: int = 0,
+        clock: Clock | None = None,
+        limits: Limits | None = None,
+        tariff: Tariff | None = None,
+        callback_url: str | None = None,
+        transfer_after: float = 1.0,
+        deliver_after: float = 3.0,
+        max_body: int = 1 << 20,
+        callback_interval: float = 0.2,
+        front_ends: Iterable[FrontEndFactory] = (),
+    ) -> None:
+        self.host = host
+        self.state = EmulatorState(
+            accounts,
+            clock=clock,
+            limits=limits,
+            tariff=tariff,
+            transfer_after=transfer_after,
+            deliver_after=deliver_after,
+            callback_url=callback_url,
+        )
+        self.http = HttpFrontEnd(self.state, host=host, port=http_port, max_body=max_body)
+        self.front_ends: list[FrontEnd] = [self.http]
+        self.front_ends += [factory(self.state) for factory in front_ends]
+        self.callbacks = CallbackDispatcher(self.state, interval=callback_interval)
+        self._running = False
+
+    def start(self) -> Emulator:
+        """Start every front end (and the callback ticker when a callback URL is set)."""
+        if self._running:
+            return self
+        started: list[FrontEnd] = []
+        try:
+            for front in self.front_ends:
+                front.start()
+                started.append(front)
+        except BaseException:
+            for front in reversed(started):
+                front.stop()
+            raise
+        if self.state.callbacks_wanted:
+            self.callbacks.start()
+        self._running = True
+        return self
+
+    def stop(self) -> None:
+        """Stop everything started; safe to call twice."""
+        self.callbacks.stop()
+        for front in reversed(self.front_ends):
+            front.stop()
+        self._running = False
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether the front ends are listening."""
+        return self._running
+
+    @property
+    def http_port(self) -> int:
+        """The HTTP front end's port."""
+        return self.http.port
+
+    @property
+    def http_url(self) -> str:
+        """``http://127.0.0.1:PORT``: where SMSC's ``/sys/*.php`` paths are served."""
+        return self.http.url
+
+    @property
+    def ports(self) -> dict[str, int]:
+        """Each front end's port by name (``{"http": 54321, ...}``)."""
+        return {front.name: front.port for front in self.front_ends}
+
+    def ready_line(self) -> str:
+        """``emulator ready http=PORT [smpp=PORT ...]``: what the CLI prints when listening."""
+        ports = " ".join(f"{name}={port}" for name, port in self.ports.items())
+        return f"emulator ready {ports}"
+
+    def url(
+        self,
+        scheme: str = "http",
+        login: str = "demo",
+        password: str = "demo",  # noqa: S107  # the demo account's well-known password
+    ) -> str:
+        """A settings URL for the library's factory, e.g. ``http://demo:demo@127.0.0.1:PORT``.
+
+        ``scheme`` picks the front end (``http``; ``smpp``/``smtp``/``soap`` once added).
+        """
+        name = "http" if scheme in ("http", "https") else scheme.partition("+")[0]
+        ports = self.ports
+        if name not in ports:
+            raise ValueError(f"the emulator has no {scheme} front end")
+        credentials = f"{quote(login, safe='')}:{quote(password, safe='')}"
+        return f"{scheme}://{credentials}@{self.host}:{ports[name]}"
+
+    def flush_callbacks(self) -> int:
+        """Deliver the callbacks due now (after moving a manual clock); return how many."""
+        return self.callbacks.flush()
+
+    def release_delayed(self) -> None:
+        """End every HTTP answer currently held back by a slow test number."""
+        self.http.release_delayed()

@@ -1,0 +1,100 @@
+"""One stored recipient of a sent message, and its status timeline.
+
+A status is never stored: it is read off the recipient's timeline at the clock's
+current time, so status reads need no background thread and a manual clock drives them
+exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from smsc_transports.emulator.records import StatusRecord
+from smsc_transports.emulator.test_numbers import Behaviour, describe_number
+from smsc_transports.message import MessageKind
+from smsc_transports.statuses import MessageStatus
+
+__all__ = ["Recipient", "Step", "not_found"]
+
+Step = tuple[float, MessageStatus, int]
+"""One timeline entry: (when, status, err)."""
+
+
+@dataclass(eq=False)
+class Recipient:
+    """A message to one phone: SMSC keys it by (login, id, phone)."""
+
+    login: str
+    id: str
+    phone: str
+    text: str
+    sender: str
+    kind: MessageKind
+    created: float
+    start: float
+    valid: float
+    cost: Decimal
+    parts: int
+    behaviour: Behaviour
+    int_id: int
+    subject: str | None = None
+    notified: int = 0
+    """How many timeline steps callbacks have already reported (step 0 is never sent)."""
+    steps: list[Step] = field(default_factory=list)
+
+    def plan(self, transfer_after: float, deliver_after: float) -> None:
+        """Fix the timeline: waiting, then transferred, then the behaviour's final status."""
+        transferred = self.start + transfer_after
+        steps: list[Step] = [(self.created, MessageStatus.WAITING, 0)]
+        steps.append((transferred, MessageStatus.TRANSFERRED, 0))
+        final = self.behaviour.final_status
+        if self.behaviour.expires:
+            ends = max(self.start + self.valid, transferred)
+            steps.append((ends, final or MessageStatus.EXPIRED, self.behaviour.err))
+        elif final is not None:
+            done = max(self.start + deliver_after, transferred)
+            if done >= self.start + self.valid:
+                # Lifetime shorter than the delivery delay: SMSC gives up (expired).
+                steps.append((self.start + self.valid, MessageStatus.EXPIRED, 6))
+            else:
+                steps.append((done, final, self.behaviour.err))
+        self.steps = steps
+
+    def step_at(self, now: float) -> tuple[int, Step]:
+        """The index and value of the timeline step in force at ``now``."""
+        index = 0
+        for i, step in enumerate(self.steps):
+            if step[0] <= now:
+                index = i
+            else:
+                break
+        return index, self.steps[index]
+
+    def record(self, now: float) -> StatusRecord:
+        """The recipient's status as seen at ``now``."""
+        _, (when, status, err) = self.step_at(now)
+        info = describe_number(self.phone)
+        return StatusRecord(
+            id=self.id,
+            phone=self.phone,
+            status=status,
+            err=err,
+            last_timestamp=when,
+            send_timestamp=self.start,
+            cost=self.cost,
+            sender=self.sender,
+            text=self.text,
+            kind=self.kind,
+            parts=self.parts,
+            country=info.country,
+            operator=info.operator,
+            region=info.region,
+            mccmnc=info.mccmnc,
+            int_id=self.int_id,
+        )
+
+
+def not_found(id: str, phone: str) -> StatusRecord:
+    """The answer for a message that does not exist (status -3)."""
+    return StatusRecord(id=id, phone=phone, status=MessageStatus.NOT_FOUND)

@@ -1,0 +1,203 @@
+"""Test numbers: recipients that behave in a known way, like a payment sandbox's test cards.
+
+Every rule lives in :data:`RULES`, one table, checked in order; the first that matches a
+recipient decides its fate, and any recipient no rule matches is delivered after the
+normal schedule. All phone rules sit under the fake prefix ``7999000``; e-mail rules
+under the reserved domain ``emulator.test``. ``docs/emulator.md`` shows the same table.
+
+Every front end uses :func:`behaviour_for` (through the state) and, where it can delay
+an answer, :func:`answer_delay`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from smsc_transports.statuses import MessageStatus
+
+__all__ = [
+    "DELIVERED",
+    "RULES",
+    "TEST_PREFIX",
+    "Behaviour",
+    "NumberInfo",
+    "Rule",
+    "answer_delay",
+    "behaviour_for",
+    "describe_number",
+    "failure_status",
+]
+
+TEST_PREFIX = "7999000"
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """What happens to one recipient.
+
+    ``final_status`` is reached after the delivery delay (``None``: stays "transferred"
+    forever); ``err`` goes with it. ``send_error`` refuses the recipient at send time
+    with that SMSC error code. ``answer_delay`` holds the send answer back that many
+    seconds. ``expires`` keeps it transferred until its lifetime ends, then status 3.
+    """
+
+    final_status: MessageStatus | None = MessageStatus.DELIVERED
+    err: int = 0
+    send_error: int | None = None
+    answer_delay: float = 0.0
+    expires: bool = False
+
+
+DELIVERED = Behaviour()
+
+# Delivery error -> the status a failed message ends in (smsc-protocol.md §1.8/§1.9):
+# format problems are "invalid number", policy blocks are "forbidden", no route is
+# "unavailable", a missing status is "expired", everything else "unable to deliver".
+_STATUS_BY_ERR: dict[int, MessageStatus] = {
+    200: MessageStatus.DELIVERED,  # virtual sending: counts as delivered, err kept
+    245: MessageStatus.EXPIRED,
+    248: MessageStatus.UNAVAILABLE_NUMBER,
+    249: MessageStatus.INVALID_NUMBER,
+    **dict.fromkeys(
+        (238, 239, 243, 244, 246, 247, 250, 251, 252, 253, 254), MessageStatus.FORBIDDEN
+    ),
+}
+
+
+def failure_status(err: int) -> MessageStatus:
+    """The final status of a message that failed with delivery error ``err``."""
+    return _STATUS_BY_ERR.get(err, MessageStatus.UNABLE_TO_DELIVER)
+
+
+def _failing(err: int) -> Behaviour | None:
+    if not 1 <= err <= 255:
+        return None
+    return Behaviour(final_status=failure_status(err), err=err)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the test-number table: a pattern, an example and what it does."""
+
+    pattern: str
+    example: str
+    description: str
+    make: Callable[[re.Match[str]], Behaviour | None]
+
+    def apply(self, address: str) -> Behaviour | None:
+        """The behaviour for ``address`` if this rule matches it, else ``None``."""
+        match = re.fullmatch(self.pattern, address, re.ASCII)
+        return self.make(match) if match else None
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        r"79990000\d{3}",
+        "79990000001",
+        "delivered (status 1) after the normal schedule",
+        lambda m: DELIVERED,
+    ),
+    Rule(
+        r"79990001(\d{3})",
+        "79990001249",
+        "fails with delivery error EEE = the last three digits (001-255); "
+        "status 22 for 249, 23 for 238/239/243/244/246/247/250-254, 25 for 248, "
+        "3 for 245, 1 for 200 (virtual send), 20 otherwise",
+        lambda m: _failing(int(m[1])),
+    ),
+    Rule(
+        r"79990002000",
+        "79990002000",
+        "stays transferred (0) until its lifetime (valid, default 24 h) ends, "
+        "then expired (3) with err 6",
+        lambda m: Behaviour(final_status=MessageStatus.EXPIRED, err=6, expires=True),
+    ),
+    Rule(
+        r"79990003(\d{3})",
+        "79990003005",
+        "the send answer is held back SSS = the last three digits seconds "
+        "(HTTP front end), then delivered",
+        lambda m: Behaviour(answer_delay=float(int(m[1]))),
+    ),
+    Rule(
+        r"7999000400([678])",
+        "79990004007",
+        "refused at send with error 6, 7 or 8 (the last digit); the id is still assigned",
+        lambda m: Behaviour(send_error=int(m[1])),
+    ),
+    Rule(
+        r"79990005000",
+        "79990005000",
+        "stays transferred (0) forever",
+        lambda m: Behaviour(final_status=None),
+    ),
+    Rule(
+        r"79990006000",
+        "79990006000",
+        "delivered and read (status 2), like an opened e-mail",
+        lambda m: Behaviour(final_status=MessageStatus.READ),
+    ),
+    Rule(
+        r"read@emulator\.test",
+        "read@emulator.test",
+        "e-mail: delivered and read (status 2)",
+        lambda m: Behaviour(final_status=MessageStatus.READ),
+    ),
+    Rule(
+        r"fail-(\d{3})@emulator\.test",
+        "fail-002@emulator.test",
+        "e-mail: fails with err EEE (2 mailbox full, 3 server not found, 4 blocked), status 20",
+        lambda m: _failing(int(m[1])),
+    ),
+)
+
+
+def behaviour_for(address: str) -> Behaviour:
+    """What happens to a message for ``address`` (a normalized phone or an e-mail)."""
+    key = address.lstrip("+").lower()
+    for rule in RULES:
+        behaviour = rule.apply(key)
+        if behaviour is not None:
+            return behaviour
+    return DELIVERED
+
+
+def answer_delay(addresses: Iterable[str]) -> float:
+    """How long a front end should hold back the answer to a send to ``addresses``."""
+    return max((behaviour_for(a).answer_delay for a in addresses), default=0.0)
+
+
+@dataclass(frozen=True)
+class NumberInfo:
+    """What the emulator reports about a number's network (op=1, status all=2)."""
+
+    country: str
+    operator: str
+    region: str
+    mccmnc: str
+
+
+# A few prefixes so answers look plausible; longest prefix wins.
+_COUNTRIES: dict[str, tuple[str, str]] = {
+    "7": ("Russia", "250"),
+    "76": ("Kazakhstan", "401"),
+    "77": ("Kazakhstan", "401"),
+    "375": ("Belarus", "257"),
+    "380": ("Ukraine", "255"),
+}
+
+
+def describe_number(address: str) -> NumberInfo:
+    """Country, operator, region and MCC+MNC the emulator reports for ``address``."""
+    digits = address.lstrip("+")
+    if not (digits.isascii() and digits.isdigit()):
+        return NumberInfo("", "", "", "")
+    for length in (3, 2, 1):
+        found = _COUNTRIES.get(digits[:length])
+        if found:
+            country, mcc = found
+            operator = "Emulator Test" if digits.startswith(TEST_PREFIX) else "Emulator"
+            return NumberInfo(country, operator, "", f"{mcc}99")
+    return NumberInfo("", "Emulator", "", "")

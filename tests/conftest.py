@@ -1,0 +1,43 @@
+"""Shared pytest fixtures: a running SMSC emulator on a manual clock.
+
+* ``manual_clock`` — a :class:`~smsc_transports.emulator.ManualClock`; move time with
+  ``manual_clock.advance(seconds)``.
+* ``emulator`` — a fresh, running :class:`~smsc_transports.emulator.Emulator` per test
+  on ``manual_clock``: account ``demo``/``demo`` with 100.00 RUB, SMSC's default
+  limits, statuses -1 → 0 after 1 s → final after 3 s of the manual clock. Use
+  ``emulator.url()`` (``http://demo:demo@127.0.0.1:PORT``) for ``create_transport``,
+  ``emulator.http_url`` for raw requests, ``emulator.state`` to inspect or seed it.
+* ``shared_emulator`` — one emulator for the whole session on the real clock, with
+  every rate limit off and ``demo``/``demo`` holding 1 000 000.00 RUB; for tests that
+  only need a live peer and do not care about time or leftovers from other tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from smsc_transports.emulator import Account, Emulator, Limits, ManualClock
+
+
+@pytest.fixture
+def manual_clock() -> ManualClock:
+    """A clock that moves only when the test calls ``advance``."""
+    return ManualClock()
+
+
+@pytest.fixture
+def emulator(manual_clock: ManualClock) -> Iterator[Emulator]:
+    """A running emulator on ``manual_clock`` with ``demo``/``demo`` and 100.00 RUB."""
+    with Emulator(clock=manual_clock) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def shared_emulator() -> Iterator[Emulator]:
+    """A session-wide emulator on the real clock, no rate limits, a very rich ``demo``."""
+    rich = Account("demo", "demo", balance=Decimal("1000000.00"))
+    with Emulator([rich], limits=Limits.unlimited()) as running:
+        yield running

@@ -1,0 +1,73 @@
+"""The ``emulator`` subcommand: the ready line, real answers, a clean exit on SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import subprocess
+import sys
+import threading
+from decimal import Decimal
+
+import pytest
+import requests
+
+from smsc_transports.emulator.cli import add_parser, parse_account
+
+
+def test_ready_line_then_serving_then_exit_0_on_sigint() -> None:
+    command = [sys.executable, "-m", "smsc_transports.emulator", "--http-port", "0",
+               "--account", "shop:pa:ss:12.5", "--no-limits"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()))  # type: ignore[union-attr]
+        reader.start()
+        reader.join(20)
+        assert lines, "no ready line within 20 s"
+        match = re.fullmatch(r"emulator ready http=(\d+)\n", lines[0])
+        assert match, lines[0]
+        url = f"http://127.0.0.1:{match[1]}/sys/balance.php"
+        fields: dict[str, str | int] = {"login": "shop", "psw": "pa:ss", "fmt": 3}
+        assert requests.get(url, params=fields, timeout=5).json() == {"balance": "12.50"}
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        assert process.stdout is not None and process.stdout.read() == ""
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_subcommand_options() -> None:
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(
+        ["emulator", "--account", "a:b", "--account", "c:d:7", "--deliver-after", "0.5"]
+    )
+    assert [(a.login, a.password, a.balance) for a in args.account] == [
+        ("a", "b", Decimal("100.00")),
+        ("c", "d", Decimal("7")),
+    ]
+    assert (args.http_port, args.host, args.no_limits, args.deliver_after) == (
+        0,
+        "127.0.0.1",
+        False,
+        0.5,
+    )
+    assert callable(args.func)
+
+
+@pytest.mark.parametrize("value", ["nologin", ":pw", "login:"])
+def test_malformed_account_is_rejected(value: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_account(value)
+
+
+def test_password_with_a_colon_and_no_balance() -> None:
+    account = parse_account("a:x:y")
+    assert (account.password, account.balance) == ("x:y", Decimal("100.00"))
