@@ -15,7 +15,15 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Coroutine, Iterable, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Coroutine,
+    Generator,
+    Iterable,
+    Iterator,
+)
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Self, TypeVar
 
@@ -72,7 +80,7 @@ class ThreadedAsyncTransport(AsyncTransport):
 
     async def send_many(
         self, messages: Iterable[Message] | AsyncIterable[Message]
-    ) -> AsyncIterator[Outcome]:
+    ) -> AsyncGenerator[Outcome, None]:
         """Run the sync ``send_many`` (with its batching) in a thread, streaming outcomes."""
         loop = asyncio.get_running_loop()
         outcomes: asyncio.Queue[object] = asyncio.Queue(_BUFFER)
@@ -206,7 +214,7 @@ class LoopThreadTransport(Transport):
         """Ask for the balance on the private loop."""
         return self._run(self.async_transport.balance())
 
-    def send_many(self, messages: Iterable[Message]) -> Iterator[Outcome]:
+    def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
         """Drive the async ``send_many`` step by step from the calling thread."""
         stream = self.async_transport.send_many(messages)
         try:

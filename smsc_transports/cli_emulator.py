@@ -8,10 +8,11 @@ from typing import Any
 
 from smsc_transports.emulator import Emulator
 from smsc_transports.emulator.cli import add_parser
+from smsc_transports.emulator.cli import run as run_emulator
 from smsc_transports.factory import create_transport
 from smsc_transports.message import Message
 
-__all__ = ["add_demo_parser", "add_emulator_parser", "run_demo"]
+__all__ = ["add_demo_parser", "add_emulator_parser", "run_demo", "run_emulator"]
 
 DEMO_PHONE = "79990000001"  # the emulator's "always delivered" test number
 STATUS_CHECKS = 4
@@ -20,6 +21,7 @@ STATUS_CHECKS = 4
 def add_emulator_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Register ``smsc emulator`` (options in :mod:`smsc_transports.emulator.cli`)."""
     add_parser(subparsers)
+    subparsers.choices["emulator"].set_defaults(handler=run_emulator)
 
 
 def add_demo_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -48,12 +50,10 @@ def run_demo(args: argparse.Namespace) -> int:
             # a minute, so the demo asks as a well-behaved client would: rarely.
             for _ in range(STATUS_CHECKS):
                 status = transport.status(result.id, message.phones[0])
-                error = f", error {int(status.error)}: {status.error.description}"
-                print(
-                    f"status: {status.status.name.lower()} ({status.status.description}"
-                    + (error if status.error else "")
-                    + ")"
-                )
+                error = ""
+                if status.error:
+                    error = f", error {int(status.error)}: {status.error.description}"
+                print(f"status: {status.status.name.lower()} ({status.status.description}{error})")
                 if status.status.is_final:
                     return 0 if status.status.is_delivered else 1
                 time.sleep(0.7)

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterable,
+)
 from types import TracebackType
 from typing import ClassVar, Self
 
@@ -77,11 +84,11 @@ class Transport(_Base, abc.ABC):
     def send(self, message: Message) -> SendResult:
         """Send ``message``; return what SMSC accepted, or raise an :class:`SMSCError`."""
 
-    def send_many(self, messages: Iterable[Message]) -> Iterator[Outcome]:
+    def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
         """Send each message; yield exactly one :class:`Outcome` per message, in order.
 
         Consumes ``messages`` lazily, so memory stays bounded for any length of input.
-        Backends override this to batch or pipeline.
+        Close the generator to stop early. Backends override this to batch or pipeline.
         """
         return iter_outcomes(messages, self.send)
 
@@ -126,7 +133,7 @@ class AsyncTransport(_Base, abc.ABC):
 
     async def send_many(
         self, messages: Iterable[Message] | AsyncIterable[Message]
-    ) -> AsyncIterator[Outcome]:
+    ) -> AsyncGenerator[Outcome, None]:
         """Send each message; yield exactly one :class:`Outcome` per message, in order."""
         index = 0
         async for message in _aiter(messages):
@@ -165,7 +172,7 @@ class AsyncTransport(_Base, abc.ABC):
 
 def iter_outcomes(
     messages: Iterable[Message], send: Callable[[Message], SendResult]
-) -> Iterator[Outcome]:
+) -> Generator[Outcome, None, None]:
     """Call ``send`` for each message and yield its :class:`Outcome`, errors included."""
     for index, message in enumerate(messages):
         try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -130,7 +131,8 @@ class FaultProxy(_Listener):
         """Apply the fault to one client connection."""
         self.connections += 1
         if self.fault is Fault.RESET:
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            # SO_LINGER on with a zero timeout: close() sends RST instead of FIN.
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return
         if self.fault is Fault.BLACKHOLE:
             while not self._stop.is_set() and self._recv(conn) != b"":

@@ -10,7 +10,7 @@ input order.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from itertools import islice
@@ -97,7 +97,7 @@ class HttpTransport(Transport):
         """Send one message (``cost=3``, ``op=1``) and return what SMSC accepted."""
         return settle_job(Job((message,)), self._run_job(Job((message,))))[0].unwrap()
 
-    def send_many(self, messages: Iterable[Message]) -> Iterator[Outcome]:
+    def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
         """Send every message with as few requests as possible; one outcome each, in order."""
         iterator = iter(messages)
         index = 0
@@ -153,9 +153,7 @@ class HttpTransport(Transport):
         answer = self.client.call("/sys/status.php", params, repeatable=True)
         return wire.parse_status(answer, str(id), phone)
 
-    def statuses(
-        self, pairs: Sequence[tuple[str, str]], *, detail: int = 0
-    ) -> list[StatusResult]:
+    def statuses(self, pairs: Sequence[tuple[str, str]], *, detail: int = 0) -> list[StatusResult]:
         """Return the statuses of several (id, phone) pairs in one request."""
         if not pairs:
             return []

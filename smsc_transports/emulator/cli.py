@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import signal
+import ssl
 import sys
 import threading
 from decimal import Decimal, InvalidOperation
@@ -52,6 +53,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="LOGIN:PASSWORD[:BALANCE]",
         help="an account (repeatable; default demo:demo:100.00)",
     )
+    parser.add_argument(
+        "--smtp-port", type=int, help="also serve e-mail-to-SMS over SMTP (0 = any free port)"
+    )
+    parser.add_argument("--tls-cert", help="certificate (PEM) to offer STARTTLS/TLS with")
+    parser.add_argument("--tls-key", help="private key (PEM) of --tls-cert")
     parser.add_argument("--callback-url", help="URL that receives status callbacks")
     parser.add_argument(
         "--deliver-after",
@@ -64,6 +70,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--no-limits", action="store_true", help="turn off SMSC's rate limits (error 9)"
     )
     parser.set_defaults(func=run)
+
+
+def _tls_context(args: argparse.Namespace) -> ssl.SSLContext | None:
+    if not args.tls_cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(args.tls_cert, args.tls_key)
+    return context
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         callback_url=args.callback_url,
         transfer_after=min(1.0, args.deliver_after),
         deliver_after=args.deliver_after,
+        smtp_port=args.smtp_port,
+        tls_context=_tls_context(args),
     )
     previous = {}
     in_main = threading.current_thread() is threading.main_thread()

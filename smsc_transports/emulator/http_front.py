@@ -27,6 +27,7 @@ __all__ = ["ROUTES", "HttpFrontEnd"]
 
 log = logging.getLogger(__name__)
 
+SOAP_PATH = "/sys/soap.php"
 # path -> (command, whether the body is JSON)
 ROUTES: dict[str, tuple[str, bool]] = {
     "/sys/send.php": ("send", False),
@@ -101,6 +102,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         path, _, query = self.path.partition("?")
+        if path == SOAP_PATH:
+            self._answer_soap(query)
+            return
         route = ROUTES.get(path)
         if route is None:
             self._skip_body()
@@ -122,6 +126,27 @@ class _Handler(BaseHTTPRequestHandler):
         front = self.server.front
         reply = run_command(front.state, command, data, self.client_address[0], front.wait)
         self._reply(data, reply)
+
+    def _answer_soap(self, query: str) -> None:
+        # SOAP shares the HTTP port, as on SMSC: /sys/soap.php next to /sys/send.php.
+        from smsc_transports.emulator.soap_front import handle_soap
+
+        body, refusal = self._read_body()
+        if refusal is not None:
+            self.close_connection = True
+            self._write(413, b"request too large", "text/plain; charset=utf-8")
+            return
+        front = self.server.front
+        status, content_type, answer = handle_soap(
+            front.state,
+            self.command,
+            query,
+            body,
+            front.url,
+            client_ip=self.client_address[0],
+            wait=front.wait,
+        )
+        self._write(status, answer, content_type)
 
     def _read_body(self) -> tuple[bytes, APIError | None]:
         """The request body, or an error when it is chunked, unsized or too big."""

@@ -6,13 +6,15 @@
         transport = create_transport(emu.url())    # http://demo:demo@127.0.0.1:PORT
         ...
 
-Front ends are a list: HTTP today; SMPP/SMTP/SOAP listeners are added by passing
-factories in ``front_ends`` (each takes the state and returns an object with ``name``,
-``port``, ``start()`` and ``stop()``), and :meth:`Emulator.ready_line` names them all.
+Front ends are a list: HTTP (which also serves SOAP at ``/sys/soap.php``), SMTP with
+``smtp_port``, and any listener passed as a factory in ``front_ends`` (each takes the
+state and returns an object with ``name``, ``port``, ``start()`` and ``stop()``);
+:meth:`Emulator.ready_line` names them all.
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Protocol
@@ -74,6 +76,8 @@ class Emulator:
         max_body: int = 1 << 20,
         callback_interval: float = 0.2,
         front_ends: Iterable[FrontEndFactory] = (),
+        smtp_port: int | None = None,
+        tls_context: ssl.SSLContext | None = None,
     ) -> None:
         self.host = host
         self.state = EmulatorState(
@@ -88,6 +92,13 @@ class Emulator:
         self.http = HttpFrontEnd(self.state, host=host, port=http_port, max_body=max_body)
         self.front_ends: list[FrontEnd] = [self.http]
         self.front_ends += [factory(self.state) for factory in front_ends]
+        if smtp_port is not None:
+            # STARTTLS is offered when a certificate is given, as SMTP servers do.
+            from smsc_transports.emulator.smtp_front import SmtpFrontEnd
+
+            self.front_ends.append(
+                SmtpFrontEnd(self.state, host=host, port=smtp_port, tls_context=tls_context)
+            )
         self.callbacks = CallbackDispatcher(self.state, interval=callback_interval)
         self._running = False
 
@@ -162,7 +173,10 @@ class Emulator:
 
         ``scheme`` picks the front end (``http``; ``smpp``/``smtp``/``soap`` once added).
         """
-        name = "http" if scheme in ("http", "https") else scheme.partition("+")[0]
+        # SOAP is served on the HTTP port, at /sys/soap.php, as on SMSC.
+        name = scheme.partition("+")[0]
+        if name in ("http", "https", "soap"):
+            name = "http"
         ports = self.ports
         if name not in ports:
             raise ValueError(f"the emulator has no {scheme} front end")

@@ -98,7 +98,11 @@ def test_several_statuses_in_one_request(
 
 @pytest.mark.parametrize(
     ("phone", "error_class"),
-    [("79990004006", MessageForbidden), ("79990004007", InvalidPhone), ("79990004008", Undeliverable)],
+    [
+        ("79990004006", MessageForbidden),
+        ("79990004007", InvalidPhone),
+        ("79990004008", Undeliverable),
+    ],
 )
 def test_refused_numbers_raise_their_error_with_the_assigned_id(
     transport: HttpTransport, phone: str, error_class: type[Exception]
@@ -157,9 +161,7 @@ def test_scheduled_send_waits_until_its_time(
     assert transport.status(sent.id, DELIVERED).status is MessageStatus.DELIVERED
 
 
-def test_history_incoming_senders_and_delete(
-    transport: HttpTransport, emulator: Emulator
-) -> None:
+def test_history_incoming_senders_and_delete(transport: HttpTransport, emulator: Emulator) -> None:
     sent = transport.send(Message(DELIVERED, "kept in history"))
     history = transport.history()
     assert any(item.id == sent.id for item in history)
@@ -240,12 +242,14 @@ def test_a_refused_primary_fails_over_to_the_backup_host(emulator: Emulator) -> 
 
 def test_a_send_that_may_have_arrived_is_not_resent(emulator: Emulator) -> None:
     with FaultProxy(
-        ("127.0.0.1", emulator.http_port), fault=Fault.DELAY_ANSWER, delay=3,
-        listen_host="127.0.0.2", listen_port=emulator.http_port,
+        ("127.0.0.1", emulator.http_port),
+        fault=Fault.DELAY_ANSWER,
+        delay=3,
+        listen_host="127.0.0.2",
+        listen_port=emulator.http_port,
     ):
         url = (
-            emulator.url().replace("127.0.0.1", "127.0.0.2")
-            + "?backup_hosts=127.0.0.1&timeout=0.5"
+            emulator.url().replace("127.0.0.1", "127.0.0.2") + "?backup_hosts=127.0.0.1&timeout=0.5"
         )
         with create_transport(url) as transport:
             with pytest.raises(Exception, match="no answer"):
@@ -257,12 +261,14 @@ def test_a_send_with_its_own_id_is_retried_and_reads_duplicate_as_accepted(
     emulator: Emulator,
 ) -> None:
     with FaultProxy(
-        ("127.0.0.1", emulator.http_port), fault=Fault.DELAY_ANSWER, delay=3,
-        listen_host="127.0.0.2", listen_port=emulator.http_port,
+        ("127.0.0.1", emulator.http_port),
+        fault=Fault.DELAY_ANSWER,
+        delay=3,
+        listen_host="127.0.0.2",
+        listen_port=emulator.http_port,
     ):
         url = (
-            emulator.url().replace("127.0.0.1", "127.0.0.2")
-            + "?backup_hosts=127.0.0.1&timeout=0.5"
+            emulator.url().replace("127.0.0.1", "127.0.0.2") + "?backup_hosts=127.0.0.1&timeout=0.5"
         )
         with create_transport(url) as transport:
             result = transport.send(Message(DELIVERED, "exactly once", id="order-42"))

@@ -1,0 +1,389 @@
+"""The SMTP (e-mail-to-SMS) backend: ``smtp://login:password@send.smsc.ru``.
+
+Each message becomes one e-mail to ``send@send.smsc.ru`` whose body carries the SMSC
+account, the options, the phones and the text (:mod:`smsc_transports.wire.mail`). SMTP
+answers nothing but its reply code, so the backend gives every message an id (the
+caller's ``Message.id`` or a fresh one) and returns it: the status can be asked over
+HTTP later, here too when an HTTP companion is configured (``status_via``).
+
+One connection is opened lazily, reused by every call (calls take turns), pipelined
+when the server offers ``PIPELINING``, and re-opened when the server dropped it. A
+message whose content never went out is sent again once on a fresh connection; once
+its content is written, a lost link is :class:`OutcomeUnknown`, never a resend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable
+from contextlib import aclosing
+from typing import TYPE_CHECKING, ClassVar, Self, cast
+
+import aiosmtplib
+
+from smsc_transports.backends.smtp_errors import connect_errors
+from smsc_transports.backends.smtp_link import (
+    Delivery,
+    Letter,
+    LinkDown,
+    MailLink,
+    Rejected,
+    wire_data,
+)
+from smsc_transports.config import REGION_HOSTS, Settings
+from smsc_transports.encoding import count_parts
+from smsc_transports.errors import (
+    ConfigurationError,
+    ConnectError,
+    SMSCError,
+    ValidationError,
+)
+from smsc_transports.message import Message
+from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
+from smsc_transports.transport import AsyncTransport, Capability
+from smsc_transports.wire import mail as wire
+
+if TYPE_CHECKING:
+    from smsc_transports.backends.http import HttpTransport
+
+__all__ = ["AsyncSmtpTransport"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAIL_FROM = "api@smsc.ru"  # what SMSC's own libraries send from (§6, [C])
+_COMPANION_CAPABILITIES = frozenset({Capability.COST, Capability.STATUS, Capability.BALANCE})
+
+
+class AsyncSmtpTransport(AsyncTransport):
+    """SMSC's e-mail-to-SMS gateway over SMTP (``smtp://``) or SMTPS (``smtps://``).
+
+    The URL's login and password are the SMSC account written into every body (an
+    empty login with a password, or ``?apikey=``, sends an API key); SMSC's own server
+    needs no SMTP authentication. Options: ``body_form`` (long|short), ``charset``,
+    ``transfer_encoding``, ``mail_from``, ``mail_to``, ``region``, ``tz``, ``test``,
+    ``smtp_user``, ``smtp_password``, ``starttls``, ``verify``, ``ca_file``,
+    ``timeout``, ``helo_name``, ``pipelining``, ``max_idle``, ``status_via``; see
+    ``docs/smtp.md``.
+    """
+
+    protocol: ClassVar[str] = "smtp"
+    schemes: ClassVar[tuple[str, ...]] = ("smtp", "smtps")
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.SEND, Capability.BULK})
+
+    def __init__(self, settings: Settings) -> None:
+        settings.require_credentials()
+        self.settings = settings
+        self.host, port = settings.address
+        self.port = port or (465 if settings.scheme == "smtps" else 25)
+        self.implicit_tls = settings.scheme == "smtps"
+        self.login = settings.login or ""
+        secret = settings.apikey or settings.password
+        self._password = secret.reveal() if secret else ""
+        self.form = cast(wire.BodyForm, self._choice("body_form", ("long", "short"), "long"))
+        self.charset = self._choice("charset", wire.CHARSETS, "utf-8")
+        self.transfer_encoding = self._choice("transfer_encoding", wire.TRANSFER_ENCODINGS, "8bit")
+        region = (settings.get_str("region") or "ru").lower()
+        if region not in REGION_HOSTS:
+            raise ConfigurationError(f"unknown region {region!r}")
+        self.mail_from = self._address("mail_from", DEFAULT_MAIL_FROM)
+        self.mail_to = self._address("mail_to", wire.MAILBOXES[region])
+        self.tz = settings.get_str("tz") or ""
+        self.test = settings.get_bool("test", False)
+        self.timeout = settings.get_float("timeout", 30.0) or 30.0
+        self.max_idle = settings.get_float("max_idle", 30.0)
+        self.pipelining = settings.get_bool("pipelining", True)
+        self.smtp_user = settings.get_str("smtp_user")
+        self._smtp_password = settings.get_str("smtp_password") or ""
+        self.starttls = self._starttls_policy()
+        self.verify = settings.get_bool("verify", True)
+        self.ca_file = settings.get_str("ca_file")
+        self.helo_name = settings.get_str("helo_name") or socket.gethostname() or "localhost"
+        self._check_body_settings()
+        self.companion = _companion(settings)
+        if self.companion is not None:
+            self.capabilities = self.capabilities | _COMPANION_CAPABILITIES  # type: ignore[misc]
+        self._link: MailLink | None = None
+        self._lock: asyncio.Lock | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """Build the transport; nothing connects until the first send."""
+        return cls(settings)
+
+    def __repr__(self) -> str:
+        return f"<AsyncSmtpTransport {self.settings.scheme}://{self.host}:{self.port}>"
+
+    # Settings --------------------------------------------------------------------------
+
+    def _choice(self, name: str, allowed: Iterable[str], default: str) -> str:
+        value = (self.settings.get_str(name) or default).lower()
+        if value not in allowed:
+            raise ConfigurationError(f"{name}={value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    def _address(self, name: str, default: str) -> str:
+        try:
+            return wire.check_address(name, self.settings.get_str(name) or default)
+        except ValidationError as exc:
+            raise ConfigurationError(str(exc)) from None
+
+    def _starttls_policy(self) -> bool | None:
+        """True: required; False: never; None: used when the server offers it."""
+        if self.implicit_tls:
+            return False
+        if "starttls" in self.settings.options:
+            return self.settings.get_bool("starttls", False)
+        # SMTP AUTH must not send its password in clear unless the user said so.
+        return True if self.smtp_user else None
+
+    def _check_body_settings(self) -> None:
+        """Fail at construction, not at the first send, for settings no body can carry."""
+        probe = wire.MailBody(
+            self.login,
+            self._password,
+            tz=self.tz,
+            test=self.test,
+            phones=("70000000000",),
+            text="x",
+            form=self.form,
+        )
+        try:
+            wire.compose_mail(
+                probe,
+                mail_from=self.mail_from,
+                mail_to=self.mail_to,
+                charset=self.charset,
+                transfer_encoding=self.transfer_encoding,
+            )
+        except ValidationError as exc:
+            raise ConfigurationError(str(exc)) from None
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self._password, self._smtp_password) if s)
+
+    # Building --------------------------------------------------------------------------
+
+    def letter(self, index: int, message: Message) -> Letter:
+        """Return ``message`` ready for the wire; raise ValidationError if it cannot go."""
+        msg_id = str(message.id) if message.id is not None else wire.new_message_id()
+        body = wire.body_from_message(
+            message,
+            login=self.login,
+            password=self._password,
+            id=msg_id,
+            form=self.form,
+            tz=self.tz,
+            test=self.test,
+        )
+        composed = wire.compose_mail(
+            body,
+            mail_from=self.mail_from,
+            mail_to=self.mail_to,
+            charset=self.charset,
+            transfer_encoding=self.transfer_encoding,
+        )
+        parts = count_parts(message.text, kind=message.kind).parts * len(message.phones)
+        log.debug("SMTP letter %s: %r", msg_id, body)  # MailBody's repr masks the password
+        return Letter(
+            index, message, msg_id, parts, self.mail_from, self.mail_to, wire_data(composed.data)
+        )
+
+    def _item(self, index: int, message: Message) -> Letter | Rejected:
+        try:
+            return self.letter(index, message)
+        except SMSCError as exc:
+            return Rejected(index, message, exc)
+
+    # Connection ------------------------------------------------------------------------
+
+    async def _connect(self) -> MailLink:
+        address = f"{self.host}:{self.port}"
+        client = aiosmtplib.SMTP(
+            hostname=self.host,
+            port=self.port,
+            timeout=self.timeout,
+            use_tls=self.implicit_tls,
+            start_tls=self.starttls,
+            validate_certs=self.verify,
+            cert_bundle=self.ca_file,
+            local_hostname=self.helo_name,
+            username=self.smtp_user,
+            password=self._smtp_password if self.smtp_user else None,
+        )
+        with connect_errors(address, self._secrets):
+            await client.connect()
+            if client.is_ehlo_or_helo_needed:
+                await client.ehlo()  # after STARTTLS without AUTH nobody has said EHLO yet
+        try:
+            link = MailLink(client, timeout=self.timeout, secrets=self._secrets)
+        except LinkDown as exc:
+            raise ConnectError(f"cannot talk to {address}: {exc}") from None
+        link.pipelining = link.pipelining and self.pipelining
+        log.debug("SMTP connected to %s (pipelining=%s)", address, link.pipelining)
+        return link
+
+    async def _ready_link(self) -> MailLink:
+        link = self._link
+        if link is not None and (
+            not link.usable or time.monotonic() - link.last_used > self.max_idle
+        ):
+            # A long-idle connection may have been dropped by a NAT or the server
+            # without a word; a fresh one costs less than a timeout.
+            await link.close()
+            link = self._link = None
+        if link is None:
+            link = self._link = await self._connect()
+        return link
+
+    # Sending ---------------------------------------------------------------------------
+
+    async def send(self, message: Message) -> SendResult:
+        """Send one message; return its id and parts, or raise an :class:`SMSCError`."""
+        letter = self.letter(0, message)
+        async for outcome in self._deliver(_once(letter), lookahead=False):
+            return outcome.unwrap()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def send_many(
+        self, messages: Iterable[Message] | AsyncIterable[Message]
+    ) -> AsyncGenerator[Outcome, None]:
+        """Send every message over the one connection; one outcome each, in order.
+
+        A plain iterable is read one message ahead, so with ``PIPELINING`` the next
+        message's commands travel with the current one's content.
+        """
+        lookahead = not isinstance(messages, AsyncIterable)
+        async for outcome in self._deliver(self._items(messages), lookahead=lookahead):
+            yield outcome
+
+    async def _items(
+        self, messages: Iterable[Message] | AsyncIterable[Message]
+    ) -> AsyncIterator[Letter | Rejected]:
+        index = 0
+        if isinstance(messages, AsyncIterable):
+            async for message in messages:
+                yield self._item(index, message)
+                index += 1
+        else:
+            for message in messages:
+                yield self._item(index, message)
+                index += 1
+
+    async def _deliver(
+        self, items: AsyncIterator[Letter | Rejected], *, lookahead: bool
+    ) -> AsyncIterator[Outcome]:
+        """Drive links over ``items``: reconnect when one fails, resend what never went out."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        retry: list[Letter | Rejected] = []
+        exhausted = False
+
+        async def next_item() -> Letter | Rejected | None:
+            nonlocal exhausted
+            if retry:
+                return retry.pop()
+            item = await anext(items, None)
+            exhausted = item is None
+            return item
+
+        async with self._lock:
+            while not exhausted or retry:
+                first = await next_item()
+                if first is None:
+                    break
+                if isinstance(first, Rejected):
+                    yield _outcome(Delivery(first, error=first.error))
+                    continue
+                try:
+                    link = await self._ready_link()
+                except SMSCError as exc:
+                    yield _outcome(Delivery(first, error=exc))
+                    continue
+                retry.append(first)
+                async with aclosing(link.deliver(next_item, lookahead=lookahead)) as deliveries:
+                    async for delivery in deliveries:
+                        item = delivery.item
+                        if delivery.resend and isinstance(item, Letter):
+                            if not item.resent:
+                                item.resent = True
+                                retry.append(item)
+                                continue
+                            yield _outcome(Delivery(item, error=_lost_twice(item)))
+                        else:
+                            yield _outcome(delivery)
+                if not link.usable:
+                    await link.close()
+                    self._link = None
+
+    # Other operations ------------------------------------------------------------------
+
+    async def cost(self, message: Message) -> CostResult:
+        """Price ``message`` over the HTTP companion (``status_via``)."""
+        companion = self._companion_for(Capability.COST)
+        return await asyncio.to_thread(companion.cost, message)
+
+    async def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
+        """Ask for a status over the HTTP companion (``status_via``)."""
+        companion = self._companion_for(Capability.STATUS)
+        return await asyncio.to_thread(companion.status, id, phone, detail=detail)
+
+    async def balance(self) -> Balance:
+        """Ask for the balance over the HTTP companion (``status_via``)."""
+        companion = self._companion_for(Capability.BALANCE)
+        return await asyncio.to_thread(companion.balance)
+
+    def _companion_for(self, capability: Capability) -> HttpTransport:
+        if self.companion is None:
+            raise self._unsupported(capability)
+        return self.companion
+
+    async def aclose(self) -> None:
+        """Say QUIT on the open connection and close the HTTP companion."""
+        if self._link is not None:
+            await self._link.close()
+            self._link = None
+        if self.companion is not None:
+            await asyncio.to_thread(self.companion.close)
+
+
+def _outcome(delivery: Delivery) -> Outcome:
+    item = delivery.item
+    if delivery.error is not None:
+        return Outcome(item.index, item.message, error=delivery.error)
+    assert isinstance(item, Letter) and delivery.reply is not None
+    raw = f"{delivery.reply.code} {delivery.reply.text}"
+    result = SendResult(id=item.id, parts=item.parts, transport="smtp", raw=raw)
+    return Outcome(item.index, item.message, result=result)
+
+
+def _lost_twice(letter: Letter) -> ConnectError:
+    return ConnectError(
+        f"the connection was lost twice before message {letter.id} was sent; it was not sent"
+    )
+
+
+async def _once(letter: Letter) -> AsyncIterator[Letter | Rejected]:
+    yield letter
+
+
+def _companion(settings: Settings) -> HttpTransport | None:
+    """The HTTP transport named by ``status_via``, with the SMTP URL's account if it has none."""
+    url = settings.get_str("status_via")
+    if not url:
+        return None
+    from smsc_transports.backends.http import HttpTransport
+
+    companion = Settings.from_url(url)
+    if companion.scheme not in ("http", "https"):
+        raise ConfigurationError(
+            f"status_via must be an http(s):// URL, got a {companion.scheme}:// one"
+        )
+    if not (companion.login or companion.password or companion.apikey):
+        companion = companion.with_overrides(
+            login=settings.login, password=settings.password, apikey=settings.apikey
+        )
+    return HttpTransport.from_settings(companion)

@@ -1,0 +1,402 @@
+"""The SOAP backend (``soap://``, ``soap+https://``, ``soap+http://``), built on ``zeep``.
+
+One ``zeep`` client is built per transport, from the WSDL shipped with the package
+(no network at import or construction), and reused for every call over one
+keep-alive ``requests`` session. Untrusted answers are parsed with DTDs, entities,
+external references and huge trees forbidden. Every ``requests`` and ``zeep``
+failure is turned into this library's errors in one place (:meth:`SoapClient.mapped_errors`),
+with server text quoted through :func:`safe_excerpt` so no password leaks.
+
+There is no native asyncio client: ``zeep``'s ``AsyncClient`` needs ``httpx``, which
+this library does not depend on, so ``create_async_transport`` runs this backend in
+the factory's shared thread pool (:class:`~smsc_transports.adapters.ThreadedAsyncTransport`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import re
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, ClassVar, Self
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
+
+import requests
+import urllib3.exceptions
+import zeep
+import zeep.exceptions
+import zeep.helpers
+import zeep.transports
+
+from smsc_transports.backends.http_client import HttpOptions
+from smsc_transports.config import Secret, Settings
+from smsc_transports.encoding import count_parts
+from smsc_transports.errors import (
+    ConnectError,
+    OutcomeUnknown,
+    ProtocolError,
+    RateLimited,
+    SMSCError,
+    TransportError,
+    TransportTimeout,
+    safe_excerpt,
+)
+from smsc_transports.message import Message
+from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
+from smsc_transports.transport import Capability, Transport, iter_outcomes
+from smsc_transports.wire import soap as wire
+
+__all__ = ["SoapClient", "SoapTransport"]
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENCY = 15  # SMSC answers error 9 to more simultaneous requests (§1.6)
+_FAULT = re.compile(rb"<(?:[\w.-]+:)?Fault[\s>]")
+_PSW_ELEMENT = re.compile(r"(<(?:[\w.-]+:)?psw(?:\s[^>]*)?>)[^<]*", re.IGNORECASE)
+
+
+class _BoundedTransport(zeep.transports.Transport):
+    """zeep's transport with a size limit on answers and passwords masked in debug logs.
+
+    zeep's own ``post`` logs whole envelopes (passwords included) and reads answers of
+    any size; this one streams and stops at ``max_bytes``.
+    """
+
+    def __init__(self, client: SoapClient, session: requests.Session, timeout: Any) -> None:
+        super().__init__(session=session, timeout=timeout, operation_timeout=timeout)  # type: ignore[no-untyped-call]
+        self._client = client
+
+    def post(self, address: str, message: bytes | str, headers: Mapping[str, str]) -> Any:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("POST %s %s", address, self._client.excerpt(message, limit=2000))
+        response, body = self._fetch(
+            "POST", address, data=message, headers=headers, timeout=self.operation_timeout
+        )
+        if response.status_code != 200 and not _FAULT.search(body):
+            # zeep would call an HTML error page an "unknown fault"; say what it is.
+            raise TransportError(
+                f"SMSC answered HTTP {response.status_code} at {address}: "
+                f"{self._client.excerpt(body)!r}"
+            )
+        # zeep reads ``response.content``; hand it the bytes already read.
+        response._content = body
+        return response
+
+    def _fetch(self, method: str, url: str, **options: Any) -> tuple[requests.Response, bytes]:
+        response = self.session.request(method, url, stream=True, allow_redirects=False, **options)
+        try:
+            return response, self._client.read_bounded(response)
+        finally:
+            response.close()
+
+    def load(self, url: str) -> bytes:
+        scheme = urlsplit(url).scheme
+        if scheme in ("http", "https"):
+            response, body = self._fetch("GET", url, timeout=self.load_timeout)
+            if response.status_code != 200:
+                raise TransportError(f"cannot load the WSDL: HTTP {response.status_code}")
+            return body
+        if not self._client.local_wsdl:
+            # A remote WSDL must not make us read local files through its imports.
+            raise ProtocolError(f"the WSDL refers to a non-HTTP location {url!r}; refused")
+        result: bytes = super().load(url)  # type: ignore[no-untyped-call]
+        return result
+
+
+class SoapClient:
+    """One ``zeep`` client over one ``requests`` session, with failover to backup hosts."""
+
+    def __init__(self, settings: Settings) -> None:
+        settings.require_credentials()
+        host, port = settings.address
+        self.scheme = "http" if settings.scheme == "soap+http" else "https"
+        self.options = HttpOptions.from_settings(settings, host)
+        path = settings.get_str("path", wire.ENDPOINT_PATH) or wire.ENDPOINT_PATH
+        self.addresses = [
+            _url(self.scheme, h, port, path) for h in (host, *self.options.backup_hosts)
+        ]
+        password = settings.password.reveal() if settings.password else None
+        apikey = settings.apikey.reveal() if settings.apikey else None
+        # Kept wrapped so that no repr, vars() dump or crash report shows them.
+        self._credentials = {
+            k: Secret(v)
+            for k, v in wire.credential_fields(settings.login, password, apikey).items()
+        }
+        secrets = [s for s in (password, apikey, self.options.proxy) if s]
+        self._secrets = [Secret(s) for s in {*secrets, *(escape(s) for s in secrets)}]
+
+        self.session = requests.Session()
+        self.session.verify = self.options.verify
+        self.session.trust_env = False  # settings decide proxies, not the environment
+        if self.options.proxy:
+            self.session.proxies = {"http": self.options.proxy, "https": self.options.proxy}
+        timeout = (self.options.connect_timeout, self.options.timeout)
+        source = settings.get_str("wsdl", "bundled") or "bundled"
+        self.local_wsdl = source == "bundled" or (source != "live" and "://" not in source)
+        transport = _BoundedTransport(self, self.session, timeout)
+        self.session.headers["User-Agent"] = self.options.user_agent  # zeep sets its own
+        zeep_settings = zeep.Settings(
+            strict=settings.get_bool("strict", True),
+            xml_huge_tree=False,
+            forbid_dtd=True,
+            forbid_entities=True,
+            forbid_external=True,
+            force_https=False,  # the configured scheme decides, not the WSDL's address
+        )
+        location: Any = io.BytesIO(wire.wsdl_bytes()) if source == "bundled" else source
+        if source == "live":
+            location = self.addresses[0] + "?wsdl"
+        with self.mapped_errors(str(location) if source != "bundled" else "the shipped WSDL"):
+            self.zeep = zeep.Client(location, transport=transport, settings=zeep_settings)  # type: ignore[no-untyped-call]
+            binding = _binding_name(self.zeep)
+            self.services = [self.zeep.create_service(binding, a) for a in self.addresses]  # type: ignore[no-untyped-call]
+
+    def __repr__(self) -> str:
+        return f"<SoapClient {self.addresses[0]}>"
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """The ``login``/``psw`` fields every call carries."""
+        return {key: secret.reveal() for key, secret in self._credentials.items()}
+
+    def excerpt(self, text: str | bytes, *, limit: int = 200) -> str:
+        """Return ``text`` fit for an error or a log line: passwords masked, shortened."""
+        if isinstance(text, bytes):
+            text = text[: limit * 8].decode("utf-8", "replace")
+        text = _PSW_ELEMENT.sub(r"\1***", text)
+        return safe_excerpt(text, [s.reveal() for s in self._secrets], limit=limit)
+
+    def read_bounded(self, response: requests.Response) -> bytes:
+        """Read ``response``'s body, refusing more than ``max_answer_bytes``."""
+        limit = self.options.max_answer_bytes
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise ProtocolError(f"SMSC's SOAP answer is larger than {limit} bytes; refused")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def call(self, call: wire.SoapCall, *, repeatable: bool) -> tuple[Any, bool]:
+        """Call ``call.operation``; return its result (a dict, or ``None`` when the answer
+        had no result element) and whether an earlier attempt may have reached SMSC.
+
+        Moves on to the next backup host when the request cannot have arrived, and also
+        when it may have arrived but ``repeatable`` says repeating it is harmless.
+        """
+        log.debug("SOAP %r", call)
+        last: TransportError | None = None
+        uncertain = False
+        for address, service in zip(self.addresses, self.services, strict=True):
+            try:
+                with self.mapped_errors(address):
+                    result = getattr(service, call.operation)(**call.fields)
+            except ConnectError as exc:
+                last = exc
+            except TransportError as exc:
+                if not repeatable:
+                    raise
+                last, uncertain = exc, True
+            else:
+                return zeep.helpers.serialize_object(result, dict), uncertain  # type: ignore[no-untyped-call]
+            log.warning("SMSC SOAP call to %s failed (%s), trying the next host", address, last)
+        assert last is not None
+        raise last
+
+    @contextlib.contextmanager
+    def mapped_errors(self, where: str) -> Iterator[None]:
+        """Turn ``requests`` and ``zeep`` exceptions into this library's errors."""
+        try:
+            yield
+        except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
+            raise ConnectError(f"cannot connect to {where}: {self._why(exc)}") from None
+        except requests.exceptions.ProxyError as exc:
+            raise ConnectError(f"proxy refused {where}: {self._why(exc)}") from None
+        except requests.ReadTimeout:
+            raise TransportTimeout(
+                f"no answer from {where} within {self.options.timeout} s"
+            ) from None
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            raise ProtocolError(f"truncated or garbled answer from {where}") from None
+        except requests.ConnectionError as exc:
+            if _never_connected(exc):
+                raise ConnectError(f"cannot connect to {where}: {self._why(exc)}") from None
+            raise OutcomeUnknown(
+                f"connection to {where} lost before the answer: {self._why(exc)}"
+            ) from None
+        except requests.RequestException as exc:
+            raise TransportError(f"request to {where} failed: {self._why(exc)}") from None
+        except zeep.exceptions.Fault as exc:
+            raise TransportError(
+                f"SOAP fault from {where}: {self.excerpt(str(exc.message))!r}"
+            ) from None
+        except zeep.exceptions.TransportError as exc:
+            content = self.excerpt(exc.content or b"")
+            if exc.status_code == 200:
+                raise ProtocolError(f"SMSC's SOAP answer is not XML: {content!r}") from None
+            raise TransportError(
+                f"SMSC answered HTTP {exc.status_code} at {where}: {content!r}"
+            ) from None
+        except zeep.exceptions.Error as exc:
+            # Malformed XML, a DTD or an entity, a field the WSDL does not allow...
+            raise ProtocolError(
+                f"unusable SOAP answer from {where} ({type(exc).__name__}): {self._why(exc)}"
+            ) from None
+
+    def _why(self, exc: BaseException) -> str:
+        return self.excerpt(str(exc), limit=300)
+
+    def close(self) -> None:
+        """Close the session's pooled connections."""
+        self.session.close()
+
+
+def _url(scheme: str, host: str, port: int | None, path: str) -> str:
+    default_port = 443 if scheme == "https" else 80
+    suffix = f":{port}" if port and port != default_port else ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}{suffix}/{path.lstrip('/')}"
+
+
+def _binding_name(client: Any) -> Any:
+    """The binding of the WSDL's first port that has ``send_sms`` (a live WSDL may rename)."""
+    for service in client.wsdl.services.values():
+        for port in service.ports.values():
+            with contextlib.suppress(ValueError):
+                port.binding.get("send_sms")
+                return port.binding.name
+    raise ProtocolError("the WSDL has no port with SMSC's send_sms operation")
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """Whether a requests ConnectionError happened before a connection existed."""
+    reason: object = exc.args[0] if exc.args else None
+    if isinstance(reason, urllib3.exceptions.MaxRetryError):
+        reason = reason.reason
+    return isinstance(
+        reason,
+        urllib3.exceptions.NewConnectionError
+        | urllib3.exceptions.NameResolutionError
+        | urllib3.exceptions.ConnectTimeoutError,
+    )
+
+
+class SoapTransport(Transport):
+    """SMSC's SOAP service (``soap://login:password@smsc.ru``).
+
+    Options (URL query or settings): ``wsdl`` (``bundled`` — the default, no network —,
+    ``live`` for the server's own ``?wsdl``, or a URL or file path), ``path`` (endpoint
+    path, default ``/sys/soap.php``), ``strict`` (zeep's strict parsing, default on),
+    ``report_refused`` (ask for refused numbers via ``send_sms2``), ``concurrency``
+    (calls in flight in ``send_many``, default 4, at most 15), and the HTTP options
+    ``timeout``, ``connect_timeout``, ``verify``, ``proxy``, ``backup_hosts``,
+    ``max_answer_bytes``, ``user_agent``.
+    """
+
+    protocol: ClassVar[str] = "soap"
+    schemes: ClassVar[tuple[str, ...]] = ("soap", "soap+https", "soap+http")
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.SEND, Capability.BULK, Capability.COST, Capability.STATUS, Capability.BALANCE}
+    )
+
+    def __init__(
+        self, client: SoapClient, *, concurrency: int = 4, report_refused: bool = False
+    ) -> None:
+        self.client = client
+        self.concurrency = max(1, min(concurrency, MAX_CONCURRENCY))
+        self.report_refused = report_refused
+        self._executor: ThreadPoolExecutor | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """Build the transport and its zeep client; credentials are required."""
+        return cls(
+            SoapClient(settings),
+            concurrency=settings.get_int("concurrency", 4),
+            report_refused=settings.get_bool("report_refused", False),
+        )
+
+    def __repr__(self) -> str:
+        return f"<SoapTransport {self.client.addresses[0]}>"
+
+    def send(self, message: Message) -> SendResult:
+        """Send one message (``send_sms``, or ``send_sms2`` when it needs more fields)."""
+        call = wire.send_call(message, self.client.credentials, report_refused=self.report_refused)
+        # A send is repeated on another host only if SMSC can recognise the repeat.
+        uncertain = False
+        try:
+            result, uncertain = self.client.call(call, repeatable=message.id is not None)
+            return wire.parse_send(result)
+        except RateLimited:
+            if uncertain and message.id is not None:
+                # Our earlier attempt carried the same id and got through.
+                parts = count_parts(message.text, kind=message.kind).parts * len(message.phones)
+                return SendResult(
+                    id=str(message.id),
+                    parts=parts,
+                    transport="soap",
+                    raw={"already_accepted": True},
+                )
+            raise
+
+    def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
+        """Send each message, ``concurrency`` at a time; one outcome each, in input order.
+
+        At most twice ``concurrency`` messages are held at once, so any length of input
+        runs in bounded memory.
+        """
+        if self.concurrency == 1:
+            yield from iter_outcomes(messages, self.send)
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="smsc-soap")
+        pending: deque[tuple[int, Message, Future[SendResult]]] = deque()
+        for index, message in enumerate(messages):
+            pending.append((index, message, self._executor.submit(self.send, message)))
+            if len(pending) >= 2 * self.concurrency:
+                yield _settle(*pending.popleft())
+        while pending:
+            yield _settle(*pending.popleft())
+
+    def cost(self, message: Message) -> CostResult:
+        """Return what ``message`` would cost (``get_sms_cost``/``get_sms_cost2``)."""
+        result, _ = self.client.call(
+            wire.cost_call(message, self.client.credentials), repeatable=True
+        )
+        return wire.parse_cost(result)
+
+    def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
+        """Return the status of message ``id`` to ``phone`` (``detail``: SMSC's ``all``)."""
+        call = wire.status_call(str(id), phone, self.client.credentials, detail=detail)
+        result, _ = self.client.call(call, repeatable=True)
+        return wire.parse_status(result, str(id), phone)
+
+    def balance(self) -> Balance:
+        """Return the balance (SOAP gives no currency or credit)."""
+        result, _ = self.client.call(wire.balance_call(self.client.credentials), repeatable=True)
+        return wire.parse_balance(result)
+
+    def close(self) -> None:
+        """Stop the worker threads and close pooled connections."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        self.client.close()
+
+
+def _settle(index: int, message: Message, future: Future[SendResult]) -> Outcome:
+    try:
+        return Outcome(index, message, result=future.result())
+    except SMSCError as exc:
+        return Outcome(index, message, error=exc)
+    except Exception as exc:
+        # Never lose the message to an unexpected failure: it becomes its outcome.
+        log.exception("unexpected failure while sending over SOAP")
+        return Outcome(
+            index, message, error=TransportError(f"unexpected failure: {type(exc).__name__}")
+        )
