@@ -297,9 +297,7 @@ _SECRET_PARAM = re.compile(r"((?:psw|password|apikey|api_key|passwd)=)[^&\s\"'<>
 _SECRET_JSON = re.compile(r"(\"(?:psw|password|apikey)\"\s*:\s*\")(?:[^\"\\]|\\.)*", re.I)
 
 
-def safe_excerpt(
-    text: str | bytes, secrets: Iterable[str | None] = (), *, limit: int = 200
-) -> str:
+def safe_excerpt(text: str | bytes, secrets: Iterable[str | None] = (), *, limit: int = 200) -> str:
     """Return about ``limit`` characters of a server answer, fit to put in an error.
 
     Known secrets and anything shaped like ``psw=…`` are masked, control characters
