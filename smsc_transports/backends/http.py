@@ -10,7 +10,9 @@ input order.
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Iterable, Sequence
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from itertools import islice
@@ -98,23 +100,39 @@ class HttpTransport(Transport):
         return settle_job(Job((message,)), self._run_job(Job((message,))))[0].unwrap()
 
     def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
-        """Send every message with as few requests as possible; one outcome each, in order."""
+        """Send every message with as few requests as possible; one outcome each, in order.
+
+        The next block of input is planned and submitted while the current one is being
+        answered, so at most two blocks are held at once. Closing the generator early
+        still lets the requests already submitted finish.
+        """
         iterator = iter(messages)
-        index = 0
+        in_flight: deque[_Block] = deque()
+        start = 0
         while True:
             block = list(islice(iterator, self.block))
-            if not block:
+            if block:
+                in_flight.append(self._submit(block, start))
+                start += len(block)
+            if not in_flight:
                 return
-            jobs = plan_jobs(block, max_phones=self.batch_phones)
-            futures = [(job, self._pool().submit(self._run_job, job)) for job in jobs]
-            outcomes: dict[int, Outcome] = {}
-            for job, future in futures:
-                for outcome in settle_job(job, _answer_of(future)):
-                    outcomes[outcome.index] = outcome
-            for position, message in enumerate(block):
-                outcome = outcomes[position]
-                yield Outcome(index + position, message, outcome.result, outcome.error)
-            index += len(block)
+            if block and len(in_flight) < 2:
+                continue
+            yield from self._settle(in_flight.popleft())
+
+    def _submit(self, block: list[Message], start: int) -> _Block:
+        jobs = plan_jobs(block, max_phones=self.batch_phones)
+        pool = self._pool()
+        return _Block(start, block, [(job, pool.submit(self._run_job, job)) for job in jobs])
+
+    def _settle(self, block: _Block) -> Iterator[Outcome]:
+        settled: list[Outcome | None] = [None] * len(block.messages)
+        for job, future in block.futures:
+            for outcome in settle_job(job, _answer_of(future)):
+                settled[outcome.index] = outcome
+        for position, found in enumerate(settled):
+            assert found is not None, "every message belongs to exactly one job"
+            yield Outcome(block.start + position, found.message, found.result, found.error)
 
     def _run_job(self, job: Job) -> Any | SMSCError:
         """Make the job's one request; return the JSON answer or the exception it raised."""
@@ -217,6 +235,15 @@ class HttpTransport(Transport):
             self._executor.shutdown(wait=True)
             self._executor = None
         self.client.close()
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """Messages read together, and the requests they were planned into."""
+
+    start: int
+    messages: list[Message]
+    futures: list[tuple[Job, Future[Any]]]
 
 
 def _answer_of(future: Future[Any]) -> Any | SMSCError:

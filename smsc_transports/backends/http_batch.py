@@ -137,7 +137,8 @@ def plan_jobs(block: Sequence[Message], *, max_phones: int = 100) -> list[Job]:
 
 
 def _phone_key(phone: str) -> str:
-    return phone.removeprefix("+")
+    # SMSC may echo a number without the '+' it was sent with.
+    return phone[1:] if phone[:1] == "+" else phone
 
 
 def settle_job(job: Job, answer: Any | SMSCError) -> list[Outcome]:
@@ -150,27 +151,38 @@ def settle_job(job: Job, answer: Any | SMSCError) -> list[Outcome]:
     except SMSCError as exc:
         return [Outcome(pos, message, error=exc) for pos, message in pairs]
     by_phone = {_phone_key(p.phone): p for p in result.phones}
+    parts_per_text: dict[str, int] = {}
     outcomes = []
     for pos, message in pairs:
-        phones = tuple(by_phone[_phone_key(p)] for p in message.phones if _phone_key(p) in by_phone)
-        outcomes.append(Outcome(pos, message, *_settle_message(job, message, result, phones)))
+        phones = tuple(
+            found
+            for found in (by_phone.get(_phone_key(p)) for p in message.phones)
+            if found is not None
+        )
+        if message.text not in parts_per_text:
+            parts_per_text[message.text] = count_parts(message.text, kind=message.kind).parts
+        settled = _settle_message(job, message, result, phones, parts_per_text[message.text])
+        outcomes.append(Outcome(pos, message, *settled))
     return outcomes
 
 
 def _settle_message(
-    job: Job, message: Message, result: SendResult, phones: tuple[PhoneResult, ...]
+    job: Job,
+    message: Message,
+    result: SendResult,
+    phones: tuple[PhoneResult, ...],
+    parts_per_phone: int,
 ) -> tuple[SendResult | None, SMSCError | None]:
-    failed = [p for p in phones if not p.ok]
+    failed = [p for p in phones if p.error]
     if failed and len(failed) == len(message.phones):
         code = failed[0].error or 0
         return None, api_error(code, f"refused for {failed[0].phone}", id=result.id)
     if len(job.messages) == 1:
         return result, None
-    accepted = len(message.phones) - len(failed)
-    costs = [p.cost for p in phones if p.ok and p.cost is not None]
+    costs = [p.cost for p in phones if not p.error and p.cost is not None]
     share = SendResult(
         id=result.id,
-        parts=count_parts(message.text, kind=message.kind).parts * accepted,
+        parts=parts_per_phone * (len(message.phones) - len(failed)),
         cost=sum(costs, Decimal(0)) if costs else None,
         balance=result.balance,
         phones=phones,

@@ -125,3 +125,12 @@ def test_number_description_marks_test_numbers() -> None:
     assert describe_number("79990000001").operator == "Emulator Test"
     assert describe_number("79161234567").mccmnc == "25099"
     assert describe_number("not a number").country == ""
+
+
+def test_every_rule_lives_under_the_fast_path_prefixes() -> None:
+    """behaviour_for skips the table for other numbers; no rule may hide outside them."""
+    from smsc_transports.emulator.test_numbers import RULES, TEST_PREFIX, behaviour_for
+
+    for rule in RULES:
+        assert rule.example.startswith(TEST_PREFIX) or rule.example.endswith("@emulator.test")
+        assert behaviour_for(rule.example) == rule.apply(rule.example.lower())

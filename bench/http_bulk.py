@@ -1,0 +1,127 @@
+"""10,000 recipients of one text over HTTP: our ``send_many`` against one request per message.
+
+The peer is what SMSC's own libraries do (``smsc_api.py`` 2.0, smsc-protocol.md §6): one
+``urlopen`` of ``send.php?…&fmt=1`` per message, a new connection each time. Both run in
+this process against the same emulator, started as a separate process with its limits
+off, so that the server's work does not share this process's CPU.
+
+    python bench/http_bulk.py [--n 10000] [--batch-phones 100] [--concurrency 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from smsc_transports import Message, create_transport
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_emulator() -> tuple[subprocess.Popen[str], int]:
+    """Start ``smsc emulator`` with a rich account and no limits; return it and its port."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "smsc_transports.emulator",
+            "--http-port",
+            "0",
+            "--no-limits",
+            "--account",
+            "bench:bench:100000000",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("emulator ready"):
+        process.kill()
+        raise SystemExit(f"emulator did not start: {line!r}")
+    port = int(line.split("http=")[1].split()[0])
+    return process, port
+
+
+def phones(n: int, prefix: str) -> Iterator[str]:
+    """``n`` distinct test phones (delivered by the emulator)."""
+    for i in range(n):
+        yield f"{prefix}{i:07d}"
+
+
+def ours(port: int, n: int, batch_phones: int, concurrency: int) -> tuple[float, int, int]:
+    """Send with ``send_many``; return seconds, requests made and accepted messages."""
+    url = (
+        f"http://bench:bench@127.0.0.1:{port}?batch_phones={batch_phones}&concurrency={concurrency}"
+    )
+    started = time.perf_counter()
+    ids: set[str] = set()
+    accepted = 0
+    with create_transport(url) as transport:
+        for outcome in transport.send_many(Message(p, "Sale today!") for p in phones(n, "7916")):
+            if outcome.result is not None:
+                accepted += 1
+                ids.add(outcome.result.id)  # SMSC gives one id per request
+    return time.perf_counter() - started, len(ids), accepted
+
+
+def official_style(port: int, n: int) -> tuple[float, int, int]:
+    """One GET per message with a new connection, as SMSC's own library does."""
+    started = time.perf_counter()
+    accepted = 0
+    for phone in phones(n, "7917"):
+        query = urllib.parse.urlencode(
+            {
+                "login": "bench",
+                "psw": "bench",
+                "phones": phone,
+                "mes": "Sale today!",
+                "cost": "3",
+                "fmt": "1",
+                "charset": "utf-8",
+            }
+        )
+        with urllib.request.urlopen(  # noqa: S310 - loopback emulator URL built above
+            f"http://127.0.0.1:{port}/sys/send.php?{query}", timeout=30
+        ) as answer:
+            fields = answer.read().decode().split(",")
+        if len(fields) > 1 and not fields[1].startswith("-"):
+            accepted += 1
+    return time.perf_counter() - started, n, accepted
+
+
+def main() -> None:
+    """Run both sides once against one emulator and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--batch-phones", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    process, port = start_emulator()
+    try:
+        our_time, our_requests, our_ok = ours(port, args.n, args.batch_phones, args.concurrency)
+        peer_time, peer_requests, peer_ok = official_style(port, args.n)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    print(f"{args.n} recipients, one text, same emulator (separate process), one run\n")
+    print(f"{'client':<40} {'requests':>9} {'accepted':>9} {'seconds':>9} {'msg/s':>9}")
+    for name, seconds, requests, ok in (
+        (f"smsc_transports send_many (batch {args.batch_phones})", our_time, our_requests, our_ok),
+        ("one GET per message (SMSC's own lib)", peer_time, peer_requests, peer_ok),
+    ):
+        print(f"{name:<40} {requests:>9} {ok:>9} {seconds:>9.2f} {args.n / seconds:>9.0f}")
+    print(
+        f"\nratio: {peer_time / our_time:.1f}x faster, {peer_requests / our_requests:.0f}x fewer requests"
+    )
+
+
+if __name__ == "__main__":
+    main()
