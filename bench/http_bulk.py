@@ -88,7 +88,7 @@ def official_style(port: int, n: int) -> tuple[float, int, int]:
                 "charset": "utf-8",
             }
         )
-        with urllib.request.urlopen(  # noqa: S310 - loopback emulator URL built above
+        with urllib.request.urlopen(
             f"http://127.0.0.1:{port}/sys/send.php?{query}", timeout=30
         ) as answer:
             fields = answer.read().decode().split(",")
@@ -119,7 +119,8 @@ def main() -> None:
     ):
         print(f"{name:<40} {requests:>9} {ok:>9} {seconds:>9.2f} {args.n / seconds:>9.0f}")
     print(
-        f"\nratio: {peer_time / our_time:.1f}x faster, {peer_requests / our_requests:.0f}x fewer requests"
+        f"\nratio: {peer_time / our_time:.1f}x faster, "
+        f"{peer_requests / our_requests:.0f}x fewer requests"
     )
 
 
