@@ -11,6 +11,7 @@ off, so that the server's work does not share this process's CPU.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from smsc_transports import Message, create_transport
+from smsc_transports import Message, create_async_transport, create_transport
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,6 +73,28 @@ def ours(port: int, n: int, batch_phones: int, concurrency: int) -> tuple[float,
     return time.perf_counter() - started, len(ids), accepted
 
 
+def ours_async(port: int, n: int, batch_phones: int, concurrency: int) -> tuple[float, int, int]:
+    """The same through ``create_async_transport`` (the sync backend in a thread pool)."""
+
+    async def run() -> tuple[float, int, int]:
+        url = (
+            f"http://bench:bench@127.0.0.1:{port}"
+            f"?batch_phones={batch_phones}&concurrency={concurrency}"
+        )
+        started = time.perf_counter()
+        ids: set[str] = set()
+        accepted = 0
+        async with create_async_transport(url) as transport:
+            messages = (Message(p, "Sale today!") for p in phones(n, "7918"))
+            async for outcome in transport.send_many(messages):
+                if outcome.result is not None:
+                    accepted += 1
+                    ids.add(outcome.result.id)
+        return time.perf_counter() - started, len(ids), accepted
+
+    return asyncio.run(run())
+
+
 def official_style(port: int, n: int) -> tuple[float, int, int]:
     """One GET per message with a new connection, as SMSC's own library does."""
     started = time.perf_counter()
@@ -107,6 +130,9 @@ def main() -> None:
     process, port = start_emulator()
     try:
         our_time, our_requests, our_ok = ours(port, args.n, args.batch_phones, args.concurrency)
+        async_time, async_requests, async_ok = ours_async(
+            port, args.n, args.batch_phones, args.concurrency
+        )
         peer_time, peer_requests, peer_ok = official_style(port, args.n)
     finally:
         process.terminate()
@@ -115,6 +141,7 @@ def main() -> None:
     print(f"{'client':<40} {'requests':>9} {'accepted':>9} {'seconds':>9} {'msg/s':>9}")
     for name, seconds, requests, ok in (
         (f"smsc_transports send_many (batch {args.batch_phones})", our_time, our_requests, our_ok),
+        ("same, create_async_transport", async_time, async_requests, async_ok),
         ("one GET per message (SMSC's own lib)", peer_time, peer_requests, peer_ok),
     ):
         print(f"{name:<40} {requests:>9} {ok:>9} {seconds:>9.2f} {args.n / seconds:>9.0f}")

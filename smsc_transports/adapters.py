@@ -83,7 +83,7 @@ class ThreadedAsyncTransport(AsyncTransport):
     ) -> AsyncGenerator[Outcome, None]:
         """Run the sync ``send_many`` (with its batching) in a thread, streaming outcomes."""
         loop = asyncio.get_running_loop()
-        outcomes: asyncio.Queue[object] = asyncio.Queue(_BUFFER)
+        outcomes: asyncio.Queue[object] = asyncio.Queue()
         stop = threading.Event()
         source: Iterable[Message]
         feeder: asyncio.Task[None] | None = None
@@ -94,15 +94,18 @@ class ThreadedAsyncTransport(AsyncTransport):
         else:
             source = messages
 
+        # A semaphore bounds the outcomes in transit; handing each one over with
+        # call_soon_threadsafe costs far less than a coroutine round trip per outcome.
+        slots = threading.BoundedSemaphore(_BUFFER)
+
         def put(item: object) -> None:
-            future = asyncio.run_coroutine_threadsafe(outcomes.put(item), loop)
             while not stop.is_set():
-                try:
-                    future.result(timeout=0.2)
+                if slots.acquire(timeout=0.2):
+                    try:
+                        loop.call_soon_threadsafe(outcomes.put_nowait, item)
+                    except RuntimeError:  # the loop is gone: nobody is listening
+                        stop.set()
                     return
-                except TimeoutError:
-                    continue
-            future.cancel()
 
         def work() -> None:
             try:
@@ -119,6 +122,7 @@ class ThreadedAsyncTransport(AsyncTransport):
         try:
             while True:
                 item = await outcomes.get()
+                slots.release()
                 if item is _END:
                     break
                 if isinstance(item, BaseException):
