@@ -2,7 +2,10 @@
 
 Configured by ``--url`` or ``SMSC_URL``; human output by default, ``--json`` for
 scripts; exits non-zero with SMSC's error on failure (2 for bad input or settings,
-1 for everything SMSC or the network refused).
+1 for everything SMSC or the network refused, 130 when interrupted). Subcommands
+beyond the basic ones live in ``cli_*.py`` modules and register themselves through
+:func:`_extensions`; they share :func:`emit`, :func:`open_transport` and
+:func:`to_jsonable` from here.
 """
 
 from __future__ import annotations
@@ -22,18 +25,28 @@ from smsc_transports.errors import (
     APIError,
     ConfigurationError,
     SMSCError,
+    UnsupportedOperation,
     ValidationError,
 )
 from smsc_transports.factory import create_transport
 from smsc_transports.message import Message, MessageKind
+from smsc_transports.results import StatusResult
 from smsc_transports.transport import Transport
 
-__all__ = ["main"]
+__all__ = [
+    "build_parser",
+    "describe_status",
+    "emit",
+    "main",
+    "open_transport",
+    "to_jsonable",
+]
 
 
-def _jsonable(value: Any) -> Any:
+def to_jsonable(value: Any) -> Any:
+    """Return ``value`` (results, enums, money, times) as JSON-ready data, ``raw`` left out."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {k: _jsonable(v) for k, v in asdict(value).items() if k != "raw"}
+        return {k: to_jsonable(v) for k, v in asdict(value).items() if k != "raw"}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
@@ -41,20 +54,22 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [to_jsonable(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): to_jsonable(v) for k, v in value.items()}
     return value
 
 
-def _emit(args: argparse.Namespace, value: Any, human: str) -> None:
+def emit(args: argparse.Namespace, value: Any, human: str) -> None:
+    """Print ``value`` as one JSON line with ``--json``, else the ``human`` text."""
     if args.json:
-        print(json.dumps(_jsonable(value), ensure_ascii=False))
+        print(json.dumps(to_jsonable(value), ensure_ascii=False))
     else:
         print(human)
 
 
-def _transport(args: argparse.Namespace) -> Transport:
+def open_transport(args: argparse.Namespace) -> Transport:
+    """Return the transport ``--url`` (or ``SMSC_URL``) configures."""
     return create_transport(args.url) if args.url else create_transport()
 
 
@@ -73,7 +88,7 @@ def _message(args: argparse.Namespace) -> Message:
 def cmd_parts(args: argparse.Namespace) -> int:
     """Print the encoding and part count of a text."""
     parts = count_parts(args.text, kind=MessageKind[args.kind.upper()])
-    _emit(
+    emit(
         args,
         parts,
         f"{parts.encoding}: {parts.parts} part(s), {parts.units} units, "
@@ -85,44 +100,51 @@ def cmd_parts(args: argparse.Namespace) -> int:
 def cmd_send(args: argparse.Namespace) -> int:
     """Send one message and print its id, parts and cost."""
     message = _message(args)
-    with _transport(args) as transport:
+    with open_transport(args) as transport:
         result = transport.send(message)
     cost = f", cost {result.cost}" if result.cost is not None else ""
     balance = f", balance {result.balance}" if result.balance is not None else ""
-    _emit(args, result, f"sent: id {result.id}, {result.parts} part(s){cost}{balance}")
+    emit(args, result, f"sent: id {result.id}, {result.parts} part(s){cost}{balance}")
     return 0
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
     """Print what a message would cost."""
     message = _message(args)
-    with _transport(args) as transport:
+    with open_transport(args) as transport:
         result = transport.cost(message)
-    _emit(args, result, f"cost {result.cost} for {result.parts} part(s)")
+    emit(args, result, f"cost {result.cost} for {result.parts} part(s)")
     return 0
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    """Print a message's status."""
-    with _transport(args) as transport:
-        result = transport.status(args.message_id, args.phone, detail=args.detail)
+def describe_status(result: StatusResult) -> str:
+    """Return one human line for a status: ``ID to PHONE: delivered (1, delivered)``."""
     error = f", error {int(result.error)} ({result.error.description})" if result.error else ""
-    _emit(
-        args,
-        result,
+    return (
         f"{result.id} to {result.phone}: {result.status.name.lower()} "
-        f"({int(result.status)}, {result.status.description}){error}",
+        f"({int(result.status)}, {result.status.description}){error}"
     )
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print a message's status, or follow it to a final one with ``--watch``."""
+    if args.watch:
+        from smsc_transports.cli_account import watch_command
+
+        return watch_command(args)
+    with open_transport(args) as transport:
+        result = transport.status(args.message_id, args.phone, detail=args.detail)
+    emit(args, result, describe_status(result))
     return 0
 
 
 def cmd_balance(args: argparse.Namespace) -> int:
     """Print the account balance."""
-    with _transport(args) as transport:
+    with open_transport(args) as transport:
         result = transport.balance()
     currency = f" {result.currency}" if result.currency else ""
     credit = f" (credit {result.credit})" if result.credit is not None else ""
-    _emit(args, result, f"balance {result.amount}{currency}{credit}")
+    emit(args, result, f"balance {result.amount}{currency}{credit}")
     return 0
 
 
@@ -161,6 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("message_id")
     p.add_argument("phone")
     p.add_argument("--detail", type=int, choices=(0, 1, 2), default=0)
+    p.add_argument("--watch", action="store_true", help="poll until the status is final")
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=15.0,
+        help="seconds between polls with --watch (default 15, at least 12: SMSC allows "
+        "5 status requests per message a minute)",
+    )
+    p.add_argument("--timeout", type=float, help="give up --watch after this many seconds")
     p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("balance", parents=[common], help="the account balance")
@@ -172,9 +203,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extensions() -> list[Callable[[Any, argparse.ArgumentParser], None]]:
+    from smsc_transports.cli_account import add_account_parsers
+    from smsc_transports.cli_bulk import add_bulk_parser
+    from smsc_transports.cli_completion import add_completion_parser
     from smsc_transports.cli_emulator import add_demo_parser, add_emulator_parser
 
-    return [add_emulator_parser, add_demo_parser]
+    # The completion parser goes last so that the script it prints covers every other one.
+    return [
+        add_bulk_parser,
+        add_account_parsers,
+        add_emulator_parser,
+        add_demo_parser,
+        add_completion_parser,
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,7 +224,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
-    except (ValidationError, ConfigurationError) as exc:
+    except KeyboardInterrupt:
+        print("smsc: interrupted", file=sys.stderr)
+        return 130
+    # An operation the configured protocol cannot do is a settings problem, like a bad URL.
+    except (ValidationError, ConfigurationError, UnsupportedOperation) as exc:
         print(f"smsc: {exc}", file=sys.stderr)
         return 2
     except APIError as exc:

@@ -1,0 +1,165 @@
+"""``smsc bulk`` resumes after an interruption without sending anything twice.
+
+Each test runs the real ``smsc`` in a subprocess against an emulator in this process.
+Row 100 is a slow test number (``79990003090``: its answer is held back) and the
+transport sends one request at a time, so while the emulator holds that answer the
+test knows where the run is: rows 1-100 accepted, 100 still unanswered, and however
+many the transport had answered before it journaled. No timing is guessed, and
+nothing depends on how far ahead the transport reads its input.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from smsc_transports.cli import main
+from smsc_transports.emulator import Emulator, Limits, ManualClock
+from smsc_transports.factory import create_transport
+from tests.cli.helpers import Running, history_phones, read_results, wait_until, write_csv
+
+SLOW = "79990003090"
+PHONES = [SLOW if i == 99 else f"79990000{i:03d}" for i in range(200)]
+
+
+@pytest.fixture
+def no_repeat_check(manual_clock: ManualClock) -> Iterator[Emulator]:
+    """An emulator that accepts a repeated id: a double send would show in its history."""
+    with Emulator(clock=manual_clock, limits=Limits(duplicate_window=None)) as running:
+        running.state.set_balance("demo", 10_000)
+        yield running
+
+
+@pytest.fixture
+def rich(emulator: Emulator) -> Emulator:
+    emulator.state.set_balance("demo", 10_000)
+    return emulator
+
+
+def start_bulk(emulator: Emulator, tmp_path: Path) -> tuple[Running, Path]:
+    source = write_csv(tmp_path / "list.csv", ["phone", "text"], [(p, "hi") for p in PHONES])
+    url = emulator.url() + "?block=10&concurrency=1&timeout=120"
+    running = Running("bulk", str(source), "--url", url, cwd=tmp_path)
+    wait_until(lambda: emulator.http.held == 1, "the slow row's answer to be held")
+    return running, source
+
+
+@contextmanager
+def releasing(emulator: Emulator) -> Iterator[None]:
+    """Within the block, answers the emulator holds back are let go at once."""
+    done = threading.Event()
+
+    def release() -> None:
+        while not done.wait(0.01):
+            if emulator.http.held:
+                emulator.release_delayed()
+
+    thread = threading.Thread(target=release, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(5)
+
+
+def journaled(source: Path, state: str = "accepted") -> list[dict[str, str]]:
+    """The journal's lines in ``state``."""
+    text = source.with_name(source.name + ".journal").read_text()
+    lines = [json.loads(line) for line in text.splitlines()[1:] if line]
+    return [line for line in lines if line["state"] == state]
+
+
+def test_ctrl_c_stops_cleanly_and_the_rerun_sends_only_the_rest(
+    no_repeat_check: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator = no_repeat_check
+    running, source = start_bulk(emulator, tmp_path)
+    try:
+        running.process.send_signal(signal.SIGINT)
+        running.wait_for_line("stopping after the messages in flight")
+        emulator.release_delayed()
+        code, out = running.finish()
+    finally:
+        running.kill() if running.process.poll() is None else None
+    assert code == 130
+    assert "interrupted; run the same command again to resume" in out
+    # What was in flight was finished and recorded, in order; then feeding stopped.
+    first = read_results(tmp_path / "list.csv.results.csv")
+    done = len(first)
+    assert 100 <= done < 200
+    assert [r["phone"] for r in first] == PHONES[:done]
+    assert len(journaled(source)) == done
+    assert history_phones(emulator) == dict.fromkeys(PHONES[:done], 1)
+
+    assert main(["bulk", str(source), "--url", emulator.url()]) == 0
+
+    assert history_phones(emulator) == dict.fromkeys(PHONES, 1)
+    results = read_results(tmp_path / "list.csv.results.csv")
+    assert [r["phone"] for r in results] == PHONES
+    assert {r["note"] for r in results[:done]} == {"accepted in an earlier run"}
+    assert {r["note"] for r in results[done:]} == {""}
+    summary = f"200 rows: 200 accepted ({done} in earlier runs), 0 failed"
+    assert summary in capsys.readouterr().out
+
+
+def kill_while_in_flight(emulator: Emulator, tmp_path: Path) -> tuple[Path, int]:
+    """Kill the run while row 100 waits for its answer; return the source and the
+    number of rows journaled as accepted (the rest of rows 1-100 are in doubt)."""
+    running, source = start_bulk(emulator, tmp_path)
+    running.process.send_signal(signal.SIGKILL)
+    code, _ = running.finish()
+    emulator.release_delayed()
+    assert code == -signal.SIGKILL
+    assert history_phones(emulator) == dict.fromkeys(PHONES[:100], 1)
+    accepted = len(journaled(source))
+    assert accepted < 100  # at least the slow row was never answered
+    assert len({line["row"] for line in journaled(source, "sending")}) >= 100
+    return source, accepted
+
+
+def test_after_a_kill_rows_in_doubt_are_looked_up_not_resent(
+    no_repeat_check: Emulator, tmp_path: Path
+) -> None:
+    emulator = no_repeat_check
+    source, journaled_before = kill_while_in_flight(emulator, tmp_path)
+
+    assert main(["bulk", str(source), "--url", emulator.url()]) == 0
+
+    assert history_phones(emulator) == dict.fromkeys(PHONES, 1)
+    results = read_results(tmp_path / "list.csv.results.csv")
+    assert len(results) == 200
+    # The emulator has not moved its clock: the messages are still waiting to leave.
+    assert {r["note"] for r in results[journaled_before:100]} == {
+        "accepted in an earlier run (its status: waiting)"
+    }
+
+
+def test_a_row_in_doubt_refused_as_a_repeat_counts_as_accepted_earlier(
+    rich: Emulator, tmp_path: Path
+) -> None:
+    source, journaled_before = kill_while_in_flight(rich, tmp_path)
+    # Use up SMSC's five status requests a minute for each row in doubt, so the
+    # resumed run cannot look them up and has to send them again.
+    ids = {int(line["row"]): line["id"] for line in journaled(source, "sending")}
+    with create_transport(rich.url()) as transport:
+        for row in range(journaled_before + 1, 101):
+            for _ in range(5):
+                transport.status(ids[row], PHONES[row - 1])
+
+    # The slow row goes out again: let its answer through as soon as it is held.
+    with releasing(rich):
+        assert main(["bulk", str(source), "--url", rich.url()]) == 0
+
+    assert history_phones(rich) == dict.fromkeys(PHONES, 1)
+    results = read_results(tmp_path / "list.csv.results.csv")
+    assert {r["note"] for r in results[journaled_before:100]} == {
+        "accepted in an earlier run: SMSC answered error 9 to the repeated id"
+    }
+    assert all(r["error"] == "" for r in results)
