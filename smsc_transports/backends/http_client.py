@@ -10,22 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import requests
-import urllib3.exceptions
 
+from smsc_transports.backends.requests_io import mapped_requests_errors, with_failover
 from smsc_transports.config import REGION_HOSTS, Secret, Settings
-from smsc_transports.errors import (
-    ConnectError,
-    OutcomeUnknown,
-    ProtocolError,
-    TransportError,
-    TransportTimeout,
-    safe_excerpt,
-)
+from smsc_transports.errors import ProtocolError, TransportError, safe_excerpt
 from smsc_transports.wire.http import CHARSET, auth_params, decode_answer
 
 __all__ = ["HttpClient", "HttpOptions"]
@@ -156,22 +149,10 @@ class HttpClient:
         """
         credentials = {key: secret.reveal() for key, secret in self._credentials.items()}
         data = {**credentials, **params, "fmt": "3", "charset": CHARSET}
-        last: TransportError | None = None
-        uncertain = False
-        for base in self.bases:
-            try:
-                body = self._post(base + path, data)
-            except ConnectError as exc:
-                last = exc
-            except TransportError as exc:
-                if not repeatable:
-                    raise
-                last, uncertain = exc, True
-            else:
-                return decode_answer(body, self.secrets), uncertain
-            log.warning("SMSC request to %s failed (%s), trying the next host", base, last)
-        assert last is not None
-        raise last
+        body, uncertain = with_failover(
+            self.bases, lambda base: self._post(base + path, data), repeatable=repeatable
+        )
+        return decode_answer(body, self.secrets), uncertain
 
     def _post(self, url: str, data: Mapping[str, str]) -> bytes:
         if log.isEnabledFor(logging.DEBUG):
@@ -204,29 +185,8 @@ class HttpClient:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    @contextlib.contextmanager
-    def _mapped_errors(self, url: str) -> Iterator[None]:
-        where = url.split("?", 1)[0]
-        try:
-            yield
-        except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
-            raise ConnectError(f"cannot connect to {where}: {self._why(exc)}") from None
-        except requests.exceptions.ProxyError as exc:
-            raise ConnectError(f"proxy refused {where}: {self._why(exc)}") from None
-        except requests.ReadTimeout:
-            raise TransportTimeout(
-                f"no answer from {where} within {self.options.timeout} s"
-            ) from None
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
-            raise ProtocolError(f"truncated or garbled answer from {where}") from None
-        except requests.ConnectionError as exc:
-            if _never_connected(exc):
-                raise ConnectError(f"cannot connect to {where}: {self._why(exc)}") from None
-            raise OutcomeUnknown(
-                f"connection to {where} lost before the answer: {self._why(exc)}"
-            ) from None
-        except requests.RequestException as exc:
-            raise TransportError(f"request to {where} failed: {self._why(exc)}") from None
+    def _mapped_errors(self, url: str) -> contextlib.AbstractContextManager[None]:
+        return mapped_requests_errors(url.split("?", 1)[0], self.options.timeout, self._why)
 
     def _why(self, exc: BaseException) -> str:
         reason: BaseException = exc
@@ -237,16 +197,3 @@ class HttpClient:
     def close(self) -> None:
         """Close the session's pooled connections."""
         self.session.close()
-
-
-def _never_connected(exc: requests.ConnectionError) -> bool:
-    """Whether a requests ConnectionError happened before a connection existed."""
-    reason: object = exc.args[0] if exc.args else None
-    if isinstance(reason, urllib3.exceptions.MaxRetryError):
-        reason = reason.reason
-    return isinstance(
-        reason,
-        urllib3.exceptions.NewConnectionError
-        | urllib3.exceptions.NameResolutionError
-        | urllib3.exceptions.ConnectTimeoutError,
-    )

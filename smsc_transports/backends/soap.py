@@ -26,23 +26,20 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import requests
-import urllib3.exceptions
 import zeep
 import zeep.exceptions
 import zeep.helpers
 import zeep.transports
 
 from smsc_transports.backends.http_client import HttpOptions
+from smsc_transports.backends.requests_io import mapped_requests_errors, with_failover
 from smsc_transports.config import Secret, Settings
 from smsc_transports.encoding import count_parts
 from smsc_transports.errors import (
-    ConnectError,
-    OutcomeUnknown,
     ProtocolError,
     RateLimited,
     SMSCError,
     TransportError,
-    TransportTimeout,
     safe_excerpt,
 )
 from smsc_transports.message import Message
@@ -190,47 +187,26 @@ class SoapClient:
         when it may have arrived but ``repeatable`` says repeating it is harmless.
         """
         log.debug("SOAP %r", call)
-        last: TransportError | None = None
-        uncertain = False
-        for address, service in zip(self.addresses, self.services, strict=True):
-            try:
-                with self.mapped_errors(address):
-                    result = getattr(service, call.operation)(**call.fields)
-            except ConnectError as exc:
-                last = exc
-            except TransportError as exc:
-                if not repeatable:
-                    raise
-                last, uncertain = exc, True
-            else:
-                return zeep.helpers.serialize_object(result, dict), uncertain  # type: ignore[no-untyped-call]
-            log.warning("SMSC SOAP call to %s failed (%s), trying the next host", address, last)
-        assert last is not None
-        raise last
+
+        def attempt(target: tuple[str, Any]) -> Any:
+            address, service = target
+            with self.mapped_errors(address):
+                result = getattr(service, call.operation)(**call.fields)
+            return zeep.helpers.serialize_object(result, dict)  # type: ignore[no-untyped-call]
+
+        return with_failover(
+            list(zip(self.addresses, self.services, strict=True)),
+            attempt,
+            repeatable=repeatable,
+            name=lambda target: target[0],
+        )
 
     @contextlib.contextmanager
     def mapped_errors(self, where: str) -> Iterator[None]:
         """Turn ``requests`` and ``zeep`` exceptions into this library's errors."""
         try:
-            yield
-        except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
-            raise ConnectError(f"cannot connect to {where}: {self._why(exc)}") from None
-        except requests.exceptions.ProxyError as exc:
-            raise ConnectError(f"proxy refused {where}: {self._why(exc)}") from None
-        except requests.ReadTimeout:
-            raise TransportTimeout(
-                f"no answer from {where} within {self.options.timeout} s"
-            ) from None
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
-            raise ProtocolError(f"truncated or garbled answer from {where}") from None
-        except requests.ConnectionError as exc:
-            if _never_connected(exc):
-                raise ConnectError(f"cannot connect to {where}: {self._why(exc)}") from None
-            raise OutcomeUnknown(
-                f"connection to {where} lost before the answer: {self._why(exc)}"
-            ) from None
-        except requests.RequestException as exc:
-            raise TransportError(f"request to {where} failed: {self._why(exc)}") from None
+            with mapped_requests_errors(where, self.options.timeout, self._why):
+                yield
         except zeep.exceptions.Fault as exc:
             raise TransportError(
                 f"SOAP fault from {where}: {self.excerpt(str(exc.message))!r}"
@@ -271,19 +247,6 @@ def _binding_name(client: Any) -> Any:
                 port.binding.get("send_sms")
                 return port.binding.name
     raise ProtocolError("the WSDL has no port with SMSC's send_sms operation")
-
-
-def _never_connected(exc: requests.ConnectionError) -> bool:
-    """Whether a requests ConnectionError happened before a connection existed."""
-    reason: object = exc.args[0] if exc.args else None
-    if isinstance(reason, urllib3.exceptions.MaxRetryError):
-        reason = reason.reason
-    return isinstance(
-        reason,
-        urllib3.exceptions.NewConnectionError
-        | urllib3.exceptions.NameResolutionError
-        | urllib3.exceptions.ConnectTimeoutError,
-    )
 
 
 class SoapTransport(Transport):
