@@ -56,7 +56,8 @@ class PhoneResult:
 class SendResult:
     """A message SMSC accepted.
 
-    ``id`` is the message id (the caller's ``Message.id`` when given, else SMSC's),
+    ``id`` is the message id to ask the status with: the caller's ``Message.id`` when
+    given over HTTP, SOAP and SMTP, else SMSC's (SMPP always answers SMSC's own id),
     ``parts`` the billed SMS parts (seconds for voice calls), ``cost`` and ``balance``
     present when the protocol reports them, ``phones`` per-recipient outcomes when the
     protocol reports them, ``transport`` the protocol that sent it.

@@ -29,7 +29,8 @@ class _OpenIntEnum(enum.IntEnum):
     @property
     def is_known(self) -> bool:
         """Whether SMSC documents this code."""
-        return self._name_ in type(self).__members__
+        # _member_map_ is the enum's own dict; __members__ builds a new proxy per call.
+        return self._name_ in type(self)._member_map_
 
 
 class MessageStatus(_OpenIntEnum):

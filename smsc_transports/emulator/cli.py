@@ -56,6 +56,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--smtp-port", type=int, help="also serve e-mail-to-SMS over SMTP (0 = any free port)"
     )
+    parser.add_argument("--smpp-port", type=int, help="also serve SMPP 3.4 (0 = any free port)")
+    parser.add_argument(
+        "--smpps-port", type=int, help="also serve SMPP over TLS (needs --tls-cert)"
+    )
     parser.add_argument("--tls-cert", help="certificate (PEM) to offer STARTTLS/TLS with")
     parser.add_argument("--tls-key", help="private key (PEM) of --tls-cert")
     parser.add_argument("--callback-url", help="URL that receives status callbacks")
@@ -97,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         transfer_after=min(1.0, args.deliver_after),
         deliver_after=args.deliver_after,
         smtp_port=args.smtp_port,
+        smpp_port=args.smpp_port,
+        smpps_port=args.smpps_port,
         tls_context=_tls_context(args),
     )
     previous = {}

@@ -7,9 +7,10 @@
         ...
 
 Front ends are a list: HTTP (which also serves SOAP at ``/sys/soap.php``), SMTP with
-``smtp_port``, and any listener passed as a factory in ``front_ends`` (each takes the
-state and returns an object with ``name``, ``port``, ``start()`` and ``stop()``);
-:meth:`Emulator.ready_line` names them all.
+``smtp_port``, SMPP with ``smpp_port`` (and TLS with ``smpps_port``), and any listener
+passed as a factory in ``front_ends`` (each takes the state and returns an object with
+``name``, ``port``, ``start()`` and ``stop()``); :meth:`Emulator.ready_line` names them
+all.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class Emulator:
         callback_interval: float = 0.2,
         front_ends: Iterable[FrontEndFactory] = (),
         smtp_port: int | None = None,
+        smpp_port: int | None = None,
+        smpps_port: int | None = None,
         tls_context: ssl.SSLContext | None = None,
     ) -> None:
         self.host = host
@@ -99,6 +102,23 @@ class Emulator:
             self.front_ends.append(
                 SmtpFrontEnd(self.state, host=host, port=smtp_port, tls_context=tls_context)
             )
+        if smpp_port is not None or smpps_port is not None:
+            from smsc_transports.emulator.smpp_front import SmppFrontEnd
+
+            if smpp_port is not None:
+                self.front_ends.append(SmppFrontEnd(self.state, host=host, port=smpp_port))
+            if smpps_port is not None:
+                if tls_context is None:
+                    raise ValueError("smpps_port needs a tls_context with a certificate")
+                self.front_ends.append(
+                    SmppFrontEnd(
+                        self.state,
+                        host=host,
+                        port=smpps_port,
+                        tls_context=tls_context,
+                        name="smpps",
+                    )
+                )
         self.callbacks = CallbackDispatcher(self.state, interval=callback_interval)
         self._running = False
 

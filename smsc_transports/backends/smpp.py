@@ -1,0 +1,247 @@
+"""The SMPP backend (``smpp://``, ``smpps://``): a threaded and an asyncio transport.
+
+Both drive one sans-I/O :class:`~.smpp_session.SmppSession`. :class:`SmppTransport`
+reads in one daemon thread, which also writes whatever the answers let through, so the
+window stays full without waking the caller; :class:`AsyncSmppTransport` is the same
+on an asyncio protocol. Every message ends in exactly one outcome: accepted, rejected,
+or :class:`~smsc_transports.errors.OutcomeUnknown` when the link dropped after it was
+written — never resent behind the caller's back, never lost.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from typing import ClassVar, Self, TypeVar
+
+from smsc_transports.backends.smpp_async import AsyncSmppTransport
+from smsc_transports.backends.smpp_options import SmppOptions
+from smsc_transports.backends.smpp_reader import TICK, ReaderThread
+from smsc_transports.backends.smpp_session import (
+    BOUND,
+    CLOSED,
+    SmppSession,
+)
+from smsc_transports.backends.smpp_stats import SmppStats
+from smsc_transports.backends.smpp_status import answer_status, query_target, status_query
+from smsc_transports.backends.smpp_tickets import Pipeline, Ticket
+from smsc_transports.config import Settings
+from smsc_transports.errors import (
+    ConnectError,
+    SMSCError,
+    TransportError,
+)
+from smsc_transports.message import Message
+from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
+from smsc_transports.transport import Capability, Transport
+
+__all__ = ["AsyncSmppTransport", "SmppTransport"]
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", StatusResult, IncomingMessage)
+_TICK = TICK
+CAPABILITIES = frozenset(
+    {Capability.SEND, Capability.BULK, Capability.STATUS, Capability.RECEIPTS, Capability.INCOMING}
+)
+
+
+class SmppTransport(Transport):
+    """SMSC over SMPP 3.4 for synchronous code (``smpp://login:password@smpp.smsc.ru``).
+
+    Sends pipeline up to ``window`` submit_sm; ``receipts()``/``incoming()`` iterate what
+    arrives, ``on_receipt``/``on_incoming`` are called for each from the reader thread
+    (keep them quick). Options: see :class:`~.smpp_options.SmppOptions` and ``docs/smpp.md``.
+    """
+
+    protocol: ClassVar[str] = "smpp"
+    schemes: ClassVar[tuple[str, ...]] = ("smpp", "smpps")
+    capabilities: ClassVar[frozenset[Capability]] = CAPABILITIES
+
+    def __init__(
+        self,
+        options: SmppOptions,
+        *,
+        on_receipt: Callable[[StatusResult], object] | None = None,
+        on_incoming: Callable[[IncomingMessage], object] | None = None,
+    ) -> None:
+        self.options = options
+        self._session = SmppSession(options)
+        self._session.on_receipt = on_receipt
+        self._session.on_incoming = on_incoming
+        self._link = ReaderThread(options, self._session)
+        self._lock = self._link.lock
+        self._changed = self._link.changed
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        """Build the transport; it connects on first use (or :meth:`connect`)."""
+        return cls(SmppOptions.from_settings(settings))
+
+    def __repr__(self) -> str:
+        scheme = "smpps" if self.options.tls else "smpp"
+        return f"<SmppTransport {scheme}://{self.options.host}:{self.options.port}>"
+
+    # -- callbacks and counters ------------------------------------------------------
+
+    @property
+    def on_receipt(self) -> Callable[[StatusResult], object] | None:
+        """Called with each receipt (a :class:`StatusResult`) from the reader thread."""
+        return self._session.on_receipt
+
+    @on_receipt.setter
+    def on_receipt(self, callback: Callable[[StatusResult], object] | None) -> None:
+        with self._lock:
+            self._session.on_receipt = callback
+
+    @property
+    def on_incoming(self) -> Callable[[IncomingMessage], object] | None:
+        """Called with each incoming message from the reader thread."""
+        return self._session.on_incoming
+
+    @on_incoming.setter
+    def on_incoming(self, callback: Callable[[IncomingMessage], object] | None) -> None:
+        with self._lock:
+            self._session.on_incoming = callback
+
+    def stats(self) -> SmppStats:
+        """A snapshot of the transport's counters."""
+        with self._lock:
+            return self._session.stats.copy()
+
+    # -- connection ------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Connect and bind now; raise the error if that fails within ``timeout``."""
+        self._link.ensure()
+        deadline = time.monotonic() + self.options.timeout * 2
+        with self._lock:
+            while self._session.state != BOUND:
+                error = self._session.down_error
+                if error is not None:
+                    raise error
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ConnectError(f"could not bind to {self.options.host} in time")
+                self._changed.wait(min(remaining, _TICK))
+
+    # -- sending ---------------------------------------------------------------------
+
+    def send(self, message: Message) -> SendResult:
+        """Send one message (one submit_sm per phone and part); wait for its outcome."""
+        ticket = Ticket(0, message, self._session.encoder.encode(message))
+        self._link.ensure()
+        with self._lock:
+            self._session.enqueue(ticket)
+        self._link.flush()
+        with self._lock:
+            while ticket.outcome is None:
+                self._changed.wait(_TICK)
+        if isinstance(ticket.outcome, SMSCError):
+            raise ticket.outcome
+        return ticket.outcome
+
+    def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
+        """Pipeline every message through the window; one outcome each, in input order.
+
+        At most a few windows of messages are held at once, whatever the input's length.
+        """
+        self._link.ensure()
+        source = iter(messages)
+        pipe = Pipeline(self._session, self.options.window)
+        try:
+            while True:
+                if pipe.wants_input():
+                    fresh: list[Ticket] = []
+                    batch = pipe.batch()
+                    taken = 0
+                    for message in itertools.islice(source, batch):
+                        taken += 1
+                        ticket = pipe.add(message)
+                        if ticket is not None:
+                            fresh.append(ticket)
+                    pipe.exhausted = taken < batch
+                    if fresh:
+                        self._link.ensure()
+                        with self._lock:
+                            for ticket in fresh:
+                                self._session.enqueue(ticket)
+                        self._link.flush()
+                yield from pipe.ready()
+                if pipe.finished:
+                    return
+                with self._lock:
+                    if pipe.must_wait():
+                        self._changed.wait(_TICK)
+        finally:
+            with self._lock:
+                pipe.abandon()
+
+    # -- receiving -------------------------------------------------------------------
+
+    def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
+        """Return the status of message ``id`` to ``phone``: from receipts, else query_sm."""
+        with self._lock:
+            known = answer_status(self._session, id, phone)
+        if known is not None and (known.status.is_final or not self.options.query_sm):
+            return known
+        if not self.options.query_sm:
+            return status_query(id, phone, None, known)
+        self.connect()
+        with self._lock:
+            query = self._session.query(*query_target(self._session, id, phone))
+        self._link.flush()
+        with self._lock:
+            while query.result is None:
+                self._changed.wait(_TICK)
+        return status_query(id, phone, query.result, known)
+
+    def receipts(self, timeout: float | None = None) -> Iterator[StatusResult]:
+        """Yield receipts as they arrive; stop after ``timeout`` seconds without one."""
+        yield from self._events(self._session.receipts, timeout)
+
+    def incoming(self, timeout: float | None = None) -> Iterator[IncomingMessage]:
+        """Yield incoming messages as they arrive; stop after ``timeout`` quiet seconds."""
+        yield from self._events(self._session.incoming, timeout)
+
+    def _events(self, queue: deque[E], timeout: float | None) -> Iterator[E]:
+        self._link.ensure()
+        while True:
+            deadline = None if timeout is None else time.monotonic() + timeout
+            with self._lock:
+                while not queue:
+                    if self._link.closed:
+                        return
+                    remaining = _TICK if deadline is None else deadline - time.monotonic()
+                    if remaining <= 0:
+                        return
+                    self._changed.wait(min(remaining, _TICK))
+                event = queue.popleft()
+            yield event
+
+    # -- closing ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Wait (bounded by ``close_timeout``) for answers, unbind, and stop the reader."""
+        if self._link.closed:
+            return
+        deadline = time.monotonic() + self.options.close_timeout
+        session = self._session
+        with self._lock:
+            while session.state == BOUND and session.in_window and time.monotonic() < deadline:
+                self._changed.wait(_TICK)
+            self._link.stop()  # from here on a dropped link is not reconnected
+            unbind = session.begin_unbind() if session.state == BOUND else b""
+        if unbind:
+            self._link.write_now(unbind)
+            with self._lock:
+                while session.state != CLOSED and time.monotonic() < deadline:
+                    self._changed.wait(_TICK)
+        self._link.shut()
+        with self._lock:
+            session.fail_unsent(TransportError("the SMPP transport was closed before sending"))
+            session.link_lost(TransportError("the SMPP transport was closed"))
+            self._changed.notify_all()

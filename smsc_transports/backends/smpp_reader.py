@@ -1,0 +1,296 @@
+"""The threaded SMPP transport's connection: one reader thread per transport.
+
+The thread connects (TLS for ``smpps``, with the server name checked), binds, then reads
+in a ``select`` loop: answers go through the session, and whatever they let through
+is written from the same thread, so the window refills without waking the caller. It
+also drives keepalive and timeouts, and reconnects with back-off when the link drops.
+Callers write from their own thread through :meth:`ReaderThread.flush`; one write lock
+keeps PDUs whole, and the state lock is always taken after it, never before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import select
+import socket
+import ssl
+import threading
+import time
+from typing import Final
+
+from smsc_transports.backends.smpp_options import SmppOptions
+from smsc_transports.backends.smpp_session import (
+    BINDING,
+    BOUND,
+    CLOSED,
+    SmppSession,
+    reconnect_delay,
+)
+from smsc_transports.errors import (
+    APIError,
+    ConnectError,
+    ProtocolError,
+    SMSCError,
+    TransportError,
+    TransportTimeout,
+)
+
+__all__ = ["TICK", "ReaderThread"]
+
+log = logging.getLogger("smsc_transports.backends.smpp")
+
+TICK: Final = 0.2  # seconds between keepalive/timeout checks; also bounds every wait
+_TICK = TICK
+
+
+class ReaderThread:
+    """Connects, binds, reads and reconnects for one :class:`SmppSession`.
+
+    ``lock`` guards the session; ``changed`` is notified whenever a message is settled,
+    a query answered, an event queued or the link state changes.
+    """
+
+    def __init__(self, options: SmppOptions, session: SmppSession) -> None:
+        self.options = options
+        self.session = session
+        self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)
+        self.closed = False
+        self._write_lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._opening: socket.socket | None = None
+        self._reader: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._seen_state = CLOSED
+
+    def ensure(self) -> None:
+        """Start the reader thread unless it runs (it connects and binds by itself)."""
+        if self.closed:
+            raise TransportError("the SMPP transport is closed")
+        with self.lock:
+            if self._reader is not None and self._reader.is_alive():
+                return
+            self.session.down_error = None
+            self._stop.clear()
+            self._reader = threading.Thread(target=self._run, name="smsc-smpp-reader", daemon=True)
+            self._reader.start()
+
+    def _run(self) -> None:
+        """The reader thread: connect, bind, read until the link ends, reconnect."""
+        failures = 0
+        options = self.options
+        while not self._stop.is_set():
+            host = options.hosts[failures % len(options.hosts)]
+            try:
+                self._open(host)
+            except APIError as exc:
+                # The SMSC refused the credentials: retrying cannot help, so stop here.
+                self._give_up(exc, fatal=True)
+                return
+            except (OSError, TransportError) as exc:
+                if self._stop.is_set():
+                    return
+                failures += 1
+                log.warning("SMPP connect to %s failed (%d): %s", host, failures, exc)
+                if failures >= options.reconnect_attempts:
+                    self._give_up(_as_connect_error(exc, host), fatal=False)
+                if self._stop.wait(reconnect_delay(options, failures)):
+                    return
+                continue
+            failures = 0
+            with self.lock:
+                self.session.down_error = None
+                self.changed.notify_all()
+            cause = self._read_loop()
+            self._drop(cause)
+            if self._stop.is_set():
+                return
+
+    def _give_up(self, error: SMSCError, *, fatal: bool) -> None:
+        with self.lock:
+            self.session.down_error = error
+            self.session.fail_unsent(error)
+            self.session.finished.clear()
+            self.changed.notify_all()
+        if fatal:
+            log.error("SMPP bind refused: %s", error)
+
+    def _open(self, host: str) -> None:
+        """Connect (TLS for smpps) and bind; the socket is ours once bound."""
+        sock = self._connect(host)
+        self._opening = sock  # so that close() can interrupt a bind in progress
+        try:
+            self._bind(sock, host)
+        except BaseException:
+            with self.lock:
+                self.session.link_lost(ConnectError("bind failed"))
+            sock.close()
+            raise
+        finally:
+            self._opening = None
+        sock.settimeout(self.options.timeout)  # bounds writes; reads wait in select()
+        self._sock = sock
+        log.info("SMPP bound to %s:%d as %s", host, self.options.port, self.options.bind)
+
+    def _connect(self, host: str) -> socket.socket:
+        options = self.options
+        try:
+            raw = socket.create_connection((host, options.port), timeout=options.timeout)
+        except TimeoutError as exc:
+            raise ConnectError(f"connecting to {host}:{options.port} timed out") from exc
+        except OSError as exc:
+            raise ConnectError(f"cannot connect to {host}:{options.port}: {exc}") from exc
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        context = options.ssl_context()
+        if context is None:
+            return raw
+        try:
+            # server_hostname makes the check of the certificate's name happen at all.
+            return context.wrap_socket(raw, server_hostname=host)
+        except (ssl.SSLError, OSError) as exc:
+            raw.close()
+            raise ConnectError(f"TLS with {host} failed: {exc}") from exc
+
+    def _bind(self, sock: socket.socket, host: str) -> None:
+        with self.lock:
+            bind = self.session.begin_bind()
+        sock.sendall(bind)
+        sock.settimeout(_TICK)
+        deadline = time.monotonic() + self.options.timeout
+        while True:
+            with self.lock:
+                state = self.session.state
+                error = self.session.bind_error
+            if state == BOUND:
+                return
+            if state != BINDING:
+                raise error or ProtocolError("the SMSC ended the bind")
+            if time.monotonic() > deadline:
+                raise TransportTimeout(f"no bind response from {host} in time")
+            if self._stop.is_set():
+                raise ConnectError("the transport is closing")
+            try:
+                data = sock.recv(65536)
+            except TimeoutError:
+                continue
+            if not data:
+                raise ConnectError(f"{host} closed the connection during bind")
+            with self.lock:
+                self.session.feed(data)
+
+    def _read_loop(self) -> BaseException:
+        sock = self._sock
+        assert sock is not None
+        session = self.session
+        next_tick = time.monotonic() + _TICK
+        self.flush()
+        while True:
+            if self._stop.is_set() and (session.state == CLOSED or self.closed):
+                return ConnectError("transport closed")
+            now = time.monotonic()
+            with self.lock:
+                wake = session.wakeup(now)
+            wait = max(0.0, min(next_tick - now, _TICK if wake is None else wake))
+            try:
+                pending = isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
+                if pending or select.select([sock], [], [], wait)[0]:
+                    data = sock.recv(262144)
+                    if not data:
+                        return ConnectError("the SMSC closed the connection")
+                    with self.lock:
+                        session.feed(data)
+                        self._wake_waiters()
+                if time.monotonic() >= next_tick:
+                    next_tick = time.monotonic() + _TICK
+                    with self.lock:
+                        reason = session.tick()
+                        self._wake_waiters()
+                    if reason is not None:
+                        return TransportTimeout(reason)
+                self.flush()
+                if session.peer_unbound:
+                    return ConnectError("the SMSC unbound")
+            except ProtocolError as exc:
+                log.warning("SMPP protocol violation, dropping the link: %s", exc)
+                return exc
+            except (OSError, ValueError) as exc:
+                return ConnectError(f"SMPP link failed: {exc}")
+            except Exception as exc:  # a bug must cost the link, never the reader thread
+                log.exception("unexpected failure in the SMPP reader")
+                return ProtocolError(f"unexpected failure reading SMPP: {exc!r}")
+
+    def _wake_waiters(self) -> None:
+        session = self.session
+        changed = session.state != self._seen_state
+        self._seen_state = session.state
+        if changed or session.finished or session.answered or session.receipts or session.incoming:
+            session.finished.clear()
+            session.answered.clear()
+            self.changed.notify_all()
+
+    def _drop(self, cause: BaseException) -> None:
+        with self._write_lock:
+            sock, self._sock = self._sock, None
+            if sock is not None:
+                sock.close()
+        with self.lock:
+            self.session.link_lost(cause)
+            self.session.finished.clear()
+            self.changed.notify_all()
+
+    def flush(self) -> None:
+        """Write whatever the session has for the wire (from any thread)."""
+        with self._write_lock:
+            sock = self._sock
+            if sock is None:
+                return
+            with self.lock:
+                data = self.session.output()
+            if not data:
+                return
+            try:
+                sock.sendall(data)
+            except OSError as exc:
+                # The reader sees the dead socket and does the bookkeeping.
+                log.warning("SMPP write failed: %s", exc)
+                _shutdown(sock)
+
+    def write_now(self, data: bytes) -> None:
+        """Write ``data`` at once if the link is up (the unbind at close)."""
+        with self._write_lock, contextlib.suppress(OSError):
+            if self._sock is not None:
+                self._sock.sendall(data)
+
+    def stop(self) -> None:
+        """Reconnect no more (a link that drops from now on stays down)."""
+        self._stop.set()
+
+    def shut(self) -> None:
+        """Close the sockets and wait (bounded) for the reader thread to end."""
+        self.closed = True
+        self._stop.set()
+        opening = self._opening
+        if opening is not None:
+            _shutdown(opening)
+        with self._write_lock:
+            if self._sock is not None:
+                _shutdown(self._sock)
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the reader thread runs."""
+        return self._reader is not None and self._reader.is_alive()
+
+
+def _as_connect_error(exc: BaseException, host: str) -> SMSCError:
+    if isinstance(exc, SMSCError):
+        return exc
+    return ConnectError(f"cannot reach {host}: {exc}")
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)

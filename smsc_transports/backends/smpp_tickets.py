@@ -1,0 +1,250 @@
+"""One input message in flight (:class:`Ticket`) and one of its submit_sm (:class:`Part`).
+
+A ticket ends in exactly one outcome, decided by :func:`settle` once every part has an
+answer: accepted (a message id), rejected (the server's error, or a link error before
+the part was ever written), or unknown (written, then the link dropped before the
+answer). Unknown wins over everything else, because a part that may have been
+delivered must never look like a clean failure that invites a blind resend.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from typing import Protocol
+
+from smsc_transports.errors import APIError, OutcomeUnknown, SMSCError
+from smsc_transports.message import Message
+from smsc_transports.results import Outcome, PhoneResult, SendResult
+from smsc_transports.wire.smpp_submit import EncodedSubmits, SubmitEncoder
+
+__all__ = ["Control", "Part", "Pipeline", "Query", "Ticket", "settle"]
+
+
+class _Session(Protocol):
+    """What :class:`Pipeline` needs of the session."""
+
+    encoder: SubmitEncoder
+    unsent: deque[Part]
+
+    def withdraw(self, ticket: Ticket) -> int:
+        """Take a ticket's unwritten parts back out of the queue."""
+        ...
+
+
+class Ticket:
+    """One input message: its encoded submits and what each has been answered."""
+
+    __slots__ = (
+        "cause",
+        "encoded",
+        "errors",
+        "ids",
+        "index",
+        "message",
+        "outcome",
+        "remaining",
+        "tracks",
+        "unknown",
+        "waiter",
+    )
+
+    def __init__(self, index: int, message: Message, encoded: EncodedSubmits) -> None:
+        self.index = index
+        self.message = message
+        self.encoded = encoded
+        total = len(encoded.bodies) * len(encoded.bodies[0])
+        self.remaining = total
+        self.ids: list[str | None] = [None] * total
+        self.errors: dict[int, SMSCError] | None = None
+        self.unknown = 0
+        self.cause: BaseException | None = None
+        self.tracks: list[object] | None = None
+        self.outcome: SendResult | SMSCError | None = None
+        self.waiter: object = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the outcome is decided."""
+        return self.outcome is not None
+
+    def parts(self) -> list[Part]:
+        """One :class:`Part` per submit_sm, phone by phone."""
+        bodies = self.encoded.bodies
+        per_phone = len(bodies[0])
+        return [
+            Part(self, phone * per_phone + number, body)
+            for phone, group in enumerate(bodies)
+            for number, body in enumerate(group)
+        ]
+
+
+class Part:
+    """One submit_sm of a ticket: ``slot`` numbers it within the ticket."""
+
+    __slots__ = ("attempts", "body", "slot", "ticket", "written_at")
+
+    def __init__(self, ticket: Ticket, slot: int, body: bytes) -> None:
+        self.ticket = ticket
+        self.slot = slot
+        self.body = body
+        self.attempts = 0
+        self.written_at = 0.0
+
+
+class Control:
+    """A request of ours that is not a submit: bind, enquire_link, unbind."""
+
+    __slots__ = ("kind", "written_at")
+
+    def __init__(self, kind: str, written_at: float) -> None:
+        self.kind = kind
+        self.written_at = written_at
+
+
+class Query:
+    """One query_sm in flight; ``result`` is set when it is answered or fails."""
+
+    __slots__ = ("message_id", "result", "waiter", "written_at")
+
+    def __init__(self, message_id: str) -> None:
+        self.message_id = message_id
+        self.result: object = None
+        self.waiter: object = None
+        self.written_at = 0.0
+
+
+def settle(ticket: Ticket) -> SendResult | SMSCError:
+    """Decide a finished ticket's one outcome (see the module docstring)."""
+    encoded = ticket.encoded
+    ids = ticket.ids
+    if ticket.unknown:
+        total = len(ids)
+        error = OutcomeUnknown(
+            f"the link dropped after {ticket.unknown} of {total} submit_sm for this message"
+            " were written and before they were answered; it may have been accepted"
+            " (send it again only if a duplicate is acceptable)"
+        )
+        error.__cause__ = ticket.cause
+        error.accepted_ids = tuple(i for i in ids if i is not None)  # type: ignore[attr-defined]
+        return error
+    errors = ticket.errors
+    if not errors:
+        return SendResult(
+            id=ids[0] or "",
+            parts=encoded.parts * len(encoded.phones),
+            transport="smpp",
+            raw=tuple(ids),
+        )
+    per_phone = len(encoded.bodies[0])
+    accepted: list[int] = []
+    phones: list[PhoneResult] = []
+    first_error: SMSCError | None = None
+    for number, phone in enumerate(encoded.phones):
+        slots = range(number * per_phone, (number + 1) * per_phone)
+        failure = next((errors[s] for s in slots if s in errors), None)
+        if failure is None:
+            accepted.append(number)
+            phones.append(PhoneResult(phone))
+        else:
+            first_error = first_error or failure
+            code = failure.code if isinstance(failure, APIError) else None
+            phones.append(PhoneResult(phone, error=code or -1))
+    if not accepted:
+        assert first_error is not None
+        return first_error
+    return SendResult(
+        id=ids[accepted[0] * per_phone] or "",
+        parts=encoded.parts * len(accepted),
+        phones=tuple(phones) if len(phones) > 1 else (),
+        transport="smpp",
+        raw=tuple(ids),
+    )
+
+
+class Pipeline:
+    """``send_many``'s bookkeeping, shared by the threaded and the asyncio transport.
+
+    Input is read only while fewer than ``window`` submits wait to be written and fewer
+    than ``limit`` messages are held, so memory stays a few windows deep however long
+    the input is; outcomes leave strictly in input order.
+    """
+
+    def __init__(self, session: _Session, window: int) -> None:
+        self.session = session
+        self.window = window
+        self.limit = max(8 * window, 512)
+        # Two windows ready to write, read in slices of half a window: the I/O side
+        # gets the CPU between slices, so answers are read (and the window refilled)
+        # while the next messages are still being encoded.
+        self.ahead = 2 * window
+        self.slice = max(8, window // 2)
+        self.pending: deque[Ticket | Outcome] = deque()
+        self.index = 0
+        self.exhausted = False
+
+    def wants_input(self) -> bool:
+        """Whether to read more input now."""
+        return (
+            not self.exhausted
+            and len(self.session.unsent) < self.ahead
+            and len(self.pending) < self.limit
+        )
+
+    def batch(self) -> int:
+        """How many messages to read in one go."""
+        return min(self.limit - len(self.pending), self.slice)
+
+    def add(self, message: Message) -> Ticket | None:
+        """Take one input message; return its ticket to enqueue (``None`` if it failed)."""
+        index = self.index
+        self.index += 1
+        try:
+            ticket = Ticket(index, message, self.session.encoder.encode(message))
+        except SMSCError as exc:
+            self.pending.append(Outcome(index, message, error=exc))
+            return None
+        self.pending.append(ticket)
+        return ticket
+
+    def ready(self) -> Iterator[Outcome]:
+        """Yield the outcomes decided at the head of the input order."""
+        pending = self.pending
+        while pending:
+            head = pending[0]
+            if isinstance(head, Outcome):
+                pending.popleft()
+                yield head
+            elif head.outcome is not None:
+                pending.popleft()
+                outcome = head.outcome
+                if isinstance(outcome, SMSCError):
+                    yield Outcome(head.index, head.message, error=outcome)
+                else:
+                    yield Outcome(head.index, head.message, result=outcome)
+            else:
+                return
+
+    @property
+    def finished(self) -> bool:
+        """Whether every input message has had its outcome yielded."""
+        return self.exhausted and not self.pending
+
+    def must_wait(self) -> bool:
+        """Whether nothing can happen until the server answers."""
+        head = self.pending[0] if self.pending else None
+        return (
+            isinstance(head, Ticket)
+            and head.outcome is None
+            and (
+                self.exhausted
+                or len(self.session.unsent) >= self.ahead
+                or len(self.pending) >= self.limit
+            )
+        )
+
+    def abandon(self) -> None:
+        """The caller stopped iterating: take unwritten submits back out of the queue."""
+        for item in self.pending:
+            if isinstance(item, Ticket) and item.outcome is None:
+                self.session.withdraw(item)

@@ -1,0 +1,248 @@
+"""The sending half of the SMPP session: the window of unanswered submit_sm.
+
+It numbers and writes queued submits while the window, a throttling pause and the rate
+limit allow; it settles each message once all its submits are answered. Throttling
+(ESME_RTHROTTLED / ESME_RMSGQFUL: refused unread, SMPP 3.4 §5.1.3) puts the submit
+back at the head of the queue, pauses with a doubling delay and halves the window,
+which then grows back by one per window of accepted answers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Final
+
+from smsc_transports.backends.smpp_delivery import Deliveries
+from smsc_transports.backends.smpp_options import SmppOptions
+from smsc_transports.backends.smpp_stats import SmppStats
+from smsc_transports.backends.smpp_store import ReceiptStore, Track
+from smsc_transports.backends.smpp_tickets import Control, Part, Query, Ticket, settle
+from smsc_transports.errors import RateLimited, SMSCError, UnsupportedOperation
+from smsc_transports.results import SendResult
+from smsc_transports.wire import smpp as w
+from smsc_transports.wire.smpp_errors import THROTTLING, smpp_error
+from smsc_transports.wire.smpp_submit import SubmitEncoder
+
+__all__ = ["BINDING", "BOUND", "CLOSED", "UNBINDING", "SubmitWindow"]
+
+# The link's states (SMPP 3.4 §2.2: open, bound, and the moves between them).
+CLOSED: Final = "closed"
+BINDING: Final = "binding"
+BOUND: Final = "bound"
+UNBINDING: Final = "unbinding"
+_MAX_THROTTLE_PAUSE: Final = 5.0
+
+
+class SubmitWindow:
+    """Queue, window, throttling and settlement; :class:`~.smpp_session.SmppSession`
+    adds the link around it."""
+
+    state: str
+    deliveries: Deliveries
+
+    def __init__(self, options: SmppOptions, clock: Callable[[], float] = time.monotonic) -> None:
+        self.options = options
+        self.clock = clock
+        self.encoder = SubmitEncoder(options.submit)
+        self.store = ReceiptStore(
+            options.receipt_store_size, options.receipt_ttl, options.receipt_id
+        )
+        self.stats = SmppStats()
+        self.down_error: SMSCError | None = None
+        self.unsent: deque[Part] = deque()
+        self.outstanding: dict[int, Part | Query | Control] = {}
+        self.in_window = 0
+        self.finished: list[Ticket] = []
+        self._control: list[bytes] = []
+        self._sequence = 0
+        self._pause_until = 0.0
+        self._throttled_in_row = 0
+        # The window in use: halved when the SMSC throttles, grown back by one per
+        # window of accepted answers (additive increase, multiplicative decrease).
+        self.allowed = options.window
+        self._credit = 0
+        self._tokens = 1.0
+        self._tokens_at = 0.0
+
+    def _next_sequence(self) -> int:
+        sequence = self._sequence + 1 if self._sequence < w.MAX_SEQUENCE else 1
+        while sequence in self.outstanding:  # only after 2**31 PDUs with one stuck
+            sequence = sequence + 1 if sequence < w.MAX_SEQUENCE else 1
+        self._sequence = sequence
+        return sequence
+
+    def enqueue(self, ticket: Ticket) -> None:
+        """Queue a ticket's submits behind those already waiting.
+
+        While the link is down for good (``down_error`` set by the I/O layer after its
+        reconnect attempts failed) the ticket fails at once instead of waiting.
+        """
+        if len(ticket.ids) > 1:
+            ticket.tracks = [None] * len(ticket.encoded.phones)
+        refusal = self.down_error
+        if not self.options.transmits:
+            refusal = UnsupportedOperation("send", "smpp with bind=rx", ("smpp with bind=trx",))
+        if refusal is not None:
+            for part in ticket.parts():
+                self._reject(part, refusal)
+            return
+        if ticket.remaining == 1:
+            self.unsent.append(Part(ticket, 0, ticket.encoded.bodies[0][0]))
+        else:
+            self.unsent.extend(ticket.parts())
+
+    def withdraw(self, ticket: Ticket) -> int:
+        """Take a ticket's unwritten parts back out of the queue; return how many."""
+        kept = deque(p for p in self.unsent if p.ticket is not ticket)
+        removed = len(self.unsent) - len(kept)
+        self.unsent = kept
+        return removed
+
+    def fail_unsent(self, error: SMSCError) -> None:
+        """End every part not yet written with ``error`` (it never left this process)."""
+        while self.unsent:
+            part = self.unsent.popleft()
+            self._reject(part, error)
+
+    def room(self, now: float) -> int:
+        """How many submits may be written now (window, pause and rate allowing)."""
+        if self.state != BOUND or now < self._pause_until:
+            return 0
+        room = self.allowed - self.in_window
+        rate = self.options.rate
+        if rate and room > 0:
+            self._tokens = min(max(1.0, rate / 10), self._tokens + (now - self._tokens_at) * rate)
+            self._tokens_at = now
+            room = min(room, int(self._tokens))
+        return room
+
+    def output(self) -> bytes:
+        """Return everything to write now: answers to the server, then submits."""
+        chunks = self._control
+        self._control = []
+        if self.unsent:
+            now = self.clock()
+            room = self.room(now)
+            if room > 0:
+                pack = w.HEADER.pack
+                unsent = self.unsent
+                outstanding = self.outstanding
+                written = 0
+                sequence = self._sequence
+                while written < room and unsent:
+                    part = unsent.popleft()
+                    sequence = sequence + 1 if sequence < w.MAX_SEQUENCE else 1
+                    if sequence in outstanding:
+                        self._sequence = sequence
+                        sequence = self._next_sequence()
+                    outstanding[sequence] = part
+                    part.written_at = now
+                    body = part.body
+                    chunks.append(pack(16 + len(body), w.SUBMIT_SM, 0, sequence))
+                    chunks.append(body)
+                    written += 1
+                self._sequence = sequence
+                self.in_window += written
+                self.stats.written += written
+                if self.options.rate:
+                    self._tokens -= written
+        return b"".join(chunks)
+
+    def wakeup(self, now: float) -> float | None:
+        """Seconds until :meth:`output` can write more, or ``None`` if only news helps."""
+        if self.state != BOUND or not self.unsent or self.in_window >= self.allowed:
+            return None
+        if now < self._pause_until:
+            return self._pause_until - now
+        if self.options.rate and self.room(now) <= 0:
+            return max(0.001, (1 - self._tokens) / self.options.rate)
+        return 0.0
+
+    def _accepted(self, part: Part, message_id: str, now: float) -> None:
+        self._throttled_in_row = 0
+        self.stats.accepted += 1
+        if self.allowed < self.options.window:
+            self._grow()
+        ticket = part.ticket
+        encoded = ticket.encoded
+        if len(ticket.ids) == 1:
+            # One phone, one part — nearly every message: settled right here.
+            ticket.ids[0] = message_id
+            self.store.add(
+                message_id, Track(message_id, message_id, encoded.phones[0], encoded.sender), now
+            )
+            ticket.remaining = 0
+            ticket.outcome = SendResult(
+                id=message_id, parts=encoded.parts, transport="smpp", raw=(message_id,)
+            )
+            self.finished.append(ticket)
+            self.deliveries.registered(message_id)
+            return
+        ticket.ids[part.slot] = message_id
+        per_phone = len(encoded.bodies[0])
+        phone = part.slot // per_phone
+        tracks = ticket.tracks
+        assert tracks is not None
+        track = tracks[phone]
+        if track is None:
+            track = Track(message_id, message_id, encoded.phones[phone], encoded.sender, per_phone)
+            tracks[phone] = track
+        assert isinstance(track, Track)
+        self.store.add(message_id, track, now)
+        self.deliveries.registered(message_id)
+        self._part_done(ticket)
+
+    def _grow(self) -> None:
+        self._credit += 1
+        if self._credit >= self.allowed:
+            self._credit = 0
+            self.allowed += 1
+
+    def _refused(self, part: Part, status: int, now: float) -> None:
+        if status in THROTTLING and part.attempts < self.options.throttle_retries:
+            # The server refused it unread (SMPP 3.4 §5.1.3): resubmitting cannot duplicate.
+            part.attempts += 1
+            self.stats.throttled += 1
+            self.unsent.appendleft(part)
+            if now >= self._pause_until:
+                # One window's worth of refusals is one event: the pause doubles only
+                # when the SMSC still refuses after the last pause ended.
+                self._throttled_in_row += 1
+                pause = self.options.throttle_delay * 2 ** min(self._throttled_in_row - 1, 10)
+                self._pause_until = now + min(pause, _MAX_THROTTLE_PAUSE)
+                self.allowed = max(1, self.allowed // 2)
+                self._credit = 0
+            return
+        error = smpp_error(status, base=self.options.status_base)
+        if status in THROTTLING:
+            error = RateLimited(
+                f"still throttled after {part.attempts} resubmits: {error.message}",
+                protocol_status=status,
+            )
+        self._reject(part, error)
+
+    def _reject(self, part: Part, error: SMSCError) -> None:
+        self.stats.rejected += 1
+        ticket = part.ticket
+        if ticket.errors is None:
+            ticket.errors = {}
+        ticket.errors[part.slot] = error
+        self._part_done(ticket)
+
+    def _part_done(self, ticket: Ticket) -> None:
+        ticket.remaining -= 1
+        if ticket.remaining:
+            return
+        outcome = settle(ticket)
+        ticket.outcome = outcome
+        if len(ticket.ids) > 1 and ticket.tracks and not isinstance(outcome, SMSCError):
+            # Parts may be answered in any order: only now are the ids the user holds known.
+            per_phone = len(ticket.encoded.bodies[0])
+            for number, track in enumerate(ticket.tracks):
+                if isinstance(track, Track):
+                    track.result_id = outcome.id
+                    track.smpp_id = ticket.ids[number * per_phone] or track.smpp_id
+                    self.store.alias(track)
+        self.finished.append(ticket)

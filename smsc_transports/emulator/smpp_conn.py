@@ -1,0 +1,236 @@
+"""One ESME's connection to the emulator's SMPP front end (an :class:`asyncio.Protocol`).
+
+It speaks the SMSC side of SMPP 3.4 with the library's own codec: binds are checked
+against the state's accounts, submit_sm go through :meth:`EmulatorState.send` (so a
+message sent here answers ``status`` over HTTP under the same id), query_sm reads the
+state, enquire_link/unbind/generic_nack are answered as §4 says, and anything unknown
+gets generic_nack ESME_RINVCMDID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from smsc_transports.emulator.accounts import Account
+from smsc_transports.emulator.clock import to_datetime
+from smsc_transports.emulator.records import SendRequest
+from smsc_transports.emulator.smpp_deliver import message_state
+from smsc_transports.errors import APIError, ProtocolError
+from smsc_transports.message import MessageKind
+from smsc_transports.wire import smpp as w
+from smsc_transports.wire.smpp_errors import status_for_code
+from smsc_transports.wire.smpp_incoming import incoming_part
+from smsc_transports.wire.smpp_sm import ShortMessage, decode_short_message, encode_deliver_sm
+from smsc_transports.wire.smpp_time import absolute_time, parse_time
+
+if TYPE_CHECKING:
+    from smsc_transports.emulator.smpp_front import SmppFrontEnd
+
+__all__ = ["SmppConnection"]
+
+log = logging.getLogger("smsc_transports.emulator.smpp")
+
+_MODES = {w.BIND_TRANSMITTER: "tx", w.BIND_RECEIVER: "rx", w.BIND_TRANSCEIVER: "trx"}
+
+
+class SmppConnection(asyncio.Protocol):
+    """The SMSC side of one SMPP connection."""
+
+    def __init__(self, front: SmppFrontEnd) -> None:
+        self.front = front
+        self.state = front.state
+        self.transport: asyncio.Transport | None = None
+        self.splitter = w.FrameSplitter(front.max_pdu)
+        self.account: Account | None = None
+        self.mode = ""
+        self.peer: str | None = None
+        self._sequence = 0
+        self._tokens = math.inf  # a full bucket to start with
+        self._tokens_at = time.monotonic()
+
+    @property
+    def receives(self) -> bool:
+        """Whether this ESME is bound to receive deliver_sm."""
+        return self.account is not None and self.mode in ("rx", "trx")
+
+    @property
+    def alive(self) -> bool:
+        """Whether the connection is still open."""
+        return self.transport is not None and not self.transport.is_closing()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Count the connection and remember the peer's address (for IP allow-lists)."""
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = peer[0] if isinstance(peer, tuple) else None
+        self.front.connections += 1
+        self.front.live.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Forget the connection (it receives no more deliveries)."""
+        self.front.closed(self)
+        self.transport = None
+
+    def data_received(self, data: bytes) -> None:
+        """Answer every whole PDU received, in one write."""
+        try:
+            frames = self.splitter.feed(data)
+        except ProtocolError as exc:
+            # SMPP 3.4 §3.2: a bad command_length gets generic_nack; the stream is lost.
+            log.info("SMPP client sent a bad PDU length: %s", exc)
+            self.write(w.encode_pdu(w.GENERIC_NACK, w.ESME_RINVCMDLEN, 0))
+            self.close()
+            return
+        out: list[bytes] = []
+        for command_id, status, sequence, body in frames:
+            answer = self._handle(command_id, status, sequence, body)
+            if answer:
+                out.append(answer)
+            if command_id == w.UNBIND and self.account is None:
+                break
+        if out and self.transport is not None:
+            self.transport.write(b"".join(out))
+        if self.mode == "unbound":
+            self.close()
+
+    def write(self, data: bytes) -> None:
+        """Write to the ESME if still connected."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def close(self) -> None:
+        """Close after what is buffered has been written."""
+        if self.transport is not None:
+            self.transport.close()
+
+    def deliver(self, sm: ShortMessage) -> None:
+        """Push one deliver_sm (the answer is only counted)."""
+        self._sequence = self._sequence + 1 if self._sequence < w.MAX_SEQUENCE else 1
+        self.write(encode_deliver_sm(self._sequence, sm))
+        self.front.delivered += 1
+
+    # -- dispatch ---------------------------------------------------------------------
+
+    def _handle(self, command_id: int, status: int, sequence: int, body: bytes) -> bytes:
+        if command_id == w.SUBMIT_SM:
+            return self._submit(sequence, body)
+        if command_id in _MODES:
+            return self._bind(command_id, sequence, body)
+        if command_id == w.ENQUIRE_LINK:
+            return w.encode_pdu(w.ENQUIRE_LINK_RESP, 0, sequence)
+        if command_id == w.QUERY_SM:
+            return self._query(sequence, body)
+        if command_id == w.UNBIND:
+            self.front.unbound(self)
+            self.account = None
+            self.mode = "unbound"
+            return w.encode_pdu(w.UNBIND_RESP, 0, sequence)
+        if command_id in (w.DELIVER_SM_RESP, w.ENQUIRE_LINK_RESP, w.UNBIND_RESP):
+            return b""
+        if command_id == w.GENERIC_NACK:
+            log.info("SMPP client sent generic_nack 0x%08X for %d", status, sequence)
+            return b""
+        if command_id & w.RESPONSE:
+            return b""  # an answer to nothing we asked: ignored (SMPP 3.4 §2.8)
+        return w.encode_pdu(w.GENERIC_NACK, w.ESME_RINVCMDID, sequence)
+
+    def _bind(self, command_id: int, sequence: int, body: bytes) -> bytes:
+        def answer(status: int) -> bytes:
+            response = w.BindResponse(self.front.system_id, 0x34) if not status else None
+            return w.encode_bind_resp(command_id, status, sequence, response)
+
+        if self.account is not None:
+            return answer(w.ESME_RALYBND)
+        try:
+            bind = w.decode_bind(command_id, body)
+        except ProtocolError:
+            return answer(w.ESME_RINVCMDLEN)
+        try:
+            account = self.state.authenticate(bind.system_id, bind.password, ip=self.peer)
+        except APIError:
+            return answer(w.ESME_RBINDFAIL)
+        self.account = account
+        self.mode = _MODES[command_id]
+        # Receipts waiting for this account go out after the bind_resp, not before it.
+        asyncio.get_running_loop().call_soon(self.front.bound, self)
+        return answer(w.ESME_ROK)
+
+    def _allow(self) -> bool:
+        rate = self.front.throttle_rate
+        if not rate:
+            return True
+        now = time.monotonic()
+        self._tokens = min(max(1.0, rate / 10), self._tokens + (now - self._tokens_at) * rate)
+        self._tokens_at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    def _submit(self, sequence: int, body: bytes) -> bytes:
+        def answer(status: int, message_id: str = "") -> bytes:
+            return w.encode_message_id_resp(w.SUBMIT_SM_RESP, status, sequence, message_id)
+
+        if self.account is None or self.mode == "rx":
+            return answer(w.ESME_RINVBNDSTS)
+        if not self._allow():
+            self.front.throttled += 1
+            return answer(w.ESME_RTHROTTLED)
+        try:
+            sm = decode_short_message(body)
+        except ProtocolError:
+            return answer(w.ESME_RINVMSGLEN)
+        now = self.state.clock()
+        moment = datetime.fromtimestamp(now, UTC)
+        start = parse_time(sm.schedule_delivery_time, moment)
+        if sm.schedule_delivery_time and start is None:
+            return answer(w.ESME_RINVSCHED)
+        expiry = parse_time(sm.validity_period, start or moment)
+        if sm.validity_period and expiry is None:
+            return answer(w.ESME_RINVEXPIRY)
+        # Message class 0 in a GSM data_coding is a flash SMS (3GPP TS 23.038 §4).
+        flash = sm.data_coding & 0xF3 == 0x10
+        request = SendRequest(
+            phones=(sm.destination_addr,),
+            text=incoming_part(sm).text,
+            sender=sm.source_addr or None,
+            kind=MessageKind.FLASH if flash else MessageKind.SMS,
+            send_at=start.timestamp() if start is not None else None,
+            valid=(expiry - (start or moment)).total_seconds() if expiry is not None else None,
+        )
+        try:
+            outcome = self.state.send(self.account, request)
+        except APIError as exc:
+            return answer(status_for_code(exc.code, self.front.status_base))
+        assert outcome.id is not None
+        self.front.accepted(self, outcome.id, sm, start.timestamp() if start else now)
+        return answer(w.ESME_ROK, outcome.id)
+
+    def _query(self, sequence: int, body: bytes) -> bytes:
+        if self.account is None:
+            return w.encode_query_sm_resp(w.ESME_RINVBNDSTS, sequence, None)
+        try:
+            message_id, _, _, _ = w.decode_query_sm(body)
+        except ProtocolError:
+            return w.encode_query_sm_resp(w.ESME_RINVMSGLEN, sequence, None)
+        phone = self.front.phone_of(self.account.login, message_id)
+        if phone is None:
+            return w.encode_query_sm_resp(w.ESME_RQUERYFAIL, sequence, None)
+        try:
+            record = self.state.status(self.account, message_id, phone)
+        except APIError:
+            return w.encode_query_sm_resp(w.ESME_RQUERYFAIL, sequence, None)
+        final = record.status.is_final
+        response = w.QueryResponse(
+            message_id,
+            absolute_time(to_datetime(record.last_timestamp)) if final else "",
+            message_state(record.status),
+            record.err & 0xFF,
+        )
+        return w.encode_query_sm_resp(w.ESME_ROK, sequence, response)

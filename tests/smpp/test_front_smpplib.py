@@ -1,0 +1,164 @@
+"""The emulator's SMPP front end, as plain smpplib (and raw sockets) see it."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import smpplib.client
+import smpplib.consts
+import smpplib.exceptions
+
+from smsc_transports.emulator import Account, EmulatorState, Limits, ManualClock
+from smsc_transports.emulator.smpp_front import SmppFrontEnd
+from smsc_transports.statuses import MessageStatus
+from smsc_transports.wire import smpp as w
+
+
+@pytest.fixture
+def client(front: SmppFrontEnd) -> Iterator[smpplib.client.Client]:
+    """A plain smpplib client, connected and bound as a transceiver."""
+    smpp = smpplib.client.Client("127.0.0.1", front.port, timeout=5, allow_unknown_opt_params=True)
+    smpp.connect()
+    smpp.bind_transceiver(system_id="demo", password="demo")
+    yield smpp
+    smpp.disconnect()
+
+
+def submit(smpp: smpplib.client.Client, phone: str, text: bytes, **fields: Any) -> Any:
+    smpp.send_message(
+        source_addr_ton=smpplib.consts.SMPP_TON_ALNUM,
+        source_addr_npi=smpplib.consts.SMPP_NPI_ISDN,
+        source_addr="Shop",
+        dest_addr_ton=smpplib.consts.SMPP_TON_INTL,
+        dest_addr_npi=smpplib.consts.SMPP_NPI_ISDN,
+        destination_addr=phone,
+        short_message=text,
+        **fields,
+    )
+    return smpp.read_pdu()
+
+
+def test_smpplib_binds_submits_and_gets_a_receipt(
+    client: smpplib.client.Client, front: SmppFrontEnd, state: EmulatorState, clock: ManualClock
+) -> None:
+    answer = submit(client, "79990000001", b"hello from smpplib", registered_delivery=1)
+    assert (answer.command, answer.status) == ("submit_sm_resp", 0)
+    message_id = answer.message_id.decode()
+    record = state.status(state.account("demo"), message_id, "79990000001")
+    assert (record.text, record.sender) == ("hello from smpplib", "Shop")
+    clock.advance(5)
+    receipt = client.read_pdu()
+    assert receipt.command == "deliver_sm"
+    assert receipt.esm_class == 0x04
+    assert receipt.receipted_message_id.decode() == message_id
+    assert receipt.message_state == 2
+    assert receipt.short_message.startswith(f"id:{message_id} sub:001 dlvrd:001".encode())
+    assert b"stat:DELIVRD err:000" in receipt.short_message
+    assert receipt.source_addr.decode() == "79990000001"
+
+
+def test_smpplib_can_query_a_message(client: smpplib.client.Client, clock: ManualClock) -> None:
+    message_id = submit(client, "79990001006", b"will fail").message_id.decode()
+    clock.advance(5)
+    client.query_message(
+        message_id=message_id, source_addr_ton=5, source_addr_npi=1, source_addr="Shop"
+    )
+    answer = client.read_pdu()
+    assert answer.command == "query_sm_resp"
+    assert (answer.message_state, answer.error_code) == (5, 6)
+    assert len(answer.final_date) == 16
+
+
+def test_a_wrong_password_is_a_bind_failure_for_smpplib(front: SmppFrontEnd) -> None:
+    smpp = smpplib.client.Client("127.0.0.1", front.port, timeout=5, allow_unknown_opt_params=True)
+    smpp.connect()
+    with pytest.raises(smpplib.exceptions.PDUError) as caught:
+        smpp.bind_transmitter(system_id="demo", password="wrong")
+    smpp.disconnect()
+    assert caught.value.args[1] == w.ESME_RBINDFAIL
+
+
+def test_the_test_numbers_answer_smpp_errors(client: smpplib.client.Client) -> None:
+    assert submit(client, "79990004007", b"bad number").status == w.ESME_RINVDSTADR
+    assert submit(client, "79990004008", b"undeliverable").status == 0x408
+
+
+def test_enquire_link_and_unbind_are_answered(client: smpplib.client.Client) -> None:
+    client.send_pdu(smpplib.smpp.make_pdu("enquire_link", client=client))
+    assert client.read_pdu().command == "enquire_link_resp"
+    answer = client.unbind()
+    assert answer.command == "unbind_resp"
+
+
+def test_submitting_before_binding_is_refused(front: SmppFrontEnd) -> None:
+    with socket.create_connection(("127.0.0.1", front.port), timeout=5) as raw:
+        raw.sendall(w.encode_pdu(w.SUBMIT_SM, 0, 1, b"\0" * 20))
+        ((command, status, sequence, _),) = w.FrameSplitter().feed(raw.recv(100))
+    assert (command, status, sequence) == (w.SUBMIT_SM_RESP, w.ESME_RINVBNDSTS, 1)
+
+
+def test_unknown_commands_get_generic_nack_and_bad_lengths_close_the_link(
+    front: SmppFrontEnd,
+) -> None:
+    with socket.create_connection(("127.0.0.1", front.port), timeout=5) as raw:
+        raw.sendall(w.encode_pdu(0x00000099, 0, 7))
+        assert w.FrameSplitter().feed(raw.recv(100)) == [(w.GENERIC_NACK, w.ESME_RINVCMDID, 7, b"")]
+        raw.sendall((3).to_bytes(4, "big") + bytes(12))
+        nack = raw.recv(100)
+        assert w.FrameSplitter().feed(nack) == [(w.GENERIC_NACK, w.ESME_RINVCMDLEN, 0, b"")]
+        assert raw.recv(100) == b""  # closed
+
+
+def test_throttling_answers_esme_rthrottled_above_the_rate(state: EmulatorState) -> None:
+    with SmppFrontEnd(state, throttle_rate=10) as front:
+        smpp = smpplib.client.Client(
+            "127.0.0.1", front.port, timeout=5, allow_unknown_opt_params=True
+        )
+        smpp.connect()
+        smpp.bind_transmitter(system_id="demo", password="demo")
+        statuses = [submit(smpp, "79990000001", b"fast %d" % n).status for n in range(5)]
+        smpp.disconnect()
+    assert statuses[0] == 0
+    assert w.ESME_RTHROTTLED in statuses
+
+
+def test_receipts_wait_for_a_receiver_to_bind(state: EmulatorState, clock: ManualClock) -> None:
+    with SmppFrontEnd(state, poll_interval=0.01) as front:
+        sender = smpplib.client.Client(
+            "127.0.0.1", front.port, timeout=5, allow_unknown_opt_params=True
+        )
+        sender.connect()
+        sender.bind_transmitter(system_id="demo", password="demo")
+        message_id = submit(sender, "79990000001", b"receipt later", registered_delivery=1)
+        clock.advance(5)
+        receiver = smpplib.client.Client(
+            "127.0.0.1", front.port, timeout=5, allow_unknown_opt_params=True
+        )
+        receiver.connect()
+        receiver.bind_receiver(system_id="demo", password="demo")
+        receipt = receiver.read_pdu()
+        sender.disconnect()
+        receiver.disconnect()
+    assert receipt.receipted_message_id == message_id.message_id
+
+
+def test_smsc_limits_still_apply_over_smpp(clock: ManualClock) -> None:
+    poor = Account("poor", "pw", balance=Decimal(2))  # one 1.40 message, not two
+    state = EmulatorState([poor], clock=clock, limits=Limits())
+    with SmppFrontEnd(state) as front:
+        smpp = smpplib.client.Client(
+            "127.0.0.1", front.port, timeout=5, allow_unknown_opt_params=True
+        )
+        smpp.connect()
+        smpp.bind_transmitter(system_id="poor", password="pw")
+        first = submit(smpp, "79990000001", b"paid")
+        second = submit(smpp, "79990000002", b"unpaid")
+        smpp.disconnect()
+    assert first.status == 0
+    assert second.status == 0x403  # SMSC's code 3, insufficient funds
+    record = state.status(poor, first.message_id.decode(), "79990000001")
+    assert record.status is MessageStatus.WAITING
