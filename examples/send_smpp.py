@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from smsc_transports import Message, StatusResult, create_transport
 from smsc_transports.backends.smpp import SmppTransport
 from smsc_transports.emulator import Emulator, ManualClock
-from smsc_transports.emulator.smpp_front import SmppFrontEnd
 
 EMULATOR_PHONE = "79990000001"  # an emulator test number: delivered 3 s after sending
 RECEIPT_WAIT = 60.0  # seconds to wait for the receipt; SMSC's can take longer
@@ -48,7 +47,7 @@ def smsc() -> Iterator[Target]:
         yield Target(url, phone, None)
         return
     clock = ManualClock()
-    with Emulator(clock=clock, front_ends=[SmppFrontEnd]) as emulator:
+    with Emulator(clock=clock, smpp_port=0) as emulator:
         yield Target(emulator.url("smpp"), EMULATOR_PHONE, clock)
 
 

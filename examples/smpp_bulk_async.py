@@ -32,7 +32,6 @@ from urllib.parse import urlsplit
 from smsc_transports import Message, create_async_transport
 from smsc_transports.backends.smpp import AsyncSmppTransport
 from smsc_transports.emulator import Account, Emulator, Limits, ManualClock
-from smsc_transports.emulator.smpp_front import SmppFrontEnd
 
 RECEIPT_QUIET = 60.0  # stop waiting for receipts after this many seconds without one
 
@@ -115,9 +114,7 @@ def main() -> None:
         # A rich account and no rate limits: 1,000 sends would exceed the demo balance.
         account = Account("demo", "demo", balance=Decimal("1000000"))
         clock = ManualClock()
-        emulator = Emulator(
-            [account], clock=clock, limits=Limits.unlimited(), front_ends=[SmppFrontEnd]
-        )
+        emulator = Emulator([account], clock=clock, limits=Limits.unlimited(), smpp_port=0)
         with emulator:
             url = emulator.url("smpp")
             missing = asyncio.run(send_and_collect(url, None, options.count, clock))
