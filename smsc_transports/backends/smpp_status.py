@@ -41,7 +41,9 @@ def status_query(id: str, phone: str, answer: object, known: StatusResult | None
     if isinstance(answer, w.QueryResponse):
         return query_result(id, phone, answer)
     if answer is None or (isinstance(answer, APIError) and answer.protocol_status in _CANNOT_TELL):
-        return known or StatusResult(id=id, phone=phone, status=MessageStatus.NOT_FOUND)
+        return known or StatusResult(
+            id=id, phone=phone, status=MessageStatus.NOT_FOUND, error=DeliveryError.NO_ERROR
+        )
     if known is not None:
         return known
     if isinstance(answer, SMSCError):
@@ -52,7 +54,8 @@ def status_query(id: str, phone: str, answer: object, known: StatusResult | None
 def query_result(id: str, phone: str, answer: w.QueryResponse) -> StatusResult:
     """A query_sm_resp as a :class:`StatusResult` (SMPP 3.4 §4.8.2)."""
     status = status_for(answer.message_state, answer.error_code or None)
-    error = DeliveryError(answer.error_code) if answer.error_code and status.is_failed else None
+    # query_sm_resp always carries error_code (0 when none), as HTTP always carries err.
+    error = DeliveryError(answer.error_code)
     return StatusResult(
         id=id,
         phone=phone,

@@ -356,7 +356,11 @@ def _outcome(delivery: Delivery) -> Outcome:
         return Outcome(item.index, item.message, error=delivery.error)
     assert isinstance(item, Letter) and delivery.reply is not None
     raw = f"{delivery.reply.code} {delivery.reply.text}"
-    result = SendResult(id=item.id, parts=item.parts, transport="smtp", raw=raw)
+    # The server's count leaves out refused recipients; ours is an estimate for all.
+    parts = wire.parse_accepted_parts(delivery.reply.text)
+    result = SendResult(
+        id=item.id, parts=item.parts if parts is None else parts, transport="smtp", raw=raw
+    )
     return Outcome(item.index, item.message, result=result)
 
 

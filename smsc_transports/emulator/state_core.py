@@ -186,11 +186,13 @@ class StateCore:
             if start is None:
                 start = parse_send_time(request.time, tz=request.tz, now=now)
             start = now if start is None or start < now else start
+            # "Identical" is judged by content: an e-mail send carries a fresh id in every
+            # mail, and would otherwise never be seen as a repeat. A reused client id is
+            # caught by its own rule in _check_duplicate.
             key = (
                 account.login,
                 request.kind,
                 request.sender,
-                request.id,
                 tuple((p.phone, p.text) for p in prepared),
             )
             self._check_duplicate(account, request, key, prepared, now)

@@ -520,6 +520,19 @@ def smsc_reply(
     return f"550 {'5.6.0' if error == 1 else '5.7.1'} SMSC error {error}: {text}"
 
 
+_ACCEPTED_PARTS = re.compile(r"\bOk: id [A-Za-z0-9._-]{1,40}, (\d{1,6}) parts?\b")
+
+
+def parse_accepted_parts(text: str) -> int | None:
+    """Return the billed parts from an acceptance reply (``250 2.0.0 Ok: id 5, 2 parts``).
+
+    This is the emulator's reply; what SMSC's own server answers is not documented [U],
+    so callers fall back to their own count when this returns ``None``.
+    """
+    match = _ACCEPTED_PARTS.search(text)
+    return int(match[1]) if match else None
+
+
 def parse_smsc_reply(text: str) -> tuple[int, str, str | None] | None:
     """Return ``(error, description, id)`` from a reply made by :func:`smsc_reply`."""
     match = _SMSC_REPLY.search(text)

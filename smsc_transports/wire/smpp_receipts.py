@@ -130,10 +130,8 @@ class Receipt(NamedTuple):
 
     @property
     def delivery_error(self) -> DeliveryError | None:
-        """The delivery error when the message failed with a non-zero code."""
-        if self.error and is_failure(self.status):
-            return DeliveryError(self.error)
-        return None
+        """The receipt's ``err`` code (0 included, as HTTP reports it), or ``None`` if absent."""
+        return None if self.error is None else DeliveryError(self.error)
 
 
 def is_failure(status: int) -> bool:

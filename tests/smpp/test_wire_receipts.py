@@ -63,7 +63,7 @@ def test_an_appendix_b_receipt_is_read_field_by_field() -> None:
     assert receipt.text == "Your code is 1234"
     assert (receipt.phone, receipt.sender) == ("79991234567", "Shop")
     assert receipt.status is MessageStatus.DELIVERED
-    assert receipt.delivery_error is None
+    assert receipt.delivery_error is DeliveryError.NO_ERROR
 
 
 def test_the_zone_of_receipt_dates_is_a_setting() -> None:

@@ -1,0 +1,324 @@
+"""The conformance scenarios: one body each, played over every protocol, sync and async.
+
+Each scenario states what it records over HTTP (``expected``); every other protocol
+must record :func:`~tests.conformance.observations.as_seen_by` of that. Money is the
+emulator's default tariff (1.40 RUB a part to ``7…``); the clock is a manual one
+starting at 14.11.2023 22:13:20 UTC, so times are literal too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from smsc_transports import DeliveryError, Message, MessageStatus, Outcome, SendResult
+from tests.conformance.observations import (
+    Bulk,
+    Funds,
+    Priced,
+    Record,
+    Refused,
+    Sent,
+    Status,
+    Step,
+    Stored,
+    Timeline,
+    outcome,
+    status_of,
+)
+from tests.conformance.stage import BULK, DEMO, POOR, WRONG, Driver, Play, Stage
+
+__all__ = ["SCENARIOS", "Scenario"]
+
+OK = "79990000001"  # delivered after the normal schedule (docs/emulator.md)
+BAD = "79990004007"  # refused at send with SMSC error 7
+FAILING = "79990001249"  # fails with delivery error 249: status 22
+VIRTUAL = "79990001200"  # delivered with err 200, "virtual send"
+PLAIN = "Your code is 1234"
+CYRILLIC = (  # 154 UCS-2 characters: 3 parts of 67
+    "Здравствуйте! Ваш заказ №4521 собран и ждёт вас в пункте выдачи на Тверской, 7. "
+    "Срок хранения — пять дней. Спасибо, что выбираете наш магазин! До встречи."
+)
+EMOJI = "Готово ✅ Спасибо 😀👍🏽"  # 23 UTF-16 units: one part
+BULK_SIZE = 1000
+START = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)  # ManualClock's first moment
+D = Decimal
+ERR = DeliveryError
+W, T, DLV = MessageStatus.WAITING, MessageStatus.TRANSFERRED, MessageStatus.DELIVERED
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A scenario: its table row, its body, what HTTP records, the steps the cell shows."""
+
+    name: str
+    title: str
+    play: Play[Record]
+    expected: Record
+    headline: tuple[str, ...]
+
+
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def scenario(
+    name: str, title: str, expected: Record, headline: tuple[str, ...] = ("send",)
+) -> Callable[[Play[Record]], Play[Record]]:
+    """Register the decorated body as scenario ``name``."""
+
+    def register(body: Play[Record]) -> Play[Record]:
+        SCENARIOS[name] = Scenario(name, title, body, expected, headline)
+        return body
+
+    return register
+
+
+def sent_view(stage: Stage, result: SendResult, phone: str, login: str = DEMO[0]) -> Sent:
+    """A send's parts and money, and the text the emulator stored for ``phone``."""
+    stored = stage.stored(result.id, phone, login)
+    return Sent(result.parts, result.cost, result.balance, stored.text)
+
+
+async def send_step(
+    stage: Stage, t: Driver, message: Message, label: str = "", login: str = DEMO[0]
+) -> Step:
+    """Send ``message``; record what came of it (the stored text: its first phone's)."""
+    phone = message.phones[0]
+    view = await outcome(t.send(message), lambda r: sent_view(stage, r, phone, login))
+    return Step("send", view, label)
+
+
+def server_step(stage: Stage, id: str, phone: str) -> Step:
+    """The status the emulator itself holds for ``id`` to ``phone``."""
+    record = stage.stored(id, phone)
+    return Step("server", Stored(record.status, record.err))
+
+
+# -- sends --------------------------------------------------------------------------------
+
+
+def _sent(parts: int, cost: str, balance: str, text: str) -> Step:
+    return Step("send", Sent(parts, D(cost), D(balance), text))
+
+
+@scenario("plain", "plain send", (_sent(1, "1.40", "98.60", PLAIN),))
+async def plain_send(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        return (await send_step(stage, t, Message([OK], PLAIN)),)
+
+
+@scenario("cyrillic", "Cyrillic text, 3 parts", (_sent(3, "4.20", "95.80", CYRILLIC),))
+async def cyrillic_long_text(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        return (await send_step(stage, t, Message([OK], CYRILLIC)),)
+
+
+@scenario("emoji", "emoji", (_sent(1, "1.40", "98.60", EMOJI),))
+async def emoji_text(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        return (await send_step(stage, t, Message([OK], EMOJI)),)
+
+
+# -- time ---------------------------------------------------------------------------------
+
+HOUR = timedelta(hours=1)
+# Read at: the send, 1 s before its time, 1.5 s after (transferred), 5 s after (final).
+MOMENTS = (
+    timedelta(0),
+    HOUR - timedelta(seconds=1),
+    HOUR + timedelta(seconds=1.5),
+    HOUR + timedelta(seconds=5),
+)
+
+
+@scenario(
+    "scheduled",
+    "scheduled send: `status` -1 until its time",
+    (
+        _sent(1, "1.40", "98.60", PLAIN),
+        Step("status", Timeline((W, W, T, DLV))),
+        Step("server", Timeline((W, W, T, DLV))),
+    ),
+    headline=("send", "status"),
+)
+async def scheduled_send(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        sent = await t.send(Message([OK], PLAIN, send_at=START + HOUR))
+        send = Step("send", sent_view(stage, sent, OK))
+        read: list[MessageStatus] = []
+        held: list[MessageStatus] = []
+        asked: Step | None = None
+        for moment in MOMENTS:
+            stage.clock.set((START + moment).timestamp())
+            held.append(stage.stored(sent.id, OK).status)
+            if asked is None:
+                value = await outcome(t.status(sent.id, OK), status_of)
+                if isinstance(value, Status):
+                    read.append(value.status)
+                else:
+                    asked = Step("status", value)
+        status = asked or Step("status", Timeline(tuple(read)))
+        return (send, status, Step("server", Timeline(tuple(held))))
+
+
+# -- failures -----------------------------------------------------------------------------
+
+
+@scenario("bad_phone", f"bad phone `{BAD}`", (Step("send", Refused("InvalidPhone", 7)),))
+async def bad_phone(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        return (await send_step(stage, t, Message([BAD], PLAIN)),)
+
+
+@scenario(
+    "mixed",
+    "a good and a bad phone in one message",
+    (_sent(1, "1.40", "98.60", PLAIN),),
+)
+async def good_and_bad_phone(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        return (await send_step(stage, t, Message([OK, BAD], PLAIN)),)
+
+
+@scenario("bad_credentials", "bad credentials", (Step("send", Refused("AuthenticationError", 2)),))
+async def bad_credentials(stage: Stage) -> Record:
+    async with stage.transport(WRONG) as t:
+        return (await send_step(stage, t, Message([OK], PLAIN)),)
+
+
+@scenario(
+    "no_funds",
+    "no funds",
+    (Step("send", Refused("InsufficientFunds", 3)), Step("server", Funds(D("1.00")))),
+)
+async def no_funds(stage: Stage) -> Record:
+    async with stage.transport(POOR) as t:
+        refused = await send_step(stage, t, Message([OK], PLAIN), login=POOR[0])
+        return (refused, Step("server", Funds(stage.money(POOR[0]))))
+
+
+@scenario(
+    "duplicate",
+    "the same message twice within a minute",
+    (
+        _sent(1, "1.40", "98.60", PLAIN),
+        Step("send", Refused("RateLimited", 9), "repeat"),
+        Step("server", Funds(D("98.60"))),
+    ),
+    headline=("repeat",),
+)
+async def duplicate(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        first = await send_step(stage, t, Message([OK], PLAIN))
+        stage.clock.advance(30)
+        repeat = await send_step(stage, t, Message([OK], PLAIN), "repeat")
+        return (first, repeat, Step("server", Funds(stage.money())))
+
+
+def status_after(phone: str) -> Play[Record]:
+    """A body that sends to ``phone``, lets 10 s pass, and reads the final status."""
+
+    async def body(stage: Stage) -> Record:
+        async with stage.transport() as t:
+            sent = await t.send(Message([phone], PLAIN))
+            stage.clock.advance(10)
+            status = Step("status", await outcome(t.status(sent.id, phone), status_of))
+            return (status, server_step(stage, sent.id, phone))
+
+    return body
+
+
+def _final(status: MessageStatus, error: DeliveryError) -> Record:
+    # Final 3 s after the send: 22:13:23 UTC, compared to the minute.
+    minute = START.replace(second=0)
+    return (
+        Step("status", Status(status, error, minute)),
+        Step("server", Stored(status, int(error))),
+    )
+
+
+# Each: name, row title, phone, the final status and delivery error HTTP reads.
+_FINALS = (
+    ("delivered", "`status` after delivery", OK, DLV, ERR.NO_ERROR),
+    (
+        "failed",
+        f"`status` after a failed delivery (`{FAILING}`)",
+        FAILING,
+        MessageStatus.INVALID_NUMBER,
+        ERR.INVALID_NUMBER_FORMAT,
+    ),
+    (
+        "virtual",
+        f"`status` of a virtual send, err 200 (`{VIRTUAL}`)",
+        VIRTUAL,
+        DLV,
+        ERR.VIRTUAL_SEND,
+    ),
+)
+for _name, _title, _phone, _status, _error in _FINALS:
+    scenario(_name, _title, _final(_status, _error), ("status",))(status_after(_phone))
+
+
+# -- asking -------------------------------------------------------------------------------
+
+
+@scenario("cost", "`cost`", (Step("cost", Priced(D("4.20"), 3)),), headline=("cost",))
+async def cost(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        price = await outcome(t.cost(Message([OK], CYRILLIC)), lambda r: Priced(r.cost, r.parts))
+        return (Step("cost", price),)
+
+
+@scenario(
+    "balance",
+    "`balance`",
+    (
+        _sent(1, "1.40", "98.60", PLAIN),
+        Step("balance", Funds(D("98.60"))),
+        Step("server", Funds(D("98.60"))),
+    ),
+    headline=("balance",),
+)
+async def balance(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        sent = await send_step(stage, t, Message([OK], PLAIN))
+        amount = await outcome(t.balance(), lambda r: Funds(r.amount))
+        return (sent, Step("balance", amount), Step("server", Funds(stage.money())))
+
+
+# -- many ---------------------------------------------------------------------------------
+
+
+def bulk_messages() -> list[Message]:
+    """1,000 different one-part messages to ordinary (delivered) numbers."""
+    return [Message([f"7912{n:07d}"], f"Order {n} is ready") for n in range(BULK_SIZE)]
+
+
+def bulk_view(messages: Sequence[Message], outcomes: Sequence[Outcome], charged: Decimal) -> Bulk:
+    """What a ``send_many`` of ``messages`` gave."""
+    results = [o.result for o in outcomes if o.result is not None]
+    costs = [r.cost for r in results if r.cost is not None]
+    return Bulk(
+        outcomes=len(outcomes),
+        in_order=[(o.index, o.message) for o in outcomes] == list(enumerate(messages)),
+        accepted=len(results),
+        parts=sum(r.parts for r in results),
+        reported_cost=sum(costs, D(0)) if costs else None,
+        charged=charged,
+    )
+
+
+@scenario(
+    "send_many",
+    "`send_many` of 1,000",
+    (Step("send_many", Bulk(1000, True, 1000, 1000, D("1400.00"), D("1400.00"))),),
+    headline=("send_many",),
+)
+async def send_many(stage: Stage) -> Record:
+    messages = bulk_messages()
+    before = stage.money(BULK[0])
+    async with stage.transport(BULK) as t:
+        outcomes = await t.send_many(messages)
+    return (Step("send_many", bulk_view(messages, outcomes, before - stage.money(BULK[0]))),)
