@@ -14,12 +14,20 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
 from smsc_transports.emulator import Account, Emulator, Limits, ManualClock
+
+# A shell that starts a job in the background sets SIGINT to "ignore", and an ignored
+# signal stays ignored across exec: the subprocesses that tests stop with SIGINT would
+# then never see it. A handled signal is reset to its default on exec, so handling it
+# here gives every child a working SIGINT.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
