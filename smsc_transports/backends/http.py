@@ -128,11 +128,11 @@ class HttpTransport(Transport):
     def _settle(self, block: _Block) -> Iterator[Outcome]:
         settled: list[Outcome | None] = [None] * len(block.messages)
         for job, future in block.futures:
-            for outcome in settle_job(job, _answer_of(future)):
-                settled[outcome.index] = outcome
-        for position, found in enumerate(settled):
+            for outcome in settle_job(job, _answer_of(future), block.start):
+                settled[outcome.index - block.start] = outcome
+        for found in settled:
             assert found is not None, "every message belongs to exactly one job"
-            yield Outcome(block.start + position, found.message, found.result, found.error)
+            yield found
 
     def _run_job(self, job: Job) -> Any | SMSCError:
         """Make the job's one request; return the JSON answer or the exception it raised."""

@@ -141,9 +141,14 @@ def _phone_key(phone: str) -> str:
     return phone[1:] if phone[:1] == "+" else phone
 
 
-def settle_job(job: Job, answer: Any | SMSCError) -> list[Outcome]:
-    """Return one :class:`Outcome` per message of ``job`` from its answer or error."""
-    pairs = list(zip(job.positions, job.messages, strict=True))
+def settle_job(job: Job, answer: Any | SMSCError, start: int = 0) -> list[Outcome]:
+    """Return one :class:`Outcome` per message of ``job`` from its answer or error.
+
+    Outcome indexes are the messages' positions in their block plus ``start``.
+    """
+    pairs = [
+        (start + pos, message) for pos, message in zip(job.positions, job.messages, strict=True)
+    ]
     if isinstance(answer, SMSCError):
         return [Outcome(pos, message, error=answer) for pos, message in pairs]
     try:
