@@ -12,40 +12,8 @@ clock moved by hand, so the message is delivered as soon as the script says so.
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-
 from smsc_transports import Message, StatusResult, create_transport
-from smsc_transports.emulator import Emulator, ManualClock
-
-EMULATOR_PHONE = "79990000001"  # an emulator test number: delivered 3 s after sending
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where to send: a settings URL, a phone, and the emulator's clock (None on SMSC)."""
-
-    url: str
-    phone: str
-    clock: ManualClock | None
-
-
-@contextmanager
-def smsc() -> Iterator[Target]:
-    """Yield the real SMSC when ``SMSC_URL`` is set, else a local emulator's HTTP API."""
-    url = os.environ.get("SMSC_URL")
-    if url:
-        phone = os.environ.get("SMSC_DEMO_PHONE")
-        if not phone:
-            sys.exit("SMSC_URL is set: also set SMSC_DEMO_PHONE to the number to send to")
-        yield Target(url, phone, None)
-        return
-    clock = ManualClock()
-    with Emulator(clock=clock) as emulator:
-        yield Target(emulator.url("http"), EMULATOR_PHONE, clock)
+from smsc_transports.emulator.sandbox import smsc_or_emulator
 
 
 def describe(status: StatusResult) -> str:
@@ -56,7 +24,7 @@ def describe(status: StatusResult) -> str:
 
 def main() -> None:
     """Send, print the result, print the status (and, on the emulator, the final one)."""
-    with smsc() as target, create_transport(target.url) as transport:
+    with smsc_or_emulator("http") as target, create_transport(target.url) as transport:
         print(f"protocol: {transport.protocol}")
         result = transport.send(Message([target.phone], "Код: 1234"))
         sent = f"sent: id={result.id} parts={result.parts}"

@@ -13,42 +13,11 @@ SMSC pushes a delivery receipt (``deliver_sm``) when the status becomes final.
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-
 from smsc_transports import Message, StatusResult, create_transport
 from smsc_transports.backends.smpp import SmppTransport
-from smsc_transports.emulator import Emulator, ManualClock
+from smsc_transports.emulator.sandbox import smsc_or_emulator
 
-EMULATOR_PHONE = "79990000001"  # an emulator test number: delivered 3 s after sending
 RECEIPT_WAIT = 60.0  # seconds to wait for the receipt; SMSC's can take longer
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where to send: a settings URL, a phone, and the emulator's clock (None on SMSC)."""
-
-    url: str
-    phone: str
-    clock: ManualClock | None
-
-
-@contextmanager
-def smsc() -> Iterator[Target]:
-    """Yield the real SMSC when ``SMSC_URL`` is set, else a local emulator's SMPP server."""
-    url = os.environ.get("SMSC_URL")
-    if url:
-        phone = os.environ.get("SMSC_DEMO_PHONE")
-        if not phone:
-            sys.exit("SMSC_URL is set: also set SMSC_DEMO_PHONE to the number to send to")
-        yield Target(url, phone, None)
-        return
-    clock = ManualClock()
-    with Emulator(clock=clock, smpp_port=0) as emulator:
-        yield Target(emulator.url("smpp"), EMULATOR_PHONE, clock)
 
 
 def describe(status: StatusResult) -> str:
@@ -59,7 +28,7 @@ def describe(status: StatusResult) -> str:
 
 def main() -> None:
     """Send, print the result and the status, then wait for the receipt."""
-    with smsc() as target, create_transport(target.url) as transport:
+    with smsc_or_emulator("smpp") as target, create_transport(target.url) as transport:
         print(f"protocol: {transport.protocol}")
         result = transport.send(Message([target.phone], "Код: 1234"))
         # SMPP reports no cost and no balance: both are None.
