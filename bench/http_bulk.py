@@ -129,6 +129,9 @@ def main() -> None:
     args = parser.parse_args()
     process, port = start_emulator()
     try:
+        # Warm both sides up (imports, first connections, the emulator's caches) first.
+        ours(port, 500, args.batch_phones, args.concurrency)
+        official_style(port, 100)
         our_time, our_requests, our_ok = ours(port, args.n, args.batch_phones, args.concurrency)
         async_time, async_requests, async_ok = ours_async(
             port, args.n, args.batch_phones, args.concurrency
