@@ -10,13 +10,9 @@
 
 from __future__ import annotations
 
-import shutil
-import ssl
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -70,31 +66,3 @@ def front(state: EmulatorState) -> Iterator[SmppFrontEnd]:
     """The SMPP front end on ``state``, listening on a free loopback port."""
     with SmppFrontEnd(state, poll_interval=0.01) as running:
         yield running
-
-
-@pytest.fixture(scope="session")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate valid for 127.0.0.1 and localhost, and its key."""
-    if shutil.which("openssl") is None:
-        pytest.fail("the openssl command is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("smpp-tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "ec",
-            "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
-
-
-@pytest.fixture(scope="session")
-def server_tls(tls_files: tuple[Path, Path]) -> ssl.SSLContext:
-    """A server-side TLS context with the test certificate."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*tls_files)
-    return context

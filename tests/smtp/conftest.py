@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
-import ssl
-import subprocess
 from collections.abc import Coroutine, Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -51,34 +47,6 @@ def smtp_url(
     query = urlencode({"timeout": "10", **options})
     credentials = f"{quote(login, safe='')}:{quote(password, safe='')}"
     return f"{scheme}://{credentials}@127.0.0.1:{port}?{query}"
-
-
-@pytest.fixture(scope="session")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate valid for localhost and 127.0.0.1, and its key."""
-    if shutil.which("openssl") is None:
-        pytest.fail("the openssl command is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "ec",
-            "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
-
-
-@pytest.fixture(scope="session")
-def server_tls(tls_files: tuple[Path, Path]) -> ssl.SSLContext:
-    """A server-side TLS context holding the test certificate."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*tls_files)
-    return context
 
 
 @pytest.fixture
