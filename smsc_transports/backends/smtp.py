@@ -45,6 +45,7 @@ from smsc_transports.message import Message
 from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
 from smsc_transports.transport import AsyncTransport, Capability
 from smsc_transports.wire import mail as wire
+from smsc_transports.wire import mail_mime as mime
 
 if TYPE_CHECKING:
     from smsc_transports.backends.http import HttpTransport
@@ -126,7 +127,7 @@ class AsyncSmtpTransport(AsyncTransport):
 
     def _address(self, name: str, default: str) -> str:
         try:
-            return wire.check_address(name, self.settings.get_str(name) or default)
+            return mime.check_address(name, self.settings.get_str(name) or default)
         except ValidationError as exc:
             raise ConfigurationError(str(exc)) from None
 
@@ -151,7 +152,7 @@ class AsyncSmtpTransport(AsyncTransport):
             form=self.form,
         )
         try:
-            wire.compose_mail(
+            mime.compose_mail(
                 probe,
                 mail_from=self.mail_from,
                 mail_to=self.mail_to,
@@ -179,7 +180,7 @@ class AsyncSmtpTransport(AsyncTransport):
             tz=self.tz,
             test=self.test,
         )
-        composed = wire.compose_mail(
+        composed = mime.compose_mail(
             body,
             mail_from=self.mail_from,
             mail_to=self.mail_to,
@@ -357,7 +358,7 @@ def _outcome(delivery: Delivery) -> Outcome:
     assert isinstance(item, Letter) and delivery.reply is not None
     raw = f"{delivery.reply.code} {delivery.reply.text}"
     # The server's count leaves out refused recipients; ours is an estimate for all.
-    parts = wire.parse_accepted_parts(delivery.reply.text)
+    parts = mime.parse_accepted_parts(delivery.reply.text)
     result = SendResult(
         id=item.id, parts=item.parts if parts is None else parts, transport="smtp", raw=raw
     )

@@ -15,14 +15,11 @@ from smsc_transports.wire.mail import (
     MailBody,
     body_from_message,
     build_body,
-    compose_mail,
     mail_time,
     new_message_id,
     parse_body,
-    parse_mail,
-    parse_smsc_reply,
-    smsc_reply,
 )
+from smsc_transports.wire.mail_mime import compose_mail, parse_mail, parse_smsc_reply, smsc_reply
 
 
 def body(**fields: object) -> MailBody:
