@@ -16,9 +16,13 @@ from typing import Any
 
 import requests
 
-from smsc_transports.backends.requests_io import mapped_requests_errors, with_failover
+from smsc_transports.backends.requests_io import (
+    mapped_requests_errors,
+    read_bounded,
+    with_failover,
+)
 from smsc_transports.config import REGION_HOSTS, Secret, Settings
-from smsc_transports.errors import ProtocolError, TransportError, safe_excerpt
+from smsc_transports.errors import TransportError, safe_excerpt
 from smsc_transports.wire.http import CHARSET, auth_params, decode_answer
 
 __all__ = ["HttpClient", "HttpOptions"]
@@ -164,7 +168,7 @@ class HttpClient:
                 url, data=data, timeout=timeout, stream=True, allow_redirects=False
             )
             try:
-                body = self._read(response)
+                body = read_bounded(response, self.options.max_answer_bytes)
             finally:
                 response.close()
         if response.status_code != 200:
@@ -173,17 +177,6 @@ class HttpClient:
                 f"{safe_excerpt(body, self.secrets)!r}"
             )
         return body
-
-    def _read(self, response: requests.Response) -> bytes:
-        limit = self.options.max_answer_bytes
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > limit:
-                raise ProtocolError(f"SMSC answer is larger than {limit} bytes; refused")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     def _mapped_errors(self, url: str) -> contextlib.AbstractContextManager[None]:
         return mapped_requests_errors(url.split("?", 1)[0], self.options.timeout, self._why)

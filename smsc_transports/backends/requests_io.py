@@ -23,7 +23,7 @@ from smsc_transports.errors import (
     TransportTimeout,
 )
 
-__all__ = ["mapped_requests_errors", "never_connected", "with_failover"]
+__all__ = ["mapped_requests_errors", "never_connected", "read_bounded", "with_failover"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,21 @@ def never_connected(exc: requests.ConnectionError) -> bool:
         | urllib3.exceptions.NameResolutionError
         | urllib3.exceptions.ConnectTimeoutError,
     )
+
+
+def read_bounded(response: requests.Response, limit: int, what: str = "SMSC answer") -> bytes:
+    """Read ``response``'s body, refusing (``ProtocolError``) more than ``limit`` bytes.
+
+    The body is streamed, so a hostile server cannot make us hold more than ``limit``.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise ProtocolError(f"{what} is larger than {limit} bytes; refused")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @contextlib.contextmanager

@@ -32,7 +32,11 @@ import zeep.helpers
 import zeep.transports
 
 from smsc_transports.backends.http_client import HttpOptions
-from smsc_transports.backends.requests_io import mapped_requests_errors, with_failover
+from smsc_transports.backends.requests_io import (
+    mapped_requests_errors,
+    read_bounded,
+    with_failover,
+)
 from smsc_transports.config import Secret, Settings
 from smsc_transports.encoding import count_parts
 from smsc_transports.errors import (
@@ -86,7 +90,9 @@ class _BoundedTransport(zeep.transports.Transport):
     def _fetch(self, method: str, url: str, **options: Any) -> tuple[requests.Response, bytes]:
         response = self.session.request(method, url, stream=True, allow_redirects=False, **options)
         try:
-            return response, self._client.read_bounded(response)
+            return response, read_bounded(
+                response, self._client.options.max_answer_bytes, "SMSC's SOAP answer"
+            )
         finally:
             response.close()
 
@@ -166,18 +172,6 @@ class SoapClient:
             text = text[: limit * 8].decode("utf-8", "replace")
         text = _PSW_ELEMENT.sub(r"\1***", text)
         return safe_excerpt(text, [s.reveal() for s in self._secrets], limit=limit)
-
-    def read_bounded(self, response: requests.Response) -> bytes:
-        """Read ``response``'s body, refusing more than ``max_answer_bytes``."""
-        limit = self.options.max_answer_bytes
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > limit:
-                raise ProtocolError(f"SMSC's SOAP answer is larger than {limit} bytes; refused")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     def call(self, call: wire.SoapCall, *, repeatable: bool) -> tuple[Any, bool]:
         """Call ``call.operation``; return its result (a dict, or ``None`` when the answer

@@ -186,7 +186,7 @@ def _octet(body: bytes, pos: int, name: str) -> int:
     return body[pos]
 
 
-def _ascii(value: str, limit: int, name: str) -> bytes:
+def c_octet_string(value: str, limit: int, name: str) -> bytes:
     """Encode a C-Octet String field; ``limit`` counts the NUL, as SMPP 3.4 §4 does."""
     try:
         raw = value.encode("ascii")
@@ -225,11 +225,11 @@ _PASSWORD_LIMIT = 65
 def encode_bind(sequence: int, bind: BindRequest) -> bytes:
     """Return the bind PDU; a field longer than SMPP 3.4 allows is a ValidationError."""
     body = (
-        _ascii(bind.system_id, 16, "system_id")
-        + _ascii(bind.password, _PASSWORD_LIMIT, "password")
-        + _ascii(bind.system_type, 13, "system_type")
+        c_octet_string(bind.system_id, 16, "system_id")
+        + c_octet_string(bind.password, _PASSWORD_LIMIT, "password")
+        + c_octet_string(bind.system_type, 13, "system_type")
         + bytes((bind.interface_version, bind.addr_ton, bind.addr_npi))
-        + _ascii(bind.address_range, 41, "address_range")
+        + c_octet_string(bind.address_range, 41, "address_range")
     )
     return encode_pdu(bind.command_id, 0, sequence, body)
 
@@ -272,7 +272,7 @@ def encode_bind_resp(
     """Return a bind_*_resp PDU for the bind ``command_id``; no body when it failed."""
     body = b""
     if response is not None:
-        body = _ascii(response.system_id, 16, "system_id")
+        body = c_octet_string(response.system_id, 16, "system_id")
         if response.sc_interface_version is not None:
             body += struct.pack(">HHB", _SC_INTERFACE_VERSION, 1, response.sc_interface_version)
     return encode_pdu(command_id | RESPONSE, status, sequence, body)
@@ -298,7 +298,7 @@ def decode_bind_resp(body: bytes) -> BindResponse:
 
 def encode_message_id_resp(command_id: int, status: int, sequence: int, message_id: str) -> bytes:
     """Return a submit_sm_resp or deliver_sm_resp carrying ``message_id``."""
-    return encode_pdu(command_id, status, sequence, _ascii(message_id, 65, "message_id"))
+    return encode_pdu(command_id, status, sequence, c_octet_string(message_id, 65, "message_id"))
 
 
 def decode_message_id(body: bytes) -> str:
@@ -321,9 +321,9 @@ def encode_query_sm(
 ) -> bytes:
     """Return a query_sm PDU asking for the state of ``message_id``."""
     body = (
-        _ascii(message_id, 65, "message_id")
+        c_octet_string(message_id, 65, "message_id")
         + bytes((source_ton, source_npi))
-        + _ascii(source_addr, 21, "source_addr")
+        + c_octet_string(source_addr, 21, "source_addr")
     )
     return encode_pdu(QUERY_SM, 0, sequence, body)
 
@@ -357,8 +357,8 @@ def encode_query_sm_resp(status: int, sequence: int, response: QueryResponse | N
     body = b""
     if response is not None:
         body = (
-            _ascii(response.message_id, 65, "message_id")
-            + _ascii(response.final_date, 17, "final_date")
+            c_octet_string(response.message_id, 65, "message_id")
+            + c_octet_string(response.final_date, 17, "final_date")
             + bytes((response.message_state, response.error_code))
         )
     return encode_pdu(QUERY_SM_RESP, status, sequence, body)

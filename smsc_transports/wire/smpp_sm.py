@@ -13,7 +13,13 @@ import struct
 from typing import Final, NamedTuple
 
 from smsc_transports.errors import ProtocolError, ValidationError
-from smsc_transports.wire.smpp import DELIVER_SM, HEADER, HEADER_LENGTH, SUBMIT_SM
+from smsc_transports.wire.smpp import (
+    DELIVER_SM,
+    HEADER,
+    HEADER_LENGTH,
+    SUBMIT_SM,
+    c_octet_string,
+)
 
 __all__ = [
     "TAG_MESSAGE_PAYLOAD",
@@ -83,19 +89,6 @@ class ShortMessage(NamedTuple):
         return tlv_value(self.tlvs, tag)
 
 
-def _field(value: str, limit: int, name: str) -> bytes:
-    """A C-Octet String with its NUL; ``limit`` counts the NUL (SMPP 3.4 §4.4.1)."""
-    try:
-        raw = value.encode("ascii")
-    except UnicodeEncodeError:
-        raise ValidationError(f"SMPP {name} must be ASCII: {value!r}", field=name) from None
-    if len(raw) >= limit or b"\0" in raw:
-        raise ValidationError(
-            f"SMPP {name} holds at most {limit - 1} octets and no NUL: {value!r}", field=name
-        )
-    return raw + b"\0"
-
-
 def encode_tlvs(tlvs: tuple[tuple[int, bytes], ...] | list[tuple[int, bytes]]) -> bytes:
     """Return TLVs in wire form: tag, length (2 octets each), value (SMPP 3.4 §3.2.5)."""
     out = b""
@@ -116,18 +109,18 @@ def encode_short_message_body(sm: ShortMessage) -> bytes:
             field="text",
         )
     return _BODY % (
-        _field(sm.service_type, 6, "service_type"),
+        c_octet_string(sm.service_type, 6, "service_type"),
         sm.source_addr_ton,
         sm.source_addr_npi,
-        _field(sm.source_addr, 21, "source_addr"),
+        c_octet_string(sm.source_addr, 21, "source_addr"),
         sm.dest_addr_ton,
         sm.dest_addr_npi,
-        _field(sm.destination_addr, 21, "destination_addr"),
+        c_octet_string(sm.destination_addr, 21, "destination_addr"),
         sm.esm_class,
         sm.protocol_id,
         sm.priority_flag,
-        _field(sm.schedule_delivery_time, 17, "schedule_delivery_time"),
-        _field(sm.validity_period, 17, "validity_period"),
+        c_octet_string(sm.schedule_delivery_time, 17, "schedule_delivery_time"),
+        c_octet_string(sm.validity_period, 17, "validity_period"),
         sm.registered_delivery,
         sm.replace_if_present_flag,
         sm.data_coding,

@@ -19,7 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from smsc_transports.encoding import GSM7_BASIC, count_parts, encode_gsm7, is_gsm7, split
+from smsc_transports.encoding import (
+    GSM7_BASIC,
+    count_parts,
+    encode_gsm7,
+    encode_ucs2,
+    is_gsm7,
+    split,
+)
 from smsc_transports.errors import UnsupportedOperation, ValidationError
 from smsc_transports.message import Message, MessageKind
 from smsc_transports.translit import transliterate
@@ -84,27 +91,18 @@ class Content:
 def choose_coding(text: str, coding: Coding = "auto") -> tuple[int, bytes]:
     """Return the data_coding for ``text`` and the text encoded with it."""
     if coding == "ucs2":
-        return DC_UCS2, _ucs2(text)
+        return DC_UCS2, encode_ucs2(text)
     if coding == "smsc":
         # SMSC's PHP client: 8-bit for pure ASCII, UCS-2 for anything else.
         if text.isascii():
             return DC_OCTETS, text.encode("ascii")
-        return DC_UCS2, _ucs2(text)
+        return DC_UCS2, encode_ucs2(text)
     if is_gsm7(text):
         return DC_GSM7, encode_gsm7(text)
     try:
         return DC_LATIN1, text.encode("latin-1")
     except UnicodeEncodeError:
-        return DC_UCS2, _ucs2(text)
-
-
-def _ucs2(text: str) -> bytes:
-    try:
-        return text.encode("utf-16-be")
-    except UnicodeEncodeError as exc:
-        raise ValidationError(
-            f"lone surrogate U+{ord(text[exc.start]):04X} at position {exc.start}", field="text"
-        ) from None
+        return DC_UCS2, encode_ucs2(text)
 
 
 def _fits_one(data_coding: int, encoded: bytes) -> bool:
@@ -115,7 +113,7 @@ def _fits_one(data_coding: int, encoded: bytes) -> bool:
 
 def _split_ucs2(text: str) -> list[bytes]:
     """UCS-2 parts of at most 67 units that never cut a surrogate pair."""
-    wire = _ucs2(text)
+    wire = encode_ucs2(text)
     parts: list[bytes] = []
     start = 0
     while start < len(wire):
@@ -144,7 +142,7 @@ def _flash(data_coding: int, text: str, encoded: bytes) -> tuple[int, bytes]:
     if data_coding == DC_OCTETS:
         return 0x14, encoded
     # Latin-1 has no class bits; UCS-2 with class 0 shows the same text.
-    return 0x18, _ucs2(text) if data_coding != DC_UCS2 else encoded
+    return 0x18, encode_ucs2(text) if data_coding != DC_UCS2 else encoded
 
 
 def _binary(message: Message) -> bytes:
