@@ -44,9 +44,7 @@ class Job:
         if len(self.messages) == 1:
             return wire.send_params(first)
         if all(m.text == first.text for m in self.messages):
-            params = wire.send_params(first)
-            params["phones"] = ",".join(p for m in self.messages for p in m.phones)
-            return params
+            return wire.send_params(first, phones=[p for m in self.messages for p in m.phones])
         return wire.list_params(self.messages)
 
     def already_accepted(self) -> dict[str, Any]:

@@ -107,13 +107,21 @@ def _options(message: Message) -> dict[str, str]:
     return params
 
 
-def send_params(message: Message, *, cost: int = 3, per_phone: bool = True) -> dict[str, str]:
+def send_params(
+    message: Message,
+    *,
+    cost: int = 3,
+    per_phone: bool = True,
+    phones: Iterable[str] | None = None,
+) -> dict[str, str]:
     """Return ``send.php`` parameters for ``message`` (without credentials).
 
     ``cost`` is SMSC's cost mode: 3 sends and reports cost and balance, 1 only prices.
     ``per_phone`` adds ``op=1`` so the answer lists every recipient's outcome.
+    ``phones`` replaces the message's recipients (several messages sharing one text).
     """
-    params = {"phones": ",".join(message.phones), "mes": message.text, "cost": str(cost)}
+    recipients = message.phones if phones is None else phones
+    params = {"phones": ",".join(recipients), "mes": message.text, "cost": str(cost)}
     if message.id is not None:
         params["id"] = str(message.id)
     if per_phone:

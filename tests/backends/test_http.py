@@ -168,9 +168,19 @@ def test_history_incoming_senders_and_delete(transport: HttpTransport, emulator:
     emulator.state.add_incoming("demo", "79990000009", "ответ: да")
     incoming = transport.incoming()
     assert [(m.phone, m.text) for m in incoming] == [("79990000009", "ответ: да")]
-    assert isinstance(transport.senders(), list)
     transport.delete(sent.id, DELIVERED)
     assert transport.status(sent.id, DELIVERED).status is MessageStatus.NOT_FOUND
+
+
+def test_senders_lists_the_account_s_registered_sender_ids() -> None:
+    shop = Account("shop", "pw", senders=("Shop", "Shop.Info"))
+    with Emulator([shop], clock=ManualClock()) as emulator:
+        with create_transport(emulator.url(login="shop", password="pw")) as transport:
+            assert isinstance(transport, HttpTransport)
+            assert transport.senders() == ["Shop", "Shop.Info"]
+            with pytest.raises(MessageForbidden):  # a sender not on the list
+                transport.send(Message(DELIVERED, "hi", sender="Other"))
+            assert transport.send(Message(DELIVERED, "hi", sender="Shop")).id
 
 
 def test_capabilities_cover_every_http_operation(transport: HttpTransport) -> None:
