@@ -25,12 +25,20 @@ from collections.abc import (
     Iterator,
 )
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any, Self, TypeVar
 
 from smsc_transports.config import Settings
 from smsc_transports.errors import SMSCError
 from smsc_transports.message import Message
-from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
+from smsc_transports.results import (
+    Balance,
+    CostResult,
+    IncomingMessage,
+    Outcome,
+    SendResult,
+    StatusResult,
+)
 from smsc_transports.transport import AsyncTransport, Transport
 
 __all__ = ["LoopThreadTransport", "ThreadedAsyncTransport"]
@@ -77,6 +85,38 @@ class ThreadedAsyncTransport(AsyncTransport):
         """Ask for the balance in a worker thread."""
         result: Balance = await self._call(self.sync.balance)
         return result
+
+    async def history(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        phone: str | None = None,
+        count: int = 100,
+    ) -> list[StatusResult]:
+        """Ask for the sent messages in a worker thread."""
+        found: list[StatusResult] = await self._call(
+            self.sync.history, start=start, end=end, phone=phone, count=count
+        )
+        return found
+
+    async def incoming(
+        self, *, hours: int = 24, after_id: str | None = None, count: int = 100
+    ) -> list[IncomingMessage]:
+        """Ask for the received messages in a worker thread."""
+        found: list[IncomingMessage] = await self._call(
+            self.sync.incoming, hours=hours, after_id=after_id, count=count
+        )
+        return found
+
+    async def senders(self) -> list[str]:
+        """Ask for the sender IDs in a worker thread."""
+        names: list[str] = await self._call(self.sync.senders)
+        return names
+
+    async def delete(self, id: str, phone: str) -> None:
+        """Delete a sent message in a worker thread."""
+        await self._call(self.sync.delete, id, phone)
 
     async def send_many(
         self, messages: Iterable[Message] | AsyncIterable[Message]
@@ -217,6 +257,33 @@ class LoopThreadTransport(Transport):
     def balance(self) -> Balance:
         """Ask for the balance on the private loop."""
         return self._run(self.async_transport.balance())
+
+    def history(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        phone: str | None = None,
+        count: int = 100,
+    ) -> list[StatusResult]:
+        """Ask for the sent messages on the private loop."""
+        return self._run(
+            self.async_transport.history(start=start, end=end, phone=phone, count=count)
+        )
+
+    def incoming(
+        self, *, hours: int = 24, after_id: str | None = None, count: int = 100
+    ) -> list[IncomingMessage]:
+        """Ask for the received messages on the private loop."""
+        return self._run(self.async_transport.incoming(hours=hours, after_id=after_id, count=count))
+
+    def senders(self) -> list[str]:
+        """Ask for the sender IDs on the private loop."""
+        return self._run(self.async_transport.senders())
+
+    def delete(self, id: str, phone: str) -> None:
+        """Delete a sent message on the private loop."""
+        self._run(self.async_transport.delete(id, phone))
 
     def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
         """Drive the async ``send_many`` step by step from the calling thread."""

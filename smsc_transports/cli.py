@@ -199,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     for extend in _extensions():
         extend(sub, common)
+    # The completion script describes the whole parser; handing it over here spares the
+    # completion module an import of this one.
+    parser.set_defaults(root=parser)
     return parser
 
 

@@ -1,7 +1,8 @@
 """``smsc status --watch``, ``smsc history``, ``smsc inbox`` and ``smsc senders``.
 
 History, inbox and sender IDs exist only in SMSC's HTTP API (``get.php``,
-``senders.php``), so those three subcommands refuse any other transport with a
+``senders.php``): those three subcommands ask the transport for its
+:class:`~smsc_transports.transport.Capability` and refuse one without it with a
 :class:`~smsc_transports.errors.ConfigurationError` (exit status 2) that names the
 ``https://`` scheme. ``--watch`` works over every transport that can ask for a status.
 """
@@ -16,7 +17,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from smsc_transports.backends.http import HttpTransport
 from smsc_transports.cli import describe_status, emit, open_transport, to_jsonable
 from smsc_transports.errors import (
     APIError,
@@ -26,7 +26,7 @@ from smsc_transports.errors import (
     ValidationError,
 )
 from smsc_transports.results import IncomingMessage, StatusResult
-from smsc_transports.transport import Transport
+from smsc_transports.transport import Capability, Transport
 from smsc_transports.wire.http import MOSCOW
 
 __all__ = [
@@ -34,7 +34,7 @@ __all__ = [
     "MIN_INTERVAL",
     "add_account_parsers",
     "pause",
-    "require_http",
+    "require_capability",
     "watch_command",
     "watch_status",
 ]
@@ -126,9 +126,12 @@ def watch_command(args: argparse.Namespace) -> int:
     return 0 if final.status.is_delivered else 1
 
 
-def require_http(transport: Transport, command: str) -> HttpTransport:
-    """Return ``transport`` if it speaks SMSC's HTTP API, else raise ConfigurationError."""
-    if isinstance(transport, HttpTransport):
+def require_capability(transport: Transport, capability: Capability, command: str) -> Transport:
+    """Return ``transport`` if it can do ``capability``, else raise ConfigurationError.
+
+    Only SMSC's HTTP API has the account operations, so the error names ``https://``.
+    """
+    if capability in transport.capabilities:
         return transport
     raise ConfigurationError(
         f"smsc {command} needs SMSC's HTTP API, which this {transport.protocol or 'transport'} "
@@ -158,7 +161,7 @@ def history_command(args: argparse.Namespace) -> int:
         # SMSC's history dates are Moscow dates, whatever the local time zone.
         start = datetime.now(MOSCOW).date() - timedelta(days=args.days)
     with open_transport(args) as transport:
-        found = require_http(transport, "history").history(
+        found = require_capability(transport, Capability.HISTORY, "history").history(
             start=start, phone=args.phone, count=args.count
         )
     lines = [
@@ -176,9 +179,9 @@ def inbox_command(args: argparse.Namespace) -> int:
     if not 1 <= args.hours <= 168:
         raise ValidationError("--hours must be 1 to 168 (SMSC keeps a week)", field="hours")
     with open_transport(args) as transport:
-        found: list[IncomingMessage] = require_http(transport, "inbox").incoming(
-            hours=args.hours, count=args.count
-        )
+        found: list[IncomingMessage] = require_capability(
+            transport, Capability.INCOMING, "inbox"
+        ).incoming(hours=args.hours, count=args.count)
     lines = [
         f"{_when(m.received_at)}  {m.phone}"
         + (f" -> {m.to_phone}" if m.to_phone else "")
@@ -192,7 +195,7 @@ def inbox_command(args: argparse.Namespace) -> int:
 def senders_command(args: argparse.Namespace) -> int:
     """``smsc senders``: the sender IDs registered on the account."""
     with open_transport(args) as transport:
-        names = require_http(transport, "senders").senders()
+        names = require_capability(transport, Capability.SENDERS, "senders").senders()
     _print_list(args, list(names), names or ["no sender IDs registered"])
     return 0
 

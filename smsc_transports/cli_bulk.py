@@ -30,7 +30,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from smsc_transports.backends.http_batch import ALREADY_ACCEPTED
 from smsc_transports.cli import emit, open_transport
 from smsc_transports.cli_bulk_input import BulkInput, BulkRow, estimate_rows
 from smsc_transports.cli_bulk_journal import Entry, Journal, ResultsWriter, RowResult, State
@@ -209,7 +208,7 @@ class BulkRun:
         base = Entry(row.number, row.key, State.ACCEPTED, row.id)
         if outcome.result is not None:
             result = outcome.result
-            repeat = isinstance(result.raw, dict) and bool(result.raw.get(ALREADY_ACCEPTED))
+            repeat = result.already_accepted
             if result.cost is not None:
                 self.cost += result.cost
             self.parts += result.parts

@@ -251,10 +251,8 @@ def render(parser: argparse.ArgumentParser, shell: str) -> str:
 
 
 def completion_command(args: argparse.Namespace) -> int:
-    """Print the completion script for ``args.shell``."""
-    from smsc_transports.cli import build_parser
-
-    print(render(build_parser(), args.shell), end="")
+    """Print the completion script for ``args.shell`` (``args.root``: the ``smsc`` parser)."""
+    print(render(args.root, args.shell), end="")
     return 0
 
 

@@ -61,6 +61,11 @@ class SendResult:
     ``parts`` the billed SMS parts (seconds for voice calls), ``cost`` and ``balance``
     present when the protocol reports them, ``phones`` per-recipient outcomes when the
     protocol reports them, ``transport`` the protocol that sent it.
+
+    ``already_accepted`` is true when SMSC had accepted the message on an earlier
+    attempt whose answer was lost: the repeat carried the same ``Message.id`` and SMSC
+    refused it as a duplicate (error 9). ``parts`` is then counted locally and ``cost``
+    is unknown.
     """
 
     id: str
@@ -69,6 +74,7 @@ class SendResult:
     balance: Decimal | None = None
     phones: tuple[PhoneResult, ...] = ()
     transport: str = ""
+    already_accepted: bool = False
     raw: Any = field(default=None, compare=False)
 
 

@@ -19,19 +19,32 @@ from collections.abc import (
     Generator,
     Iterable,
 )
+from datetime import date
 from types import TracebackType
 from typing import ClassVar, Self
 
 from smsc_transports.config import Settings
 from smsc_transports.errors import SMSCError, UnsupportedOperation
 from smsc_transports.message import Message
-from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
+from smsc_transports.results import (
+    Balance,
+    CostResult,
+    IncomingMessage,
+    Outcome,
+    SendResult,
+    StatusResult,
+)
 
 __all__ = ["AsyncTransport", "Capability", "Transport", "iter_outcomes"]
 
 
 class Capability(enum.StrEnum):
-    """An operation a transport can perform."""
+    """An operation a transport can perform.
+
+    ``RECEIPTS`` means the protocol pushes delivery receipts (and incoming messages) to
+    the transport as they happen; ``INCOMING`` means :meth:`Transport.incoming` can list
+    the messages received on the account.
+    """
 
     SEND = "send"
     BULK = "bulk"
@@ -51,7 +64,7 @@ PROTOCOLS_FOR: dict[Capability, tuple[str, ...]] = {
     Capability.STATUS: ("https", "soap", "smpp"),
     Capability.BALANCE: ("https", "soap"),
     Capability.RECEIPTS: ("smpp",),
-    Capability.INCOMING: ("https", "smpp"),
+    Capability.INCOMING: ("https",),
     Capability.HISTORY: ("https",),
     Capability.SENDERS: ("https",),
     Capability.DELETE: ("https",),
@@ -104,6 +117,31 @@ class Transport(_Base, abc.ABC):
         """Return the account balance."""
         raise self._unsupported(Capability.BALANCE)
 
+    def history(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        phone: str | None = None,
+        count: int = 100,
+    ) -> list[StatusResult]:
+        """Return messages sent from the account, newest first (at most ``count``)."""
+        raise self._unsupported(Capability.HISTORY)
+
+    def incoming(
+        self, *, hours: int = 24, after_id: str | None = None, count: int = 100
+    ) -> list[IncomingMessage]:
+        """Return messages received on the account in the last ``hours``."""
+        raise self._unsupported(Capability.INCOMING)
+
+    def senders(self) -> list[str]:
+        """Return the sender IDs registered on the account."""
+        raise self._unsupported(Capability.SENDERS)
+
+    def delete(self, id: str, phone: str) -> None:
+        """Delete message ``id`` to ``phone`` from the account's history."""
+        raise self._unsupported(Capability.DELETE)
+
     def close(self) -> None:
         """Release connections; the transport cannot be used afterwards."""
 
@@ -154,6 +192,31 @@ class AsyncTransport(_Base, abc.ABC):
     async def balance(self) -> Balance:
         """Return the account balance."""
         raise self._unsupported(Capability.BALANCE)
+
+    async def history(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        phone: str | None = None,
+        count: int = 100,
+    ) -> list[StatusResult]:
+        """Return messages sent from the account, newest first (at most ``count``)."""
+        raise self._unsupported(Capability.HISTORY)
+
+    async def incoming(
+        self, *, hours: int = 24, after_id: str | None = None, count: int = 100
+    ) -> list[IncomingMessage]:
+        """Return messages received on the account in the last ``hours``."""
+        raise self._unsupported(Capability.INCOMING)
+
+    async def senders(self) -> list[str]:
+        """Return the sender IDs registered on the account."""
+        raise self._unsupported(Capability.SENDERS)
+
+    async def delete(self, id: str, phone: str) -> None:
+        """Delete message ``id`` to ``phone`` from the account's history."""
+        raise self._unsupported(Capability.DELETE)
 
     async def aclose(self) -> None:
         """Release connections; the transport cannot be used afterwards."""

@@ -35,8 +35,11 @@ from smsc_transports import (
     StatusResult,
     Transport,
     UnsupportedOperation,
+    create_async_transport,
+    create_transport,
 )
 from smsc_transports.adapters import _BUFFER, LoopThreadTransport, ThreadedAsyncTransport
+from smsc_transports.emulator import Emulator
 
 T = TypeVar("T")
 
@@ -685,3 +688,25 @@ def test_loop_thread_send_many_pulls_lazily() -> None:
         next(stream)
         assert source.pulled == 2
         stream.close()
+
+
+def test_account_operations_a_protocol_lacks_are_refused_through_both_faces(
+    emulator: Emulator,
+) -> None:
+    with create_transport(emulator.url("soap")) as soap:
+        for call in (soap.history, soap.incoming, soap.senders):
+            with pytest.raises(UnsupportedOperation, match="https"):
+                call()
+        with pytest.raises(UnsupportedOperation, match="https"):
+            soap.delete("1", "79990000001")
+
+    async def refused() -> list[str]:
+        async with create_async_transport(emulator.url("soap")) as transport:
+            found = []
+            for call in (transport.history, transport.incoming, transport.senders):
+                with pytest.raises(UnsupportedOperation) as caught:
+                    await call()
+                found.append(caught.value.operation)
+            return found
+
+    assert asyncio.run(refused()) == ["history", "incoming", "senders"]

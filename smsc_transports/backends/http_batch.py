@@ -21,8 +21,6 @@ from smsc_transports.wire import http as wire
 
 __all__ = ["Job", "plan_jobs", "settle_job"]
 
-ALREADY_ACCEPTED = "already_accepted"
-
 
 @dataclass(frozen=True, slots=True)
 class Job:
@@ -47,11 +45,13 @@ class Job:
             return wire.send_params(first, phones=[p for m in self.messages for p in m.phones])
         return wire.list_params(self.messages)
 
-    def already_accepted(self) -> dict[str, Any]:
-        """A stand-in answer for a send SMSC had accepted before a lost reply."""
+    def already_accepted(self) -> SendResult:
+        """The result of a send SMSC had accepted on an attempt whose answer was lost."""
         message = self.messages[0]
         parts = count_parts(message.text, kind=message.kind).parts * len(message.phones)
-        return {"id": self.client_id, "cnt": parts, ALREADY_ACCEPTED: True}
+        return SendResult(
+            id=str(self.client_id), parts=parts, transport="https", already_accepted=True
+        )
 
 
 def _options_key(message: Message) -> Hashable:
@@ -139,10 +139,12 @@ def _phone_key(phone: str) -> str:
     return phone[1:] if phone[:1] == "+" else phone
 
 
-def settle_job(job: Job, answer: Any | SMSCError, start: int = 0) -> list[Outcome]:
+def settle_job(job: Job, answer: Any | SendResult | SMSCError, start: int = 0) -> list[Outcome]:
     """Return one :class:`Outcome` per message of ``job`` from its answer or error.
 
-    Outcome indexes are the messages' positions in their block plus ``start``.
+    ``answer`` is SMSC's JSON answer, an error, or a result already settled (a send SMSC
+    had accepted before a lost reply). Outcome indexes are the messages' positions in
+    their block plus ``start``.
     """
     pairs = [
         (start + pos, message) for pos, message in zip(job.positions, job.messages, strict=True)
@@ -150,7 +152,7 @@ def settle_job(job: Job, answer: Any | SMSCError, start: int = 0) -> list[Outcom
     if isinstance(answer, SMSCError):
         return [Outcome(pos, message, error=answer) for pos, message in pairs]
     try:
-        result = wire.parse_send(answer)
+        result = answer if isinstance(answer, SendResult) else wire.parse_send(answer)
     except SMSCError as exc:
         return [Outcome(pos, message, error=exc) for pos, message in pairs]
     by_phone = {_phone_key(p.phone): p for p in result.phones}

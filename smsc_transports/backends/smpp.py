@@ -44,15 +44,13 @@ log = logging.getLogger(__name__)
 
 E = TypeVar("E", StatusResult, IncomingMessage)
 _TICK = TICK
-CAPABILITIES = frozenset(
-    {Capability.SEND, Capability.BULK, Capability.STATUS, Capability.RECEIPTS, Capability.INCOMING}
-)
+CAPABILITIES = frozenset({Capability.SEND, Capability.BULK, Capability.STATUS, Capability.RECEIPTS})
 
 
 class SmppTransport(Transport):
     """SMSC over SMPP 3.4 for synchronous code (``smpp://login:password@smpp.smsc.ru``).
 
-    Sends pipeline up to ``window`` submit_sm; ``receipts()``/``incoming()`` iterate what
+    Sends pipeline up to ``window`` submit_sm; ``receipts()``/``incoming_stream()`` iterate what
     arrives, ``on_receipt``/``on_incoming`` are called for each from the reader thread
     (keep them quick). Options: see :class:`~.smpp_options.SmppOptions` and ``docs/smpp.md``.
     """
@@ -203,7 +201,7 @@ class SmppTransport(Transport):
         """Yield receipts as they arrive; stop after ``timeout`` seconds without one."""
         yield from self._events(self._session.receipts, timeout)
 
-    def incoming(self, timeout: float | None = None) -> Iterator[IncomingMessage]:
+    def incoming_stream(self, timeout: float | None = None) -> Iterator[IncomingMessage]:
         """Yield incoming messages as they arrive; stop after ``timeout`` quiet seconds."""
         yield from self._events(self._session.incoming, timeout)
 

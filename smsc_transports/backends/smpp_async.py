@@ -60,7 +60,6 @@ class AsyncSmppTransport(AsyncTransport):
             Capability.BULK,
             Capability.STATUS,
             Capability.RECEIPTS,
-            Capability.INCOMING,
         }
     )
 
@@ -367,7 +366,7 @@ class AsyncSmppTransport(AsyncTransport):
         """Yield receipts as they arrive; stop after ``timeout`` seconds without one."""
         return self._events(self._session.receipts, timeout)
 
-    def incoming(self, timeout: float | None = None) -> AsyncIterator[IncomingMessage]:
+    def incoming_stream(self, timeout: float | None = None) -> AsyncIterator[IncomingMessage]:
         """Yield incoming messages as they arrive; stop after ``timeout`` quiet seconds."""
         return self._events(self._session.incoming, timeout)
 

@@ -297,7 +297,7 @@ class SoapTransport(Transport):
                     id=str(message.id),
                     parts=parts,
                     transport="soap",
-                    raw={"already_accepted": True},
+                    already_accepted=True,
                 )
             raise
 

@@ -176,7 +176,7 @@ def accepted_entry(index: int, message: Message, result: SendResult) -> dict[str
         "id": result.id,
         "parts": result.parts,
         "cost": None if result.cost is None else str(result.cost),
-        "already_accepted": False,
+        "already_accepted": result.already_accepted,
         "error": None,
     }
 

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
+
+from smsc_transports.wire.http import MOSCOW
 
 __all__ = ["MOSCOW", "Clock", "ManualClock", "format_date", "to_datetime"]
 
 Clock = Callable[[], float]
 """Anything that returns the current time as Unix seconds (``time.time`` by default)."""
-
-# SMSC shows every date in Moscow time (UTC+3, no daylight saving since 2014).
-MOSCOW = timezone(timedelta(hours=3), "MSK")
 
 
 class ManualClock:

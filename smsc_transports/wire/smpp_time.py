@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Final
 
 from smsc_transports.errors import ValidationError
+from smsc_transports.wire.http import MOSCOW
 
 __all__ = [
     "absolute_time",
@@ -15,8 +15,6 @@ __all__ = [
     "relative_time",
     "schedule_time",
 ]
-
-_MOSCOW: Final = timedelta(hours=3)
 
 
 def relative_time(delta: timedelta) -> str:
@@ -73,7 +71,7 @@ def schedule_time(send_at: datetime | str | None) -> str:
         except ValueError:
             continue
         # SMSC reads its own time forms in Moscow time unless told otherwise (§1.4 tz).
-        return absolute_time(local.replace(tzinfo=UTC) - _MOSCOW)
+        return absolute_time(local.replace(tzinfo=MOSCOW))
     raise ValidationError(
         f"send_at {send_at!r} (an hour window) cannot be expressed in SMPP", field="send_at"
     )

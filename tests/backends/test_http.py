@@ -172,6 +172,24 @@ def test_history_incoming_senders_and_delete(transport: HttpTransport, emulator:
     assert transport.status(sent.id, DELIVERED).status is MessageStatus.NOT_FOUND
 
 
+def test_account_operations_reach_http_through_the_async_interface(emulator: Emulator) -> None:
+    async def run() -> tuple[list[str], list[str], list[str]]:
+        async with create_async_transport(emulator.url()) as transport:
+            sent = await transport.send(Message(DELIVERED, "kept in history"))
+            history = [item.id for item in await transport.history(phone=DELIVERED)]
+            emulator.state.add_incoming("demo", "79990000009", "да")
+            texts = [m.text for m in await transport.incoming(hours=1)]
+            await transport.delete(sent.id, DELIVERED)
+            return [sent.id], history, texts + await transport.senders()
+
+    sent, history, texts = asyncio.run(run())
+    assert sent == history
+    assert texts[0] == "да"
+    demo = emulator.state.authenticate("demo", "demo")
+    gone = emulator.state.status(demo, sent[0], DELIVERED, throttled=False)
+    assert gone.status is MessageStatus.NOT_FOUND
+
+
 def test_senders_lists_the_account_s_registered_sender_ids() -> None:
     shop = Account("shop", "pw", senders=("Shop", "Shop.Info"))
     with Emulator([shop], clock=ManualClock()) as emulator:
@@ -283,7 +301,7 @@ def test_a_send_with_its_own_id_is_retried_and_reads_duplicate_as_accepted(
         with create_transport(url) as transport:
             result = transport.send(Message(DELIVERED, "exactly once", id="order-42"))
     assert result.id == "order-42"
-    assert result.raw["already_accepted"] is True
+    assert result.already_accepted is True
     assert len(emulator.state.history(emulator.state.account("demo"))) == 1
 
 

@@ -114,7 +114,7 @@ def test_incoming_messages_come_through_the_async_iterator(front: SmppFrontEnd) 
         async with connect(front.port) as transport:
             await transport.connect()
             front.push_incoming("demo", "79991112233", "hello from a phone")
-            return [m.text for m in await take(transport.incoming(timeout=5), 1)]
+            return [m.text for m in await take(transport.incoming_stream(timeout=5), 1)]
 
     assert run(scenario()) == ["hello from a phone"]
 

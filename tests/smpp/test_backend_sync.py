@@ -124,7 +124,7 @@ def test_incoming_messages_arrive_joined(front: SmppFrontEnd) -> None:
         transport.connect()
         front.push_incoming("demo", "79991112233", "short one", to_phone="7900")
         front.push_incoming("demo", "79991112233", long_text)
-        got = list(islice(transport.incoming(timeout=5), 2))
+        got = list(islice(transport.incoming_stream(timeout=5), 2))
     assert [(m.phone, m.text) for m in got] == [
         ("79991112233", "short one"),
         ("79991112233", long_text),
