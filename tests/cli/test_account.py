@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from smsc_transports import cli_account
+from smsc_transports.cli import account as cli_account
 from smsc_transports.cli import main
 from smsc_transports.emulator import Account, Emulator, ManualClock
 from smsc_transports.factory import create_transport

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from smsc_transports.cli import main
-from smsc_transports.cli_bulk_input import BulkInput, derived_id
+from smsc_transports.cli.bulk.csv_rows import BulkInput, derived_id
 from smsc_transports.emulator import Emulator, ManualClock
 from tests.cli.helpers import history_phones, read_results, write_csv
 

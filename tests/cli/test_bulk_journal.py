@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from smsc_transports.cli_bulk_journal import Entry, Journal, State
+from smsc_transports.cli.bulk.journal import Entry, Journal, State
 
 
 def test_the_last_entry_for_a_row_wins_across_reopenings(tmp_path: Path) -> None:

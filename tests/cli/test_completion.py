@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from smsc_transports.cli import build_parser, main
-from smsc_transports.cli_completion import describe, render
+from smsc_transports.cli.completion import describe, render
 
 SUBCOMMANDS = {c.name for c in describe(build_parser())}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from smsc_transports.cli import main
-from smsc_transports.cli_progress import Progress, format_duration
+from smsc_transports.cli.progress import Progress, format_duration
 from smsc_transports.emulator import Emulator
 from tests.cli.helpers import SMSC, write_csv
 

@@ -30,12 +30,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from smsc_transports.cli import emit, open_transport
-from smsc_transports.cli_bulk_input import BulkInput, BulkRow, estimate_rows
-from smsc_transports.cli_bulk_journal import Entry, Journal, ResultsWriter, RowResult, State
-from smsc_transports.cli_bulk_price import price_rows
-from smsc_transports.cli_progress import Progress
-from smsc_transports.cli_stop import StopRequest
+from smsc_transports.cli.bulk.csv_rows import BulkInput, BulkRow, estimate_rows
+from smsc_transports.cli.bulk.dry_run import price_rows
+from smsc_transports.cli.bulk.journal import Entry, Journal, ResultsWriter, RowResult, State
+from smsc_transports.cli.output import emit, open_transport
+from smsc_transports.cli.progress import Progress
+from smsc_transports.cli.stop import StopRequest
 from smsc_transports.errors import (
     APIError,
     AuthenticationError,

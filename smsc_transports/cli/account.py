@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from smsc_transports.cli import describe_status, emit, open_transport, to_jsonable
+from smsc_transports.cli.output import describe_status, emit, open_transport, to_jsonable
 from smsc_transports.errors import (
     APIError,
     ConfigurationError,

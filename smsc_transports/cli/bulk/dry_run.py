@@ -13,11 +13,11 @@ from collections.abc import Hashable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from smsc_transports.cli import emit
-from smsc_transports.cli_bulk_input import BulkRow
-from smsc_transports.cli_bulk_journal import ResultsWriter, RowResult
-from smsc_transports.cli_progress import Progress
-from smsc_transports.cli_stop import StopRequest
+from smsc_transports.cli.bulk.csv_rows import BulkRow
+from smsc_transports.cli.bulk.journal import ResultsWriter, RowResult
+from smsc_transports.cli.output import emit
+from smsc_transports.cli.progress import Progress
+from smsc_transports.cli.stop import StopRequest
 from smsc_transports.errors import SMSCError, UnsupportedOperation
 from smsc_transports.message import Message
 from smsc_transports.results import CostResult

@@ -2,24 +2,23 @@
 
 Configured by ``--url`` or ``SMSC_URL``; human output by default, ``--json`` for
 scripts; exits non-zero with SMSC's error on failure (2 for bad input or settings,
-1 for everything SMSC or the network refused, 130 when interrupted). Subcommands
-beyond the basic ones live in ``cli_*.py`` modules and register themselves through
-:func:`_extensions`; they share :func:`emit`, :func:`open_transport` and
-:func:`to_jsonable` from here.
+1 for everything SMSC or the network refused, 130 when interrupted). The basic
+subcommands live here; the others live in their own modules of this package and are
+registered by :func:`_extensions`. All of them share :mod:`smsc_transports.cli.output`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, is_dataclass
-from datetime import datetime
-from decimal import Decimal
-from enum import Enum
 from typing import Any
 
+from smsc_transports.cli.account import add_account_parsers, watch_command
+from smsc_transports.cli.bulk import add_bulk_parser
+from smsc_transports.cli.completion import add_completion_parser
+from smsc_transports.cli.emulator import add_demo_parser, add_emulator_parser
+from smsc_transports.cli.output import describe_status, emit, open_transport
 from smsc_transports.encoding import count_parts
 from smsc_transports.errors import (
     APIError,
@@ -28,49 +27,9 @@ from smsc_transports.errors import (
     UnsupportedOperation,
     ValidationError,
 )
-from smsc_transports.factory import create_transport
 from smsc_transports.message import Message, MessageKind
-from smsc_transports.results import StatusResult
-from smsc_transports.transport import Transport
 
-__all__ = [
-    "build_parser",
-    "describe_status",
-    "emit",
-    "main",
-    "open_transport",
-    "to_jsonable",
-]
-
-
-def to_jsonable(value: Any) -> Any:
-    """Return ``value`` (results, enums, money, times) as JSON-ready data, ``raw`` left out."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {k: to_jsonable(v) for k, v in asdict(value).items() if k != "raw"}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    return value
-
-
-def emit(args: argparse.Namespace, value: Any, human: str) -> None:
-    """Print ``value`` as one JSON line with ``--json``, else the ``human`` text."""
-    if args.json:
-        print(json.dumps(to_jsonable(value), ensure_ascii=False))
-    else:
-        print(human)
-
-
-def open_transport(args: argparse.Namespace) -> Transport:
-    """Return the transport ``--url`` (or ``SMSC_URL``) configures."""
-    return create_transport(args.url) if args.url else create_transport()
+__all__ = ["build_parser", "main"]
 
 
 def _message(args: argparse.Namespace) -> Message:
@@ -117,20 +76,9 @@ def cmd_cost(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe_status(result: StatusResult) -> str:
-    """Return one human line for a status: ``ID to PHONE: delivered (1, delivered)``."""
-    error = f", error {int(result.error)} ({result.error.description})" if result.error else ""
-    return (
-        f"{result.id} to {result.phone}: {result.status.name.lower()} "
-        f"({int(result.status)}, {result.status.description}){error}"
-    )
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     """Print a message's status, or follow it to a final one with ``--watch``."""
     if args.watch:
-        from smsc_transports.cli_account import watch_command
-
         return watch_command(args)
     with open_transport(args) as transport:
         result = transport.status(args.message_id, args.phone, detail=args.detail)
@@ -206,11 +154,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extensions() -> list[Callable[[Any, argparse.ArgumentParser], None]]:
-    from smsc_transports.cli_account import add_account_parsers
-    from smsc_transports.cli_bulk import add_bulk_parser
-    from smsc_transports.cli_completion import add_completion_parser
-    from smsc_transports.cli_emulator import add_demo_parser, add_emulator_parser
-
     # The completion parser goes last so that the script it prints covers every other one.
     return [
         add_bulk_parser,
@@ -240,7 +183,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SMSCError as exc:
         print(f"smsc: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

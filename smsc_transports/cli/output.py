@@ -1,0 +1,60 @@
+"""What every ``smsc`` subcommand shares: opening the transport and printing results.
+
+Human text by default, one JSON line per value with ``--json``. A leaf: it imports no
+other module of the CLI, so every subcommand module can import it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from smsc_transports.factory import create_transport
+from smsc_transports.results import StatusResult
+from smsc_transports.transport import Transport
+
+__all__ = ["describe_status", "emit", "open_transport", "to_jsonable"]
+
+
+def to_jsonable(value: Any) -> Any:
+    """Return ``value`` (results, enums, money, times) as JSON-ready data, ``raw`` left out."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: to_jsonable(v) for k, v in asdict(value).items() if k != "raw"}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def emit(args: argparse.Namespace, value: Any, human: str) -> None:
+    """Print ``value`` as one JSON line with ``--json``, else the ``human`` text."""
+    if args.json:
+        print(json.dumps(to_jsonable(value), ensure_ascii=False))
+    else:
+        print(human)
+
+
+def open_transport(args: argparse.Namespace) -> Transport:
+    """Return the transport ``--url`` (or ``SMSC_URL``) configures."""
+    return create_transport(args.url) if args.url else create_transport()
+
+
+def describe_status(result: StatusResult) -> str:
+    """Return one human line for a status: ``ID to PHONE: delivered (1, delivered)``."""
+    error = f", error {int(result.error)} ({result.error.description})" if result.error else ""
+    return (
+        f"{result.id} to {result.phone}: {result.status.name.lower()} "
+        f"({int(result.status)}, {result.status.description}){error}"
+    )
