@@ -27,9 +27,9 @@ from smsc_transports import (
     Transport,
     TransportTimeout,
 )
-from smsc_transports.contrib.celery_chunk import ChunkState, ProcessTransport, run_chunk
-from smsc_transports.contrib.celery_codec import message_to_dict
-from smsc_transports.contrib.celery_policy import RetryPolicy
+from smsc_transports.contrib.celery.chunk import ChunkState, ProcessTransport, run_chunk
+from smsc_transports.contrib.celery.codec import message_to_dict
+from smsc_transports.contrib.celery.policy import RetryPolicy
 
 POLICY = RetryPolicy(max_retries=3)
 Answer = SendResult | SMSCError

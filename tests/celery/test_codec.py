@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smsc_transports import Message, MessageKind, RateLimited, SendResult, ValidationError
-from smsc_transports.contrib.celery_codec import (
+from smsc_transports.contrib.celery.codec import (
     accepted_entry,
     already_accepted_entry,
     failure_entry,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from smsc_transports import Message, errors
-from smsc_transports.contrib.celery_policy import (
+from smsc_transports.contrib.celery.policy import (
     RetryPolicy,
     Verdict,
     judge,

@@ -16,7 +16,7 @@ from celery.exceptions import TimeoutError as ResultTimeout  # type: ignore[impo
 
 from smsc_transports import Message, RateLimited, TransportTimeout
 from smsc_transports.contrib.celery import BulkJob, SmscTasks, register_send_tasks, send_bulk
-from smsc_transports.contrib.celery_codec import message_from_dict
+from smsc_transports.contrib.celery.codec import message_from_dict
 from smsc_transports.emulator import Emulator
 from tests.celery.test_chunk import ScriptedTransport
 

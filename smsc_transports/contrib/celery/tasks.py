@@ -1,25 +1,8 @@
-"""Send through SMSC from Celery workers: safe retries, one transport per worker process.
+"""The Celery tasks: ``smsc.send`` and ``smsc.send_many``, and ``send_bulk`` to feed them.
 
-::
-
-    from celery import Celery
-    from smsc_transports import Message
-    from smsc_transports.contrib.celery import register_send_tasks, send_bulk
-
-    app = Celery("shop", broker="redis://127.0.0.1:6379/0", backend="redis://127.0.0.1:6379/0")
-    tasks = register_send_tasks(app)               # "smsc.send" and "smsc.send_many"
-
-    tasks.enqueue(Message(["79991234567"], "Код: 1234")).get(timeout=30)
-    job = send_bulk(app, messages, chunk=100)       # any iterable, read lazily
-    for chunk in job.results(timeout=600): ...
-
-Workers send with the transport the settings name (``settings=``, else the app's
-``smsc_url`` setting, else ``SMSC_URL``), built lazily once per worker process (one
-SMPP bind per process). Every message gets an ``id`` before it is enqueued, so any
-repeat — a retry, or the broker redelivering a task whose worker died — is refused by
-SMSC with error 9 instead of being sent twice; that 9 is then counted as accepted.
-Retries follow :mod:`~smsc_transports.contrib.celery_policy`. Tasks return JSON-safe
-dicts, never raise for a failed message: check each outcome's ``ok``.
+One transport per worker process (:class:`~.chunk.ProcessTransport`), built lazily from
+the settings the app names; retries follow :mod:`.policy`; outcomes travel as the
+JSON-safe dicts of :mod:`.codec`.
 """
 
 from __future__ import annotations
@@ -36,14 +19,14 @@ from typing import Any
 from celery import signals  # type: ignore[import-untyped]
 from celery.exceptions import TimeoutError as ResultTimeout  # type: ignore[import-untyped]
 
-from smsc_transports.contrib.celery_chunk import ChunkState, ProcessTransport, run_chunk
-from smsc_transports.contrib.celery_codec import (
+from smsc_transports.contrib.celery.chunk import ChunkState, ProcessTransport, run_chunk
+from smsc_transports.contrib.celery.codec import (
     message_from_dict,
     message_to_dict,
     new_job_id,
     with_id,
 )
-from smsc_transports.contrib.celery_policy import (
+from smsc_transports.contrib.celery.policy import (
     RetryPolicy,
     Verdict,
     judge,

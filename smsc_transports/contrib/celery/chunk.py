@@ -2,7 +2,7 @@
 
 :func:`run_chunk` is the body of the Celery send tasks without Celery: it sends what
 is still pending through a transport, settles each message by the rules of
-:mod:`~smsc_transports.contrib.celery_policy`, records everything in a
+:mod:`~smsc_transports.contrib.celery.policy`, records everything in a
 :class:`ChunkState` that travels with the task's retries, and says whether and when
 to try again. :class:`ProcessTransport` builds the transport on first use in each
 process and never reuses one across a fork.
@@ -19,13 +19,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from smsc_transports.contrib.celery_codec import (
+from smsc_transports.contrib.celery.codec import (
     accepted_entry,
     already_accepted_entry,
     failure_entry,
     message_from_dict,
 )
-from smsc_transports.contrib.celery_policy import (
+from smsc_transports.contrib.celery.policy import (
     RetryPolicy,
     Verdict,
     judge,

@@ -1,6 +1,6 @@
 """Reading callback fields from a request: query strings, form bodies, multipart bodies.
 
-Pure functions over bytes; :mod:`.callbacks_apps` calls them. Every failure is a
+Pure functions over bytes; :mod:`.apps` calls them. Every failure is a
 :class:`~smsc_transports.errors.ValidationError` (answered 400) except a body type
 that is not a form at all, :class:`UnsupportedBody` (answered 415).
 """

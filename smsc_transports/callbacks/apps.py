@@ -30,14 +30,14 @@ from dataclasses import dataclass
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-from smsc_transports.callbacks_forms import (
+from smsc_transports.callbacks.forms import (
     UnsupportedBody,
     charset_of,
     check_charset,
     decode_pairs,
     multipart_pairs,
 )
-from smsc_transports.callbacks_parse import DEFAULT_FIELDS, CallbackFields, parse_callback
+from smsc_transports.callbacks.parse import DEFAULT_FIELDS, CallbackFields, parse_callback
 from smsc_transports.errors import ValidationError
 from smsc_transports.results import IncomingMessage, StatusResult
 

@@ -11,7 +11,7 @@ requests into the library's own result types::
 
     app = make_wsgi_app(on_status, on_incoming=None, secret="s3cret")
 
-Parsing (:mod:`.callbacks_parse`): :func:`parse_callback` returns a
+Parsing (:mod:`.parse`): :func:`parse_callback` returns a
 :class:`~smsc_transports.results.StatusResult` or an
 :class:`~smsc_transports.results.IncomingMessage`; a callback with a ``status`` field
 is a status, one with a text field (``mes``) and no ``status`` an incoming message.
@@ -19,16 +19,21 @@ Field names beyond ``id``/``status``/``err``/``phone`` are unconfirmed, so they 
 :class:`CallbackFields` value you can change. A bad callback raises
 :class:`~smsc_transports.errors.ValidationError`.
 
-Receiving (:mod:`.callbacks_apps`): :func:`make_wsgi_app` and :func:`make_asgi_app`
+Receiving (:mod:`.apps`): :func:`make_wsgi_app` and :func:`make_asgi_app`
 accept GET and POST (form-encoded or multipart), call your function, answer ``200 OK``;
 a malformed callback gets 400 with the reason, a failing function 500 (logged), a body
 over the limit 413. The optional shared secret (``?token=`` or a header) is this
 library's addition, not an SMSC feature.
+
+Rule: this package parses untrusted requests and calls the user's functions; it may
+import the core modules and ``wire/http`` (SMSC's date forms) and never sends
+anything, so it imports no backend and no emulator. ``parse`` reads callback fields,
+``forms`` decodes request bodies, ``apps`` holds the WSGI and ASGI receivers.
 """
 
 from __future__ import annotations
 
-from smsc_transports.callbacks_apps import (
+from smsc_transports.callbacks.apps import (
     ASGIApp,
     CallbackReceiver,
     IncomingHandler,
@@ -37,7 +42,7 @@ from smsc_transports.callbacks_apps import (
     make_asgi_app,
     make_wsgi_app,
 )
-from smsc_transports.callbacks_parse import (
+from smsc_transports.callbacks.parse import (
     DEFAULT_FIELDS,
     CallbackFields,
     CallbackKind,
