@@ -31,7 +31,7 @@ import zeep.exceptions
 import zeep.helpers
 import zeep.transports
 
-from smsc_transports.backends.http_client import HttpOptions
+from smsc_transports.backends.http.client import HttpOptions
 from smsc_transports.backends.requests_io import (
     mapped_requests_errors,
     read_bounded,
@@ -49,13 +49,13 @@ from smsc_transports.errors import (
 from smsc_transports.message import Message
 from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
 from smsc_transports.transport import Capability, Transport, iter_outcomes
+from smsc_transports.wire import http as wire_http
 from smsc_transports.wire import soap as wire
 
 __all__ = ["SoapClient", "SoapTransport"]
 
 log = logging.getLogger(__name__)
 
-MAX_CONCURRENCY = 15  # SMSC answers error 9 to more simultaneous requests (§1.6)
 _FAULT = re.compile(rb"<(?:[\w.-]+:)?Fault[\s>]")
 _PSW_ELEMENT = re.compile(r"(<(?:[\w.-]+:)?psw(?:\s[^>]*)?>)[^<]*", re.IGNORECASE)
 
@@ -265,7 +265,7 @@ class SoapTransport(Transport):
         self, client: SoapClient, *, concurrency: int = 4, report_refused: bool = False
     ) -> None:
         self.client = client
-        self.concurrency = max(1, min(concurrency, MAX_CONCURRENCY))
+        self.concurrency = max(1, min(concurrency, wire_http.MAX_CONCURRENCY))
         self.report_refused = report_refused
         self._executor: ThreadPoolExecutor | None = None
 

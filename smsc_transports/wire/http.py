@@ -28,6 +28,8 @@ from smsc_transports.statuses import DeliveryError, MessageStatus
 
 __all__ = [
     "CHARSET",
+    "MAX_CONCURRENCY",
+    "MOSCOW",
     "auth_params",
     "balance_params",
     "check_error",
@@ -49,6 +51,8 @@ __all__ = [
 CHARSET = "utf-8"
 # SMSC's dates ("DD.MM.YYYY hh:mm:ss") are Moscow time, which has no DST since 2014.
 MOSCOW = timezone(timedelta(hours=3), "MSK")
+# SMSC answers error 9 to more simultaneous requests from one account (§1.6).
+MAX_CONCURRENCY = 15
 
 # How each kind is asked for in send.php (smsc-protocol.md §1.4); BOT uses ``bot=``.
 _KIND_FLAG: Mapping[MessageKind, tuple[str, str]] = {

@@ -20,7 +20,7 @@ from smsc_transports import (
     create_transport,
 )
 from smsc_transports.backends.smtp import AsyncSmtpTransport
-from smsc_transports.backends.smtp_errors import SmtpReplyError
+from smsc_transports.backends.smtp.errors import SmtpReplyError
 from smsc_transports.config import Settings
 from tests.smtp.conftest import run, smtp_url
 from tests.smtp.servers import CaptureServer, Received

@@ -24,7 +24,7 @@ from smsc_transports import (
     create_async_transport,
     create_transport,
 )
-from smsc_transports.backends.smtp_errors import SmtpNotSent, SmtpReplyError
+from smsc_transports.backends.smtp.errors import SmtpNotSent, SmtpReplyError
 from tests.smtp.conftest import PASSWORD, run, smtp_url
 from tests.smtp.servers import CaptureServer, Received
 

@@ -19,7 +19,7 @@ from smsc_transports import (
     create_async_transport,
     create_transport,
 )
-from smsc_transports.backends.smtp_errors import SmtpAuthenticationError
+from smsc_transports.backends.smtp.errors import SmtpAuthenticationError
 from smsc_transports.config import Settings
 from smsc_transports.emulator import Emulator
 from smsc_transports.emulator.smtp_front import SmtpFrontEnd

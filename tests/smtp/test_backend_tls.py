@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from smsc_transports import ConnectError, Message, create_transport
-from smsc_transports.backends.smtp_errors import SmtpAuthenticationError
+from smsc_transports.backends.smtp.errors import SmtpAuthenticationError
 from tests.smtp.conftest import smtp_url
 from tests.smtp.servers import CaptureServer
 

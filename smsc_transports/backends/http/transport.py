@@ -18,8 +18,8 @@ from datetime import date
 from itertools import islice
 from typing import Any, ClassVar, Self
 
-from smsc_transports.backends.http_batch import Job, plan_jobs, settle_job
-from smsc_transports.backends.http_client import HttpClient
+from smsc_transports.backends.http.batch import Job, plan_jobs, settle_job
+from smsc_transports.backends.http.client import HttpClient
 from smsc_transports.config import Settings
 from smsc_transports.errors import RateLimited, SMSCError, TransportError
 from smsc_transports.message import Message
@@ -37,8 +37,6 @@ from smsc_transports.wire import http as wire
 __all__ = ["HttpTransport"]
 
 log = logging.getLogger(__name__)
-
-MAX_CONCURRENCY = 15  # SMSC answers error 9 to more simultaneous requests (§1.6)
 
 
 class HttpTransport(Transport):
@@ -75,7 +73,7 @@ class HttpTransport(Transport):
         block: int = 1000,
     ) -> None:
         self.client = client
-        self.concurrency = max(1, min(concurrency, MAX_CONCURRENCY))
+        self.concurrency = max(1, min(concurrency, wire.MAX_CONCURRENCY))
         self.batch_phones = max(1, batch_phones)
         self.block = max(1, block)
         self._executor: ThreadPoolExecutor | None = None

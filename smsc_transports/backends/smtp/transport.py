@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, ClassVar, Self, cast
 
 import aiosmtplib
 
-from smsc_transports.backends.smtp_errors import connect_errors
-from smsc_transports.backends.smtp_link import (
+from smsc_transports.backends.smtp.errors import connect_errors
+from smsc_transports.backends.smtp.link import (
     Delivery,
     Letter,
     LinkDown,

@@ -1,4 +1,4 @@
-"""The one place that touches ``requests``: POST a command, fail over, map exceptions.
+"""The HTTP backend's session: POST a command to SMSC, fail over, map exceptions.
 
 The retry rule (DESIGN.md "Reliability rules"): a request that cannot have reached SMSC
 (refused, DNS, TLS handshake, connect timeout) moves on to the next backup host; a

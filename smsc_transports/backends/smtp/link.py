@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
-from smsc_transports.backends.smtp_errors import reply_error
+from smsc_transports.backends.smtp.errors import reply_error
 from smsc_transports.errors import OutcomeUnknown, ProtocolError, SMSCError
 from smsc_transports.message import Message
 

@@ -1,0 +1,16 @@
+"""SMSC's HTTP(S) API: :class:`HttpTransport`.
+
+Schemes: ``https://login:password@smsc.ru`` (``http://`` only for a local emulator).
+Capabilities: send, bulk, cost, status, balance, incoming, history, senders, delete —
+everything SMSC's API offers. Options: ``docs/http.md``, "Settings".
+
+Rule: I/O only. ``transport`` is the face users get from the factory; ``client`` owns
+the ``requests.Session`` and the failover between hosts; ``batch`` plans the requests
+of ``send_many`` and turns answers back into one outcome per message. What a request
+and an answer look like is ``smsc_transports.wire.http``'s business, never this
+package's.
+"""
+
+from smsc_transports.backends.http.transport import HttpTransport
+
+__all__ = ["HttpTransport"]
