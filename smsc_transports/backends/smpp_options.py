@@ -12,11 +12,11 @@ from typing import Literal, cast
 
 from smsc_transports.config import Settings
 from smsc_transports.errors import ConfigurationError
-from smsc_transports.wire.smpp import BIND_COMMANDS, MAX_PDU_LENGTH
-from smsc_transports.wire.smpp_errors import SMSC_STATUS_BASE
-from smsc_transports.wire.smpp_receipts import ReceiptIdMode
-from smsc_transports.wire.smpp_submit import SubmitSettings
-from smsc_transports.wire.smpp_text import Coding, LongMode
+from smsc_transports.wire.smpp.command_status import SMSC_STATUS_BASE
+from smsc_transports.wire.smpp.pdu import BIND_COMMANDS, MAX_PDU_LENGTH
+from smsc_transports.wire.smpp.receipts import ReceiptIdMode
+from smsc_transports.wire.smpp.submit import SubmitSettings
+from smsc_transports.wire.smpp.text import Coding, LongMode
 
 __all__ = ["BindMode", "SmppOptions"]
 

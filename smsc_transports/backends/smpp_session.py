@@ -29,8 +29,8 @@ from smsc_transports.backends.smpp_window import (
 )
 from smsc_transports.errors import ProtocolError, SMSCError
 from smsc_transports.results import IncomingMessage, StatusResult
-from smsc_transports.wire import smpp as w
-from smsc_transports.wire.smpp_errors import smpp_error
+from smsc_transports.wire.smpp import pdu as w
+from smsc_transports.wire.smpp.command_status import smpp_error
 
 __all__ = [
     "BINDING",

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from smsc_transports.results import StatusResult
 from smsc_transports.statuses import DeliveryError, MessageStatus
-from smsc_transports.wire.smpp_receipts import (
+from smsc_transports.wire.smpp.receipts import (
     Receipt,
     ReceiptIdMode,
     canonical_id,

@@ -16,7 +16,7 @@ from typing import Protocol
 from smsc_transports.errors import APIError, OutcomeUnknown, SMSCError
 from smsc_transports.message import Message
 from smsc_transports.results import Outcome, PhoneResult, SendResult
-from smsc_transports.wire.smpp_submit import EncodedSubmits, SubmitEncoder
+from smsc_transports.wire.smpp.submit import EncodedSubmits, SubmitEncoder
 
 __all__ = ["Control", "Part", "Pipeline", "Query", "Ticket", "settle"]
 

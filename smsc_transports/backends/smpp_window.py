@@ -21,9 +21,9 @@ from smsc_transports.backends.smpp_store import ReceiptStore, Track
 from smsc_transports.backends.smpp_tickets import Control, Part, Query, Ticket, settle
 from smsc_transports.errors import RateLimited, SMSCError, UnsupportedOperation
 from smsc_transports.results import SendResult
-from smsc_transports.wire import smpp as w
-from smsc_transports.wire.smpp_errors import THROTTLING, smpp_error
-from smsc_transports.wire.smpp_submit import SubmitEncoder
+from smsc_transports.wire.smpp import pdu as w
+from smsc_transports.wire.smpp.command_status import THROTTLING, smpp_error
+from smsc_transports.wire.smpp.submit import SubmitEncoder
 
 __all__ = ["BINDING", "BOUND", "CLOSED", "UNBINDING", "SubmitWindow"]
 

@@ -22,11 +22,15 @@ from smsc_transports.emulator.records import SendRequest
 from smsc_transports.emulator.smpp_deliver import message_state
 from smsc_transports.errors import APIError, ProtocolError
 from smsc_transports.message import MessageKind
-from smsc_transports.wire import smpp as w
-from smsc_transports.wire.smpp_errors import status_for_code
-from smsc_transports.wire.smpp_incoming import incoming_part
-from smsc_transports.wire.smpp_sm import ShortMessage, decode_short_message, encode_deliver_sm
-from smsc_transports.wire.smpp_time import absolute_time, parse_time
+from smsc_transports.wire.smpp import pdu as w
+from smsc_transports.wire.smpp.command_status import status_for_code
+from smsc_transports.wire.smpp.incoming import incoming_part
+from smsc_transports.wire.smpp.short_message import (
+    ShortMessage,
+    decode_short_message,
+    encode_deliver_sm,
+)
+from smsc_transports.wire.smpp.time_fields import absolute_time, parse_time
 
 if TYPE_CHECKING:
     from smsc_transports.emulator.smpp_front import SmppFrontEnd

@@ -15,13 +15,13 @@ from typing import Final, Literal
 from smsc_transports.emulator.clock import to_datetime
 from smsc_transports.emulator.records import StatusRecord
 from smsc_transports.statuses import MessageStatus
-from smsc_transports.wire.smpp_sm import (
+from smsc_transports.wire.smpp.short_message import (
     TAG_MESSAGE_STATE,
     TAG_NETWORK_ERROR_CODE,
     TAG_RECEIPTED_MESSAGE_ID,
     ShortMessage,
 )
-from smsc_transports.wire.smpp_text import text_content
+from smsc_transports.wire.smpp.text import text_content
 
 __all__ = ["ReceiptIds", "incoming_messages", "message_state", "receipt_message"]
 

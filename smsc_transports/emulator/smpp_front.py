@@ -17,7 +17,7 @@ after advancing it. :meth:`push_incoming` delivers an incoming (MO) message.
 Options: ``throttle_rate`` answers ESME_RTHROTTLED above that many submits per second
 per connection; ``receipt_ids="hex"`` writes receipt ids in hex (SMSC's receipt id base
 is not documented, §3 [U]); ``status_base`` is where SMSC codes without an SMPP
-equivalent go (0x400 + code, see :mod:`smsc_transports.wire.smpp_errors`).
+equivalent go (0x400 + code, see :mod:`smsc_transports.wire.smpp.command_status`).
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ from smsc_transports.emulator.records import IncomingRecord
 from smsc_transports.emulator.smpp_conn import SmppConnection
 from smsc_transports.emulator.smpp_deliver import ReceiptIds, incoming_messages, receipt_message
 from smsc_transports.emulator.state import EmulatorState
-from smsc_transports.wire.smpp import MAX_PDU_LENGTH
-from smsc_transports.wire.smpp_errors import SMSC_STATUS_BASE
-from smsc_transports.wire.smpp_sm import ShortMessage
+from smsc_transports.wire.smpp.command_status import SMSC_STATUS_BASE
+from smsc_transports.wire.smpp.pdu import MAX_PDU_LENGTH
+from smsc_transports.wire.smpp.short_message import ShortMessage
 
 __all__ = ["SmppFrontEnd"]
 

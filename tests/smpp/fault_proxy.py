@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
-from smsc_transports.wire.smpp import SUBMIT_SM, SUBMIT_SM_RESP, FrameSplitter, encode_pdu
+from smsc_transports.wire.smpp.pdu import SUBMIT_SM, SUBMIT_SM_RESP, FrameSplitter, encode_pdu
 
 _LINGER_RESET = struct.pack("ii", 1, 0)
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
-from smsc_transports.wire import smpp as w
-from smsc_transports.wire.smpp_sm import decode_short_message
+from smsc_transports.wire.smpp import pdu as w
+from smsc_transports.wire.smpp.short_message import decode_short_message
 
 Script = Callable[["Peer"], None]
 

@@ -8,8 +8,8 @@ from smsc_transports.backends.smpp_options import SmppOptions
 from smsc_transports.backends.smpp_session import BOUND, SmppSession
 from smsc_transports.backends.smpp_tickets import Ticket
 from smsc_transports.message import Message
-from smsc_transports.wire import smpp as w
-from smsc_transports.wire.smpp_sm import ShortMessage, encode_deliver_sm
+from smsc_transports.wire.smpp import pdu as w
+from smsc_transports.wire.smpp.short_message import ShortMessage, encode_deliver_sm
 
 
 class Clock:

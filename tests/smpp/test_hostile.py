@@ -23,7 +23,7 @@ from smsc_transports import (
     create_transport,
 )
 from smsc_transports.backends.smpp import SmppTransport
-from smsc_transports.wire import smpp as w
+from smsc_transports.wire.smpp import pdu as w
 from tests.smpp.conftest import eventually, smpp_url
 from tests.smpp.servers import Peer, Script, ScriptedServer
 

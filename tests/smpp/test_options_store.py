@@ -17,9 +17,9 @@ from smsc_transports.backends.smpp import SmppTransport
 from smsc_transports.backends.smpp_options import SmppOptions
 from smsc_transports.backends.smpp_store import ReceiptStore, Track
 from smsc_transports.config import Settings
-from smsc_transports.wire import smpp as w
-from smsc_transports.wire.smpp_receipts import parse_receipt
-from smsc_transports.wire.smpp_sm import ShortMessage
+from smsc_transports.wire.smpp import pdu as w
+from smsc_transports.wire.smpp.receipts import parse_receipt
+from smsc_transports.wire.smpp.short_message import ShortMessage
 from tests.smpp.session_kit import answer, make, queue, sms, submits
 
 

@@ -19,7 +19,7 @@ from smsc_transports.errors import (
 )
 from smsc_transports.results import SendResult
 from smsc_transports.statuses import MessageStatus
-from smsc_transports.wire import smpp as w
+from smsc_transports.wire.smpp import pdu as w
 from tests.smpp.session_kit import answer, make, queue, sms, submits
 
 

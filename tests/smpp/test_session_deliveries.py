@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from smsc_transports.backends.smpp_session import BOUND
 from smsc_transports.statuses import MessageStatus
-from smsc_transports.wire import smpp as w
-from smsc_transports.wire.smpp_sm import (
+from smsc_transports.wire.smpp import pdu as w
+from smsc_transports.wire.smpp.short_message import (
     TAG_MESSAGE_STATE,
     TAG_RECEIPTED_MESSAGE_ID,
     ShortMessage,
 )
-from smsc_transports.wire.smpp_text import text_content
+from smsc_transports.wire.smpp.text import text_content
 from tests.smpp.session_kit import answer, deliver, make, queue, sms, submits
 
 

@@ -20,8 +20,8 @@ from smsc_transports.errors import (
     UnknownAPIError,
     ValidationError,
 )
-from smsc_transports.wire import smpp as w
-from smsc_transports.wire.smpp_errors import smpp_error, smsc_code, status_for_code
+from smsc_transports.wire.smpp import pdu as w
+from smsc_transports.wire.smpp.command_status import smpp_error, smsc_code, status_for_code
 
 ascii_field = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=15)
 

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smsc_transports.statuses import DeliveryError, MessageStatus
-from smsc_transports.wire.smpp_incoming import IncomingPart, Reassembler, incoming_part
-from smsc_transports.wire.smpp_receipts import (
+from smsc_transports.wire.smpp.incoming import IncomingPart, Reassembler, incoming_part
+from smsc_transports.wire.smpp.receipts import (
     canonical_id,
     decode_text,
     is_receipt,
@@ -18,7 +18,7 @@ from smsc_transports.wire.smpp_receipts import (
     receipt_id_keys,
     status_for,
 )
-from smsc_transports.wire.smpp_sm import (
+from smsc_transports.wire.smpp.short_message import (
     TAG_MESSAGE_PAYLOAD,
     TAG_MESSAGE_STATE,
     TAG_NETWORK_ERROR_CODE,
@@ -30,7 +30,7 @@ from smsc_transports.wire.smpp_sm import (
     decode_short_message,
     encode_short_message_body,
 )
-from smsc_transports.wire.smpp_text import text_content
+from smsc_transports.wire.smpp.text import text_content
 
 APPENDIX_B = (
     "id:0123456789 sub:001 dlvrd:001 submit date:2401011200 done date:2401011205"

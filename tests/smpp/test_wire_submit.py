@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from smsc_transports.encoding import count_parts, decode_gsm7
 from smsc_transports.errors import UnsupportedOperation, ValidationError
 from smsc_transports.message import Message, MessageKind
-from smsc_transports.wire.smpp_sm import (
+from smsc_transports.wire.smpp.short_message import (
     TAG_MESSAGE_PAYLOAD,
     TAG_SAR_MSG_REF_NUM,
     TAG_SAR_SEGMENT_SEQNUM,
@@ -22,9 +22,9 @@ from smsc_transports.wire.smpp_sm import (
     encode_short_message_body,
     encode_submit_sm,
 )
-from smsc_transports.wire.smpp_submit import SubmitEncoder, SubmitSettings
-from smsc_transports.wire.smpp_text import LongMode, choose_coding
-from smsc_transports.wire.smpp_time import (
+from smsc_transports.wire.smpp.submit import SubmitEncoder, SubmitSettings
+from smsc_transports.wire.smpp.text import LongMode, choose_coding
+from smsc_transports.wire.smpp.time_fields import (
     absolute_time,
     parse_absolute_time,
     parse_relative_time,

@@ -1,7 +1,7 @@
 """Message → ready submit_sm bodies, with one transport's settings (the hot path).
 
 :class:`SubmitEncoder` turns a message into PDU bodies; :meth:`SubmitEncoder.fields`
-gives the same submits as :class:`~.smpp_sm.ShortMessage` values, and the tests hold
+gives the same submits as :class:`~.short_message.ShortMessage` values, and the tests hold
 the two to byte equality (and the fields to smpplib's bytes). A one-part ASCII text
 takes a short path that formats the body from cached pieces.
 """
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from smsc_transports.errors import ValidationError
 from smsc_transports.message import Message, MessageKind
-from smsc_transports.wire.smpp_sm import ShortMessage, encode_tlvs
-from smsc_transports.wire.smpp_text import (
+from smsc_transports.wire.smpp.short_message import ShortMessage, encode_tlvs
+from smsc_transports.wire.smpp.text import (
     DC_GSM7,
     DC_OCTETS,
     SAME_IN_GSM7,
@@ -24,7 +24,7 @@ from smsc_transports.wire.smpp_text import (
     LongMode,
     plan_content,
 )
-from smsc_transports.wire.smpp_time import relative_time, schedule_time
+from smsc_transports.wire.smpp.time_fields import relative_time, schedule_time
 
 __all__ = ["EncodedSubmits", "SubmitEncoder", "SubmitSettings"]
 

@@ -23,7 +23,7 @@ from typing import Final, Literal, NamedTuple
 from smsc_transports.encoding import decode_gsm7
 from smsc_transports.errors import ValidationError
 from smsc_transports.statuses import DeliveryError, MessageStatus
-from smsc_transports.wire.smpp_sm import (
+from smsc_transports.wire.smpp.short_message import (
     TAG_MESSAGE_PAYLOAD,
     TAG_MESSAGE_STATE,
     TAG_NETWORK_ERROR_CODE,

@@ -4,8 +4,9 @@ Every PDU is a 16-octet header (``command_length``, ``command_id``,
 ``command_status``, ``sequence_number``, all big-endian, SMPP 3.4 §3.2) and a body.
 :class:`FrameSplitter` cuts a byte stream into PDUs and refuses hostile lengths before
 allocating anything; the functions below encode and decode the bodies of the PDUs this
-library speaks. ``submit_sm``/``deliver_sm`` live in :mod:`.smpp_sm`, the mapping
-from :class:`~smsc_transports.message.Message` and receipts in :mod:`.smpp_text`.
+library speaks. ``submit_sm``/``deliver_sm`` live in :mod:`.short_message`, the mapping
+from :class:`~smsc_transports.message.Message` in :mod:`.text`, receipts in
+:mod:`.receipts`.
 
 Command ids and status codes are smpplib's (``smpplib.consts``, ``command_codes``), so
 the names below are the spec's and smpplib's at once.

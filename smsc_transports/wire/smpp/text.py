@@ -11,7 +11,7 @@
 * One submit_sm goes to one destination, so a message to N phones is N submits (times
   its parts).
 
-:class:`~.smpp_submit.SubmitEncoder` builds the PDU bodies from what is decided here.
+:class:`~.submit.SubmitEncoder` builds the PDU bodies from what is decided here.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from smsc_transports.encoding import (
 from smsc_transports.errors import UnsupportedOperation, ValidationError
 from smsc_transports.message import Message, MessageKind
 from smsc_transports.translit import transliterate
-from smsc_transports.wire.smpp_sm import (
+from smsc_transports.wire.smpp.short_message import (
     MAX_SHORT_MESSAGE,
     TAG_MESSAGE_PAYLOAD,
     TAG_SAR_MSG_REF_NUM,

@@ -14,8 +14,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Final
 
-from smsc_transports.wire.smpp_receipts import decode_text
-from smsc_transports.wire.smpp_sm import (
+from smsc_transports.wire.smpp.receipts import decode_text
+from smsc_transports.wire.smpp.short_message import (
     TAG_MESSAGE_PAYLOAD,
     TAG_SAR_MSG_REF_NUM,
     TAG_SAR_SEGMENT_SEQNUM,

@@ -13,7 +13,7 @@ import struct
 from typing import Final, NamedTuple
 
 from smsc_transports.errors import ProtocolError, ValidationError
-from smsc_transports.wire.smpp import (
+from smsc_transports.wire.smpp.pdu import (
     DELIVER_SM,
     HEADER,
     HEADER_LENGTH,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Final
 
 from smsc_transports.errors import APIError, UnknownAPIError, api_error
-from smsc_transports.wire.smpp import (
+from smsc_transports.wire.smpp.pdu import (
     ESME_RBINDFAIL,
     ESME_RINVDSTADR,
     ESME_RINVDSTNPI,
