@@ -50,7 +50,7 @@ from smsc_transports.message import Message
 from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
 from smsc_transports.transport import Capability, Transport, iter_outcomes
 from smsc_transports.wire import http as wire_http
-from smsc_transports.wire import soap as wire
+from smsc_transports.wire.soap import calls as wire
 
 __all__ = ["SoapClient", "SoapTransport"]
 

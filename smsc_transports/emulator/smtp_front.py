@@ -1,7 +1,7 @@
 """The emulator's SMTP front end: SMSC's e-mail-to-SMS gateway on ``aiosmtpd``.
 
 A mail to ``send@<any domain>`` is read with the library's own parser
-(:func:`smsc_transports.wire.mail_mime.parse_mail`), authenticated against the accounts and
+(:func:`smsc_transports.wire.mail.mime.parse_mail`), authenticated against the accounts and
 sent through the shared state, so an SMTP-sent message answers ``status`` over HTTP
 under its id. The reply says what happened:
 
@@ -39,8 +39,9 @@ from smsc_transports.emulator.records import SendRequest
 from smsc_transports.emulator.state import EmulatorState
 from smsc_transports.errors import APIError, ValidationError
 from smsc_transports.message import MessageKind
-from smsc_transports.wire.mail import MAX_MAIL_BYTES, MailBody
-from smsc_transports.wire.mail_mime import parse_mail, smsc_reply
+from smsc_transports.wire.mail.body import MAX_MAIL_BYTES, MailBody
+from smsc_transports.wire.mail.mime import parse_mail
+from smsc_transports.wire.mail.replies import smsc_reply
 
 __all__ = ["SmtpFrontEnd", "send_request"]
 

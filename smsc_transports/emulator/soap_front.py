@@ -1,7 +1,7 @@
 """The emulator's SOAP endpoint, ``/sys/soap.php`` on the HTTP port: :func:`handle_soap`.
 
 ``GET ?wsdl`` serves the WSDL shipped with the library, its address pointed at the
-emulator. A POSTed SOAP 1.1 envelope is read by :mod:`smsc_transports.wire.soap_envelope`
+emulator. A POSTed SOAP 1.1 envelope is read by :mod:`smsc_transports.wire.soap.envelope`
 (no DTD, no entities, no network), turned into the same parameters the HTTP API takes
 (the operation's fields, plus ``query`` for the ``*2`` operations) and answered from the
 shared :class:`~.state.EmulatorState`: a message sent over SOAP has the same id, status
@@ -27,8 +27,8 @@ from smsc_transports.emulator.sending import params_error
 from smsc_transports.emulator.state import EmulatorState
 from smsc_transports.emulator.test_numbers import answer_delay
 from smsc_transports.errors import APIError
-from smsc_transports.wire import soap_envelope
-from smsc_transports.wire.soap import ENDPOINT_PATH, OPERATIONS, wsdl_bytes
+from smsc_transports.wire.soap import envelope as soap_envelope
+from smsc_transports.wire.soap.calls import ENDPOINT_PATH, OPERATIONS, wsdl_bytes
 
 __all__ = ["CONTENT_TYPE", "handle_soap"]
 

@@ -4,7 +4,7 @@
 envelope's raw bytes exactly as received and can misbehave on purpose (refuse a MAIL
 with a scripted reply, drop the connection at a MAIL or right after a message's data,
 answer the end of data with a scripted reply). The tests read what it stored with the
-standard library's ``email`` package, never with :mod:`smsc_transports.wire.mail`.
+standard library's ``email`` package, never with :mod:`smsc_transports.wire.mail.body`.
 """
 
 from __future__ import annotations

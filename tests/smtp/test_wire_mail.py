@@ -1,4 +1,4 @@
-"""The e-mail body and its MIME envelope (``wire/mail.py``): fixed examples for every rule."""
+"""The e-mail body and its MIME envelope (``wire/mail/``): fixed examples for every rule."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from email import policy
 import pytest
 
 from smsc_transports import Message, MessageKind, ValidationError
-from smsc_transports.wire.mail import (
+from smsc_transports.wire.mail.body import (
     MAX_MAIL_BYTES,
     MailBody,
     body_from_message,
@@ -19,7 +19,8 @@ from smsc_transports.wire.mail import (
     new_message_id,
     parse_body,
 )
-from smsc_transports.wire.mail_mime import compose_mail, parse_mail, parse_smsc_reply, smsc_reply
+from smsc_transports.wire.mail.mime import compose_mail, parse_mail
+from smsc_transports.wire.mail.replies import parse_smsc_reply, smsc_reply
 
 
 def body(**fields: object) -> MailBody:

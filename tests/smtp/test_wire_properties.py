@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smsc_transports.errors import ValidationError
-from smsc_transports.wire.mail import MailBody, build_body, parse_body
-from smsc_transports.wire.mail_mime import compose_mail, parse_mail
+from smsc_transports.wire.mail.body import MailBody, build_body, parse_body
+from smsc_transports.wire.mail.mime import compose_mail, parse_mail
 
 # The characters that mean something in the body, mixed into arbitrary Unicode.
 SEPARATORS = ":,;|\n\r \t[]/.-+0123456789"

@@ -27,7 +27,7 @@ from smsc_transports import (
 )
 from smsc_transports.backends.soap import SoapTransport
 from smsc_transports.statuses import DeliveryError
-from smsc_transports.wire import soap as wire
+from smsc_transports.wire.soap import calls as wire
 from tests.soap.conftest import SECRET, SoapPeer
 
 PHONE = "79990000001"

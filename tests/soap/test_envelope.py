@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from smsc_transports.wire import soap as wire
-from smsc_transports.wire import soap_envelope as envelope
+from smsc_transports.wire.soap import calls as wire
+from smsc_transports.wire.soap import envelope
 
 ENV = envelope.ENVELOPE_NS
 

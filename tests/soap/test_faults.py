@@ -22,8 +22,8 @@ from smsc_transports import (
     create_transport,
 )
 from smsc_transports.backends.soap import SoapTransport
-from smsc_transports.wire import soap as wire
-from smsc_transports.wire import soap_envelope as envelope
+from smsc_transports.wire.soap import calls as wire
+from smsc_transports.wire.soap import envelope
 from tests.faults import CannedServer, Fault, FaultProxy, closed_port, http_answer
 from tests.soap.conftest import SECRET, SoapPeer
 

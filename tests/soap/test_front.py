@@ -9,8 +9,8 @@ from lxml import etree
 
 from smsc_transports.emulator import EmulatorState, ManualClock
 from smsc_transports.emulator.soap_front import handle_soap
-from smsc_transports.wire import soap as wire
-from smsc_transports.wire import soap_envelope as envelope
+from smsc_transports.wire.soap import calls as wire
+from smsc_transports.wire.soap import envelope
 
 BASE = "http://127.0.0.1:8123"
 ENV = envelope.ENVELOPE_NS

@@ -36,7 +36,7 @@ from smsc_transports import (
 )
 from smsc_transports.statuses import DeliveryError
 from smsc_transports.wire import http
-from smsc_transports.wire import soap as wire
+from smsc_transports.wire.soap import calls as wire
 
 CREDENTIALS = {"login": "shop", "psw": "secret"}
 

@@ -11,7 +11,7 @@ from importlib import resources
 import pytest
 from lxml import etree
 
-from smsc_transports.wire import soap as wire
+from smsc_transports.wire.soap import calls as wire
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 WSDL_SOAP = "http://schemas.xmlsoap.org/wsdl/soap/"
@@ -123,7 +123,7 @@ FACTS = {
 
 @pytest.fixture(scope="module")
 def root() -> etree._Element:
-    data = (resources.files("smsc_transports.wire") / "smsc.wsdl").read_bytes()
+    data = (resources.files("smsc_transports.wire.soap") / "smsc.wsdl").read_bytes()
     return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
 
 
@@ -220,6 +220,6 @@ def test_the_librarys_operation_table_agrees_with_the_facts() -> None:
 
 
 def test_wsdl_bytes_is_the_file_shipped_in_the_package() -> None:
-    shipped = (resources.files("smsc_transports.wire") / "smsc.wsdl").read_bytes()
+    shipped = (resources.files("smsc_transports.wire.soap") / "smsc.wsdl").read_bytes()
     assert wire.wsdl_bytes() == shipped
     assert b"<!DOCTYPE" not in shipped

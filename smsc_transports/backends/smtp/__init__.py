@@ -9,7 +9,7 @@ and bulk; cost, status and balance too when an HTTP companion is configured
 Rule: I/O only. ``transport`` is the face; ``link`` owns the one pipelined SMTP
 connection; ``errors`` maps SMTP replies and ``aiosmtplib`` failures onto the library's
 exceptions (``reply_error`` and the ``connect_errors`` context manager). The body
-and the MIME message are ``smsc_transports.wire.mail``'s business.
+and the MIME message are ``smsc_transports.wire.mail.body``'s business.
 """
 
 from smsc_transports.backends.smtp.transport import AsyncSmtpTransport

@@ -1,7 +1,7 @@
 """SMTP failures as the library's exceptions: one place maps replies and aiosmtplib errors.
 
 * A 5xx reply whose text carries ``SMSC error N: text`` (the emulator's format, see
-  :func:`~smsc_transports.wire.mail_mime.smsc_reply`) is SMSC's own error, built by
+  :func:`~smsc_transports.wire.mail.replies.smsc_reply`) is SMSC's own error, built by
   :func:`~smsc_transports.errors.api_error` with the SMTP code in ``protocol_status``.
 * A refusal before the message content was sent (greeting, EHLO, STARTTLS, AUTH, MAIL,
   RCPT, the DATA command) is :class:`SmtpNotSent`, a :class:`ConnectError`: nothing
@@ -28,7 +28,7 @@ from smsc_transports.errors import (
     api_error,
     safe_excerpt,
 )
-from smsc_transports.wire.mail_mime import parse_smsc_reply
+from smsc_transports.wire.mail.replies import parse_smsc_reply
 
 __all__ = [
     "SmtpAuthenticationError",

@@ -1,7 +1,7 @@
 """The SMTP (e-mail-to-SMS) backend: ``smtp://login:password@send.smsc.ru``.
 
 Each message becomes one e-mail to ``send@send.smsc.ru`` whose body carries the SMSC
-account, the options, the phones and the text (:mod:`smsc_transports.wire.mail`). SMTP
+account, the options, the phones and the text (:mod:`smsc_transports.wire.mail.body`). SMTP
 answers nothing but its reply code, so the backend gives every message an id (the
 caller's ``Message.id`` or a fresh one) and returns it: the status can be asked over
 HTTP later, here too when an HTTP companion is configured (``status_via``).
@@ -44,8 +44,9 @@ from smsc_transports.errors import (
 from smsc_transports.message import Message
 from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
 from smsc_transports.transport import AsyncTransport, Capability
-from smsc_transports.wire import mail as wire
-from smsc_transports.wire import mail_mime as mime
+from smsc_transports.wire.mail import body as wire
+from smsc_transports.wire.mail import mime
+from smsc_transports.wire.mail.replies import parse_accepted_parts
 
 if TYPE_CHECKING:
     from smsc_transports.backends.http import HttpTransport
@@ -358,7 +359,7 @@ def _outcome(delivery: Delivery) -> Outcome:
     assert isinstance(item, Letter) and delivery.reply is not None
     raw = f"{delivery.reply.code} {delivery.reply.text}"
     # The server's count leaves out refused recipients; ours is an estimate for all.
-    parts = mime.parse_accepted_parts(delivery.reply.text)
+    parts = parse_accepted_parts(delivery.reply.text)
     result = SendResult(
         id=item.id, parts=item.parts if parts is None else parts, transport="smtp", raw=raw
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from smsc_transports.wire.soap import NAMESPACE, OPERATIONS, OperationSpec
+from smsc_transports.wire.soap.calls import NAMESPACE, OPERATIONS, OperationSpec
 
 __all__ = [
     "ENVELOPE_NS",

@@ -1,4 +1,4 @@
-"""SMSC's e-mail-to-SMS format as data: the body, the MIME message around it, and back.
+"""SMSC's e-mail-to-SMS body as data, and back.
 
 The body (smsc-protocol.md §2) is one of:
 
@@ -11,8 +11,8 @@ The body (smsc-protocol.md §2) is one of:
 An empty login means the password is an API key. Only the text may hold ``:`` (it is
 the remainder) or new lines; every other field is checked so that no value can move a
 separator: a bad value raises :class:`ValidationError` naming its field, before any
-byte is sent. :func:`parse_body` / :func:`parse_mail` read a body back; the emulator's
-SMTP front end and the tests use the same parser.
+byte is sent. :func:`parse_body` reads a body back (:func:`~.mime.parse_mail` a whole
+e-mail); the emulator's SMTP front end and the tests use the same parser.
 
 Line endings of the text are normalised to ``\\n`` (a lone ``\\r`` counts as one).
 :func:`build_body` ends the body with one line ending and :func:`parse_body` removes

@@ -185,7 +185,9 @@ OPERATIONS: Mapping[str, OperationSpec] = {
 
 def wsdl_bytes() -> bytes:
     """Return the WSDL shipped with the package (the 2018 operations, see §4)."""
-    return (resources.files(__package__ or "smsc_transports.wire") / WSDL_RESOURCE).read_bytes()
+    return (
+        resources.files(__package__ or "smsc_transports.wire.soap") / WSDL_RESOURCE
+    ).read_bytes()
 
 
 # Requests ---------------------------------------------------------------------------
