@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from smsc_transports.backends.smpp_options import SmppOptions
-from smsc_transports.backends.smpp_session import BOUND, SmppSession
-from smsc_transports.backends.smpp_tickets import Ticket
 from smsc_transports.message import Message
 from smsc_transports.wire.smpp import pdu as w
+from smsc_transports.wire.smpp.session.link import LinkState, SmppSession
+from smsc_transports.wire.smpp.session.options import SmppOptions
+from smsc_transports.wire.smpp.session.tickets import Ticket
 from smsc_transports.wire.smpp.short_message import ShortMessage, encode_deliver_sm
 
 
@@ -30,7 +30,7 @@ def make(**options: Any) -> tuple[SmppSession, Clock]:
     bind = session.begin_bind()
     sequence = int.from_bytes(bind[12:16], "big")
     session.feed(w.encode_bind_resp(w.BIND_TRANSCEIVER, 0, sequence, w.BindResponse("SMSC")))
-    assert session.state == BOUND
+    assert session.state == LinkState.BOUND
     return session, clock
 
 
@@ -48,9 +48,9 @@ def answer(session: SmppSession, sequence: int, status: int = 0, message_id: str
 
 def queue(session: SmppSession, *messages: Message) -> list[Ticket]:
     """Enqueue messages as tickets, in order."""
-    tickets = [Ticket(n, m, session.encoder.encode(m)) for n, m in enumerate(messages)]
+    tickets = [Ticket(n, m, session.window.encoder.encode(m)) for n, m in enumerate(messages)]
     for ticket in tickets:
-        session.enqueue(ticket)
+        session.window.enqueue(ticket)
     return tickets
 
 

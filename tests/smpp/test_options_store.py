@@ -14,11 +14,11 @@ from smsc_transports import (
     create_transport,
 )
 from smsc_transports.backends.smpp import SmppTransport
-from smsc_transports.backends.smpp_options import SmppOptions
-from smsc_transports.backends.smpp_store import ReceiptStore, Track
 from smsc_transports.config import Settings
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.receipts import parse_receipt
+from smsc_transports.wire.smpp.session.options import SmppOptions
+from smsc_transports.wire.smpp.session.receipt_store import ReceiptStore, Track
 from smsc_transports.wire.smpp.short_message import ShortMessage
 from tests.smpp.session_kit import answer, make, queue, sms, submits
 
@@ -163,9 +163,9 @@ def test_throttling_halves_the_window_and_answers_grow_it_back() -> None:
     assert len(written) == 16
     for sequence, _ in written:
         answer(session, sequence, status=w.ESME_RTHROTTLED)
-    assert session.allowed == 8  # one throttling event, however many refusals
+    assert session.window.allowed == 8  # one throttling event, however many refusals
     clock.now += 1
     for _ in range(20):
         for sequence, _ in submits(session):
             answer(session, sequence)
-    assert session.allowed == 16
+    assert session.window.allowed == 16

@@ -7,8 +7,6 @@ from dataclasses import replace
 
 import pytest
 
-from smsc_transports.backends.smpp_options import SmppOptions
-from smsc_transports.backends.smpp_tickets import Pipeline
 from smsc_transports.errors import (
     ConnectError,
     InvalidPhone,
@@ -20,6 +18,9 @@ from smsc_transports.errors import (
 from smsc_transports.results import SendResult
 from smsc_transports.statuses import MessageStatus
 from smsc_transports.wire.smpp import pdu as w
+from smsc_transports.wire.smpp.session.link import LinkState
+from smsc_transports.wire.smpp.session.options import SmppOptions
+from smsc_transports.wire.smpp.session.tickets import Pipeline
 from tests.smpp.session_kit import answer, make, queue, sms, submits
 
 
@@ -27,7 +28,7 @@ def test_no_more_than_the_window_is_ever_unanswered() -> None:
     session, _ = make(window=8)
     queue(session, *(sms(n) for n in range(20)))
     first = submits(session)
-    assert len(first) == 8 and session.in_window == 8
+    assert len(first) == 8 and session.window.in_window == 8
     assert submits(session) == []
     for sequence, _ in first[:3]:
         answer(session, sequence)
@@ -36,7 +37,7 @@ def test_no_more_than_the_window_is_ever_unanswered() -> None:
 
 def test_sequence_numbers_are_unique_and_wrap_below_2_to_the_31() -> None:
     session, _ = make(window=4)
-    session._sequence = w.MAX_SEQUENCE - 1
+    session.window._sequence = w.MAX_SEQUENCE - 1
     queue(session, *(sms(n) for n in range(4)))
     assert [seq for seq, _ in submits(session)] == [w.MAX_SEQUENCE, 1, 2, 3]
 
@@ -50,7 +51,7 @@ def test_an_accepted_message_settles_with_the_smscs_id_and_is_tracked() -> None:
     assert (ticket.outcome.id, ticket.outcome.parts) == ("A1F", 1)
     track = session.store.lookup("a1f", "79990000001")
     assert track is not None and track.status is MessageStatus.WAITING
-    assert session.finished == [ticket]
+    assert session.window.finished == [ticket]
 
 
 def test_an_error_status_becomes_the_matching_exception_with_the_status_kept() -> None:
@@ -70,7 +71,7 @@ def test_throttling_pauses_and_resubmits_the_same_message_without_a_second_outco
     answer(session, sequence, status=w.ESME_RTHROTTLED)
     assert ticket.outcome is None and session.stats.throttled == 1
     assert submits(session) == []  # paused
-    assert session.wakeup(clock.now) == pytest.approx(1.0)
+    assert session.window.wakeup(clock.now) == pytest.approx(1.0)
     clock.now += 1.0
     ((again, resent),) = submits(session)
     assert resent == body and again != sequence
@@ -99,7 +100,7 @@ def test_a_lost_link_makes_written_messages_unknown_and_keeps_unwritten_ones() -
     assert isinstance(tickets[0].outcome, SendResult)
     assert isinstance(tickets[1].outcome, OutcomeUnknown)
     assert tickets[1].outcome.__cause__ is cause
-    assert tickets[2].outcome is None and len(session.unsent) == 1
+    assert tickets[2].outcome is None and len(session.window.unsent) == 1
     session2_bind = session.begin_bind()
     sequence = int.from_bytes(session2_bind[12:16], "big")
     session.feed(w.encode_bind_resp(w.BIND_TRANSCEIVER, 0, sequence, w.BindResponse("S")))
@@ -110,13 +111,13 @@ def test_a_lost_link_makes_written_messages_unknown_and_keeps_unwritten_ones() -
 
 def test_unwritten_messages_fail_cleanly_when_the_link_is_down_for_good() -> None:
     session, _ = make()
-    session.state = "closed"
+    session.state = LinkState.CLOSED
     tickets = queue(session, sms(1))
-    session.fail_unsent(ConnectError("gone"))
+    session.window.fail_unsent(ConnectError("gone"))
     assert isinstance(tickets[0].outcome, ConnectError)
-    session.down_error = ConnectError("still gone")
+    session.window.down_error = ConnectError("still gone")
     (late,) = queue(session, sms(2))
-    assert late.outcome is session.down_error
+    assert late.outcome is session.window.down_error
 
 
 def test_one_outcome_for_a_message_to_several_phones_with_per_phone_errors() -> None:
@@ -214,7 +215,7 @@ def test_the_rate_limit_spaces_submits_out() -> None:
     session, clock = make(rate=10.0, window=64)
     queue(session, *(sms(n) for n in range(10)))
     assert len(submits(session)) == 1  # a burst of rate/10
-    assert session.wakeup(clock.now) == pytest.approx(0.1)
+    assert session.window.wakeup(clock.now) == pytest.approx(0.1)
     clock.now += 0.5
     assert len(submits(session)) == 1  # the bucket holds one tenth of a second
     clock.now += 0.1
@@ -235,7 +236,7 @@ def test_a_query_is_answered_with_the_state() -> None:
 def pipe_run(window: int, count: int) -> Iterator[int]:
     """Drive a Pipeline against a perfect server; yield the index of each outcome."""
     session, _ = make(window=window)
-    pipe = Pipeline(session, window)
+    pipe = Pipeline(session.window, window)
     source = iter(sms(n) for n in range(count))
     highest = 0
     while not pipe.finished:
@@ -245,7 +246,7 @@ def pipe_run(window: int, count: int) -> Iterator[int]:
             for message in batch:
                 ticket = pipe.add(message)
                 if ticket is not None:
-                    session.enqueue(ticket)
+                    session.window.enqueue(ticket)
         highest = max(highest, len(pipe.pending))
         written = submits(session)
         for sequence, _ in reversed(written):  # answers in reverse order

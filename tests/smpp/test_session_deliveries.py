@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from smsc_transports.backends.smpp_session import BOUND
 from smsc_transports.statuses import MessageStatus
 from smsc_transports.wire.smpp import pdu as w
+from smsc_transports.wire.smpp.session.link import LinkState
 from smsc_transports.wire.smpp.short_message import (
     TAG_MESSAGE_STATE,
     TAG_RECEIPTED_MESSAGE_ID,
@@ -108,7 +108,7 @@ def test_a_malformed_deliver_sm_is_refused_and_the_link_lives_on() -> None:
     assert w.FrameSplitter().feed(session.output()) == [
         (w.DELIVER_SM_RESP, w.ESME_RSYSERR, 8, b"\0")
     ]
-    assert session.stats.malformed == 1 and session.state == BOUND
+    assert session.stats.malformed == 1 and session.state == LinkState.BOUND
 
 
 def test_events_nobody_reads_are_bounded() -> None:

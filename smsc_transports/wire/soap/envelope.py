@@ -1,4 +1,4 @@
-"""SOAP 1.1 envelopes for SMSC's operations: the server's side of :mod:`.soap`.
+"""SOAP 1.1 envelopes for SMSC's operations: the server's side of :mod:`.calls`.
 
 A client hands envelopes to ``zeep``; the emulator reads and writes them here.
 Untrusted envelopes are parsed with a hardened ``lxml`` parser (no DTD, no entity

@@ -15,14 +15,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Final, TypeVar
 
-from smsc_transports.backends.smpp_options import SmppOptions
-from smsc_transports.backends.smpp_stats import SmppStats
-from smsc_transports.backends.smpp_store import ReceiptStore
 from smsc_transports.errors import ProtocolError
 from smsc_transports.results import IncomingMessage, StatusResult
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.incoming import Reassembler, incoming_part
 from smsc_transports.wire.smpp.receipts import canonical_id, is_receipt, parse_receipt
+from smsc_transports.wire.smpp.session.options import SmppOptions
+from smsc_transports.wire.smpp.session.receipt_store import ReceiptStore
+from smsc_transports.wire.smpp.session.stats import SmppStats
 from smsc_transports.wire.smpp.short_message import ShortMessage, decode_short_message
 
 __all__ = ["Deliveries"]

@@ -1,50 +1,68 @@
 """The SMPP client session, sans-I/O: both the threaded and the asyncio backend drive it.
 
-It owns everything but the socket. This module is the link: bind and unbind (SMPP 3.4
-§4.1, §4.2), dispatch of what arrives, enquire_link keepalive (§4.11) and timeouts;
-:class:`~.smpp_window.SubmitWindow` is the sending half (sequence numbers, the window,
-throttling, the rate limit, settling messages) and :class:`~.smpp_delivery.Deliveries`
-what comes in deliver_sm. The I/O layer calls :meth:`SmppSession.feed` with bytes read,
-``output()`` for bytes to write, :meth:`SmppSession.tick` on a timer and
-:meth:`SmppSession.link_lost` when the connection ends; it must serialise those calls.
+Rule 1: everything that decides what goes on the wire, and what an answer means, lives
+in the session; it never opens a socket, starts a thread or touches an event loop.
+Rule 2: the I/O layer drives it through five calls — :meth:`SmppSession.feed` with the
+bytes read, :meth:`SmppSession.output` for the bytes to write, :meth:`SmppSession.tick`
+at least every :data:`TICK` seconds, :meth:`SmppSession.begin_bind` /
+:meth:`SmppSession.begin_unbind` to open and close a bind, and
+:meth:`SmppSession.link_lost` when the connection ends — and must serialise them (the
+threaded backend holds its state lock, the asyncio one runs them on its loop).
+
+State that lives here: the link's :class:`LinkState` (SMPP 3.4 §2.2), the queue of
+control PDUs to write (answers to the server, enquire_link, query_sm), the bind error,
+whether the server unbound, the answered queries. The session owns its collaborators
+and is the only one that changes them: :attr:`~SmppSession.window`
+(:class:`~.window.SubmitWindow`: sequence numbers, the window of unanswered PDUs,
+throttling, the rate limit, settling messages), :attr:`~SmppSession.deliveries`
+(:class:`~.deliveries.Deliveries`: what comes in deliver_sm) and the
+:attr:`~SmppSession.store` of accepted messages waiting for receipts.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Final
 
-from smsc_transports.backends.smpp_delivery import Deliveries
-from smsc_transports.backends.smpp_options import SmppOptions
-from smsc_transports.backends.smpp_tickets import Control, Part, Query
-from smsc_transports.backends.smpp_window import (
-    BINDING,
-    BOUND,
-    CLOSED,
-    UNBINDING,
-    SubmitWindow,
-)
 from smsc_transports.errors import ProtocolError, SMSCError
 from smsc_transports.results import IncomingMessage, StatusResult
+from smsc_transports.transport import Capability
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.command_status import smpp_error
+from smsc_transports.wire.smpp.session.deliveries import Deliveries
+from smsc_transports.wire.smpp.session.options import SmppOptions
+from smsc_transports.wire.smpp.session.receipt_store import ReceiptStore
+from smsc_transports.wire.smpp.session.stats import SmppStats
+from smsc_transports.wire.smpp.session.tickets import Control, Part, Query
+from smsc_transports.wire.smpp.session.window import SubmitWindow
 
-__all__ = [
-    "BINDING",
-    "BOUND",
-    "CLOSED",
-    "UNBINDING",
-    "SmppSession",
-    "reconnect_delay",
-]
+__all__ = ["CAPABILITIES", "TICK", "LinkState", "SmppSession", "reconnect_delay"]
 
 log = logging.getLogger("smsc_transports.backends.smpp")
 
+TICK: Final = 0.2  # seconds between tick() calls; also bounds every wait of the I/O layer
 
-class SmppSession(SubmitWindow):
+# What a transport over one SMPP session can do, the sync and the asyncio one alike.
+CAPABILITIES: Final = frozenset(
+    {Capability.SEND, Capability.BULK, Capability.STATUS, Capability.RECEIPTS}
+)
+
+
+class LinkState(enum.Enum):
+    """Where the link stands (SMPP 3.4 §2.2: open, bound, and the moves between them)."""
+
+    CLOSED = "closed"
+    BINDING = "binding"
+    BOUND = "bound"
+    UNBINDING = "unbinding"
+
+
+class SmppSession:
     """One transport's protocol state across reconnects; see the module docstring."""
 
     def __init__(
@@ -54,10 +72,23 @@ class SmppSession(SubmitWindow):
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        super().__init__(options, clock)
+        self.options = options
+        self.clock = clock
         self.wall = wall
+        self.stats = SmppStats()
+        self.store = ReceiptStore(
+            options.receipt_store_size, options.receipt_ttl, options.receipt_id
+        )
         self.deliveries = Deliveries(options, self.store, self.stats, wall)
-        self.state = CLOSED
+        self.window = SubmitWindow(
+            options,
+            clock,
+            store=self.store,
+            stats=self.stats,
+            on_accepted=self.deliveries.registered,
+        )
+        self._state = LinkState.CLOSED
+        self._control: list[bytes] = []
         self.bind_error: SMSCError | None = None
         self.peer_unbound = False
         self.answered: list[Query] = []
@@ -66,6 +97,16 @@ class SmppSession(SubmitWindow):
         self._splitter = w.FrameSplitter(options.max_pdu)
         self._last_received = 0.0
         self._enquiring = False
+
+    @property
+    def state(self) -> LinkState:
+        """The link's state; submits are written only while it is ``BOUND``."""
+        return self._state
+
+    @state.setter
+    def state(self, state: LinkState) -> None:
+        self._state = state
+        self.window.bound = state is LinkState.BOUND
 
     @property
     def on_receipt(self) -> Callable[[StatusResult], object] | None:
@@ -91,12 +132,11 @@ class SmppSession(SubmitWindow):
         """Start a bind on a fresh connection; return the bind PDU to write."""
         now = self.clock()
         self._splitter = w.FrameSplitter(self.options.max_pdu)
-        self.state = BINDING
+        self.state = LinkState.BINDING
         self.bind_error = None
         self.peer_unbound = False
         self._control = []
-        sequence = self._next_sequence()
-        self.outstanding[sequence] = Control("bind", now)
+        sequence = self.window.register(Control("bind", now))
         request = w.BindRequest(
             w.BIND_COMMANDS[self.options.bind],
             self.options.login,
@@ -108,59 +148,54 @@ class SmppSession(SubmitWindow):
 
     def begin_unbind(self) -> bytes:
         """Start a graceful unbind (SMPP 3.4 §4.2); return the unbind PDU to write."""
-        sequence = self._next_sequence()
-        self.outstanding[sequence] = Control("unbind", self.clock())
-        self.state = UNBINDING
+        sequence = self.window.register(Control("unbind", self.clock()))
+        self.state = LinkState.UNBINDING
         return w.encode_pdu(w.UNBIND, 0, sequence)
 
     def link_lost(self, cause: BaseException) -> None:
         """The connection ended: every written, unanswered submit becomes unknown."""
-        for item in self.outstanding.values():
-            if isinstance(item, Part):
-                ticket = item.ticket
-                ticket.unknown += 1
-                ticket.cause = cause
-                self.stats.unknown += 1
-                self._part_done(ticket)
-            elif isinstance(item, Query):
-                item.result = cause if isinstance(cause, SMSCError) else ProtocolError(str(cause))
-                self.answered.append(item)
-        self.outstanding.clear()
-        self.in_window = 0
+        for query in self.window.link_lost(cause):
+            query.result = cause if isinstance(cause, SMSCError) else ProtocolError(str(cause))
+            self.answered.append(query)
         self._enquiring = False
         self._control = []
-        if self.state == BINDING and self.bind_error is None:
+        if self.state is LinkState.BINDING and self.bind_error is None:
             self.bind_error = (
                 cause if isinstance(cause, SMSCError) else ProtocolError(f"bind failed: {cause}")
             )
-        self.state = CLOSED
+        self.state = LinkState.CLOSED
 
     # -- sending ----------------------------------------------------------------------
 
     def query(self, message_id: str, sender: str) -> Query:
         """Queue a query_sm for ``message_id`` (SMPP 3.4 §4.8)."""
         query = Query(message_id)
-        sequence = self._next_sequence()
         query.written_at = self.clock()
-        self.outstanding[sequence] = query
-        ton, npi = self.encoder.source_ton_npi(sender)
+        sequence = self.window.register(query)
+        ton, npi = self.window.encoder.source_ton_npi(sender)
         self._control.append(w.encode_query_sm(sequence, message_id, ton, npi, sender))
         return query
+
+    def output(self) -> bytes:
+        """Return everything to write now: answers and control PDUs, then submits."""
+        chunks = self._control
+        self._control = []
+        self.window.write(chunks)
+        return b"".join(chunks)
 
     def tick(self) -> str | None:
         """Keepalive and timeouts; return why the link must be dropped, if it must."""
         now = self.clock()
         options = self.options
-        for item in self.outstanding.values():
+        for item in self.window.outstanding.values():
             if now - item.written_at > options.response_timeout:
                 kind = item.kind if isinstance(item, Control) else "submit_sm"
                 return f"no answer to {kind} within {options.response_timeout:g} s"
             break
-        if self.state == BOUND:
+        if self.state is LinkState.BOUND:
             idle = now - self._last_received
             if not self._enquiring and idle >= options.enquire_link_interval:
-                sequence = self._next_sequence()
-                self.outstanding[sequence] = Control("enquire_link", now)
+                sequence = self.window.register(Control("enquire_link", now))
                 self._control.append(w.encode_pdu(w.ENQUIRE_LINK, 0, sequence))
                 self._enquiring = True
         self.deliveries.tick(now)
@@ -176,24 +211,10 @@ class SmppSession(SubmitWindow):
             return
         now = self.clock()
         self._last_received = now
-        outstanding = self.outstanding
+        answered = self.window.answered
         for command_id, status, sequence, body in frames:
             if command_id == w.SUBMIT_SM_RESP:
-                # Checked before the part leaves ``outstanding``: on a ProtocolError the
-                # link drops and the part must still be there to end as unknown.
-                item = outstanding.get(sequence)
-                if item.__class__ is not Part:
-                    raise ProtocolError(f"submit_sm_resp for unknown sequence {sequence}")
-                assert isinstance(item, Part)
-                end = body.find(b"\0", 0, 65) if not status else 0
-                if end < 0 or (end == 0 and not status):
-                    raise ProtocolError("submit_sm_resp accepted without a message_id")
-                del outstanding[sequence]
-                self.in_window -= 1
-                if status:
-                    self._refused(item, status, now)
-                else:
-                    self._accepted(item, body[:end].decode("latin-1"), now)
+                answered(sequence, status, body, now)
             elif command_id == w.DELIVER_SM:
                 self._deliver(sequence, body, now)
             else:
@@ -214,7 +235,8 @@ class SmppSession(SubmitWindow):
             # SMPP 3.4 §4.3: an unknown request gets generic_nack ESME_RINVCMDID.
             self._control.append(w.encode_pdu(w.GENERIC_NACK, w.ESME_RINVCMDID, sequence))
             return
-        item = self.outstanding.get(sequence)
+        window = self.window
+        item = window.outstanding.get(sequence)
         if item is None:
             raise ProtocolError(
                 f"response 0x{command_id:08X} (status 0x{status:08X}) to unknown sequence"
@@ -224,10 +246,10 @@ class SmppSession(SubmitWindow):
             raise ProtocolError(f"response 0x{command_id:08X} to a submit_sm")
         if isinstance(item, Query) and command_id not in (w.QUERY_SM_RESP, w.GENERIC_NACK):
             raise ProtocolError(f"response 0x{command_id:08X} to a query_sm")
-        del self.outstanding[sequence]
+        del window.outstanding[sequence]
         if isinstance(item, Part):
-            self.in_window -= 1
-            self._refused(item, status or w.ESME_RUNKNOWNERR, self.clock())
+            window.in_window -= 1
+            window.refused(item, status or w.ESME_RUNKNOWNERR, self.clock())
         elif isinstance(item, Query):
             self._query_answer(item, command_id, status, body)
         else:
@@ -249,7 +271,7 @@ class SmppSession(SubmitWindow):
             self._enquiring = False  # a generic_nack still proves the link is alive
             return
         if item.kind == "unbind":
-            self.state = CLOSED
+            self.state = LinkState.CLOSED
             return
         expected = w.BIND_COMMANDS[self.options.bind] | w.RESPONSE
         if command_id not in (expected, w.GENERIC_NACK):
@@ -257,21 +279,21 @@ class SmppSession(SubmitWindow):
         if status or command_id == w.GENERIC_NACK:
             status = status or w.ESME_RUNKNOWNERR
             self.bind_error = smpp_error(status, operation="bind", base=self.options.status_base)
-            self.state = CLOSED
+            self.state = LinkState.CLOSED
             return
         w.decode_bind_resp(body)
-        self.state = BOUND
+        self.state = LinkState.BOUND
         self.stats.binds += 1
 
     # -- deliver_sm -------------------------------------------------------------------
 
     def _deliver(self, sequence: int, body: bytes, now: float) -> None:
         status = w.ESME_ROK
-        if not self.options.receives or self.state != BOUND:
+        if not self.options.receives or self.state is not LinkState.BOUND:
             status = w.ESME_RINVBNDSTS
         else:
             # A receipt may beat its submit_sm_resp only while submits are unanswered.
-            status = self.deliveries.take(body, now, waiting=self.in_window > 0)
+            status = self.deliveries.take(body, now, waiting=self.window.in_window > 0)
         self._control.append(w.encode_pdu(w.DELIVER_SM_RESP, status, sequence, b"\0"))
 
 

@@ -16,18 +16,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable
 from typing import ClassVar, Self, TypeVar
 
-from smsc_transports.backends.smpp_async_link import Link, messages_of, resolve
-from smsc_transports.backends.smpp_options import SmppOptions
-from smsc_transports.backends.smpp_session import (
-    BINDING,
-    BOUND,
-    CLOSED,
-    SmppSession,
-    reconnect_delay,
-)
-from smsc_transports.backends.smpp_stats import SmppStats
-from smsc_transports.backends.smpp_status import answer_status, query_target, status_query
-from smsc_transports.backends.smpp_tickets import Pipeline, Ticket
+from smsc_transports.backends.smpp.async_link import Link, messages_of, resolve
 from smsc_transports.config import Settings
 from smsc_transports.errors import (
     APIError,
@@ -40,28 +29,35 @@ from smsc_transports.errors import (
 from smsc_transports.message import Message
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import AsyncTransport, Capability
+from smsc_transports.wire.smpp.session.link import (
+    CAPABILITIES,
+    TICK,
+    LinkState,
+    SmppSession,
+    reconnect_delay,
+)
+from smsc_transports.wire.smpp.session.options import SmppOptions
+from smsc_transports.wire.smpp.session.stats import SmppStats
+from smsc_transports.wire.smpp.session.status_lookup import (
+    answer_status,
+    query_target,
+    status_query,
+)
+from smsc_transports.wire.smpp.session.tickets import Pipeline, Ticket
 
 __all__ = ["AsyncSmppTransport"]
 
 log = logging.getLogger("smsc_transports.backends.smpp")
 
 E = TypeVar("E", StatusResult, IncomingMessage)
-_TICK = 0.2
 
 
 class AsyncSmppTransport(AsyncTransport):
-    """SMSC over SMPP 3.4 for asyncio code; the twin of :class:`~.smpp.SmppTransport`."""
+    """SMSC over SMPP 3.4 for asyncio code; the twin of :class:`~.sync_transport.SmppTransport`."""
 
     protocol: ClassVar[str] = "smpp"
     schemes: ClassVar[tuple[str, ...]] = ("smpp", "smpps")
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.SEND,
-            Capability.BULK,
-            Capability.STATUS,
-            Capability.RECEIPTS,
-        }
-    )
+    capabilities: ClassVar[frozenset[Capability]] = CAPABILITIES
 
     def __init__(
         self,
@@ -81,7 +77,7 @@ class AsyncSmppTransport(AsyncTransport):
         self._wake: asyncio.TimerHandle | None = None
         self._closing = False
         self._closed = False
-        self._seen_state = CLOSED
+        self._seen_state = LinkState.CLOSED
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
@@ -134,7 +130,7 @@ class AsyncSmppTransport(AsyncTransport):
             raise TransportError("the SMPP transport is closed")
         self._event()
         if self._runner is None or self._runner.done():
-            self._session.down_error = None
+            self._session.window.down_error = None
             self._runner = asyncio.create_task(self._run(), name="smsc-smpp-runner")
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.create_task(self._tick(), name="smsc-smpp-ticker")
@@ -143,12 +139,12 @@ class AsyncSmppTransport(AsyncTransport):
         """Connect and bind now; raise the error if that fails within ``timeout``."""
         self._ensure_running()
         deadline = time.monotonic() + self.options.timeout * 2
-        while self._session.state != BOUND:
-            if self._session.down_error is not None:
-                raise self._session.down_error
+        while self._session.state != LinkState.BOUND:
+            if self._session.window.down_error is not None:
+                raise self._session.window.down_error
             if time.monotonic() > deadline:
                 raise ConnectError(f"could not bind to {self.options.host} in time")
-            await self._wait(_TICK)
+            await self._wait(TICK)
 
     async def _wait(self, timeout: float) -> None:
         event = self._event()
@@ -176,13 +172,13 @@ class AsyncSmppTransport(AsyncTransport):
                 await asyncio.sleep(reconnect_delay(options, failures))
                 continue
             failures = 0
-            self._session.down_error = None
+            self._session.window.down_error = None
             self._after()
             await asyncio.shield(link.closed)
 
     def _give_up(self, error: SMSCError) -> None:
-        self._session.down_error = error
-        self._session.fail_unsent(error)
+        self._session.window.down_error = error
+        self._session.window.fail_unsent(error)
         self._after()
 
     async def _open(self, host: str) -> Link:
@@ -234,8 +230,8 @@ class AsyncSmppTransport(AsyncTransport):
             log.exception("unexpected failure reading SMPP")
             link.abort(ProtocolError(f"unexpected failure reading SMPP: {exc!r}"))
             return
-        if session.state != BINDING and not link.bound.done():
-            failed = session.state != BOUND
+        if session.state != LinkState.BINDING and not link.bound.done():
+            failed = session.state != LinkState.BOUND
             error = session.bind_error or ProtocolError("the SMSC ended the bind")
             link.bound.set_result(error if failed else None)
         if session.peer_unbound:
@@ -268,15 +264,21 @@ class AsyncSmppTransport(AsyncTransport):
                 link.transport.write(data)
         changed = session.state != self._seen_state
         self._seen_state = session.state
-        if changed or session.finished or session.answered or session.receipts or session.incoming:
-            for ticket in session.finished:
+        if (
+            changed
+            or session.window.finished
+            or session.answered
+            or session.receipts
+            or session.incoming
+        ):
+            for ticket in session.window.finished:
                 resolve(ticket.waiter)
             for query in session.answered:
                 resolve(query.waiter)
-            session.finished.clear()
+            session.window.finished.clear()
             session.answered.clear()
             self._event().set()
-        delay = session.wakeup(time.monotonic())
+        delay = session.window.wakeup(time.monotonic())
         if delay and link is not None and self._wake is None:
             self._wake = asyncio.get_running_loop().call_later(delay, self._woken)
 
@@ -286,7 +288,7 @@ class AsyncSmppTransport(AsyncTransport):
 
     async def _tick(self) -> None:
         while not self._closed:
-            await asyncio.sleep(_TICK)
+            await asyncio.sleep(TICK)
             reason = self._session.tick()
             if reason is not None and self._link is not None:
                 self._link.abort(TransportTimeout(reason))
@@ -297,11 +299,11 @@ class AsyncSmppTransport(AsyncTransport):
 
     async def send(self, message: Message) -> SendResult:
         """Send one message (one submit_sm per phone and part); await its outcome."""
-        ticket = Ticket(0, message, self._session.encoder.encode(message))
+        ticket = Ticket(0, message, self._session.window.encoder.encode(message))
         self._ensure_running()
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         ticket.waiter = waiter
-        self._session.enqueue(ticket)
+        self._session.window.enqueue(ticket)
         self._after()
         if ticket.outcome is None:
             await waiter
@@ -316,7 +318,7 @@ class AsyncSmppTransport(AsyncTransport):
         """Pipeline every message through the window; one outcome each, in input order."""
         self._ensure_running()
         source = messages_of(messages)
-        pipe = Pipeline(self._session, self.options.window)
+        pipe = Pipeline(self._session.window, self.options.window)
         try:
             while True:
                 if pipe.wants_input():
@@ -328,7 +330,7 @@ class AsyncSmppTransport(AsyncTransport):
                             break
                         ticket = pipe.add(message)
                         if ticket is not None:
-                            self._session.enqueue(ticket)
+                            self._session.window.enqueue(ticket)
                             fresh += 1
                     if fresh:
                         self._ensure_running()
@@ -340,7 +342,7 @@ class AsyncSmppTransport(AsyncTransport):
                 if pipe.finished:
                     return
                 if pipe.must_wait():
-                    await self._wait(_TICK)
+                    await self._wait(TICK)
         finally:
             pipe.abandon()
 
@@ -377,10 +379,10 @@ class AsyncSmppTransport(AsyncTransport):
             while not queue:
                 if self._closed:
                     return
-                remaining = _TICK if deadline is None else deadline - time.monotonic()
+                remaining = TICK if deadline is None else deadline - time.monotonic()
                 if remaining <= 0:
                     return
-                await self._wait(min(remaining, _TICK))
+                await self._wait(min(remaining, TICK))
             yield queue.popleft()
 
     # -- closing ---------------------------------------------------------------------
@@ -391,14 +393,19 @@ class AsyncSmppTransport(AsyncTransport):
             return
         session = self._session
         deadline = time.monotonic() + self.options.close_timeout
-        while session.state == BOUND and session.in_window and time.monotonic() < deadline:
-            await self._wait(_TICK)
+        while (
+            session.state == LinkState.BOUND
+            and session.window.in_window
+            and time.monotonic() < deadline
+        ):
+            await self._wait(TICK)
         self._closing = True  # from here on a dropped link is not reconnected
         link = self._link
-        if session.state == BOUND and link is not None and link.transport is not None:
+        unbinding = session.state == LinkState.BOUND
+        if unbinding and link is not None and link.transport is not None:
             link.transport.write(session.begin_unbind())
-            while session.state != CLOSED and time.monotonic() < deadline:
-                await self._wait(_TICK)
+            while session.state != LinkState.CLOSED and time.monotonic() < deadline:
+                await self._wait(TICK)
         if self._link is not None:
             self._link.abort(TransportError("the SMPP transport was closed"))
         self._closed = True
@@ -409,6 +416,6 @@ class AsyncSmppTransport(AsyncTransport):
                     await task
         if self._wake is not None:
             self._wake.cancel()
-        session.fail_unsent(TransportError("the SMPP transport was closed before sending"))
+        session.window.fail_unsent(TransportError("the SMPP transport was closed before sending"))
         session.link_lost(TransportError("the SMPP transport was closed"))
         self._after()

@@ -17,16 +17,7 @@ import socket
 import ssl
 import threading
 import time
-from typing import Final
 
-from smsc_transports.backends.smpp_options import SmppOptions
-from smsc_transports.backends.smpp_session import (
-    BINDING,
-    BOUND,
-    CLOSED,
-    SmppSession,
-    reconnect_delay,
-)
 from smsc_transports.errors import (
     APIError,
     ConnectError,
@@ -35,13 +26,12 @@ from smsc_transports.errors import (
     TransportError,
     TransportTimeout,
 )
+from smsc_transports.wire.smpp.session.link import TICK, LinkState, SmppSession, reconnect_delay
+from smsc_transports.wire.smpp.session.options import SmppOptions
 
-__all__ = ["TICK", "ReaderThread"]
+__all__ = ["ReaderThread"]
 
 log = logging.getLogger("smsc_transports.backends.smpp")
-
-TICK: Final = 0.2  # seconds between keepalive/timeout checks; also bounds every wait
-_TICK = TICK
 
 
 class ReaderThread:
@@ -62,7 +52,7 @@ class ReaderThread:
         self._opening: socket.socket | None = None
         self._reader: threading.Thread | None = None
         self._stop = threading.Event()
-        self._seen_state = CLOSED
+        self._seen_state = LinkState.CLOSED
 
     def ensure(self) -> None:
         """Start the reader thread unless it runs (it connects and binds by itself)."""
@@ -71,7 +61,7 @@ class ReaderThread:
         with self.lock:
             if self._reader is not None and self._reader.is_alive():
                 return
-            self.session.down_error = None
+            self.session.window.down_error = None
             self._stop.clear()
             self._reader = threading.Thread(target=self._run, name="smsc-smpp-reader", daemon=True)
             self._reader.start()
@@ -100,7 +90,7 @@ class ReaderThread:
                 continue
             failures = 0
             with self.lock:
-                self.session.down_error = None
+                self.session.window.down_error = None
                 self.changed.notify_all()
             cause = self._read_loop()
             self._drop(cause)
@@ -109,9 +99,9 @@ class ReaderThread:
 
     def _give_up(self, error: SMSCError, *, fatal: bool) -> None:
         with self.lock:
-            self.session.down_error = error
-            self.session.fail_unsent(error)
-            self.session.finished.clear()
+            self.session.window.down_error = error
+            self.session.window.fail_unsent(error)
+            self.session.window.finished.clear()
             self.changed.notify_all()
         if fatal:
             log.error("SMPP bind refused: %s", error)
@@ -156,15 +146,15 @@ class ReaderThread:
         with self.lock:
             bind = self.session.begin_bind()
         sock.sendall(bind)
-        sock.settimeout(_TICK)
+        sock.settimeout(TICK)
         deadline = time.monotonic() + self.options.timeout
         while True:
             with self.lock:
                 state = self.session.state
                 error = self.session.bind_error
-            if state == BOUND:
+            if state == LinkState.BOUND:
                 return
-            if state != BINDING:
+            if state != LinkState.BINDING:
                 raise error or ProtocolError("the SMSC ended the bind")
             if time.monotonic() > deadline:
                 raise TransportTimeout(f"no bind response from {host} in time")
@@ -183,15 +173,15 @@ class ReaderThread:
         sock = self._sock
         assert sock is not None
         session = self.session
-        next_tick = time.monotonic() + _TICK
+        next_tick = time.monotonic() + TICK
         self.flush()
         while True:
-            if self._stop.is_set() and (session.state == CLOSED or self.closed):
+            if self._stop.is_set() and (session.state == LinkState.CLOSED or self.closed):
                 return ConnectError("transport closed")
             now = time.monotonic()
             with self.lock:
-                wake = session.wakeup(now)
-            wait = max(0.0, min(next_tick - now, _TICK if wake is None else wake))
+                wake = session.window.wakeup(now)
+            wait = max(0.0, min(next_tick - now, TICK if wake is None else wake))
             try:
                 pending = isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
                 if pending or select.select([sock], [], [], wait)[0]:
@@ -202,7 +192,7 @@ class ReaderThread:
                         session.feed(data)
                         self._wake_waiters()
                 if time.monotonic() >= next_tick:
-                    next_tick = time.monotonic() + _TICK
+                    next_tick = time.monotonic() + TICK
                     with self.lock:
                         reason = session.tick()
                         self._wake_waiters()
@@ -224,8 +214,14 @@ class ReaderThread:
         session = self.session
         changed = session.state != self._seen_state
         self._seen_state = session.state
-        if changed or session.finished or session.answered or session.receipts or session.incoming:
-            session.finished.clear()
+        if (
+            changed
+            or session.window.finished
+            or session.answered
+            or session.receipts
+            or session.incoming
+        ):
+            session.window.finished.clear()
             session.answered.clear()
             self.changed.notify_all()
 
@@ -236,7 +232,7 @@ class ReaderThread:
                 sock.close()
         with self.lock:
             self.session.link_lost(cause)
-            self.session.finished.clear()
+            self.session.window.finished.clear()
             self.changed.notify_all()
 
     def flush(self) -> None:

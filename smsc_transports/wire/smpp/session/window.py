@@ -1,7 +1,8 @@
-"""The sending half of the SMPP session: the window of unanswered submit_sm.
+"""The sending half of the SMPP session: sequence numbers and the window of unanswered PDUs.
 
-It numbers and writes queued submits while the window, a throttling pause and the rate
-limit allow; it settles each message once all its submits are answered. Throttling
+It numbers every request the session writes (:meth:`SubmitWindow.register` for the
+link's own PDUs), writes queued submits while the window, a throttling pause and the
+rate limit allow, and settles each message once all its submits are answered. Throttling
 (ESME_RTHROTTLED / ESME_RMSGQFUL: refused unread, SMPP 3.4 §5.1.3) puts the submit
 back at the head of the queue, pauses with a doubling delay and halves the window,
 which then grows back by one per window of accepted answers.
@@ -14,48 +15,50 @@ from collections import deque
 from collections.abc import Callable
 from typing import Final
 
-from smsc_transports.backends.smpp_delivery import Deliveries
-from smsc_transports.backends.smpp_options import SmppOptions
-from smsc_transports.backends.smpp_stats import SmppStats
-from smsc_transports.backends.smpp_store import ReceiptStore, Track
-from smsc_transports.backends.smpp_tickets import Control, Part, Query, Ticket, settle
-from smsc_transports.errors import RateLimited, SMSCError, UnsupportedOperation
+from smsc_transports.errors import ProtocolError, RateLimited, SMSCError, UnsupportedOperation
 from smsc_transports.results import SendResult
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.command_status import THROTTLING, smpp_error
+from smsc_transports.wire.smpp.session.options import SmppOptions
+from smsc_transports.wire.smpp.session.receipt_store import ReceiptStore, Track
+from smsc_transports.wire.smpp.session.stats import SmppStats
+from smsc_transports.wire.smpp.session.tickets import Control, Part, Query, Ticket, settle
 from smsc_transports.wire.smpp.submit import SubmitEncoder
 
-__all__ = ["BINDING", "BOUND", "CLOSED", "UNBINDING", "SubmitWindow"]
+__all__ = ["SubmitWindow"]
 
-# The link's states (SMPP 3.4 §2.2: open, bound, and the moves between them).
-CLOSED: Final = "closed"
-BINDING: Final = "binding"
-BOUND: Final = "bound"
-UNBINDING: Final = "unbinding"
 _MAX_THROTTLE_PAUSE: Final = 5.0
 
 
 class SubmitWindow:
-    """Queue, window, throttling and settlement; :class:`~.smpp_session.SmppSession`
-    adds the link around it."""
+    """Sequence numbers, the submit queue, the window, throttling and settlement.
 
-    state: str
-    deliveries: Deliveries
+    Owned by :class:`~.link.SmppSession`, which opens it (``bound``) while the link is
+    bound and hands it every answer to a submit_sm. ``on_accepted`` hears each message id
+    the SMSC assigns (the session's deliveries release early receipts with it).
+    """
 
-    def __init__(self, options: SmppOptions, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        options: SmppOptions,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        store: ReceiptStore,
+        stats: SmppStats,
+        on_accepted: Callable[[str], object] = lambda message_id: None,
+    ) -> None:
         self.options = options
         self.clock = clock
         self.encoder = SubmitEncoder(options.submit)
-        self.store = ReceiptStore(
-            options.receipt_store_size, options.receipt_ttl, options.receipt_id
-        )
-        self.stats = SmppStats()
+        self.store = store
+        self.stats = stats
+        self.on_accepted = on_accepted
+        self.bound = False
         self.down_error: SMSCError | None = None
         self.unsent: deque[Part] = deque()
         self.outstanding: dict[int, Part | Query | Control] = {}
         self.in_window = 0
         self.finished: list[Ticket] = []
-        self._control: list[bytes] = []
         self._sequence = 0
         self._pause_until = 0.0
         self._throttled_in_row = 0
@@ -71,6 +74,12 @@ class SubmitWindow:
         while sequence in self.outstanding:  # only after 2**31 PDUs with one stuck
             sequence = sequence + 1 if sequence < w.MAX_SEQUENCE else 1
         self._sequence = sequence
+        return sequence
+
+    def register(self, request: Query | Control) -> int:
+        """Number one of the link's own requests; it waits in ``outstanding`` for its answer."""
+        sequence = self._next_sequence()
+        self.outstanding[sequence] = request
         return sequence
 
     def enqueue(self, ticket: Ticket) -> None:
@@ -108,7 +117,7 @@ class SubmitWindow:
 
     def room(self, now: float) -> int:
         """How many submits may be written now (window, pause and rate allowing)."""
-        if self.state != BOUND or now < self._pause_until:
+        if not self.bound or now < self._pause_until:
             return 0
         room = self.allowed - self.in_window
         rate = self.options.rate
@@ -118,10 +127,8 @@ class SubmitWindow:
             room = min(room, int(self._tokens))
         return room
 
-    def output(self) -> bytes:
-        """Return everything to write now: answers to the server, then submits."""
-        chunks = self._control
-        self._control = []
+    def write(self, chunks: list[bytes]) -> None:
+        """Append the submits that may be written now to ``chunks`` (header, body, …)."""
         if self.unsent:
             now = self.clock()
             room = self.room(now)
@@ -148,17 +155,52 @@ class SubmitWindow:
                 self.stats.written += written
                 if self.options.rate:
                     self._tokens -= written
-        return b"".join(chunks)
 
     def wakeup(self, now: float) -> float | None:
         """Seconds until :meth:`output` can write more, or ``None`` if only news helps."""
-        if self.state != BOUND or not self.unsent or self.in_window >= self.allowed:
+        if not self.bound or not self.unsent or self.in_window >= self.allowed:
             return None
         if now < self._pause_until:
             return self._pause_until - now
         if self.options.rate and self.room(now) <= 0:
             return max(0.001, (1 - self._tokens) / self.options.rate)
         return 0.0
+
+    def answered(self, sequence: int, status: int, body: bytes, now: float) -> None:
+        """Settle the part a submit_sm_resp answers; raise ProtocolError if it is not one.
+
+        Checked before the part leaves ``outstanding``: on a ProtocolError the link drops
+        and the part must still be there to end as unknown.
+        """
+        item = self.outstanding.get(sequence)
+        if item.__class__ is not Part:
+            raise ProtocolError(f"submit_sm_resp for unknown sequence {sequence}")
+        assert isinstance(item, Part)
+        end = body.find(b"\0", 0, 65) if not status else 0
+        if end < 0 or (end == 0 and not status):
+            raise ProtocolError("submit_sm_resp accepted without a message_id")
+        del self.outstanding[sequence]
+        self.in_window -= 1
+        if status:
+            self.refused(item, status, now)
+        else:
+            self._accepted(item, body[:end].decode("latin-1"), now)
+
+    def link_lost(self, cause: BaseException) -> list[Query]:
+        """End every written, unanswered submit as unknown; return the unanswered queries."""
+        queries = []
+        for item in self.outstanding.values():
+            if isinstance(item, Part):
+                ticket = item.ticket
+                ticket.unknown += 1
+                ticket.cause = cause
+                self.stats.unknown += 1
+                self._part_done(ticket)
+            elif isinstance(item, Query):
+                queries.append(item)
+        self.outstanding.clear()
+        self.in_window = 0
+        return queries
 
     def _accepted(self, part: Part, message_id: str, now: float) -> None:
         self._throttled_in_row = 0
@@ -178,7 +220,7 @@ class SubmitWindow:
                 id=message_id, parts=encoded.parts, transport="smpp", raw=(message_id,)
             )
             self.finished.append(ticket)
-            self.deliveries.registered(message_id)
+            self.on_accepted(message_id)
             return
         ticket.ids[part.slot] = message_id
         per_phone = len(encoded.bodies[0])
@@ -191,7 +233,7 @@ class SubmitWindow:
             tracks[phone] = track
         assert isinstance(track, Track)
         self.store.add(message_id, track, now)
-        self.deliveries.registered(message_id)
+        self.on_accepted(message_id)
         self._part_done(ticket)
 
     def _grow(self) -> None:
@@ -200,7 +242,8 @@ class SubmitWindow:
             self._credit = 0
             self.allowed += 1
 
-    def _refused(self, part: Part, status: int, now: float) -> None:
+    def refused(self, part: Part, status: int, now: float) -> None:
+        """Settle or resubmit a part the SMSC refused with ``status``."""
         if status in THROTTLING and part.attempts < self.options.throttle_retries:
             # The server refused it unread (SMPP 3.4 §5.1.3): resubmitting cannot duplicate.
             part.attempts += 1

@@ -21,8 +21,8 @@ from smsc_transports.wire.smpp.submit import EncodedSubmits, SubmitEncoder
 __all__ = ["Control", "Part", "Pipeline", "Query", "Ticket", "settle"]
 
 
-class _Session(Protocol):
-    """What :class:`Pipeline` needs of the session."""
+class _Queue(Protocol):
+    """What :class:`Pipeline` needs of the session's submit window."""
 
     encoder: SubmitEncoder
     unsent: deque[Part]
@@ -170,8 +170,8 @@ class Pipeline:
     the input is; outcomes leave strictly in input order.
     """
 
-    def __init__(self, session: _Session, window: int) -> None:
-        self.session = session
+    def __init__(self, queue: _Queue, window: int) -> None:
+        self.queue = queue
         self.window = window
         self.limit = max(8 * window, 512)
         # Two windows ready to write, read in slices of half a window: the I/O side
@@ -187,7 +187,7 @@ class Pipeline:
         """Whether to read more input now."""
         return (
             not self.exhausted
-            and len(self.session.unsent) < self.ahead
+            and len(self.queue.unsent) < self.ahead
             and len(self.pending) < self.limit
         )
 
@@ -200,7 +200,7 @@ class Pipeline:
         index = self.index
         self.index += 1
         try:
-            ticket = Ticket(index, message, self.session.encoder.encode(message))
+            ticket = Ticket(index, message, self.queue.encoder.encode(message))
         except SMSCError as exc:
             self.pending.append(Outcome(index, message, error=exc))
             return None
@@ -238,7 +238,7 @@ class Pipeline:
             and head.outcome is None
             and (
                 self.exhausted
-                or len(self.session.unsent) >= self.ahead
+                or len(self.queue.unsent) >= self.ahead
                 or len(self.pending) >= self.limit
             )
         )
@@ -247,4 +247,4 @@ class Pipeline:
         """The caller stopped iterating: take unwritten submits back out of the queue."""
         for item in self.pending:
             if isinstance(item, Ticket) and item.outcome is None:
-                self.session.withdraw(item)
+                self.queue.withdraw(item)

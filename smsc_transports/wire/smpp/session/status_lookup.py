@@ -6,12 +6,12 @@ loop) while calling these.
 
 from __future__ import annotations
 
-from smsc_transports.backends.smpp_session import SmppSession
 from smsc_transports.errors import APIError, SMSCError
 from smsc_transports.results import StatusResult
 from smsc_transports.statuses import DeliveryError, MessageStatus
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.receipts import status_for
+from smsc_transports.wire.smpp.session.link import SmppSession
 from smsc_transports.wire.smpp.time_fields import parse_absolute_time
 
 __all__ = ["answer_status", "query_result", "query_target", "status_query"]

@@ -1,10 +1,10 @@
-"""The SMPP backend (``smpp://``, ``smpps://``): a threaded and an asyncio transport.
+"""The threaded SMPP transport: :class:`SmppTransport`.
 
-Both drive one sans-I/O :class:`~.smpp_session.SmppSession`. :class:`SmppTransport`
-reads in one daemon thread, which also writes whatever the answers let through, so the
-window stays full without waking the caller; :class:`AsyncSmppTransport` is the same
-on an asyncio protocol. Every message ends in exactly one outcome: accepted, rejected,
-or :class:`~smsc_transports.errors.OutcomeUnknown` when the link dropped after it was
+It drives one sans-I/O :class:`~smsc_transports.wire.smpp.session.SmppSession` and reads
+in one daemon thread (:class:`~.sync_link.ReaderThread`), which also writes whatever the
+answers let through, so the window stays full without waking the caller. Every message
+ends in exactly one outcome: accepted, rejected, or
+:class:`~smsc_transports.errors.OutcomeUnknown` when the link dropped after it was
 written — never resent behind the caller's back, never lost.
 """
 
@@ -17,17 +17,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import ClassVar, Self, TypeVar
 
-from smsc_transports.backends.smpp_async import AsyncSmppTransport
-from smsc_transports.backends.smpp_options import SmppOptions
-from smsc_transports.backends.smpp_reader import TICK, ReaderThread
-from smsc_transports.backends.smpp_session import (
-    BOUND,
-    CLOSED,
-    SmppSession,
-)
-from smsc_transports.backends.smpp_stats import SmppStats
-from smsc_transports.backends.smpp_status import answer_status, query_target, status_query
-from smsc_transports.backends.smpp_tickets import Pipeline, Ticket
+from smsc_transports.backends.smpp.sync_link import ReaderThread
 from smsc_transports.config import Settings
 from smsc_transports.errors import (
     ConnectError,
@@ -37,14 +27,21 @@ from smsc_transports.errors import (
 from smsc_transports.message import Message
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import Capability, Transport
+from smsc_transports.wire.smpp.session.link import CAPABILITIES, TICK, LinkState, SmppSession
+from smsc_transports.wire.smpp.session.options import SmppOptions
+from smsc_transports.wire.smpp.session.stats import SmppStats
+from smsc_transports.wire.smpp.session.status_lookup import (
+    answer_status,
+    query_target,
+    status_query,
+)
+from smsc_transports.wire.smpp.session.tickets import Pipeline, Ticket
 
-__all__ = ["AsyncSmppTransport", "SmppTransport"]
+__all__ = ["SmppTransport"]
 
 log = logging.getLogger(__name__)
 
 E = TypeVar("E", StatusResult, IncomingMessage)
-_TICK = TICK
-CAPABILITIES = frozenset({Capability.SEND, Capability.BULK, Capability.STATUS, Capability.RECEIPTS})
 
 
 class SmppTransport(Transport):
@@ -52,7 +49,8 @@ class SmppTransport(Transport):
 
     Sends pipeline up to ``window`` submit_sm; ``receipts()``/``incoming_stream()`` iterate what
     arrives, ``on_receipt``/``on_incoming`` are called for each from the reader thread
-    (keep them quick). Options: see :class:`~.smpp_options.SmppOptions` and ``docs/smpp.md``.
+    (keep them quick). Options: :class:`~smsc_transports.wire.smpp.session.SmppOptions` and
+    ``docs/smpp.md``.
     """
 
     protocol: ClassVar[str] = "smpp"
@@ -117,27 +115,27 @@ class SmppTransport(Transport):
         self._link.ensure()
         deadline = time.monotonic() + self.options.timeout * 2
         with self._lock:
-            while self._session.state != BOUND:
-                error = self._session.down_error
+            while self._session.state != LinkState.BOUND:
+                error = self._session.window.down_error
                 if error is not None:
                     raise error
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise ConnectError(f"could not bind to {self.options.host} in time")
-                self._changed.wait(min(remaining, _TICK))
+                self._changed.wait(min(remaining, TICK))
 
     # -- sending ---------------------------------------------------------------------
 
     def send(self, message: Message) -> SendResult:
         """Send one message (one submit_sm per phone and part); wait for its outcome."""
-        ticket = Ticket(0, message, self._session.encoder.encode(message))
+        ticket = Ticket(0, message, self._session.window.encoder.encode(message))
         self._link.ensure()
         with self._lock:
-            self._session.enqueue(ticket)
+            self._session.window.enqueue(ticket)
         self._link.flush()
         with self._lock:
             while ticket.outcome is None:
-                self._changed.wait(_TICK)
+                self._changed.wait(TICK)
         if isinstance(ticket.outcome, SMSCError):
             raise ticket.outcome
         return ticket.outcome
@@ -149,7 +147,7 @@ class SmppTransport(Transport):
         """
         self._link.ensure()
         source = iter(messages)
-        pipe = Pipeline(self._session, self.options.window)
+        pipe = Pipeline(self._session.window, self.options.window)
         try:
             while True:
                 if pipe.wants_input():
@@ -166,14 +164,14 @@ class SmppTransport(Transport):
                         self._link.ensure()
                         with self._lock:
                             for ticket in fresh:
-                                self._session.enqueue(ticket)
+                                self._session.window.enqueue(ticket)
                         self._link.flush()
                 yield from pipe.ready()
                 if pipe.finished:
                     return
                 with self._lock:
                     if pipe.must_wait():
-                        self._changed.wait(_TICK)
+                        self._changed.wait(TICK)
         finally:
             with self._lock:
                 pipe.abandon()
@@ -194,7 +192,7 @@ class SmppTransport(Transport):
         self._link.flush()
         with self._lock:
             while query.result is None:
-                self._changed.wait(_TICK)
+                self._changed.wait(TICK)
         return status_query(id, phone, query.result, known)
 
     def receipts(self, timeout: float | None = None) -> Iterator[StatusResult]:
@@ -213,10 +211,10 @@ class SmppTransport(Transport):
                 while not queue:
                     if self._link.closed:
                         return
-                    remaining = _TICK if deadline is None else deadline - time.monotonic()
+                    remaining = TICK if deadline is None else deadline - time.monotonic()
                     if remaining <= 0:
                         return
-                    self._changed.wait(min(remaining, _TICK))
+                    self._changed.wait(min(remaining, TICK))
                 event = queue.popleft()
             yield event
 
@@ -229,17 +227,23 @@ class SmppTransport(Transport):
         deadline = time.monotonic() + self.options.close_timeout
         session = self._session
         with self._lock:
-            while session.state == BOUND and session.in_window and time.monotonic() < deadline:
-                self._changed.wait(_TICK)
+            while (
+                session.state == LinkState.BOUND
+                and session.window.in_window
+                and time.monotonic() < deadline
+            ):
+                self._changed.wait(TICK)
             self._link.stop()  # from here on a dropped link is not reconnected
-            unbind = session.begin_unbind() if session.state == BOUND else b""
+            unbind = session.begin_unbind() if session.state == LinkState.BOUND else b""
         if unbind:
             self._link.write_now(unbind)
             with self._lock:
-                while session.state != CLOSED and time.monotonic() < deadline:
-                    self._changed.wait(_TICK)
+                while session.state != LinkState.CLOSED and time.monotonic() < deadline:
+                    self._changed.wait(TICK)
         self._link.shut()
         with self._lock:
-            session.fail_unsent(TransportError("the SMPP transport was closed before sending"))
+            session.window.fail_unsent(
+                TransportError("the SMPP transport was closed before sending")
+            )
             session.link_lost(TransportError("the SMPP transport was closed"))
             self._changed.notify_all()
