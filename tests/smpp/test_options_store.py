@@ -14,6 +14,7 @@ from smsc_transports import (
     create_transport,
 )
 from smsc_transports.backends.smpp import SmppTransport
+from smsc_transports.backends.smpp.tls import client_context
 from smsc_transports.config import Settings
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.receipts import parse_receipt
@@ -76,12 +77,12 @@ def test_impossible_settings_are_refused_up_front(url: str) -> None:
 
 
 def test_tls_checks_certificate_and_name_unless_told_not_to() -> None:
-    checked = options("smpps://l:p@host").ssl_context()
+    checked = client_context(options("smpps://l:p@host"))
     assert checked is not None
     assert (checked.verify_mode, checked.check_hostname) == (ssl.CERT_REQUIRED, True)
-    unchecked = options("smpps://l:p@host?verify=0").ssl_context()
+    unchecked = client_context(options("smpps://l:p@host?verify=0"))
     assert unchecked is not None and unchecked.verify_mode == ssl.CERT_NONE
-    assert options("smpp://l:p@host").ssl_context() is None
+    assert client_context(options("smpp://l:p@host")) is None
 
 
 def test_the_factory_builds_the_threaded_transport_for_both_schemes() -> None:

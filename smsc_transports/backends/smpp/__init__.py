@@ -10,7 +10,8 @@ Rule: I/O only. Both transports drive the same sans-I/O session
 (``smsc_transports.wire.smpp.session``), which decides every byte and every outcome;
 this package only moves bytes and wakes callers. ``sync_link`` is the reader thread of
 the threaded transport, ``async_link`` the :class:`asyncio.Protocol` of the asyncio one;
-``sync_transport`` and ``async_transport`` are the two faces, in the same method order.
+``sync_transport`` and ``async_transport`` are the two faces, in the same method order;
+``tls`` builds the TLS context of an ``smpps`` link.
 """
 
 from smsc_transports.backends.smpp.async_transport import AsyncSmppTransport

@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callab
 from typing import ClassVar, Self, TypeVar
 
 from smsc_transports.backends.smpp.async_link import Link, messages_of, resolve
+from smsc_transports.backends.smpp.tls import client_context
 from smsc_transports.config import Settings
 from smsc_transports.errors import (
     APIError,
@@ -184,7 +185,7 @@ class AsyncSmppTransport(AsyncTransport):
     async def _open(self, host: str) -> Link:
         options = self.options
         loop = asyncio.get_running_loop()
-        context = options.ssl_context()
+        context = client_context(options)
         try:
             _, link = await asyncio.wait_for(
                 loop.create_connection(

@@ -18,6 +18,7 @@ import ssl
 import threading
 import time
 
+from smsc_transports.backends.smpp.tls import client_context
 from smsc_transports.errors import (
     APIError,
     ConnectError,
@@ -132,7 +133,7 @@ class ReaderThread:
         except OSError as exc:
             raise ConnectError(f"cannot connect to {host}:{options.port}: {exc}") from exc
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        context = options.ssl_context()
+        context = client_context(options)
         if context is None:
             return raw
         try:

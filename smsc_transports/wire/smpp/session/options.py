@@ -6,7 +6,6 @@ Every option is a URL query parameter or a settings key (``smpp://login:pw@host?
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass, field
 from typing import Literal, cast
 
@@ -99,17 +98,6 @@ class SmppOptions:
     def transmits(self) -> bool:
         """Whether the bind lets us submit."""
         return self.bind != "rx"
-
-    def ssl_context(self) -> ssl.SSLContext | None:
-        """The TLS context for ``smpps``: certificate and host name checked unless
-        ``verify=0`` (smpplib's own ``wrap_socket`` passes no server name at all)."""
-        if not self.tls:
-            return None
-        context = ssl.create_default_context(cafile=self.ca_file)
-        if not self.verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmppOptions:
