@@ -26,12 +26,25 @@ import pytest
 
 from smsc_transports.emulator import Account, Emulator, Limits, ManualClock
 
+TESTS = Path(__file__).resolve().parent
+PROTOCOLS = ("http", "smtp", "smpp", "soap")
+
 # A shell that starts a job in the background sets SIGINT to "ignore", and an ignored
 # signal stays ignored across exec: the subprocesses that tests stop with SIGINT would
 # then never see it. A handled signal is reset to its default on exec, so handling it
 # here gives every child a working SIGINT.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the protocols its path names, so ``-m smpp`` spans every layer."""
+    for item in items:
+        where = item.path.relative_to(TESTS)
+        words = {*where.parts[:-1], *where.stem.split("_")}
+        for protocol in PROTOCOLS:
+            if protocol in words:
+                item.add_marker(protocol)
 
 
 @pytest.fixture

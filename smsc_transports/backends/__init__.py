@@ -1,0 +1,17 @@
+"""The transports: I/O only — sockets, threads, event loops and third-party clients.
+
+Rule: a backend moves bytes and wakes callers; what the bytes mean is ``wire/``'s
+business. Backends import the core and ``wire/`` (and may share code with each other,
+as ``http/`` and ``soap`` share ``requests_io``); they never import ``emulator/``,
+``cli/``, ``callbacks/`` or ``contrib/``. Each is reached through the factory's
+registry by a URL scheme, and its registry path does not change when a module grows
+into a folder:
+
+* ``http/`` — ``https://``, ``http://``: :class:`~smsc_transports.backends.http.HttpTransport`.
+* ``smtp/`` — ``smtp://``, ``smtps://``: :class:`~smsc_transports.backends.smtp.AsyncSmtpTransport`.
+* ``smpp/`` — ``smpp://``, ``smpps://``: :class:`~smsc_transports.backends.smpp.SmppTransport`
+  and :class:`~smsc_transports.backends.smpp.AsyncSmppTransport`.
+* ``soap`` — ``soap://``: :class:`~smsc_transports.backends.soap.SoapTransport`.
+* ``requests_io`` — what ``http/`` and ``soap`` share about ``requests``: error mapping
+  and failover between hosts.
+"""
