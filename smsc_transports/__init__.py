@@ -8,6 +8,14 @@
         result = transport.send(Message(phones=["79991234567"], text="Код: 1234"))
 
 Change the URL's scheme (``smpp://``, ``smtp://``, ``soap://``) to change protocol.
+
+Rule: the names in ``__all__`` are the public contract — add, never rename. The core
+modules beside this one (``message``, ``results``, ``statuses``, ``errors``, ``config``,
+``encoding``, ``translit``, ``transport``, ``adapters``, ``factory``) import none of
+the folders: ``wire/`` (formats and protocol state, sans-I/O), ``backends/`` (I/O),
+``emulator/`` (a local SMSC), ``callbacks/``, ``cli/`` and ``contrib/``. The factory
+reaches a backend only by the import path its registry names. ``docs/architecture.md``
+draws the whole tree.
 """
 
 from smsc_transports.config import Secret, Settings, load_settings
