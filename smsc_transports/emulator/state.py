@@ -1,9 +1,31 @@
-"""The emulator's in-memory SMSC, shared by every front end (HTTP now; SMPP/SMTP/SOAP later).
+"""The emulator's in-memory SMSC: :class:`EmulatorState`, shared by every front end.
 
-One re-entrant lock guards everything. Methods speak protocol-neutral values
-(:mod:`.records`) and raise the library's :class:`~smsc_transports.errors.APIError`
-subclasses with SMSC's codes and short English texts, so a front end only translates
-its wire format::
+State that lives here, in collaborators the state owns: the accounts with their
+balances (:class:`~smsc_transports.emulator.accounts.Accounts`, which also
+authenticates); the counters behind error 9
+(:class:`~smsc_transports.emulator.throttle.RateLimits`); every message sent, one
+:class:`~smsc_transports.emulator.store.Recipient` per recipient
+(:class:`~smsc_transports.emulator.store.Recipients`, which also numbers them); each
+login's incoming (MO) messages (:class:`~smsc_transports.emulator.inbox.Inbox`). In
+the state itself: the callbacks owed (recipients whose changes are not all reported
+yet, and events ready to go). Clock, limits, tariff, delays and the default callback
+URL are fixed at construction.
+
+Who may change it: only :class:`EmulatorState`'s methods. Front ends call them and
+never reach into attributes or collaborators; the
+:class:`~smsc_transports.emulator.accounts.Account` a front end got from
+:meth:`~EmulatorState.authenticate` is only passed back, and its balance changes only
+in :meth:`~EmulatorState.send` and :meth:`~EmulatorState.set_balance`.
+
+Which lock guards it: ``self.lock``, one re-entrant lock, around all of it. Every
+public method takes it, so front ends on any thread or event loop may call any method;
+the collaborators and recipients have no lock of their own and are reached only under
+this one. No status is stored: each is read off its recipient's timeline at the
+clock's time, so nothing runs in the background and a manual clock drives it exactly.
+
+Methods speak protocol-neutral values (:mod:`smsc_transports.emulator.records`) and
+raise the library's :class:`~smsc_transports.errors.APIError` subclasses with SMSC's
+codes and short English texts, so a front end only translates its wire format::
 
     state = EmulatorState(clock=ManualClock())
     account = state.authenticate("demo", "demo")
@@ -14,23 +36,34 @@ its wire format::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
-from smsc_transports.emulator.clock import format_date
+from smsc_transports.emulator.accounts import Account, Accounts, Limits, Tariff, demo_account
+from smsc_transports.emulator.clock import Clock, format_date
+from smsc_transports.emulator.inbox import Inbox
 from smsc_transports.emulator.records import (
     BalanceInfo,
     CallbackEvent,
     IncomingRecord,
+    SendOutcome,
+    SendRequest,
     StatusRecord,
 )
-from smsc_transports.emulator.state_core import TOO_MANY, StateCore
-from smsc_transports.emulator.store import not_found
+from smsc_transports.emulator.sending import Prepared, params_error, prepare, refusal
+from smsc_transports.emulator.store import Recipient, Recipients, not_found
+from smsc_transports.emulator.throttle import RateLimits
+from smsc_transports.emulator.timeforms import parse_send_time
 from smsc_transports.errors import ValidationError, api_error
 from smsc_transports.message import MessageKind, normalize_phone
 from smsc_transports.statuses import MessageStatus
 
-__all__ = ["EmulatorState"]
+__all__ = ["DEFAULT_VALID", "EmulatorState"]
+
+DEFAULT_VALID = 24 * 3600.0
 
 
 def lookup_phone(phone: str) -> str:
@@ -41,12 +74,234 @@ def lookup_phone(phone: str) -> str:
         return phone.strip()
 
 
-class EmulatorState(StateCore):
-    """A thread-safe in-memory SMSC; see the module docstring and :class:`StateCore`.
+def _sender_allowed(account: Account, sender: str) -> bool:
+    """Whether ``sender`` may be used: registered, or no list, or "no sender" ("" or ".")."""
+    return sender in ("", ".") or not account.senders or sender in account.senders
 
-    Constructor: ``EmulatorState(accounts=None, *, clock=None, limits=None,
-    tariff=None, transfer_after=1.0, deliver_after=3.0, callback_url=None)``.
+
+class EmulatorState:
+    """A thread-safe in-memory SMSC; see the module docstring for what it holds.
+
+    ``accounts`` default to :func:`~smsc_transports.emulator.accounts.demo_account`;
+    ``clock`` returns Unix seconds (``time.time`` by default, a
+    :class:`~smsc_transports.emulator.clock.ManualClock` in tests); a message waits (-1)
+    ``transfer_after`` seconds, is transferred (0), and reaches its final status
+    ``deliver_after`` seconds after it left. ``callback_url`` receives status callbacks
+    for accounts that name none (see :meth:`collect_callbacks`).
     """
+
+    def __init__(
+        self,
+        accounts: Iterable[Account] | None = None,
+        *,
+        clock: Clock | None = None,
+        limits: Limits | None = None,
+        tariff: Tariff | None = None,
+        transfer_after: float = 1.0,
+        deliver_after: float = 3.0,
+        callback_url: str | None = None,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.clock: Clock = clock or time.time
+        self.limits = limits or Limits()
+        self.tariff = tariff or Tariff()
+        self.transfer_after = transfer_after
+        self.deliver_after = deliver_after
+        self.callback_url = callback_url
+        self._accounts = Accounts([demo_account()] if accounts is None else accounts)
+        self._rates = RateLimits(self.limits)
+        self._recipients = Recipients()
+        self._inbox = Inbox()
+        # Callbacks owed: recipients whose status changes are not all reported yet (by
+        # int_id), and events ready to go.
+        self._unsettled: dict[int, Recipient] = {}
+        self._events: list[CallbackEvent] = []
+
+    # -- accounts ----------------------------------------------------------------------
+
+    def add_account(self, account: Account) -> Account:
+        """Add (or replace) an account and return it."""
+        with self.lock:
+            return self._accounts.add(account)
+
+    def account(self, login: str) -> Account:
+        """The account named ``login`` (``KeyError`` if there is none)."""
+        with self.lock:
+            return self._accounts[login]
+
+    def authenticate(
+        self,
+        login: str | None,
+        password: str | None,
+        apikey: str | None = None,
+        *,
+        ip: str | None = None,
+        operation: str = "send",
+    ) -> Account:
+        """Return the account the credentials open, or raise error 2.
+
+        The password may be given as is or as its lower-case MD5 hex; an empty login
+        with a password means the password is an API key, as in SMSC's libraries.
+        """
+        with self.lock:
+            return self._accounts.authenticate(login, password, apikey, ip=ip, operation=operation)
+
+    def set_balance(self, login: str, amount: Decimal | int | str) -> None:
+        """Set an account's balance (tests use it to provoke error 3)."""
+        with self.lock:
+            self._accounts[login].balance = Decimal(str(amount))
+
+    def senders(self, account: object) -> tuple[str, ...]:
+        """The account's registered sender IDs."""
+        with self.lock:
+            return self._accounts[self._login(account)].senders
+
+    def _login(self, account: object) -> str:
+        login = getattr(account, "login", None)
+        if not isinstance(login, str):
+            raise TypeError("expected an Account")
+        return login
+
+    # -- requests in flight ------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def request_slot(self, login: str) -> Iterator[None]:
+        """Hold one of ``login``'s concurrent-request slots; error 9 when none is free."""
+        with self.lock:
+            error = self._rates.enter(login)
+        if error is not None:
+            raise error
+        try:
+            yield
+        finally:
+            with self.lock:
+                self._rates.leave(login)
+
+    def in_flight(self, login: str) -> int:
+        """How many requests of ``login`` are being answered now."""
+        with self.lock:
+            return self._rates.in_flight(login)
+
+    # -- sending -----------------------------------------------------------------------
+
+    def send(self, account: Account, request: SendRequest) -> SendOutcome:
+        """Send ``request`` (or only price it, for ``cost=1``); see :class:`SendRequest`.
+
+        Errors: 1 bad request, 5 bad time, 9 duplicate (no id); 6 unregistered sender,
+        7/8 every recipient refused, 3 not enough money (with the assigned id).
+        """
+        if request.cost == 1:
+            return self.cost(account, request)
+        if request.cost not in (0, 2, 3):
+            raise params_error()
+        with self.lock:
+            now = self.clock()
+            prepared = prepare(request, self.tariff, self.limits)
+            start = request.send_at
+            if start is None:
+                start = parse_send_time(request.time, tz=request.tz, now=now)
+            start = now if start is None or start < now else start
+            # "Identical" is judged by content: an e-mail send carries a fresh id in every
+            # mail, and would otherwise never be seen as a repeat. A reused client id is
+            # caught by its own rule, from the send times of what that id already names.
+            key = (
+                account.login,
+                request.kind,
+                request.sender,
+                tuple((p.phone, p.text) for p in prepared),
+            )
+            self._rates.check_duplicate(key, now, self._reused(account.login, request, prepared))
+            msg_id = request.id or self._recipients.new_id(account.login)
+            sender = request.sender if request.sender is not None else account.default_sender
+            if request.kind.is_sms_like and not _sender_allowed(account, sender):
+                raise refusal(6, msg_id)
+            accepted = [p for p in prepared if not p.error]
+            if not accepted:
+                raise refusal(prepared[0].error, msg_id)
+            total = sum((p.cost for p in accepted), Decimal(0))
+            if not account.can_spend(total):
+                raise refusal(3, msg_id)
+            account.balance -= total
+            for p in accepted:
+                self._store(account, request, msg_id, sender, p, now, start)
+            self._rates.sent(key, now)
+            return SendOutcome(
+                id=msg_id,
+                parts=sum(p.parts for p in accepted),
+                cost=total,
+                balance=account.balance,
+                phones=tuple(p.outcome() for p in prepared),
+                cost_mode=request.cost,
+                op=request.op,
+                err=request.err,
+            )
+
+    def _reused(self, login: str, request: SendRequest, prepared: list[Prepared]) -> list[float]:
+        """When each recipient already stored under the request's own ``id`` was sent."""
+        if request.id is None:
+            return []
+        found = (self._recipients.get(login, request.id, p.phone) for p in prepared)
+        return [recipient.created for recipient in found if recipient is not None]
+
+    def _store(
+        self,
+        account: Account,
+        request: SendRequest,
+        msg_id: str,
+        sender: str,
+        p: Prepared,
+        now: float,
+        start: float,
+    ) -> None:
+        recipient = Recipient(
+            login=account.login,
+            id=msg_id,
+            phone=p.phone,
+            text=p.text,
+            sender=sender,
+            kind=request.kind,
+            created=now,
+            start=start,
+            valid=request.valid or DEFAULT_VALID,
+            cost=p.cost,
+            parts=p.parts,
+            behaviour=p.behaviour,
+            int_id=self._recipients.new_int_id(),
+            subject=request.subject,
+        )
+        recipient.plan(self.transfer_after, self.deliver_after)
+        self._recipients.add(recipient)
+        if account.callback_url or self.callback_url:
+            self._unsettled[recipient.int_id] = recipient
+
+    def cost(self, account: Account, request: SendRequest) -> SendOutcome:
+        """Price ``request`` without sending it (``cost=1``); error 9 after 5 identical a minute."""
+        with self.lock:
+            now = self.clock()
+            prepared = prepare(request, self.tariff, self.limits)
+            accepted = [p for p in prepared if not p.error]
+            if not accepted:
+                raise refusal(prepared[0].error, None, "cost")
+            key = (
+                "cost",
+                account.login,
+                request.kind,
+                request.sender,
+                tuple((p.phone, p.text) for p in prepared),
+            )
+            self._rates.check_cost(key, now)
+            return SendOutcome(
+                id=None,
+                parts=sum(p.parts for p in accepted),
+                cost=sum((p.cost for p in accepted), Decimal(0)),
+                balance=None,
+                phones=tuple(p.outcome() for p in prepared),
+                cost_mode=1,
+                op=request.op,
+                err=request.err,
+            )
+
+    # -- reading -----------------------------------------------------------------------
 
     def status(
         self, account: object, id: str, phone: str, *, throttled: bool = True
@@ -61,10 +316,8 @@ class EmulatorState(StateCore):
         login = self._login(account)
         with self.lock:
             now = self.clock()
-            key = ("status", login, id, lookup_phone(phone))
-            limit = self.limits.status_per_message_per_minute if throttled else None
-            if not self._minute.allow(key, now, limit):
-                raise api_error(9, TOO_MANY, operation="status")
+            if throttled:
+                self._rates.check_status(login, id, lookup_phone(phone), now)
             return self._record(login, id, phone, now)
 
     def statuses(self, account: object, wanted: Sequence[tuple[str, str]]) -> list[StatusRecord]:
@@ -75,18 +328,11 @@ class EmulatorState(StateCore):
         login = self._login(account)
         with self.lock:
             now = self.clock()
-            if not self._minute.allow(("mass", login), now, self.limits.mass_status_per_minute):
-                raise api_error(9, TOO_MANY, operation="status")
+            self._rates.check_mass_status(login, now)
             return [self._record(login, id, phone, now) for id, phone in wanted]
 
-    def _login(self, account: object) -> str:
-        login = getattr(account, "login", None)
-        if not isinstance(login, str):
-            raise TypeError("expected an Account")
-        return login
-
     def _record(self, login: str, id: str, phone: str, now: float) -> StatusRecord:
-        recipient = self._recipients.get((login, id, lookup_phone(phone)))
+        recipient = self._recipients.get(login, id, lookup_phone(phone))
         if recipient is None:
             return not_found(id, phone)
         return recipient.record(now)
@@ -95,32 +341,18 @@ class EmulatorState(StateCore):
         """Delete message ``id`` to ``phone``; error 5 when there is no such message."""
         login = self._login(account)
         with self.lock:
-            recipient = self._recipients.pop((login, id, lookup_phone(phone)), None)
+            recipient = self._recipients.remove(login, id, lookup_phone(phone))
             if recipient is None:
                 raise api_error(5, "delete error", operation="delete")
-            self._history[login].remove(recipient)
             self._unsettled.pop(recipient.int_id, None)
 
     def balance(self, account: object) -> BalanceInfo:
         """The account's balance; error 9 after ``limits.balance_per_minute`` a minute."""
         login = self._login(account)
         with self.lock:
-            if not self._minute.allow(
-                ("balance", login), self.clock(), self.limits.balance_per_minute
-            ):
-                raise api_error(9, TOO_MANY, operation="balance")
+            self._rates.check_balance(login, self.clock())
             found = self._accounts[login]
             return BalanceInfo(found.balance, found.currency, found.credit)
-
-    def set_balance(self, login: str, amount: Decimal | int | str) -> None:
-        """Set an account's balance (tests use it to provoke error 3)."""
-        with self.lock:
-            self._accounts[login].balance = Decimal(str(amount))
-
-    def senders(self, account: object) -> tuple[str, ...]:
-        """The account's registered sender IDs."""
-        with self.lock:
-            return self._accounts[self._login(account)].senders
 
     def history(
         self,
@@ -142,20 +374,12 @@ class EmulatorState(StateCore):
         wanted = {lookup_phone(p) for p in phones} if phones else None
         with self.lock:
             now = self.clock()
-            found: list[StatusRecord] = []
-            for recipient in reversed(self._history.get(login, [])):
-                if len(found) >= cnt:
-                    break
-                if (
-                    (prev_id is not None and recipient.int_id >= prev_id)
-                    or (start is not None and recipient.created < start)
-                    or (end is not None and recipient.created >= end)
-                    or (wanted is not None and recipient.phone not in wanted)
-                    or (kind is not None and recipient.kind != kind)
-                ):
-                    continue
-                found.append(recipient.record(now))
-            return found
+            found = self._recipients.newest_first(
+                login, start=start, end=end, phones=wanted, kind=kind, cnt=cnt, prev_id=prev_id
+            )
+            return [recipient.record(now) for recipient in found]
+
+    # -- incoming messages -------------------------------------------------------------
 
     def add_incoming(
         self, login: str, phone: str, text: str, to_phone: str | None = None
@@ -164,17 +388,7 @@ class EmulatorState(StateCore):
         with self.lock:
             account = self._accounts[login]
             now = self.clock()
-            record = IncomingRecord(
-                id=self._next_inbox_id,
-                login=login,
-                phone=phone.lstrip("+"),
-                to_phone=(to_phone or "").lstrip("+"),
-                text=text,
-                received=now,
-                sent=now,
-            )
-            self._next_inbox_id += 1
-            self._inbox.setdefault(login, []).append(record)
+            record = self._inbox.add(login, phone, text, to_phone, now)
             url = account.callback_url or self.callback_url
             if url:
                 fields = {
@@ -201,19 +415,17 @@ class EmulatorState(StateCore):
         """Incoming messages, newest first (``get_answers``)."""
         login = self._login(account)
         with self.lock:
-            now = self.clock()
-            found: list[IncomingRecord] = []
-            for record in reversed(self._inbox.get(login, [])):
-                if len(found) >= cnt:
-                    break
-                if (
-                    (hours is not None and record.received < now - hours * 3600)
-                    or (after_id is not None and record.id <= after_id)
-                    or (to_phone and record.to_phone != to_phone.lstrip("+"))
-                ):
-                    continue
-                found.append(record)
-            return found
+            return self._inbox.newest_first(
+                login, self.clock(), cnt=cnt, hours=hours, after_id=after_id, to_phone=to_phone
+            )
+
+    # -- callbacks ---------------------------------------------------------------------
+
+    @property
+    def callbacks_wanted(self) -> bool:
+        """Whether any callback URL is configured (the ticker runs only then)."""
+        with self.lock:
+            return bool(self.callback_url) or any(a.callback_url for a in self._accounts)
 
     def collect_callbacks(self) -> list[CallbackEvent]:
         """Take the callbacks due now: every status change not yet reported, and MO messages.
