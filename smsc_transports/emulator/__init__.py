@@ -5,22 +5,29 @@ accounts, tariffs, SMSC's limits and error codes, status progression on a clock 
 can drive by hand, test numbers with known fates, callbacks. See ``docs/emulator.md``.
 """
 
-from smsc_transports.emulator.accounts import Account, Limits, Tariff, demo_account
 from smsc_transports.emulator.callbacks import CallbackDispatcher
-from smsc_transports.emulator.clock import Clock, ManualClock
 from smsc_transports.emulator.http_front import HttpFrontEnd
-from smsc_transports.emulator.records import (
+from smsc_transports.emulator.server import Emulator, FrontEnd, FrontEndFactory
+from smsc_transports.emulator.state import (
+    RULES,
+    Account,
     BalanceInfo,
+    Behaviour,
     CallbackEvent,
+    Clock,
+    EmulatorState,
     IncomingRecord,
+    Limits,
+    ManualClock,
     PhoneOutcome,
     SendOutcome,
     SendRequest,
     StatusRecord,
+    Tariff,
+    answer_delay,
+    behaviour_for,
+    demo_account,
 )
-from smsc_transports.emulator.server import Emulator, FrontEnd, FrontEndFactory
-from smsc_transports.emulator.state import EmulatorState
-from smsc_transports.emulator.test_numbers import RULES, Behaviour, answer_delay, behaviour_for
 
 __all__ = [
     "RULES",

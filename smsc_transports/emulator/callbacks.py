@@ -15,7 +15,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from urllib.parse import urlencode, urlsplit
 
-from smsc_transports.emulator.state import EmulatorState
+from smsc_transports.emulator.state.smsc import EmulatorState
 
 __all__ = ["CallbackDispatcher", "post_form"]
 

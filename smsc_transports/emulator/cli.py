@@ -15,8 +15,8 @@ import threading
 from decimal import Decimal, InvalidOperation
 from types import FrameType
 
-from smsc_transports.emulator.accounts import Account, Limits
 from smsc_transports.emulator.server import Emulator
+from smsc_transports.emulator.state.accounts import Account, Limits
 
 __all__ = ["add_parser", "parse_account", "run"]
 

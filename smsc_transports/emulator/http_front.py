@@ -19,8 +19,8 @@ from typing import Any
 from smsc_transports.emulator.http_commands import Reply, run_command
 from smsc_transports.emulator.http_params import RequestData, parse_request
 from smsc_transports.emulator.http_render import render_error
-from smsc_transports.emulator.sending import params_error
-from smsc_transports.emulator.state import EmulatorState
+from smsc_transports.emulator.state.pricing import params_error
+from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.errors import APIError
 
 __all__ = ["ROUTES", "HttpFrontEnd"]

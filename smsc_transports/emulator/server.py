@@ -21,11 +21,11 @@ from types import TracebackType
 from typing import Protocol
 from urllib.parse import quote
 
-from smsc_transports.emulator.accounts import Account, Limits, Tariff
 from smsc_transports.emulator.callbacks import CallbackDispatcher
-from smsc_transports.emulator.clock import Clock
 from smsc_transports.emulator.http_front import HttpFrontEnd
-from smsc_transports.emulator.state import EmulatorState
+from smsc_transports.emulator.state.accounts import Account, Limits, Tariff
+from smsc_transports.emulator.state.clock import Clock
+from smsc_transports.emulator.state.smsc import EmulatorState
 
 __all__ = ["Emulator", "FrontEnd", "FrontEndFactory"]
 

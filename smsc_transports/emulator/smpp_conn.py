@@ -16,10 +16,10 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from smsc_transports.emulator.accounts import Account
-from smsc_transports.emulator.clock import to_datetime
-from smsc_transports.emulator.records import SendRequest
 from smsc_transports.emulator.smpp_deliver import message_state
+from smsc_transports.emulator.state.accounts import Account
+from smsc_transports.emulator.state.clock import to_datetime
+from smsc_transports.emulator.state.records import SendRequest
 from smsc_transports.errors import APIError, ProtocolError
 from smsc_transports.message import MessageKind
 from smsc_transports.wire.smpp import pdu as w

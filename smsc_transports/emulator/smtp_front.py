@@ -35,8 +35,8 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from smsc_transports.emulator.records import SendRequest
-from smsc_transports.emulator.state import EmulatorState
+from smsc_transports.emulator.state.records import SendRequest
+from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.errors import APIError, ValidationError
 from smsc_transports.message import MessageKind
 from smsc_transports.wire.mail.body import MAX_MAIL_BYTES, MailBody

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smsc_transports.emulator.records import IncomingRecord
+from smsc_transports.emulator.state.records import IncomingRecord
 
 __all__ = ["Inbox"]
 

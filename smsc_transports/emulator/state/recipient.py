@@ -11,8 +11,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from smsc_transports.emulator.records import StatusRecord
-from smsc_transports.emulator.test_numbers import Behaviour, describe_number
+from smsc_transports.emulator.state.number_rules import Behaviour, describe_number
+from smsc_transports.emulator.state.records import StatusRecord
 from smsc_transports.message import MessageKind
 from smsc_transports.statuses import MessageStatus
 

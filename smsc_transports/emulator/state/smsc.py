@@ -1,21 +1,18 @@
 """The emulator's in-memory SMSC: :class:`EmulatorState`, shared by every front end.
 
 State that lives here, in collaborators the state owns: the accounts with their
-balances (:class:`~smsc_transports.emulator.accounts.Accounts`, which also
-authenticates); the counters behind error 9
-(:class:`~smsc_transports.emulator.throttle.RateLimits`); every message sent, one
-:class:`~smsc_transports.emulator.store.Recipient` per recipient
-(:class:`~smsc_transports.emulator.store.Recipients`, which also numbers them); each
-login's incoming (MO) messages (:class:`~smsc_transports.emulator.inbox.Inbox`). In
+balances (:class:`~.accounts.Accounts`, which also authenticates); the counters behind
+error 9 (:class:`~.rate_limits.RateLimits`); every message sent, one
+:class:`~.recipient.Recipient` per recipient (:class:`~.recipient.Recipients`, which
+also numbers them); each login's incoming (MO) messages (:class:`~.inbox.Inbox`). In
 the state itself: the callbacks owed (recipients whose changes are not all reported
 yet, and events ready to go). Clock, limits, tariff, delays and the default callback
 URL are fixed at construction.
 
 Who may change it: only :class:`EmulatorState`'s methods. Front ends call them and
-never reach into attributes or collaborators; the
-:class:`~smsc_transports.emulator.accounts.Account` a front end got from
-:meth:`~EmulatorState.authenticate` is only passed back, and its balance changes only
-in :meth:`~EmulatorState.send` and :meth:`~EmulatorState.set_balance`.
+never reach into attributes or collaborators; the :class:`~.accounts.Account` a front
+end got from :meth:`~EmulatorState.authenticate` is only passed back, and its balance
+changes only in :meth:`~EmulatorState.send` and :meth:`~EmulatorState.set_balance`.
 
 Which lock guards it: ``self.lock``, one re-entrant lock, around all of it. Every
 public method takes it, so front ends on any thread or event loop may call any method;
@@ -23,9 +20,9 @@ the collaborators and recipients have no lock of their own and are reached only 
 this one. No status is stored: each is read off its recipient's timeline at the
 clock's time, so nothing runs in the background and a manual clock drives it exactly.
 
-Methods speak protocol-neutral values (:mod:`smsc_transports.emulator.records`) and
-raise the library's :class:`~smsc_transports.errors.APIError` subclasses with SMSC's
-codes and short English texts, so a front end only translates its wire format::
+Methods speak protocol-neutral values (:mod:`~.records`) and raise the library's
+:class:`~smsc_transports.errors.APIError` subclasses with SMSC's codes and short
+English texts, so a front end only translates its wire format::
 
     state = EmulatorState(clock=ManualClock())
     account = state.authenticate("demo", "demo")
@@ -42,10 +39,13 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
-from smsc_transports.emulator.accounts import Account, Accounts, Limits, Tariff, demo_account
-from smsc_transports.emulator.clock import Clock, format_date
-from smsc_transports.emulator.inbox import Inbox
-from smsc_transports.emulator.records import (
+from smsc_transports.emulator.state.accounts import Account, Accounts, Limits, Tariff, demo_account
+from smsc_transports.emulator.state.clock import Clock, format_date
+from smsc_transports.emulator.state.inbox import Inbox
+from smsc_transports.emulator.state.pricing import Prepared, params_error, prepare, refusal
+from smsc_transports.emulator.state.rate_limits import RateLimits
+from smsc_transports.emulator.state.recipient import Recipient, Recipients, not_found
+from smsc_transports.emulator.state.records import (
     BalanceInfo,
     CallbackEvent,
     IncomingRecord,
@@ -53,10 +53,7 @@ from smsc_transports.emulator.records import (
     SendRequest,
     StatusRecord,
 )
-from smsc_transports.emulator.sending import Prepared, params_error, prepare, refusal
-from smsc_transports.emulator.store import Recipient, Recipients, not_found
-from smsc_transports.emulator.throttle import RateLimits
-from smsc_transports.emulator.timeforms import parse_send_time
+from smsc_transports.emulator.state.time_forms import parse_send_time
 from smsc_transports.errors import ValidationError, api_error
 from smsc_transports.message import MessageKind, normalize_phone
 from smsc_transports.statuses import MessageStatus
@@ -82,12 +79,11 @@ def _sender_allowed(account: Account, sender: str) -> bool:
 class EmulatorState:
     """A thread-safe in-memory SMSC; see the module docstring for what it holds.
 
-    ``accounts`` default to :func:`~smsc_transports.emulator.accounts.demo_account`;
-    ``clock`` returns Unix seconds (``time.time`` by default, a
-    :class:`~smsc_transports.emulator.clock.ManualClock` in tests); a message waits (-1)
-    ``transfer_after`` seconds, is transferred (0), and reaches its final status
-    ``deliver_after`` seconds after it left. ``callback_url`` receives status callbacks
-    for accounts that name none (see :meth:`collect_callbacks`).
+    ``accounts`` default to :func:`~.accounts.demo_account`; ``clock`` returns Unix
+    seconds (``time.time`` by default, a :class:`~.clock.ManualClock` in tests); a
+    message waits (-1) ``transfer_after`` seconds, is transferred (0), and reaches its
+    final status ``deliver_after`` seconds after it left. ``callback_url`` receives
+    status callbacks for accounts that name none (see :meth:`collect_callbacks`).
     """
 
     def __init__(

@@ -1,8 +1,8 @@
 """SMSC's rate limits (error 9): :class:`RateLimits`, over sliding windows and in-flight counts.
 
-:class:`RateLimits` applies the :class:`~smsc_transports.emulator.accounts.Limits` of one
-emulator state; :class:`RateWindow` and :class:`InFlight` are the counters it keeps.
-None of them is locked: the state owns them and calls them under its own lock.
+:class:`RateLimits` applies the :class:`~.accounts.Limits` of one emulator state;
+:class:`RateWindow` and :class:`InFlight` are the counters it keeps. None of them is
+locked: the state owns them and calls them under its own lock.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Hashable, Iterable
 
-from smsc_transports.emulator.accounts import Limits
+from smsc_transports.emulator.state.accounts import Limits
 from smsc_transports.errors import APIError, api_error
 
 __all__ = ["DUPLICATE", "TOO_MANY", "InFlight", "RateLimits", "RateWindow"]
@@ -93,7 +93,7 @@ class InFlight:
 
 
 class RateLimits:
-    """The error-9 rules of :class:`~smsc_transports.emulator.accounts.Limits`, with memory.
+    """The error-9 rules of :class:`~.accounts.Limits`, with memory.
 
     Each ``check_*`` method counts one request and raises error 9 when it is one too
     many; a refused request is not counted, so a client that backs off gets in again
