@@ -5,7 +5,7 @@ accounts, tariffs, SMSC's limits and error codes, status progression on a clock 
 can drive by hand, test numbers with known fates, callbacks. See ``docs/emulator.md``.
 """
 
-from smsc_transports.emulator.callbacks import CallbackDispatcher
+from smsc_transports.emulator.callback_sender import CallbackDispatcher
 from smsc_transports.emulator.http_front import HttpFrontEnd
 from smsc_transports.emulator.server import Emulator, FrontEnd, FrontEndFactory
 from smsc_transports.emulator.state import (
