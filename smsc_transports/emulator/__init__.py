@@ -6,7 +6,7 @@ can drive by hand, test numbers with known fates, callbacks. See ``docs/emulator
 """
 
 from smsc_transports.emulator.callback_sender import CallbackDispatcher
-from smsc_transports.emulator.http_front import HttpFrontEnd
+from smsc_transports.emulator.http.front import HttpFrontEnd
 from smsc_transports.emulator.server import Emulator, FrontEnd, FrontEndFactory
 from smsc_transports.emulator.state import (
     RULES,

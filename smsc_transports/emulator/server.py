@@ -22,7 +22,7 @@ from typing import Protocol
 from urllib.parse import quote
 
 from smsc_transports.emulator.callback_sender import CallbackDispatcher
-from smsc_transports.emulator.http_front import HttpFrontEnd
+from smsc_transports.emulator.http.front import HttpFrontEnd
 from smsc_transports.emulator.state.accounts import Account, Limits, Tariff
 from smsc_transports.emulator.state.clock import Clock
 from smsc_transports.emulator.state.smsc import EmulatorState

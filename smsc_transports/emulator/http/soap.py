@@ -19,9 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
-from smsc_transports.emulator.http_commands import send_request
-from smsc_transports.emulator.http_params import Params
-from smsc_transports.emulator.http_render import money, status_fields
+from smsc_transports.emulator.http.commands import send_request
+from smsc_transports.emulator.http.params import Params
+from smsc_transports.emulator.http.render import money, status_fields
 from smsc_transports.emulator.state.accounts import Account
 from smsc_transports.emulator.state.number_rules import answer_delay
 from smsc_transports.emulator.state.pricing import params_error

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from smsc_transports.emulator.http_params import Params, RequestData
-from smsc_transports.emulator.http_render import (
+from smsc_transports.emulator.http.params import Params, RequestData
+from smsc_transports.emulator.http.render import (
     Fields,
     history_fields,
     inbox_fields,
