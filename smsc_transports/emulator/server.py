@@ -97,7 +97,7 @@ class Emulator:
         self.front_ends += [factory(self.state) for factory in front_ends]
         if smtp_port is not None:
             # STARTTLS is offered when a certificate is given, as SMTP servers do.
-            from smsc_transports.emulator.smtp_front import SmtpFrontEnd
+            from smsc_transports.emulator.smtp import SmtpFrontEnd
 
             self.front_ends.append(
                 SmtpFrontEnd(self.state, host=host, port=smtp_port, tls_context=tls_context)
