@@ -103,7 +103,7 @@ class Emulator:
                 SmtpFrontEnd(self.state, host=host, port=smtp_port, tls_context=tls_context)
             )
         if smpp_port is not None or smpps_port is not None:
-            from smsc_transports.emulator.smpp_front import SmppFrontEnd
+            from smsc_transports.emulator.smpp.front import SmppFrontEnd
 
             if smpp_port is not None:
                 self.front_ends.append(SmppFrontEnd(self.state, host=host, port=smpp_port))

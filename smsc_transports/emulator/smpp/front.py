@@ -33,8 +33,8 @@ from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from smsc_transports.emulator.smpp_conn import SmppConnection
-from smsc_transports.emulator.smpp_deliver import ReceiptIds, incoming_messages, receipt_message
+from smsc_transports.emulator.smpp.connection import SmppConnection
+from smsc_transports.emulator.smpp.deliver_sm import ReceiptIds, incoming_messages, receipt_message
 from smsc_transports.emulator.state.accounts import Account
 from smsc_transports.emulator.state.records import IncomingRecord
 from smsc_transports.emulator.state.smsc import EmulatorState
