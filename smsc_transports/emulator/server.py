@@ -50,16 +50,18 @@ class FrontEnd(Protocol):
 
 
 FrontEndFactory = Callable[[EmulatorState], FrontEnd]
-"""Builds a front end on the shared state (used for SMPP/SMTP/SOAP listeners)."""
+"""Builds a front end on the shared state (for listeners passed in ``front_ends``)."""
 
 
 class Emulator:
-    """A local SMSC: an :class:`EmulatorState` served over HTTP (and later more protocols).
+    """A local SMSC: an :class:`EmulatorState` served over HTTP (and SOAP), SMTP and SMPP.
 
     ``accounts`` default to ``demo``/``demo`` with 100.00 RUB. ``clock``, ``limits``,
     ``tariff``, ``transfer_after``, ``deliver_after`` and ``callback_url`` go to the
-    state; ``http_port`` 0 picks a free port. Use as a context manager, or call
-    :meth:`start` and :meth:`stop`.
+    state; ``http_port`` 0 picks a free port. HTTP always runs; ``smtp_port``,
+    ``smpp_port`` and ``smpps_port`` (0 = a free port; TLS ones need ``tls_context``)
+    add the other front ends, ``front_ends`` any listener of your own. Use as a context
+    manager, or call :meth:`start` and :meth:`stop`.
     """
 
     def __init__(
@@ -191,7 +193,9 @@ class Emulator:
     ) -> str:
         """A settings URL for the library's factory, e.g. ``http://demo:demo@127.0.0.1:PORT``.
 
-        ``scheme`` picks the front end (``http``; ``smpp``/``smtp``/``soap`` once added).
+        ``scheme`` picks the front end: ``http`` (or ``https``), ``soap`` (served on the
+        HTTP port), ``smtp``, ``smpp``, or any other front end's name; a ``+suffix``
+        (``soap+http``) is kept in the URL and ignored for the choice.
         """
         # SOAP is served on the HTTP port, at /sys/soap.php, as on SMSC.
         name = scheme.partition("+")[0]
