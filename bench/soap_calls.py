@@ -34,7 +34,7 @@ import zeep
 
 from smsc_transports import Message, create_transport
 from smsc_transports.emulator import Account, Emulator, EmulatorState, Limits
-from smsc_transports.emulator.soap_front import handle_soap
+from smsc_transports.emulator.http.soap import handle_soap
 from smsc_transports.wire.soap.calls import wsdl_bytes
 
 PHONE = "79990000001"

@@ -1,27 +1,45 @@
 """A local SMS Center (SMSC) to rehearse integrations on and to test every backend against.
 
-One in-memory state (:class:`EmulatorState`) behind protocol front ends (HTTP now):
-accounts, tariffs, SMSC's limits and error codes, status progression on a clock you
-can drive by hand, test numbers with known fates, callbacks. See ``docs/emulator.md``.
+One in-memory state (:class:`EmulatorState`: accounts, tariffs, SMSC's limits and
+error codes, status progression on a clock you can drive by hand, test numbers with
+known fates, callbacks) behind four protocol front ends: HTTP (with SOAP on the same
+port), SMTP and SMPP. :class:`Emulator` runs them together; ``python -m
+smsc_transports.emulator`` and ``smsc emulator`` run one from the command line. See
+``docs/emulator.md``.
+
+Rule: the emulator is SMSC's side of each protocol. It reuses ``smsc_transports.wire``
+for that side's formats and the core modules (message, results, errors, encoding,
+statuses, translit); it never imports ``smsc_transports.backends`` or
+``smsc_transports.cli``, so the backends are tested against a peer that shares none
+of their code. Inside, ``state/`` knows no front end; each front end (``http/``,
+``smtp``, ``smpp/``) uses ``state/`` and ``wire``, never another front end; ``server``
+assembles them, ``callback_sender`` posts the state's callbacks, ``cli``,
+``__main__`` and ``sandbox`` start an :class:`Emulator`.
 """
 
-from smsc_transports.emulator.accounts import Account, Limits, Tariff
-from smsc_transports.emulator.callbacks import CallbackDispatcher
-from smsc_transports.emulator.clock import Clock, ManualClock
-from smsc_transports.emulator.http_front import HttpFrontEnd
-from smsc_transports.emulator.records import (
+from smsc_transports.emulator.callback_sender import CallbackDispatcher
+from smsc_transports.emulator.http.front import HttpFrontEnd
+from smsc_transports.emulator.server import Emulator, FrontEnd, FrontEndFactory
+from smsc_transports.emulator.state import (
+    RULES,
+    Account,
     BalanceInfo,
+    Behaviour,
     CallbackEvent,
+    Clock,
+    EmulatorState,
     IncomingRecord,
+    Limits,
+    ManualClock,
     PhoneOutcome,
     SendOutcome,
     SendRequest,
     StatusRecord,
+    Tariff,
+    answer_delay,
+    behaviour_for,
+    demo_account,
 )
-from smsc_transports.emulator.server import Emulator, FrontEnd, FrontEndFactory
-from smsc_transports.emulator.state import EmulatorState
-from smsc_transports.emulator.state_core import demo_account
-from smsc_transports.emulator.test_numbers import RULES, Behaviour, answer_delay, behaviour_for
 
 __all__ = [
     "RULES",

@@ -1,7 +1,8 @@
 """The ``smsc emulator`` subcommand: run a local SMSC until SIGINT/SIGTERM.
 
-It prints exactly one line, ``emulator ready http=PORT``, once listening, so scripts
-(and tests) can start it with ``--http-port 0`` and read the port.
+It prints exactly one line once listening, ``emulator ready http=PORT`` followed by
+``smtp=PORT``, ``smpp=PORT``, ``smpps=PORT`` for each other front end asked for, so
+scripts (and tests) can start it with ``--http-port 0`` and read the ports.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import threading
 from decimal import Decimal, InvalidOperation
 from types import FrameType
 
-from smsc_transports.emulator.accounts import Account, Limits
 from smsc_transports.emulator.server import Emulator
+from smsc_transports.emulator.state.accounts import Account, Limits
 
 __all__ = ["add_parser", "parse_account", "run"]
 

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from smsc_transports.emulator.clock import ManualClock
 from smsc_transports.emulator.server import Emulator
+from smsc_transports.emulator.state.clock import ManualClock
 from smsc_transports.errors import ConfigurationError
 
 __all__ = ["EMULATOR_PHONE", "Target", "smsc_or_emulator"]

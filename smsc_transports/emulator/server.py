@@ -21,11 +21,11 @@ from types import TracebackType
 from typing import Protocol
 from urllib.parse import quote
 
-from smsc_transports.emulator.accounts import Account, Limits, Tariff
-from smsc_transports.emulator.callbacks import CallbackDispatcher
-from smsc_transports.emulator.clock import Clock
-from smsc_transports.emulator.http_front import HttpFrontEnd
-from smsc_transports.emulator.state import EmulatorState
+from smsc_transports.emulator.callback_sender import CallbackDispatcher
+from smsc_transports.emulator.http.front import HttpFrontEnd
+from smsc_transports.emulator.state.accounts import Account, Limits, Tariff
+from smsc_transports.emulator.state.clock import Clock
+from smsc_transports.emulator.state.smsc import EmulatorState
 
 __all__ = ["Emulator", "FrontEnd", "FrontEndFactory"]
 
@@ -50,16 +50,18 @@ class FrontEnd(Protocol):
 
 
 FrontEndFactory = Callable[[EmulatorState], FrontEnd]
-"""Builds a front end on the shared state (used for SMPP/SMTP/SOAP listeners)."""
+"""Builds a front end on the shared state (for listeners passed in ``front_ends``)."""
 
 
 class Emulator:
-    """A local SMSC: an :class:`EmulatorState` served over HTTP (and later more protocols).
+    """A local SMSC: an :class:`EmulatorState` served over HTTP (and SOAP), SMTP and SMPP.
 
     ``accounts`` default to ``demo``/``demo`` with 100.00 RUB. ``clock``, ``limits``,
     ``tariff``, ``transfer_after``, ``deliver_after`` and ``callback_url`` go to the
-    state; ``http_port`` 0 picks a free port. Use as a context manager, or call
-    :meth:`start` and :meth:`stop`.
+    state; ``http_port`` 0 picks a free port. HTTP always runs; ``smtp_port``,
+    ``smpp_port`` and ``smpps_port`` (0 = a free port; TLS ones need ``tls_context``)
+    add the other front ends, ``front_ends`` any listener of your own. Use as a context
+    manager, or call :meth:`start` and :meth:`stop`.
     """
 
     def __init__(
@@ -97,13 +99,13 @@ class Emulator:
         self.front_ends += [factory(self.state) for factory in front_ends]
         if smtp_port is not None:
             # STARTTLS is offered when a certificate is given, as SMTP servers do.
-            from smsc_transports.emulator.smtp_front import SmtpFrontEnd
+            from smsc_transports.emulator.smtp import SmtpFrontEnd
 
             self.front_ends.append(
                 SmtpFrontEnd(self.state, host=host, port=smtp_port, tls_context=tls_context)
             )
         if smpp_port is not None or smpps_port is not None:
-            from smsc_transports.emulator.smpp_front import SmppFrontEnd
+            from smsc_transports.emulator.smpp.front import SmppFrontEnd
 
             if smpp_port is not None:
                 self.front_ends.append(SmppFrontEnd(self.state, host=host, port=smpp_port))
@@ -191,7 +193,9 @@ class Emulator:
     ) -> str:
         """A settings URL for the library's factory, e.g. ``http://demo:demo@127.0.0.1:PORT``.
 
-        ``scheme`` picks the front end (``http``; ``smpp``/``smtp``/``soap`` once added).
+        ``scheme`` picks the front end: ``http`` (or ``https``), ``soap`` (served on the
+        HTTP port), ``smtp``, ``smpp``, or any other front end's name; a ``+suffix``
+        (``soap+http``) is kept in the URL and ignored for the choice.
         """
         # SOAP is served on the HTTP port, at /sys/soap.php, as on SMSC.
         name = scheme.partition("+")[0]

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smsc_transports.emulator import Account, EmulatorState, Limits, ManualClock
-from smsc_transports.emulator.http_commands import COMMANDS, run_command
-from smsc_transports.emulator.http_params import parse_request
+from smsc_transports.emulator.http.commands import COMMANDS, run_command
+from smsc_transports.emulator.http.params import parse_request
 
 STATE = EmulatorState(
     [Account("demo", "demo", balance=Decimal(10**9))],

@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from smsc_transports.emulator import Emulator, http_front
+from smsc_transports.emulator import Emulator
+from smsc_transports.emulator.http import front as http_front
 from tests.emulator.api import Api
 
 

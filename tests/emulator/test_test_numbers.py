@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from smsc_transports.emulator import EmulatorState, ManualClock, SendRequest
-from smsc_transports.emulator.test_numbers import (
+from smsc_transports.emulator.state.number_rules import (
     RULES,
     answer_delay,
     behaviour_for,
@@ -129,7 +129,7 @@ def test_number_description_marks_test_numbers() -> None:
 
 def test_every_rule_lives_under_the_fast_path_prefixes() -> None:
     """behaviour_for skips the table for other numbers; no rule may hide outside them."""
-    from smsc_transports.emulator.test_numbers import RULES, TEST_PREFIX, behaviour_for
+    from smsc_transports.emulator.state.number_rules import RULES, TEST_PREFIX, behaviour_for
 
     for rule in RULES:
         assert rule.example.startswith(TEST_PREFIX) or rule.example.endswith("@emulator.test")

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from smsc_transports.emulator.timeforms import parse_send_time, parse_valid
+from smsc_transports.emulator.state.time_forms import parse_send_time, parse_valid
 from smsc_transports.errors import DateFormatError, ParameterError
 
 MSK = timezone(timedelta(hours=3))

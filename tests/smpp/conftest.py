@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import pytest
 
 from smsc_transports.emulator import Account, EmulatorState, Limits, ManualClock
-from smsc_transports.emulator.smpp_front import SmppFrontEnd
+from smsc_transports.emulator.smpp.front import SmppFrontEnd
 
 FAST = {
     "timeout": "5",

@@ -25,7 +25,7 @@ from smsc_transports import (
 )
 from smsc_transports.backends.smpp import SmppTransport
 from smsc_transports.emulator import Account, Emulator, EmulatorState, ManualClock
-from smsc_transports.emulator.smpp_front import SmppFrontEnd
+from smsc_transports.emulator.smpp.front import SmppFrontEnd
 from smsc_transports.wire.smpp.pdu import QueryResponse
 from tests.smpp.conftest import eventually, smpp_url
 

@@ -21,7 +21,7 @@ from smsc_transports import (
     create_transport,
 )
 from smsc_transports.emulator import EmulatorState
-from smsc_transports.emulator.smpp_front import SmppFrontEnd
+from smsc_transports.emulator.smpp.front import SmppFrontEnd
 from tests.faults import closed_port
 from tests.smpp.conftest import smpp_url
 from tests.smpp.fault_proxy import Fault, SmppFaultProxy

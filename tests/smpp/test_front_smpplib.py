@@ -13,7 +13,7 @@ import smpplib.consts
 import smpplib.exceptions
 
 from smsc_transports.emulator import Account, EmulatorState, Limits, ManualClock
-from smsc_transports.emulator.smpp_front import SmppFrontEnd
+from smsc_transports.emulator.smpp.front import SmppFrontEnd
 from smsc_transports.statuses import MessageStatus
 from smsc_transports.wire.smpp import pdu as w
 

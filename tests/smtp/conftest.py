@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from smsc_transports.emulator import Account, Emulator, ManualClock
-from smsc_transports.emulator.smtp_front import SmtpFrontEnd
+from smsc_transports.emulator.smtp import SmtpFrontEnd
 from tests.smtp.servers import CaptureServer
 
 T = TypeVar("T")

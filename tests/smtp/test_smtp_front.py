@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 
 from smsc_transports.emulator import Account, EmulatorState
-from smsc_transports.emulator.smtp_front import SmtpFrontEnd
+from smsc_transports.emulator.smtp import SmtpFrontEnd
 from tests.smtp.conftest import LOGIN, PASSWORD
 
 

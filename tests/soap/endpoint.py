@@ -2,7 +2,7 @@
 there, else on a small stand-in server over the same emulator state.
 
 The stand-in is a stdlib threading HTTP server that hands every request to
-:func:`~smsc_transports.emulator.soap_front.handle_soap`, exactly as the emulator's HTTP
+:func:`~smsc_transports.emulator.http.soap.handle_soap`, exactly as the emulator's HTTP
 front end does, so the tests are the same either way.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import requests
 
 from smsc_transports.emulator import Emulator, EmulatorState
-from smsc_transports.emulator.soap_front import handle_soap
+from smsc_transports.emulator.http.soap import handle_soap
 
 
 class _Server(ThreadingHTTPServer):

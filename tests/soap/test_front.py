@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 from smsc_transports.emulator import EmulatorState, ManualClock
-from smsc_transports.emulator.soap_front import handle_soap
+from smsc_transports.emulator.http.soap import handle_soap
 from smsc_transports.wire.soap import calls as wire
 from smsc_transports.wire.soap import envelope
 

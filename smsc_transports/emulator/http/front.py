@@ -16,11 +16,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from smsc_transports.emulator.http_commands import Reply, run_command
-from smsc_transports.emulator.http_params import RequestData, parse_request
-from smsc_transports.emulator.http_render import render_error
-from smsc_transports.emulator.sending import params_error
-from smsc_transports.emulator.state import EmulatorState
+from smsc_transports.emulator.http.commands import Reply, run_command
+from smsc_transports.emulator.http.params import RequestData, parse_request
+from smsc_transports.emulator.http.render import render_error
+from smsc_transports.emulator.state.pricing import params_error
+from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.errors import APIError
 
 __all__ = ["ROUTES", "HttpFrontEnd"]
@@ -129,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer_soap(self, query: str) -> None:
         # SOAP shares the HTTP port, as on SMSC: /sys/soap.php next to /sys/send.php.
-        from smsc_transports.emulator.soap_front import handle_soap
+        from smsc_transports.emulator.http.soap import handle_soap
 
         body, refusal = self._read_body()
         if refusal is not None:

@@ -11,8 +11,9 @@ state's accounts; each submit_sm is one message in the shared state, under the i
 ``submit_sm_resp`` returns. When a message's status becomes final the front end
 pushes a receipt (``deliver_sm``) to a receiving bind of the account — the one that
 sent it if it still can, else any, else it keeps the receipt until one binds. The state's
-clock drives this, so a test with a :class:`~.clock.ManualClock` gets a receipt shortly
-after advancing it. :meth:`push_incoming` delivers an incoming (MO) message.
+clock drives this, so a test with a :class:`~smsc_transports.emulator.state.ManualClock`
+gets a receipt shortly after advancing it. :meth:`push_incoming` delivers an incoming
+(MO) message.
 
 Options: ``throttle_rate`` answers ESME_RTHROTTLED above that many submits per second
 per connection; ``receipt_ids="hex"`` writes receipt ids in hex (SMSC's receipt id base
@@ -32,11 +33,11 @@ from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from smsc_transports.emulator.accounts import Account
-from smsc_transports.emulator.records import IncomingRecord
-from smsc_transports.emulator.smpp_conn import SmppConnection
-from smsc_transports.emulator.smpp_deliver import ReceiptIds, incoming_messages, receipt_message
-from smsc_transports.emulator.state import EmulatorState
+from smsc_transports.emulator.smpp.connection import SmppConnection
+from smsc_transports.emulator.smpp.deliver_sm import ReceiptIds, incoming_messages, receipt_message
+from smsc_transports.emulator.state.accounts import Account
+from smsc_transports.emulator.state.records import IncomingRecord
+from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.wire.smpp.command_status import SMSC_STATUS_BASE
 from smsc_transports.wire.smpp.pdu import MAX_PDU_LENGTH
 from smsc_transports.wire.smpp.short_message import ShortMessage

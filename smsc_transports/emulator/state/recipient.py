@@ -1,4 +1,4 @@
-"""One stored recipient of a sent message, and its status timeline.
+"""Recipients of sent messages: one recipient and its status timeline, and the table of them.
 
 A status is never stored: it is read off the recipient's timeline at the clock's
 current time, so status reads need no background thread and a manual clock drives them
@@ -7,15 +7,16 @@ exactly.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from smsc_transports.emulator.records import StatusRecord
-from smsc_transports.emulator.test_numbers import Behaviour, describe_number
+from smsc_transports.emulator.state.number_rules import Behaviour, describe_number
+from smsc_transports.emulator.state.records import StatusRecord
 from smsc_transports.message import MessageKind
 from smsc_transports.statuses import MessageStatus
 
-__all__ = ["Recipient", "Step", "not_found"]
+__all__ = ["Recipient", "Recipients", "Step", "not_found"]
 
 Step = tuple[float, MessageStatus, int]
 """One timeline entry: (when, status, err)."""
@@ -98,3 +99,75 @@ class Recipient:
 def not_found(id: str, phone: str) -> StatusRecord:
     """The answer for a message that does not exist (status -3)."""
     return StatusRecord(id=id, phone=phone, status=MessageStatus.NOT_FOUND)
+
+
+class Recipients:
+    """Every recipient of every message sent: by (login, id, phone), and per login in send order.
+
+    It also numbers messages: ids per login (``1``, ``2``, … when the client gives none)
+    and ``int_id`` across logins. Not locked: the emulator state owns it and calls it
+    under its own lock.
+    """
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str, str], Recipient] = {}
+        self._by_login: dict[str, list[Recipient]] = {}
+        self._next_id: dict[str, int] = {}
+        self._next_int_id = 1
+
+    def new_id(self, login: str) -> str:
+        """The next message id of ``login``."""
+        number = self._next_id.get(login, 1)
+        self._next_id[login] = number + 1
+        return str(number)
+
+    def new_int_id(self) -> int:
+        """The next ``int_id``, unique across logins."""
+        number = self._next_int_id
+        self._next_int_id += 1
+        return number
+
+    def add(self, recipient: Recipient) -> None:
+        """Store ``recipient`` (replacing one under the same login, id and phone)."""
+        self._by_key[(recipient.login, recipient.id, recipient.phone)] = recipient
+        self._by_login.setdefault(recipient.login, []).append(recipient)
+
+    def get(self, login: str, id: str, phone: str) -> Recipient | None:
+        """The recipient ``phone`` (in stored form) of ``login``'s message ``id``, if any."""
+        return self._by_key.get((login, id, phone))
+
+    def remove(self, login: str, id: str, phone: str) -> Recipient | None:
+        """Take the recipient :meth:`get` would return out of the table, and return it."""
+        recipient = self._by_key.pop((login, id, phone), None)
+        if recipient is not None:
+            self._by_login[login].remove(recipient)
+        return recipient
+
+    def newest_first(
+        self,
+        login: str,
+        *,
+        start: float | None,
+        end: float | None,
+        phones: Collection[str] | None,
+        kind: MessageKind | None,
+        cnt: int,
+        prev_id: int | None,
+    ) -> list[Recipient]:
+        """Up to ``cnt`` of ``login``'s recipients, newest first, that match every filter
+        given: sent within [``start``, ``end``), to one of ``phones``, of ``kind``, with an
+        ``int_id`` below ``prev_id``."""
+        found: list[Recipient] = []
+        for recipient in reversed(self._by_login.get(login, [])):
+            if len(found) >= cnt:
+                break
+            if (
+                (prev_id is not None and recipient.int_id >= prev_id)
+                or (start is not None and recipient.created < start)
+                or (end is not None and recipient.created >= end)
+                or (phones is not None and recipient.phone not in phones)
+                or (kind is not None and recipient.kind != kind)
+            ):
+                continue
+            found.append(recipient)
+        return found

@@ -14,12 +14,13 @@ import logging
 import math
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from smsc_transports.emulator.accounts import Account
-from smsc_transports.emulator.clock import to_datetime
-from smsc_transports.emulator.records import SendRequest
-from smsc_transports.emulator.smpp_deliver import message_state
+from smsc_transports.emulator.smpp.deliver_sm import message_state
+from smsc_transports.emulator.state.accounts import Account
+from smsc_transports.emulator.state.clock import to_datetime
+from smsc_transports.emulator.state.records import SendRequest
+from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.errors import APIError, ProtocolError
 from smsc_transports.message import MessageKind
 from smsc_transports.wire.smpp import pdu as w
@@ -32,20 +33,56 @@ from smsc_transports.wire.smpp.short_message import (
 )
 from smsc_transports.wire.smpp.time_fields import absolute_time, parse_time
 
-if TYPE_CHECKING:
-    from smsc_transports.emulator.smpp_front import SmppFrontEnd
-
-__all__ = ["SmppConnection"]
+__all__ = ["SmppConnection", "SmppOwner"]
 
 log = logging.getLogger("smsc_transports.emulator.smpp")
 
 _MODES = {w.BIND_TRANSMITTER: "tx", w.BIND_RECEIVER: "rx", w.BIND_TRANSCEIVER: "trx"}
 
 
+class SmppOwner(Protocol):
+    """What a connection uses of the server that accepted it: settings, counters, calls.
+
+    The SMPP front end is one; a connection knows it only through these members.
+    """
+
+    state: EmulatorState
+    max_pdu: int
+    system_id: str
+    throttle_rate: float | None
+    status_base: int
+    connections: int
+    throttled: int
+    delivered: int
+    live: set[SmppConnection]
+
+    def bound(self, connection: SmppConnection) -> None:
+        """``connection`` bound (called soon after its bind_resp went out)."""
+        ...
+
+    def unbound(self, connection: SmppConnection) -> None:
+        """``connection`` unbound: it receives no more deliveries."""
+        ...
+
+    def closed(self, connection: SmppConnection) -> None:
+        """``connection`` ended."""
+        ...
+
+    def accepted(
+        self, connection: SmppConnection, message_id: str, sm: ShortMessage, start: float
+    ) -> None:
+        """``connection``'s submit ``sm`` was accepted under ``message_id``."""
+        ...
+
+    def phone_of(self, login: str, message_id: str) -> str | None:
+        """The phone ``login``'s message ``message_id`` went to, if submitted here."""
+        ...
+
+
 class SmppConnection(asyncio.Protocol):
     """The SMSC side of one SMPP connection."""
 
-    def __init__(self, front: SmppFrontEnd) -> None:
+    def __init__(self, front: SmppOwner) -> None:
         self.front = front
         self.state = front.state
         self.transport: asyncio.Transport | None = None

@@ -26,7 +26,7 @@ class SendRequest:
     """One send (or cost) request, already split into fields by a front end.
 
     ``phones`` are raw recipient strings (the state validates them, giving error 7 per
-    bad one). ``time``/``tz`` are SMSC's time forms (see :mod:`.timeforms`); a front end
+    bad one). ``time``/``tz`` are SMSC's time forms (see :mod:`.time_forms`); a front end
     that has an absolute time instead passes ``send_at`` (Unix seconds), which wins.
     ``valid`` is the lifetime in seconds. ``cost`` is SMSC's mode: 0 send, 1 only price,
     2 send and report the cost, 3 also report the new balance. ``op``/``err`` ask for

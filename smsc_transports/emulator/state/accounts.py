@@ -1,15 +1,22 @@
-"""Configuration values of the emulator: accounts, the tariff and the limits SMSC applies."""
+"""The emulator's accounts and their table, the tariff and the limits SMSC applies.
+
+:class:`Account`, :class:`Tariff` and :class:`Limits` are configuration values;
+:class:`Accounts` is the table of accounts by login that authenticates credentials.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import hmac
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from types import MappingProxyType
 
+from smsc_transports.errors import api_error
 from smsc_transports.message import MessageKind
 
-__all__ = ["PER_PART_KINDS", "Account", "Limits", "Tariff"]
+__all__ = ["PER_PART_KINDS", "Account", "Accounts", "Limits", "Tariff", "demo_account"]
 
 
 def _money(value: Decimal | int | str | float) -> Decimal:
@@ -54,6 +61,78 @@ class Account:
     def can_spend(self, amount: Decimal) -> bool:
         """Whether ``amount`` fits in the balance plus the credit."""
         return self.balance + (self.credit or Decimal(0)) >= amount
+
+
+def demo_account() -> Account:
+    """The account an emulator has when given none: ``demo``/``demo`` with 100.00 RUB."""
+    return Account("demo", "demo", balance=Decimal("100.00"))
+
+
+def _same(expected: str, given: str) -> bool:
+    """Constant-time comparison that also works for non-ASCII secrets."""
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+class Accounts:
+    """The table of accounts by login, and the rules credentials open one by.
+
+    Not locked: the emulator state owns it and calls it under its own lock.
+    """
+
+    def __init__(self, accounts: Iterable[Account] = ()) -> None:
+        self._by_login: dict[str, Account] = {}
+        for account in accounts:
+            self.add(account)
+
+    def add(self, account: Account) -> Account:
+        """Add (or replace) an account and return it."""
+        self._by_login[account.login] = account
+        return account
+
+    def __getitem__(self, login: str) -> Account:
+        """The account named ``login`` (``KeyError`` if there is none)."""
+        return self._by_login[login]
+
+    def __iter__(self) -> Iterator[Account]:
+        """Every account, in the order they were added."""
+        return iter(self._by_login.values())
+
+    def authenticate(
+        self,
+        login: str | None,
+        password: str | None,
+        apikey: str | None = None,
+        *,
+        ip: str | None = None,
+        operation: str = "send",
+    ) -> Account:
+        """Return the account the credentials open, or raise error 2.
+
+        The password may be given as is or as its lower-case MD5 hex; an empty login
+        with a password means the password is an API key, as in SMSC's libraries.
+        """
+        account = self._find(login or "", password or "", apikey or "")
+        if account is None or (
+            account.allowed_ips is not None and (ip or "") not in account.allowed_ips
+        ):
+            raise api_error(2, "authorise error", operation=operation)
+        return account
+
+    def _find(self, login: str, password: str, apikey: str) -> Account | None:
+        if not apikey and not login:
+            apikey = password
+        if apikey:
+            for candidate in self._by_login.values():
+                if candidate.apikey and _same(candidate.apikey, apikey):
+                    return candidate
+            return None
+        found = self._by_login.get(login)
+        if found is None or not password:
+            return None
+        digest = hashlib.md5(found.password.encode(), usedforsecurity=False).hexdigest()
+        if _same(found.password, password) or _same(digest, password):
+            return found
+        return None
 
 
 # Kinds SMSC bills per SMS part; every other kind is billed per message.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from smsc_transports.emulator.clock import to_datetime
+from smsc_transports.emulator.state.clock import to_datetime
 from smsc_transports.errors import api_error
 
 __all__ = ["MAX_VALID", "parse_send_time", "parse_valid"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import Final, Literal
 
-from smsc_transports.emulator.clock import to_datetime
-from smsc_transports.emulator.records import StatusRecord
+from smsc_transports.emulator.state.clock import to_datetime
+from smsc_transports.emulator.state.records import StatusRecord
 from smsc_transports.statuses import MessageStatus
 from smsc_transports.wire.smpp.short_message import (
     TAG_MESSAGE_STATE,

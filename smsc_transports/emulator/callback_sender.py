@@ -1,10 +1,12 @@
-"""Status and incoming-message callbacks: POSTs to the URL an account (or the state) names.
+"""The emulator's callback sender: POSTs the state's callbacks to the URL an account names.
 
-A ticker thread asks the state every ``interval`` seconds for what changed and POSTs
-each event as ``application/x-www-form-urlencoded`` (fields: ``id``, ``phone``,
-``status``, ``err``, ``time``, ``ts`` for statuses; see ``docs/emulator.md``). A
-failing callback is logged and dropped: it never stops the emulator. Tests call
-:meth:`CallbackDispatcher.flush` after moving a manual clock instead of waiting.
+Status changes and incoming messages go to the account's ``callback_url``, or else the
+state's, as SMSC calls its clients' URLs. A ticker thread asks the state every
+``interval`` seconds for what changed and POSTs each event as
+``application/x-www-form-urlencoded`` (fields: ``id``, ``phone``, ``status``, ``err``,
+``time``, ``ts`` for statuses; see ``docs/emulator.md``). A failing callback is logged
+and dropped: it never stops the emulator. Tests call :meth:`CallbackDispatcher.flush`
+after moving a manual clock instead of waiting.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from urllib.parse import urlencode, urlsplit
 
-from smsc_transports.emulator.state import EmulatorState
+from smsc_transports.emulator.state.smsc import EmulatorState
 
 __all__ = ["CallbackDispatcher", "post_form"]
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from smsc_transports.emulator.clock import format_date
-from smsc_transports.emulator.records import (
+from smsc_transports.emulator.state.clock import format_date
+from smsc_transports.emulator.state.records import (
     BalanceInfo,
     IncomingRecord,
     SendOutcome,

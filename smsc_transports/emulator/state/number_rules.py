@@ -1,4 +1,4 @@
-"""Test numbers: recipients that behave in a known way, like a payment sandbox's test cards.
+"""The rules of test numbers: recipients that behave in a known way, like a sandbox's test cards.
 
 Every rule lives in :data:`RULES`, one table, checked in order; the first that matches a
 recipient decides its fate, and any recipient no rule matches is delivered after the

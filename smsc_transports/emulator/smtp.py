@@ -19,6 +19,10 @@ STARTTLS (or, with ``implicit_tls``, speaks TLS from the first byte); with
 ``auth_users`` it offers SMTP AUTH (PLAIN, LOGIN), required when ``auth_required``.
 It advertises ``PIPELINING`` and accepts lines as long as SMSC's 100 KB limit, as the
 official libraries send the whole body as one 8-bit line.
+
+Rule: like every front end it may import ``emulator/state``, ``smsc_transports.wire``
+(here ``wire/mail``) and the core modules, and never another front end,
+``smsc_transports.backends`` or ``smsc_transports.cli``.
 """
 
 from __future__ import annotations
@@ -35,8 +39,8 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from smsc_transports.emulator.records import SendRequest
-from smsc_transports.emulator.state import EmulatorState
+from smsc_transports.emulator.state.records import SendRequest
+from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.errors import APIError, ValidationError
 from smsc_transports.message import MessageKind
 from smsc_transports.wire.mail.body import MAX_MAIL_BYTES, MailBody

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from smsc_transports.emulator.accounts import Limits, Tariff
-from smsc_transports.emulator.records import PhoneOutcome, SendRequest
-from smsc_transports.emulator.test_numbers import Behaviour, behaviour_for, describe_number
+from smsc_transports.emulator.state.accounts import Limits, Tariff
+from smsc_transports.emulator.state.number_rules import Behaviour, behaviour_for, describe_number
+from smsc_transports.emulator.state.records import PhoneOutcome, SendRequest
 from smsc_transports.encoding import count_parts, split
 from smsc_transports.errors import APIError, ValidationError, api_error
 from smsc_transports.message import MessageKind, normalize_phone

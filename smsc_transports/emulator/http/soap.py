@@ -4,9 +4,10 @@
 emulator. A POSTed SOAP 1.1 envelope is read by :mod:`smsc_transports.wire.soap.envelope`
 (no DTD, no entities, no network), turned into the same parameters the HTTP API takes
 (the operation's fields, plus ``query`` for the ``*2`` operations) and answered from the
-shared :class:`~.state.EmulatorState`: a message sent over SOAP has the same id, status
-and charge over HTTP. SMSC errors travel in the result's ``error`` field, as SMSC does;
-only an envelope that cannot be read gets a SOAP Fault (HTTP 500), never a traceback.
+shared :class:`~smsc_transports.emulator.state.EmulatorState`: a message sent over SOAP
+has the same id, status and charge over HTTP. SMSC errors travel in the result's
+``error`` field, as SMSC does; only an envelope that cannot be read gets a SOAP Fault
+(HTTP 500), never a traceback.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
-from smsc_transports.emulator.accounts import Account
-from smsc_transports.emulator.http_commands import send_request
-from smsc_transports.emulator.http_params import Params
-from smsc_transports.emulator.http_render import money, status_fields
-from smsc_transports.emulator.records import SendOutcome
-from smsc_transports.emulator.sending import params_error
-from smsc_transports.emulator.state import EmulatorState
-from smsc_transports.emulator.test_numbers import answer_delay
+from smsc_transports.emulator.http.commands import send_request
+from smsc_transports.emulator.http.params import Params
+from smsc_transports.emulator.http.render import money, status_fields
+from smsc_transports.emulator.state.accounts import Account
+from smsc_transports.emulator.state.number_rules import answer_delay
+from smsc_transports.emulator.state.pricing import params_error
+from smsc_transports.emulator.state.records import SendOutcome
+from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.errors import APIError
 from smsc_transports.wire.soap import envelope as soap_envelope
 from smsc_transports.wire.soap.calls import ENDPOINT_PATH, OPERATIONS, wsdl_bytes

@@ -7,10 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from smsc_transports.emulator.accounts import Account
-from smsc_transports.emulator.clock import MOSCOW
-from smsc_transports.emulator.http_params import Params, RequestData
-from smsc_transports.emulator.http_render import (
+from smsc_transports.emulator.http.params import Params, RequestData
+from smsc_transports.emulator.http.render import (
     Fields,
     history_fields,
     inbox_fields,
@@ -21,11 +19,13 @@ from smsc_transports.emulator.http_render import (
     render_status,
     render_statuses,
 )
-from smsc_transports.emulator.records import SendRequest
-from smsc_transports.emulator.sending import params_error
-from smsc_transports.emulator.state import EmulatorState
-from smsc_transports.emulator.test_numbers import answer_delay
-from smsc_transports.emulator.timeforms import parse_valid
+from smsc_transports.emulator.state.accounts import Account
+from smsc_transports.emulator.state.clock import MOSCOW
+from smsc_transports.emulator.state.number_rules import answer_delay
+from smsc_transports.emulator.state.pricing import params_error
+from smsc_transports.emulator.state.records import SendRequest
+from smsc_transports.emulator.state.smsc import EmulatorState
+from smsc_transports.emulator.state.time_forms import parse_valid
 from smsc_transports.errors import APIError, api_error
 from smsc_transports.message import MessageKind
 

@@ -15,7 +15,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from urllib.parse import parse_qsl
 
-from smsc_transports.emulator.sending import params_error
+from smsc_transports.emulator.state.pricing import params_error
 from smsc_transports.errors import APIError
 
 __all__ = ["CHARSETS", "DEFAULT_CHARSET", "Params", "RequestData", "parse_request"]

@@ -1,0 +1,452 @@
+"""The emulator's in-memory SMSC: :class:`EmulatorState`, shared by every front end.
+
+State that lives here, in collaborators the state owns: the accounts with their
+balances (:class:`~.accounts.Accounts`, which also authenticates); the counters behind
+error 9 (:class:`~.rate_limits.RateLimits`); every message sent, one
+:class:`~.recipient.Recipient` per recipient (:class:`~.recipient.Recipients`, which
+also numbers them); each login's incoming (MO) messages (:class:`~.inbox.Inbox`). In
+the state itself: the callbacks owed (recipients whose changes are not all reported
+yet, and events ready to go). Clock, limits, tariff, delays and the default callback
+URL are fixed at construction.
+
+Who may change it: only :class:`EmulatorState`'s methods. Front ends call them and
+never reach into attributes or collaborators; the :class:`~.accounts.Account` a front
+end got from :meth:`~EmulatorState.authenticate` is only passed back, and its balance
+changes only in :meth:`~EmulatorState.send` and :meth:`~EmulatorState.set_balance`.
+
+Which lock guards it: ``self.lock``, one re-entrant lock, around all of it. Every
+public method takes it, so front ends on any thread or event loop may call any method;
+the collaborators and recipients have no lock of their own and are reached only under
+this one. No status is stored: each is read off its recipient's timeline at the
+clock's time, so nothing runs in the background and a manual clock drives it exactly.
+
+Methods speak protocol-neutral values (:mod:`~.records`) and raise the library's
+:class:`~smsc_transports.errors.APIError` subclasses with SMSC's codes and short
+English texts, so a front end only translates its wire format::
+
+    state = EmulatorState(clock=ManualClock())
+    account = state.authenticate("demo", "demo")
+    outcome = state.send(account, SendRequest(phones=("79990000001",), text="hi"))
+    state.clock.advance(3)          # a ManualClock: the message is now delivered
+    state.status(account, outcome.id, "79990000001").status  # MessageStatus.DELIVERED
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+
+from smsc_transports.emulator.state.accounts import Account, Accounts, Limits, Tariff, demo_account
+from smsc_transports.emulator.state.clock import Clock, format_date
+from smsc_transports.emulator.state.inbox import Inbox
+from smsc_transports.emulator.state.pricing import Prepared, params_error, prepare, refusal
+from smsc_transports.emulator.state.rate_limits import RateLimits
+from smsc_transports.emulator.state.recipient import Recipient, Recipients, not_found
+from smsc_transports.emulator.state.records import (
+    BalanceInfo,
+    CallbackEvent,
+    IncomingRecord,
+    SendOutcome,
+    SendRequest,
+    StatusRecord,
+)
+from smsc_transports.emulator.state.time_forms import parse_send_time
+from smsc_transports.errors import ValidationError, api_error
+from smsc_transports.message import MessageKind, normalize_phone
+from smsc_transports.statuses import MessageStatus
+
+__all__ = ["DEFAULT_VALID", "EmulatorState"]
+
+DEFAULT_VALID = 24 * 3600.0
+
+
+def lookup_phone(phone: str) -> str:
+    """The stored form of a phone (or e-mail) given in a status or delete request."""
+    try:
+        return normalize_phone(phone).lstrip("+")
+    except ValidationError:
+        return phone.strip()
+
+
+def _sender_allowed(account: Account, sender: str) -> bool:
+    """Whether ``sender`` may be used: registered, or no list, or "no sender" ("" or ".")."""
+    return sender in ("", ".") or not account.senders or sender in account.senders
+
+
+class EmulatorState:
+    """A thread-safe in-memory SMSC; see the module docstring for what it holds.
+
+    ``accounts`` default to :func:`~.accounts.demo_account`; ``clock`` returns Unix
+    seconds (``time.time`` by default, a :class:`~.clock.ManualClock` in tests); a
+    message waits (-1) ``transfer_after`` seconds, is transferred (0), and reaches its
+    final status ``deliver_after`` seconds after it left. ``callback_url`` receives
+    status callbacks for accounts that name none (see :meth:`collect_callbacks`).
+    """
+
+    def __init__(
+        self,
+        accounts: Iterable[Account] | None = None,
+        *,
+        clock: Clock | None = None,
+        limits: Limits | None = None,
+        tariff: Tariff | None = None,
+        transfer_after: float = 1.0,
+        deliver_after: float = 3.0,
+        callback_url: str | None = None,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.clock: Clock = clock or time.time
+        self.limits = limits or Limits()
+        self.tariff = tariff or Tariff()
+        self.transfer_after = transfer_after
+        self.deliver_after = deliver_after
+        self.callback_url = callback_url
+        self._accounts = Accounts([demo_account()] if accounts is None else accounts)
+        self._rates = RateLimits(self.limits)
+        self._recipients = Recipients()
+        self._inbox = Inbox()
+        # Callbacks owed: recipients whose status changes are not all reported yet (by
+        # int_id), and events ready to go.
+        self._unsettled: dict[int, Recipient] = {}
+        self._events: list[CallbackEvent] = []
+
+    # -- accounts ----------------------------------------------------------------------
+
+    def add_account(self, account: Account) -> Account:
+        """Add (or replace) an account and return it."""
+        with self.lock:
+            return self._accounts.add(account)
+
+    def account(self, login: str) -> Account:
+        """The account named ``login`` (``KeyError`` if there is none)."""
+        with self.lock:
+            return self._accounts[login]
+
+    def authenticate(
+        self,
+        login: str | None,
+        password: str | None,
+        apikey: str | None = None,
+        *,
+        ip: str | None = None,
+        operation: str = "send",
+    ) -> Account:
+        """Return the account the credentials open, or raise error 2.
+
+        The password may be given as is or as its lower-case MD5 hex; an empty login
+        with a password means the password is an API key, as in SMSC's libraries.
+        """
+        with self.lock:
+            return self._accounts.authenticate(login, password, apikey, ip=ip, operation=operation)
+
+    def set_balance(self, login: str, amount: Decimal | int | str) -> None:
+        """Set an account's balance (tests use it to provoke error 3)."""
+        with self.lock:
+            self._accounts[login].balance = Decimal(str(amount))
+
+    def senders(self, account: object) -> tuple[str, ...]:
+        """The account's registered sender IDs."""
+        with self.lock:
+            return self._accounts[self._login(account)].senders
+
+    def _login(self, account: object) -> str:
+        login = getattr(account, "login", None)
+        if not isinstance(login, str):
+            raise TypeError("expected an Account")
+        return login
+
+    # -- requests in flight ------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def request_slot(self, login: str) -> Iterator[None]:
+        """Hold one of ``login``'s concurrent-request slots; error 9 when none is free."""
+        with self.lock:
+            error = self._rates.enter(login)
+        if error is not None:
+            raise error
+        try:
+            yield
+        finally:
+            with self.lock:
+                self._rates.leave(login)
+
+    def in_flight(self, login: str) -> int:
+        """How many requests of ``login`` are being answered now."""
+        with self.lock:
+            return self._rates.in_flight(login)
+
+    # -- sending -----------------------------------------------------------------------
+
+    def send(self, account: Account, request: SendRequest) -> SendOutcome:
+        """Send ``request`` (or only price it, for ``cost=1``); see :class:`SendRequest`.
+
+        Errors: 1 bad request, 5 bad time, 9 duplicate (no id); 6 unregistered sender,
+        7/8 every recipient refused, 3 not enough money (with the assigned id).
+        """
+        if request.cost == 1:
+            return self.cost(account, request)
+        if request.cost not in (0, 2, 3):
+            raise params_error()
+        with self.lock:
+            now = self.clock()
+            prepared = prepare(request, self.tariff, self.limits)
+            start = request.send_at
+            if start is None:
+                start = parse_send_time(request.time, tz=request.tz, now=now)
+            start = now if start is None or start < now else start
+            # "Identical" is judged by content: an e-mail send carries a fresh id in every
+            # mail, and would otherwise never be seen as a repeat. A reused client id is
+            # caught by its own rule, from the send times of what that id already names.
+            key = (
+                account.login,
+                request.kind,
+                request.sender,
+                tuple((p.phone, p.text) for p in prepared),
+            )
+            self._rates.check_duplicate(key, now, self._reused(account.login, request, prepared))
+            msg_id = request.id or self._recipients.new_id(account.login)
+            sender = request.sender if request.sender is not None else account.default_sender
+            if request.kind.is_sms_like and not _sender_allowed(account, sender):
+                raise refusal(6, msg_id)
+            accepted = [p for p in prepared if not p.error]
+            if not accepted:
+                raise refusal(prepared[0].error, msg_id)
+            total = sum((p.cost for p in accepted), Decimal(0))
+            if not account.can_spend(total):
+                raise refusal(3, msg_id)
+            account.balance -= total
+            for p in accepted:
+                self._store(account, request, msg_id, sender, p, now, start)
+            self._rates.sent(key, now)
+            return SendOutcome(
+                id=msg_id,
+                parts=sum(p.parts for p in accepted),
+                cost=total,
+                balance=account.balance,
+                phones=tuple(p.outcome() for p in prepared),
+                cost_mode=request.cost,
+                op=request.op,
+                err=request.err,
+            )
+
+    def _reused(self, login: str, request: SendRequest, prepared: list[Prepared]) -> list[float]:
+        """When each recipient already stored under the request's own ``id`` was sent."""
+        if request.id is None:
+            return []
+        found = (self._recipients.get(login, request.id, p.phone) for p in prepared)
+        return [recipient.created for recipient in found if recipient is not None]
+
+    def _store(
+        self,
+        account: Account,
+        request: SendRequest,
+        msg_id: str,
+        sender: str,
+        p: Prepared,
+        now: float,
+        start: float,
+    ) -> None:
+        recipient = Recipient(
+            login=account.login,
+            id=msg_id,
+            phone=p.phone,
+            text=p.text,
+            sender=sender,
+            kind=request.kind,
+            created=now,
+            start=start,
+            valid=request.valid or DEFAULT_VALID,
+            cost=p.cost,
+            parts=p.parts,
+            behaviour=p.behaviour,
+            int_id=self._recipients.new_int_id(),
+            subject=request.subject,
+        )
+        recipient.plan(self.transfer_after, self.deliver_after)
+        self._recipients.add(recipient)
+        if account.callback_url or self.callback_url:
+            self._unsettled[recipient.int_id] = recipient
+
+    def cost(self, account: Account, request: SendRequest) -> SendOutcome:
+        """Price ``request`` without sending it (``cost=1``); error 9 after 5 identical a minute."""
+        with self.lock:
+            now = self.clock()
+            prepared = prepare(request, self.tariff, self.limits)
+            accepted = [p for p in prepared if not p.error]
+            if not accepted:
+                raise refusal(prepared[0].error, None, "cost")
+            key = (
+                "cost",
+                account.login,
+                request.kind,
+                request.sender,
+                tuple((p.phone, p.text) for p in prepared),
+            )
+            self._rates.check_cost(key, now)
+            return SendOutcome(
+                id=None,
+                parts=sum(p.parts for p in accepted),
+                cost=sum((p.cost for p in accepted), Decimal(0)),
+                balance=None,
+                phones=tuple(p.outcome() for p in prepared),
+                cost_mode=1,
+                op=request.op,
+                err=request.err,
+            )
+
+    # -- reading -----------------------------------------------------------------------
+
+    def status(
+        self, account: object, id: str, phone: str, *, throttled: bool = True
+    ) -> StatusRecord:
+        """The status of message ``id`` to ``phone`` (status -3 when there is none).
+
+        Error 9 after ``limits.status_per_message_per_minute`` requests for the same
+        message within a minute. A front end reading statuses for its own purposes
+        (SMPP delivery receipts, say) passes ``throttled=False`` so it neither counts
+        against the client's limit nor trips it.
+        """
+        login = self._login(account)
+        with self.lock:
+            now = self.clock()
+            if throttled:
+                self._rates.check_status(login, id, lookup_phone(phone), now)
+            return self._record(login, id, phone, now)
+
+    def statuses(self, account: object, wanted: Sequence[tuple[str, str]]) -> list[StatusRecord]:
+        """The statuses of several (id, phone) pairs at once: one "mass request".
+
+        Error 9 after ``limits.mass_status_per_minute`` mass requests within a minute.
+        """
+        login = self._login(account)
+        with self.lock:
+            now = self.clock()
+            self._rates.check_mass_status(login, now)
+            return [self._record(login, id, phone, now) for id, phone in wanted]
+
+    def _record(self, login: str, id: str, phone: str, now: float) -> StatusRecord:
+        recipient = self._recipients.get(login, id, lookup_phone(phone))
+        if recipient is None:
+            return not_found(id, phone)
+        return recipient.record(now)
+
+    def delete(self, account: object, id: str, phone: str) -> None:
+        """Delete message ``id`` to ``phone``; error 5 when there is no such message."""
+        login = self._login(account)
+        with self.lock:
+            recipient = self._recipients.remove(login, id, lookup_phone(phone))
+            if recipient is None:
+                raise api_error(5, "delete error", operation="delete")
+            self._unsettled.pop(recipient.int_id, None)
+
+    def balance(self, account: object) -> BalanceInfo:
+        """The account's balance; error 9 after ``limits.balance_per_minute`` a minute."""
+        login = self._login(account)
+        with self.lock:
+            self._rates.check_balance(login, self.clock())
+            found = self._accounts[login]
+            return BalanceInfo(found.balance, found.currency, found.credit)
+
+    def history(
+        self,
+        account: object,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        phones: Iterable[str] | None = None,
+        kind: MessageKind | None = None,
+        cnt: int = 100,
+        prev_id: int | None = None,
+    ) -> list[StatusRecord]:
+        """Sent messages, newest first, one record per recipient (``get_messages``).
+
+        ``start``/``end`` bound the send time (Unix seconds), ``prev_id`` pages back
+        (records with a smaller ``int_id``), ``cnt`` caps the count.
+        """
+        login = self._login(account)
+        wanted = {lookup_phone(p) for p in phones} if phones else None
+        with self.lock:
+            now = self.clock()
+            found = self._recipients.newest_first(
+                login, start=start, end=end, phones=wanted, kind=kind, cnt=cnt, prev_id=prev_id
+            )
+            return [recipient.record(now) for recipient in found]
+
+    # -- incoming messages -------------------------------------------------------------
+
+    def add_incoming(
+        self, login: str, phone: str, text: str, to_phone: str | None = None
+    ) -> IncomingRecord:
+        """Put an incoming (MO) message from ``phone`` into ``login``'s inbox."""
+        with self.lock:
+            account = self._accounts[login]
+            now = self.clock()
+            record = self._inbox.add(login, phone, text, to_phone, now)
+            url = account.callback_url or self.callback_url
+            if url:
+                fields = {
+                    "id": str(record.id),
+                    "phone": record.phone,
+                    "mes": text,
+                    "to": record.to_phone,
+                    "sent": str(int(now)),
+                    "time": format_date(now),
+                    "ts": str(int(now)),
+                }
+                self._events.append(CallbackEvent(url, fields))
+            return record
+
+    def incoming(
+        self,
+        account: object,
+        *,
+        cnt: int = 100,
+        hours: float | None = None,
+        after_id: int | None = None,
+        to_phone: str | None = None,
+    ) -> list[IncomingRecord]:
+        """Incoming messages, newest first (``get_answers``)."""
+        login = self._login(account)
+        with self.lock:
+            return self._inbox.newest_first(
+                login, self.clock(), cnt=cnt, hours=hours, after_id=after_id, to_phone=to_phone
+            )
+
+    # -- callbacks ---------------------------------------------------------------------
+
+    @property
+    def callbacks_wanted(self) -> bool:
+        """Whether any callback URL is configured (the ticker runs only then)."""
+        with self.lock:
+            return bool(self.callback_url) or any(a.callback_url for a in self._accounts)
+
+    def collect_callbacks(self) -> list[CallbackEvent]:
+        """Take the callbacks due now: every status change not yet reported, and MO messages.
+
+        Each change past "waiting" is reported once, in order (transferred, then the
+        final status), even when the clock jumped over both.
+        """
+        with self.lock:
+            now = self.clock()
+            events, self._events = self._events, []
+            for key, recipient in list(self._unsettled.items()):
+                index, _ = recipient.step_at(now)
+                url = self._accounts[recipient.login].callback_url or self.callback_url
+                for when, status, err in recipient.steps[recipient.notified + 1 : index + 1]:
+                    if url and status != MessageStatus.WAITING:
+                        fields = {
+                            "id": recipient.id,
+                            "phone": recipient.phone,
+                            "status": str(int(status)),
+                            "err": str(err),
+                            "time": format_date(when),
+                            "ts": str(int(when)),
+                        }
+                        events.append(CallbackEvent(url, fields))
+                recipient.notified = max(recipient.notified, index)
+                if recipient.notified >= len(recipient.steps) - 1:
+                    del self._unsettled[key]
+            return events
