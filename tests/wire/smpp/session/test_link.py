@@ -21,7 +21,7 @@ from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.session.link import LinkState
 from smsc_transports.wire.smpp.session.options import SmppOptions
 from smsc_transports.wire.smpp.session.tickets import Pipeline
-from tests.smpp.session_kit import answer, make, queue, sms, submits
+from tests.wire.smpp.session.kit import answer, make, queue, sms, submits
 
 
 def test_no_more_than_the_window_is_ever_unanswered() -> None:

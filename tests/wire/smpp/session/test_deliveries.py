@@ -11,7 +11,7 @@ from smsc_transports.wire.smpp.short_message import (
     ShortMessage,
 )
 from smsc_transports.wire.smpp.text import text_content
-from tests.smpp.session_kit import answer, deliver, make, queue, sms, submits
+from tests.wire.smpp.session.kit import answer, deliver, make, queue, sms, submits
 
 
 def receipt(message_id: str, state: int = 2, phone: str = "79990000001") -> ShortMessage:
