@@ -2,7 +2,7 @@
 
 * ``tls_files`` — a self-signed certificate for ``localhost``/``127.0.0.1`` and its key
   (made once per session with the ``openssl`` command), ``server_tls`` a server context.
-* ``capture`` — a plain :class:`~tests.smtp.servers.CaptureServer`; tests needing TLS,
+* ``capture`` — a plain :class:`~tests.backends.smtp.servers.CaptureServer`; tests needing TLS,
   AUTH or PIPELINING build their own with ``CaptureServer(...)``.
 * ``smtp_emulator`` — a running emulator (manual clock) with the SMTP front end on
   plain text; :func:`emulator_with_smtp` builds variants.
@@ -22,7 +22,7 @@ import pytest
 
 from smsc_transports.emulator import Account, Emulator, ManualClock
 from smsc_transports.emulator.smtp import SmtpFrontEnd
-from tests.smtp.servers import CaptureServer
+from tests.backends.smtp.servers import CaptureServer
 
 T = TypeVar("T")
 

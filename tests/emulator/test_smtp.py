@@ -16,7 +16,7 @@ import pytest
 
 from smsc_transports.emulator import Account, EmulatorState
 from smsc_transports.emulator.smtp import SmtpFrontEnd
-from tests.smtp.conftest import LOGIN, PASSWORD
+from tests.backends.smtp.conftest import LOGIN, PASSWORD
 
 
 def mail(body: str, charset: str = "utf-8") -> bytes:

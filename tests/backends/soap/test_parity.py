@@ -25,7 +25,7 @@ from smsc_transports import (
     create_transport,
 )
 from smsc_transports.emulator import Emulator, ManualClock
-from tests.soap.endpoint import soap_port
+from tests.backends.soap.endpoint import soap_port
 
 OK, FAILING, STUCK = "79990000001", "79990001249", "79990005000"
 

@@ -23,7 +23,7 @@ from smsc_transports.backends.smtp.errors import SmtpAuthenticationError
 from smsc_transports.config import Settings
 from smsc_transports.emulator import Emulator
 from smsc_transports.emulator.smtp import SmtpFrontEnd
-from tests.smtp.conftest import LOGIN, PASSWORD, emulator_with_smtp, run, smtp_url
+from tests.backends.smtp.conftest import LOGIN, PASSWORD, emulator_with_smtp, run, smtp_url
 
 Running = tuple[Emulator, SmtpFrontEnd]
 

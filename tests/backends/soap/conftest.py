@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from smsc_transports.emulator import Account, Emulator, ManualClock
-from tests.soap.endpoint import soap_port
+from tests.backends.soap.endpoint import soap_port
 
 SECRET = "s3cret-Pw&<x>"  # the password of the "shop" account: never in a log or an error
 

@@ -22,8 +22,8 @@ from smsc_transports import (
 from smsc_transports.backends.smtp import AsyncSmtpTransport
 from smsc_transports.backends.smtp.errors import SmtpReplyError
 from smsc_transports.config import Settings
-from tests.smtp.conftest import run, smtp_url
-from tests.smtp.servers import CaptureServer, Received
+from tests.backends.smtp.conftest import run, smtp_url
+from tests.backends.smtp.servers import CaptureServer, Received
 
 
 def text_of(received: Received) -> str:

@@ -24,8 +24,8 @@ from smsc_transports import (
 from smsc_transports.backends.soap import SoapTransport
 from smsc_transports.wire.soap import calls as wire
 from smsc_transports.wire.soap import envelope
+from tests.backends.soap.conftest import SECRET, SoapPeer
 from tests.faults import CannedServer, Fault, FaultProxy, closed_port, http_answer
-from tests.soap.conftest import SECRET, SoapPeer
 
 ENV = envelope.ENVELOPE_NS
 XML = "text/xml; charset=utf-8"

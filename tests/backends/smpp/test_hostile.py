@@ -24,8 +24,8 @@ from smsc_transports import (
 )
 from smsc_transports.backends.smpp import SmppTransport
 from smsc_transports.wire.smpp import pdu as w
-from tests.smpp.conftest import eventually, smpp_url
-from tests.smpp.servers import Peer, Script, ScriptedServer
+from tests.backends.smpp.conftest import eventually, smpp_url
+from tests.backends.smpp.servers import Peer, Script, ScriptedServer
 
 URL_OPTIONS = {"response_timeout": "1", "timeout": "1", "reconnect_attempts": "2"}
 

@@ -21,7 +21,7 @@ from smsc_transports import (
 from smsc_transports.backends.smpp import AsyncSmppTransport
 from smsc_transports.emulator import EmulatorState, ManualClock
 from smsc_transports.emulator.smpp.front import SmppFrontEnd
-from tests.smpp.conftest import eventually, smpp_url
+from tests.backends.smpp.conftest import eventually, smpp_url
 
 T = TypeVar("T")
 

@@ -27,7 +27,7 @@ from smsc_transports.backends.smpp import SmppTransport
 from smsc_transports.emulator import Account, Emulator, EmulatorState, ManualClock
 from smsc_transports.emulator.smpp.front import SmppFrontEnd
 from smsc_transports.wire.smpp.pdu import QueryResponse
-from tests.smpp.conftest import eventually, smpp_url
+from tests.backends.smpp.conftest import eventually, smpp_url
 
 DELIVERED_AFTER = 5  # seconds of the manual clock after which test numbers are final
 

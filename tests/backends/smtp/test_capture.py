@@ -25,8 +25,8 @@ from smsc_transports import (
     create_transport,
 )
 from smsc_transports.backends.smtp.errors import SmtpNotSent, SmtpReplyError
-from tests.smtp.conftest import PASSWORD, run, smtp_url
-from tests.smtp.servers import CaptureServer, Received
+from tests.backends.smtp.conftest import PASSWORD, run, smtp_url
+from tests.backends.smtp.servers import CaptureServer, Received
 
 
 def read(received: Received) -> EmailMessage:

@@ -22,9 +22,9 @@ from smsc_transports import (
 )
 from smsc_transports.emulator import EmulatorState
 from smsc_transports.emulator.smpp.front import SmppFrontEnd
+from tests.backends.smpp.conftest import smpp_url
+from tests.backends.smpp.fault_proxy import Fault, SmppFaultProxy
 from tests.faults import closed_port
-from tests.smpp.conftest import smpp_url
-from tests.smpp.fault_proxy import Fault, SmppFaultProxy
 
 COUNT = 300
 

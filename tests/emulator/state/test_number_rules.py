@@ -18,7 +18,7 @@ from smsc_transports.errors import InvalidPhone, MessageForbidden, Undeliverable
 from smsc_transports.message import MessageKind
 from smsc_transports.statuses import MessageStatus
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "emulator.md"
 
 
 def final(

@@ -28,7 +28,7 @@ from smsc_transports import (
 from smsc_transports.backends.soap import SoapTransport
 from smsc_transports.statuses import DeliveryError
 from smsc_transports.wire.soap import calls as wire
-from tests.soap.conftest import SECRET, SoapPeer
+from tests.backends.soap.conftest import SECRET, SoapPeer
 
 PHONE = "79990000001"
 

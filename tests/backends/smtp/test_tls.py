@@ -9,8 +9,8 @@ import pytest
 
 from smsc_transports import ConnectError, Message, create_transport
 from smsc_transports.backends.smtp.errors import SmtpAuthenticationError
-from tests.smtp.conftest import smtp_url
-from tests.smtp.servers import CaptureServer
+from tests.backends.smtp.conftest import smtp_url
+from tests.backends.smtp.servers import CaptureServer
 
 USERS = {"relay-user": "relay-pass"}
 
