@@ -1,11 +1,11 @@
 """Fixtures for the Celery tests: a Redis broker, a rich emulator, real worker processes.
 
-* ``redis_server`` — one :class:`~tests.celery.redis_server.RedisServer` per session
+* ``redis_server`` — one :class:`~tests.contrib.celery.redis_server.RedisServer` per session
   (installed with apt-get when missing; a clear failure, never a skip, when it cannot
   be);
 * ``queue`` — a queue name of this test alone;
 * ``workers`` — a :class:`Workers` that starts ``celery worker`` processes of
-  ``tests.celery.worker_app`` on that Redis and queue, and stops them after the test.
+  ``tests.contrib.celery.worker_app`` on that Redis and queue, and stops them after the test.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from typing import Any
 import pytest
 from celery import Celery  # type: ignore[import-untyped]
 
-from tests.celery.redis_server import RedisServer, RedisUnavailable
+from tests.contrib.celery.redis_server import RedisServer, RedisUnavailable
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
+WORKER_APP = "tests.contrib.celery.worker_app"
 READY_TIMEOUT = 60.0
 
 
@@ -71,7 +72,7 @@ class Worker:
 
 
 class Workers:
-    """Starts ``celery -A tests.celery.worker_app worker`` processes; stops them all."""
+    """Starts ``celery -A tests.contrib.celery.worker_app worker`` processes; stops them all."""
 
     def __init__(self, redis_server: RedisServer, queue: str, logs: Path) -> None:
         self.redis_server = redis_server
@@ -89,7 +90,7 @@ class Workers:
             "SMSC_URL": smsc_url,
             **(extra_env or {}),
         }
-        command = [sys.executable, "-m", "celery", "-A", "tests.celery.worker_app", "worker",
+        command = [sys.executable, "-m", "celery", "-A", WORKER_APP, "worker",
                    "--pool=prefork", "--concurrency=1", f"--hostname={name}@%h",
                    f"--queues={self.queue}", "--without-gossip", "--without-mingle",
                    "--loglevel=INFO"]  # fmt: skip

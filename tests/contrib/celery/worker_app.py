@@ -1,4 +1,4 @@
-"""The Celery app the test workers run: ``celery -A tests.celery.worker_app worker``.
+"""The Celery app the test workers run: ``celery -A tests.contrib.celery.worker_app worker``.
 
 Configured from the environment the test gives each worker process:
 

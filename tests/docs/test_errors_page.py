@@ -9,7 +9,7 @@ import pytest
 from smsc_transports import errors
 from smsc_transports.statuses import DeliveryError, MessageStatus
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 ERRORS_PAGE = (DOCS / "errors.md").read_text(encoding="utf-8")
 
 

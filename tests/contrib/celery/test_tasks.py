@@ -18,7 +18,7 @@ from smsc_transports import Message, RateLimited, TransportTimeout
 from smsc_transports.contrib.celery import BulkJob, SmscTasks, register_send_tasks, send_bulk
 from smsc_transports.contrib.celery.codec import message_from_dict
 from smsc_transports.emulator import Emulator
-from tests.celery.test_chunk import ScriptedTransport
+from tests.contrib.celery.test_chunk import ScriptedTransport
 
 
 def eager_app() -> Any:

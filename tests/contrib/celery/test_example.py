@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.celery.redis_server import RedisServer
+from tests.contrib.celery.redis_server import RedisServer
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "celery_bulk"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "celery_bulk"
 
 
 @pytest.mark.timeout(400)

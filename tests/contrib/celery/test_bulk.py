@@ -26,8 +26,8 @@ import pytest
 from smsc_transports import Message
 from smsc_transports.contrib.celery import BulkJob, send_bulk
 from smsc_transports.emulator import Account, Emulator, Limits
-from tests.celery.conftest import Workers, producer
-from tests.celery.redis_server import RedisServer
+from tests.contrib.celery.conftest import Workers, producer
+from tests.contrib.celery.redis_server import RedisServer
 
 MESSAGES = 10_000
 CHUNK = 100

@@ -17,7 +17,7 @@ import pytest
 
 import smsc_transports
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUILD_LIMIT = 300  # seconds; the build takes a few
 
 
