@@ -28,21 +28,21 @@ with the per-process transport; ``codec`` turns messages and outcomes into JSON-
 dicts; ``policy`` decides retries.
 """
 
+from smsc_transports.contrib.celery.chunk import ChunkState, ProcessTransport
+from smsc_transports.contrib.celery.codec import message_from_dict, message_to_dict
+from smsc_transports.contrib.celery.policy import (
+    RetryPolicy,
+    Verdict,
+    judge,
+    retry_delay,
+    should_retry,
+)
 from smsc_transports.contrib.celery.tasks import (
     DEFAULT_TASK_OPTIONS,
     BulkJob,
-    ChunkState,
-    ProcessTransport,
-    RetryPolicy,
     SmscTasks,
-    Verdict,
-    judge,
-    message_from_dict,
-    message_to_dict,
     register_send_tasks,
-    retry_delay,
     send_bulk,
-    should_retry,
 )
 
 __all__ = [

@@ -21,38 +21,18 @@ from celery.exceptions import TimeoutError as ResultTimeout  # type: ignore[impo
 
 from smsc_transports.contrib.celery.chunk import ChunkState, ProcessTransport, run_chunk
 from smsc_transports.contrib.celery.codec import (
-    message_from_dict,
     message_to_dict,
     new_job_id,
     with_id,
 )
 from smsc_transports.contrib.celery.policy import (
     RetryPolicy,
-    Verdict,
-    judge,
-    retry_delay,
-    should_retry,
 )
 from smsc_transports.factory import Config, create_transport
 from smsc_transports.message import Message
 from smsc_transports.transport import Transport
 
-__all__ = [
-    "DEFAULT_TASK_OPTIONS",
-    "BulkJob",
-    "ChunkState",
-    "ProcessTransport",
-    "RetryPolicy",
-    "SmscTasks",
-    "Verdict",
-    "judge",
-    "message_from_dict",
-    "message_to_dict",
-    "register_send_tasks",
-    "retry_delay",
-    "send_bulk",
-    "should_retry",
-]
+__all__ = ["DEFAULT_TASK_OPTIONS", "BulkJob", "SmscTasks", "register_send_tasks", "send_bulk"]
 
 log = logging.getLogger(__name__)
 

@@ -136,8 +136,8 @@ class EmulatorState:
     ) -> Account:
         """Return the account the credentials open, or raise error 2.
 
-        The password may be given as is or as its lower-case MD5 hex; an empty login
-        with a password means the password is an API key, as in SMSC's libraries.
+        The rules (password or its MD5, API keys, IP lists) are
+        :meth:`~.accounts.Accounts.authenticate`'s; this takes the state's lock.
         """
         with self.lock:
             return self._accounts.authenticate(login, password, apikey, ip=ip, operation=operation)
