@@ -6,6 +6,7 @@
     ├── ConfigurationError             bad settings, unknown URL scheme
     ├── ValidationError                bad input, raised before anything is sent
     ├── UnsupportedOperation           the protocol cannot do it (names those that can)
+    ├── NotSent                        never sent: its batch stopped at a fatal error (cause)
     ├── TransportError                 could not talk to SMSC
     │   ├── ConnectError               never reached SMSC: safe to retry elsewhere
     │   ├── TransportTimeout           no answer in time: the request may have arrived
@@ -50,6 +51,7 @@ __all__ = [
     "InsufficientFunds",
     "InvalidPhone",
     "MessageForbidden",
+    "NotSent",
     "Operation",
     "OutcomeUnknown",
     "ParameterError",
@@ -64,13 +66,20 @@ __all__ = [
     "ValidationError",
     "api_error",
     "safe_excerpt",
+    "stops_sending",
 ]
 
 Operation = Literal["send", "cost", "status", "balance", "get", "senders", "delete"]
 
 
 class SMSCError(Exception):
-    """Root of every exception raised by smsc_transports."""
+    """Root of every exception raised by smsc_transports.
+
+    ``stops_batch`` is true for errors every later message of a batch would get too
+    (:func:`stops_sending`).
+    """
+
+    stops_batch: ClassVar[bool] = False
 
 
 class ConfigurationError(SMSCError, ValueError):
@@ -96,6 +105,19 @@ class UnsupportedOperation(SMSCError, NotImplementedError):
         if self.supported_by:
             text += f"; use {', '.join(self.supported_by)} (or configure a companion transport)"
         super().__init__(text)
+
+
+class NotSent(SMSCError):
+    """Never sent: an earlier message of the same batch failed in a way every later one
+    would too, so sending stopped (:func:`stops_sending`).
+
+    ``cause`` is that error (wrong credentials, a blocked IP, no money). Nothing of this
+    message reached SMSC: send it again once the cause is fixed.
+    """
+
+    def __init__(self, cause: SMSCError) -> None:
+        self.cause = cause
+        super().__init__(f"not sent: the batch stopped at {type(cause).__name__}: {cause}")
 
 
 class TransportError(SMSCError):
@@ -167,6 +189,7 @@ class AuthenticationError(APIError):
 
     code = 2
     description = "invalid login or password, or IP address not allowed"
+    stops_batch = True
 
 
 class InsufficientFunds(APIError):
@@ -174,6 +197,7 @@ class InsufficientFunds(APIError):
 
     code = 3
     description = "not enough funds on the account"
+    stops_batch = True
 
 
 class IPBlocked(APIError):
@@ -181,6 +205,7 @@ class IPBlocked(APIError):
 
     code = 4
     description = "IP address temporarily blocked because of frequent errors"
+    stops_batch = True
 
 
 class DateFormatError(APIError):
@@ -317,3 +342,14 @@ def safe_excerpt(text: str | bytes, secrets: Iterable[str | None] = (), *, limit
         for ch in text[:limit]
     )
     return text + ("…" if cut else "")
+
+
+def stops_sending(error: BaseException) -> bool:
+    """Whether every later message of a batch would fail with ``error`` too.
+
+    Wrong credentials, a blocked IP and an empty account refuse every request alike, and
+    SMSC blocks an IP that keeps making failing requests (error 4), so ``send_many``
+    sends nothing more after one of them: the rest end as :class:`NotSent`. An error
+    class says so with its ``stops_batch`` attribute.
+    """
+    return isinstance(error, SMSCError) and error.stops_batch

@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import ClassVar, Self
 
 from smsc_transports.config import Settings
-from smsc_transports.errors import SMSCError, UnsupportedOperation
+from smsc_transports.errors import NotSent, SMSCError, UnsupportedOperation, stops_sending
 from smsc_transports.message import Message
 from smsc_transports.results import (
     Balance,
@@ -35,7 +35,7 @@ from smsc_transports.results import (
     StatusResult,
 )
 
-__all__ = ["AsyncTransport", "Capability", "Transport", "iter_outcomes"]
+__all__ = ["AsyncTransport", "BatchGuard", "Capability", "Transport", "iter_outcomes"]
 
 
 class Capability(enum.StrEnum):
@@ -172,13 +172,23 @@ class AsyncTransport(_Base, abc.ABC):
     async def send_many(
         self, messages: Iterable[Message] | AsyncIterable[Message]
     ) -> AsyncGenerator[Outcome, None]:
-        """Send each message; yield exactly one :class:`Outcome` per message, in order."""
+        """Send each message; yield exactly one :class:`Outcome` per message, in order.
+
+        After an error every later message would get too (wrong credentials, a blocked
+        IP, no money) nothing more is sent: the rest end as
+        :class:`~smsc_transports.errors.NotSent`.
+        """
+        guard = BatchGuard()
         index = 0
         async for message in _aiter(messages):
-            try:
-                yield Outcome(index, message, result=await self.send(message))
-            except SMSCError as exc:
-                yield Outcome(index, message, error=exc)
+            if (skipped := guard.skipped()) is not None:
+                yield Outcome(index, message, error=skipped)
+            else:
+                try:
+                    yield Outcome(index, message, result=await self.send(message))
+                except SMSCError as exc:
+                    guard.saw(exc)
+                    yield Outcome(index, message, error=exc)
             index += 1
 
     async def cost(self, message: Message) -> CostResult:
@@ -233,14 +243,47 @@ class AsyncTransport(_Base, abc.ABC):
         await self.aclose()
 
 
+class BatchGuard:
+    """Stops a batch at the first error every later message would get too.
+
+    A ``send_many`` asks :meth:`skipped` before sending each message (or request) and
+    tells :meth:`saw` each error; after one that :func:`~smsc_transports.errors.stops_sending`,
+    every later message ends as :class:`~smsc_transports.errors.NotSent` without a
+    request. Worker threads may share one guard: the worst a race costs is one more
+    request that was already on its way.
+    """
+
+    __slots__ = ("cause",)
+
+    def __init__(self) -> None:
+        self.cause: SMSCError | None = None
+
+    def saw(self, error: SMSCError) -> None:
+        """Remember ``error`` if it stops the batch (the first such error wins)."""
+        if self.cause is None and stops_sending(error):
+            self.cause = error
+
+    def skipped(self) -> NotSent | None:
+        """The error of a message not sent because the batch stopped, or ``None``."""
+        return None if self.cause is None else NotSent(self.cause)
+
+
 def iter_outcomes(
     messages: Iterable[Message], send: Callable[[Message], SendResult]
 ) -> Generator[Outcome, None, None]:
-    """Call ``send`` for each message and yield its :class:`Outcome`, errors included."""
+    """Call ``send`` for each message and yield its :class:`Outcome`, errors included.
+
+    Stops sending at an error every later message would get too (see :class:`BatchGuard`).
+    """
+    guard = BatchGuard()
     for index, message in enumerate(messages):
+        if (skipped := guard.skipped()) is not None:
+            yield Outcome(index, message, error=skipped)
+            continue
         try:
             yield Outcome(index, message, result=send(message))
         except SMSCError as exc:
+            guard.saw(exc)
             yield Outcome(index, message, error=exc)
 
 

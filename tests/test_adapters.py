@@ -28,6 +28,7 @@ from smsc_transports import (
     InvalidPhone,
     Message,
     MessageStatus,
+    NotSent,
     Outcome,
     SendResult,
     Settings,
@@ -40,6 +41,8 @@ from smsc_transports import (
 )
 from smsc_transports.adapters import _BUFFER, LoopThreadTransport, ThreadedAsyncTransport
 from smsc_transports.emulator import Emulator
+from smsc_transports.errors import api_error
+from smsc_transports.transport import iter_outcomes
 
 T = TypeVar("T")
 
@@ -710,3 +713,49 @@ def test_account_operations_a_protocol_lacks_are_refused_through_both_faces(
             return found
 
     assert asyncio.run(refused()) == ["history", "incoming", "senders"]
+
+
+class RefusingAfter:
+    """A send that accepts ``accept`` messages, then answers SMSC's error 2 to each."""
+
+    def __init__(self, accept: int) -> None:
+        self.accept = accept
+        self.calls = 0
+
+    def __call__(self, message: Message) -> SendResult:
+        self.calls += 1
+        if self.calls > self.accept:
+            raise api_error(2, "authorise error")
+        return SendResult(id=str(self.calls), parts=1)
+
+
+class AsyncRefusingAfter(AsyncTransport):
+    protocol: ClassVar[str] = "test"
+
+    def __init__(self, accept: int) -> None:
+        self.send_one = RefusingAfter(accept)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls(0)
+
+    async def send(self, message: Message) -> SendResult:
+        return self.send_one(message)
+
+
+def test_the_default_send_many_stops_at_an_error_every_later_message_would_get() -> None:
+    messages = [message(str(n)) for n in range(10)]
+    send = RefusingAfter(accept=3)
+    outcomes = list(iter_outcomes(messages, send))
+    assert send.calls == 4  # three accepted, one refused, then nothing more is sent
+    assert [type(o.error).__name__ for o in outcomes[3:5]] == ["AuthenticationError", "NotSent"]
+    assert all(isinstance(o.error, NotSent) for o in outcomes[4:]) and len(outcomes) == 10
+
+    transport = AsyncRefusingAfter(accept=3)
+
+    async def drain() -> list[Outcome]:
+        return [outcome async for outcome in transport.send_many(messages)]
+
+    async_outcomes = asyncio.run(drain())
+    assert transport.send_one.calls == 4
+    assert [type(o.error) for o in async_outcomes] == [type(o.error) for o in outcomes]

@@ -48,7 +48,7 @@ from smsc_transports.errors import (
 )
 from smsc_transports.message import Message
 from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
-from smsc_transports.transport import Capability, Transport, iter_outcomes
+from smsc_transports.transport import BatchGuard, Capability, Transport, iter_outcomes
 from smsc_transports.wire import http as wire_http
 from smsc_transports.wire.soap import calls as wire
 
@@ -305,20 +305,33 @@ class SoapTransport(Transport):
         """Send each message, ``concurrency`` at a time; one outcome each, in input order.
 
         At most twice ``concurrency`` messages are held at once, so any length of input
-        runs in bounded memory.
+        runs in bounded memory. After an error every later message would get too (wrong
+        credentials, a blocked IP, no money) nothing more is sent: the rest end as
+        :class:`~smsc_transports.errors.NotSent`.
         """
         if self.concurrency == 1:
             yield from iter_outcomes(messages, self.send)
             return
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="smsc-soap")
+        guard = BatchGuard()
         pending: deque[tuple[int, Message, Future[SendResult]]] = deque()
         for index, message in enumerate(messages):
-            pending.append((index, message, self._executor.submit(self.send, message)))
+            future = self._executor.submit(self._send_in_batch, message, guard)
+            pending.append((index, message, future))
             if len(pending) >= 2 * self.concurrency:
                 yield _settle(*pending.popleft())
         while pending:
             yield _settle(*pending.popleft())
+
+    def _send_in_batch(self, message: Message, guard: BatchGuard) -> SendResult:
+        if (skipped := guard.skipped()) is not None:
+            raise skipped
+        try:
+            return self.send(message)
+        except SMSCError as exc:
+            guard.saw(exc)
+            raise
 
     def cost(self, message: Message) -> CostResult:
         """Return what ``message`` would cost (``get_sms_cost``/``get_sms_cost2``)."""

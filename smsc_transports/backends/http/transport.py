@@ -31,7 +31,7 @@ from smsc_transports.results import (
     SendResult,
     StatusResult,
 )
-from smsc_transports.transport import Capability, Transport
+from smsc_transports.transport import BatchGuard, Capability, Transport
 from smsc_transports.wire import http as wire
 
 __all__ = ["HttpTransport"]
@@ -102,15 +102,18 @@ class HttpTransport(Transport):
 
         The next block of input is planned and submitted while the current one is being
         answered, so at most two blocks are held at once. Closing the generator early
-        still lets the requests already submitted finish.
+        still lets the requests already submitted finish. After an error every later
+        request would get too (wrong credentials, a blocked IP, no money) no request is
+        made: the rest end as :class:`~smsc_transports.errors.NotSent`.
         """
         iterator = iter(messages)
         in_flight: deque[_Block] = deque()
+        guard = BatchGuard()
         start = 0
         while True:
             block = list(islice(iterator, self.block))
             if block:
-                in_flight.append(self._submit(block, start))
+                in_flight.append(self._submit(block, start, guard))
                 start += len(block)
             if not in_flight:
                 return
@@ -118,10 +121,11 @@ class HttpTransport(Transport):
                 continue
             yield from self._settle(in_flight.popleft())
 
-    def _submit(self, block: list[Message], start: int) -> _Block:
+    def _submit(self, block: list[Message], start: int, guard: BatchGuard) -> _Block:
         jobs = plan_jobs(block, max_phones=self.batch_phones)
         pool = self._pool()
-        return _Block(start, block, [(job, pool.submit(self._run_job, job)) for job in jobs])
+        futures = [(job, pool.submit(self._run_job, job, guard)) for job in jobs]
+        return _Block(start, block, futures)
 
     def _settle(self, block: _Block) -> Iterator[Outcome]:
         settled: list[Outcome | None] = [None] * len(block.messages)
@@ -132,8 +136,13 @@ class HttpTransport(Transport):
             assert found is not None, "every message belongs to exactly one job"
             yield found
 
-    def _run_job(self, job: Job) -> Any | SMSCError:
-        """Make the job's one request; return the JSON answer or the exception it raised."""
+    def _run_job(self, job: Job, guard: BatchGuard | None = None) -> Any | SMSCError:
+        """Make the job's one request; return the JSON answer or the exception it raised.
+
+        With a ``guard``, no request is made once the batch has stopped.
+        """
+        if guard is not None and (skipped := guard.skipped()) is not None:
+            return skipped
         # A send is repeated on another host only if SMSC can recognise the repeat.
         repeatable = job.client_id is not None
         uncertain = False
@@ -148,6 +157,8 @@ class HttpTransport(Transport):
                 return job.already_accepted()
             return exc
         except SMSCError as exc:
+            if guard is not None:
+                guard.saw(exc)
             return exc
         return answer
 

@@ -65,7 +65,12 @@ class SmtpNotSent(SmtpReplyError, ConnectError):
 
 
 class SmtpAuthenticationError(SmtpNotSent):
-    """SMTP AUTH was refused (``smtp_user``/``smtp_password``, not the SMSC account)."""
+    """SMTP AUTH was refused (``smtp_user``/``smtp_password``, not the SMSC account).
+
+    Every later message would be refused too, so a batch stops at it.
+    """
+
+    stops_batch = True
 
 
 def reply_error(

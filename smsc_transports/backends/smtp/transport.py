@@ -38,12 +38,13 @@ from smsc_transports.encoding import count_parts
 from smsc_transports.errors import (
     ConfigurationError,
     ConnectError,
+    NotSent,
     SMSCError,
     ValidationError,
 )
 from smsc_transports.message import Message
 from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
-from smsc_transports.transport import AsyncTransport, Capability
+from smsc_transports.transport import AsyncTransport, BatchGuard, Capability
 from smsc_transports.wire.mail import body as wire
 from smsc_transports.wire.mail import mime
 from smsc_transports.wire.mail.replies import parse_accepted_parts
@@ -256,7 +257,10 @@ class AsyncSmtpTransport(AsyncTransport):
         """Send every message over the one connection; one outcome each, in order.
 
         A plain iterable is read one message ahead, so with ``PIPELINING`` the next
-        message's commands travel with the current one's content.
+        message's commands travel with the current one's content. After an error every
+        later message would get too (a refused AUTH, SMSC's wrong credentials or empty
+        account) nothing more is sent: the rest end as
+        :class:`~smsc_transports.errors.NotSent`.
         """
         lookahead = not isinstance(messages, AsyncIterable)
         async for outcome in self._deliver(self._items(messages), lookahead=lookahead):
@@ -283,9 +287,12 @@ class AsyncSmtpTransport(AsyncTransport):
             self._lock = asyncio.Lock()
         retry: list[Letter | Rejected] = []
         exhausted = False
+        guard = BatchGuard()
 
         async def next_item() -> Letter | Rejected | None:
             nonlocal exhausted
+            if guard.cause is not None:
+                return None  # nothing more goes out; what is left ends as NotSent below
             if retry:
                 return retry.pop()
             item = await anext(items, None)
@@ -303,23 +310,32 @@ class AsyncSmtpTransport(AsyncTransport):
                 try:
                     link = await self._ready_link()
                 except SMSCError as exc:
+                    guard.saw(exc)
                     yield _outcome(Delivery(first, error=exc))
                     continue
                 retry.append(first)
                 async with aclosing(link.deliver(next_item, lookahead=lookahead)) as deliveries:
                     async for delivery in deliveries:
-                        item = delivery.item
-                        if delivery.resend and isinstance(item, Letter):
-                            if not item.resent:
-                                item.resent = True
-                                retry.append(item)
-                                continue
-                            yield _outcome(Delivery(item, error=_lost_twice(item)))
-                        else:
-                            yield _outcome(delivery)
+                        if (outcome := _settle(delivery, retry, guard)) is not None:
+                            yield outcome
                 if not link.usable:
                     await link.close()
                     self._link = None
+            if guard.cause is not None:
+                async for outcome in self._not_sent(retry, items, guard.cause):
+                    yield outcome
+
+    async def _not_sent(
+        self,
+        retry: list[Letter | Rejected],
+        items: AsyncIterator[Letter | Rejected],
+        cause: SMSCError,
+    ) -> AsyncIterator[Outcome]:
+        """The outcomes of the items left when a batch stopped: none of them went out."""
+        while retry:
+            yield _left_out(retry.pop(), cause)
+        async for item in items:
+            yield _left_out(item, cause)
 
     # Other operations ------------------------------------------------------------------
 
@@ -350,6 +366,30 @@ class AsyncSmtpTransport(AsyncTransport):
             self._link = None
         if self.companion is not None:
             await asyncio.to_thread(self.companion.close)
+
+
+def _settle(
+    delivery: Delivery, retry: list[Letter | Rejected], guard: BatchGuard
+) -> Outcome | None:
+    """The outcome of ``delivery``, or ``None`` when its letter goes back to be sent again.
+
+    A letter that never went out is resent once on a fresh link; twice lost, it fails.
+    """
+    item = delivery.item
+    if delivery.error is not None:
+        guard.saw(delivery.error)
+    if delivery.resend and isinstance(item, Letter):
+        if not item.resent:
+            item.resent = True
+            retry.append(item)
+            return None
+        return _outcome(Delivery(item, error=_lost_twice(item)))
+    return _outcome(delivery)
+
+
+def _left_out(item: Letter | Rejected, cause: SMSCError) -> Outcome:
+    error = item.error if isinstance(item, Rejected) else NotSent(cause)
+    return Outcome(item.index, item.message, error=error)
 
 
 def _outcome(delivery: Delivery) -> Outcome:

@@ -38,15 +38,14 @@ from smsc_transports.cli.progress import Progress
 from smsc_transports.cli.stop import StopRequest
 from smsc_transports.errors import (
     APIError,
-    AuthenticationError,
     ConnectError,
-    InsufficientFunds,
-    IPBlocked,
     RateLimited,
     SMSCError,
     TransportError,
     UnknownAPIError,
+    UnsupportedOperation,
     ValidationError,
+    stops_sending,
 )
 from smsc_transports.message import Message
 from smsc_transports.results import Outcome
@@ -62,9 +61,6 @@ caps that queue."""
 
 # Codes a later run may succeed with: bad credentials, no funds, IP blocked, error 9.
 RETRY_CODES = frozenset({2, 3, 4, 9})
-# Errors every following row would get too: the run stops instead of hammering SMSC
-# (which blocks an IP after frequent errors, §1.6 code 4).
-STOPPING_ERRORS = (AuthenticationError, IPBlocked, InsufficientFunds)
 
 EARLIER = "accepted in an earlier run"
 
@@ -217,12 +213,15 @@ class BulkRun:
         error = outcome.error
         assert error is not None
         text = f"{type(error).__name__}: {error}"
+        if stops_sending(error) or isinstance(error, UnsupportedOperation):
+            # Every following row would get it too: the run stops instead of hammering
+            # SMSC, which blocks an IP after frequent errors (§1.6 code 4). The transport
+            # has already stopped its own requests; the rest of its input is NotSent.
+            self.stop.request(f"stopped: {text}")
         if isinstance(error, RateLimited) and slot.in_doubt:
             slot.earlier = True
             return replace(base, note=f"{EARLIER}: SMSC answered error 9 to the repeated id")
         if isinstance(error, APIError):
-            if isinstance(error, STOPPING_ERRORS):
-                self.stop.request(f"stopped: {text}")
             retry = error.code in RETRY_CODES or isinstance(error, UnknownAPIError)
             return replace(base, state=State.REFUSED, error=text, retry=retry)
         if isinstance(error, TransportError) and not isinstance(error, ConnectError):

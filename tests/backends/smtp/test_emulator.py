@@ -15,6 +15,7 @@ from smsc_transports import (
     InvalidPhone,
     Message,
     MessageStatus,
+    NotSent,
     UnsupportedOperation,
     create_async_transport,
     create_transport,
@@ -166,3 +167,39 @@ def test_send_many_through_the_emulator_is_pipelined_on_one_connection(
     last_id = outcomes[199][1]
     assert last_id is not None
     assert emulator.state.status(account, last_id, "79990000001").text == "n199"
+
+
+def test_wrong_smsc_credentials_stop_a_batch_after_the_first_refusals(
+    smtp_emulator: Running,
+) -> None:
+    _, front = smtp_emulator
+    messages = [Message(f"7999{n:07d}", f"text {n}") for n in range(50)]
+    with create_transport(smtp_url(front.port, password="wrong")) as transport:
+        outcomes = list(transport.send_many(messages))
+    assert sorted(o.index for o in outcomes) == list(range(50))
+    refused = [o for o in outcomes if isinstance(o.error, AuthenticationError)]
+    skipped = [o for o in outcomes if isinstance(o.error, NotSent)]
+    # Only what was already pipelined when the first refusal came back reached SMSC.
+    assert 1 <= len(refused) <= 2
+    assert len(refused) + len(skipped) == 50
+    assert front.accepted == 0
+
+
+def test_a_refused_smtp_auth_stops_a_batch_instead_of_reconnecting_per_message(
+    server_tls: ssl.SSLContext, tls_files: tuple[Path, Path]
+) -> None:
+    users = {"gateway": "gw-pass"}
+    with emulator_with_smtp(tls_context=server_tls, auth_users=users, auth_required=True) as (
+        _,
+        front,
+    ):
+        bad = smtp_url(
+            front.port, smtp_user="gateway", smtp_password="nope", ca_file=str(tls_files[0])
+        )
+        messages = [Message(f"7999{n:07d}", f"text {n}") for n in range(30)]
+        with create_transport(bad) as transport:
+            outcomes = list(transport.send_many(messages))
+        assert isinstance(outcomes[0].error, SmtpAuthenticationError)
+        assert all(isinstance(o.error, NotSent) for o in outcomes[1:])
+        assert len(outcomes) == 30
+        assert front.connections == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from smsc_transports.cli import main
 from smsc_transports.cli.bulk.csv_rows import BulkInput, derived_id
 from smsc_transports.emulator import Emulator, ManualClock
 from tests.cli.helpers import history_phones, read_results, write_csv
+from tests.faults import CannedServer, http_answer
 
 LONG = "x" * 1001
 
@@ -217,3 +219,25 @@ def test_broken_utf8_midway_stops_with_2_keeping_what_was_read_before(
     results = read_results(tmp_path / "latin.csv.results.csv")
     assert 0 < len(results) < 300
     assert sent == {r["phone"]: 1 for r in results}
+
+
+def test_a_wrong_password_stops_the_run_between_requests_and_a_later_run_sends_everything(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [(f"79990000{i:03d}", f"text {i}") for i in range(300)]
+    source = write_csv(tmp_path / "rows.csv", ["phone", "text"], rows)
+    body = json.dumps({"error": "authorise error", "error_code": 2}).encode()
+    with CannedServer(http_answer(body, content_type="application/json")) as smsc:
+        url = f"http://demo:wrong@127.0.0.1:{smsc.port}"
+        assert main(["bulk", str(source), "--url", url]) == 1
+    out = capsys.readouterr().out
+    assert "stopped: AuthenticationError" in out
+    # Not one refused request per row: at most those already on their way.
+    assert 1 <= len(smsc.requests) <= 8
+    results = read_results(tmp_path / "rows.csv.results.csv")
+    assert Counter(r["error"].split(":")[0] for r in results)["NotSent"] >= 300 - 8
+
+    # With the password fixed, the same command sends every row, each once.
+    emulator.state.set_balance("demo", 1000)
+    assert main(["bulk", str(source), "--url", emulator.url()]) == 0
+    assert history_phones(emulator) == {phone: 1 for phone, _ in rows}
