@@ -10,6 +10,7 @@ plugin cannot break the other schemes.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from collections.abc import Mapping
 from importlib.metadata import entry_points
@@ -21,7 +22,14 @@ from smsc_transports.config import Settings, load_settings
 from smsc_transports.errors import ConfigurationError
 from smsc_transports.transport import AsyncTransport, Transport
 
-__all__ = ["ENTRY_POINT_GROUP", "create_async_transport", "create_transport", "known_schemes"]
+__all__ = [
+    "COMMON_OPTIONS",
+    "ENTRY_POINT_GROUP",
+    "check_options",
+    "create_async_transport",
+    "create_transport",
+    "known_schemes",
+]
 
 ENTRY_POINT_GROUP = "smsc_transports.backends"
 
@@ -47,6 +55,9 @@ _NATIVE_ASYNC: dict[str, str] = {
 }
 
 Config = str | Path | Mapping[str, Any] | Settings | None
+
+# Options any scheme takes: read by the settings themselves or by this factory.
+COMMON_OPTIONS = frozenset({"region", "path", "async_workers"})
 
 
 def _registry() -> dict[str, str]:
@@ -82,6 +93,28 @@ def _backend_for(settings: Settings) -> type[Transport] | type[AsyncTransport]:
     return _import(target)
 
 
+def check_options(backend: type[Transport] | type[AsyncTransport], settings: Settings) -> None:
+    """Refuse an option ``backend`` does not read, naming the closest one it does.
+
+    A misspelt option (``?tiemout=3``) would otherwise be ignored and its default used
+    without a word. Backends that declare no ``option_names`` are not checked.
+    """
+    known = backend.option_names
+    if known is None:
+        return
+    known = known | COMMON_OPTIONS
+    unknown = sorted(set(settings.options) - known)
+    if not unknown:
+        return
+    name = unknown[0]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ConfigurationError(
+        f"unknown option {name!r} for {settings.scheme}://{hint}; "
+        f"the options it takes: {', '.join(sorted(known))}"
+    )
+
+
 def create_transport(config: Config = None, **overrides: Any) -> Transport:
     """Return a synchronous transport for ``config`` (a URL, mapping, Settings, TOML path).
 
@@ -90,6 +123,7 @@ def create_transport(config: Config = None, **overrides: Any) -> Transport:
     """
     settings = load_settings(config, **overrides)
     backend = _backend_for(settings)
+    check_options(backend, settings)
     if issubclass(backend, Transport):
         return backend.from_settings(settings)
     return LoopThreadTransport(backend.from_settings(settings))
@@ -104,6 +138,7 @@ def create_async_transport(config: Config = None, **overrides: Any) -> AsyncTran
     settings = load_settings(config, **overrides)
     native = _NATIVE_ASYNC.get(settings.scheme)
     backend = _import(native) if native else _backend_for(settings)
+    check_options(backend, settings)
     if issubclass(backend, AsyncTransport):
         return backend.from_settings(settings)
     workers = settings.get_int("async_workers", 8)

@@ -75,6 +75,10 @@ class _Base:
     protocol: ClassVar[str] = ""
     schemes: ClassVar[tuple[str, ...]] = ()
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.SEND})
+    # The settings options (URL query names) the backend reads. The factory refuses any
+    # other name, so a misspelt option is an error instead of a silent default; None
+    # (a backend that declares nothing) turns the check off.
+    option_names: ClassVar[frozenset[str] | None] = None
 
     def _unsupported(self, capability: Capability) -> UnsupportedOperation:
         return UnsupportedOperation(

@@ -7,6 +7,7 @@ point exactly as it would for an installed package.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import sys
 import textwrap
@@ -26,7 +27,11 @@ from smsc_transports import (
     create_transport,
 )
 from smsc_transports.adapters import LoopThreadTransport, ThreadedAsyncTransport
-from smsc_transports.factory import ENTRY_POINT_GROUP, known_schemes
+from smsc_transports.backends.http import HttpTransport
+from smsc_transports.backends.smpp import SmppTransport
+from smsc_transports.backends.smtp import AsyncSmtpTransport
+from smsc_transports.backends.soap import SoapTransport
+from smsc_transports.factory import COMMON_OPTIONS, ENTRY_POINT_GROUP, known_schemes
 
 PLUGIN_SOURCE = textwrap.dedent(
     '''
@@ -53,6 +58,12 @@ PLUGIN_SOURCE = textwrap.dedent(
                 parts=1,
                 transport=self.protocol,
             )
+
+
+    class StrictEchoTransport(EchoTransport):
+        protocol = "test-strict-echo"
+        schemes = ("test-strict-echo",)
+        option_names = frozenset({"flavour"})
 
 
     class AsyncEchoTransport(AsyncTransport):
@@ -227,3 +238,100 @@ def test_no_config_reads_smsc_url(monkeypatch: pytest.MonkeyPatch, install_plugi
     for name in ("SMSC_LOGIN", "SMSC_PASSWORD", "SMSC_APIKEY"):
         monkeypatch.delenv(name, raising=False)
     assert create_transport().send(MESSAGE).id == "env@envhost:hi:-"
+
+
+@pytest.mark.parametrize(
+    ("url", "suggestion"),
+    [
+        ("https://login:pw@127.0.0.1:1?tiemout=3", "timeout"),
+        ("soap://login:pw@127.0.0.1:1?concurency=2", "concurrency"),
+        ("smpp://login:pw@127.0.0.1:1?windw=128", "window"),
+        ("smtp://login:pw@127.0.0.1:1?status_vai=https://l:p@127.0.0.1:2", "status_via"),
+    ],
+)
+def test_a_misspelt_option_is_refused_naming_the_one_meant(url: str, suggestion: str) -> None:
+    with pytest.raises(ConfigurationError, match=f"did you mean '{suggestion}'") as caught:
+        create_transport(url)
+    assert "pw" not in str(caught.value)
+    with pytest.raises(ConfigurationError, match=f"did you mean '{suggestion}'"):
+        create_async_transport(url)
+
+
+def test_an_option_nothing_resembles_is_refused_with_the_list_of_options() -> None:
+    with pytest.raises(ConfigurationError, match=r"unknown option 'colour'.*batch_phones"):
+        create_transport("https://login:pw@127.0.0.1:1?colour=red")
+
+
+def test_options_every_scheme_takes_are_accepted() -> None:
+    transport = create_transport("https://login:pw@127.0.0.1:1?region=kz&async_workers=2")
+    transport.close()
+
+
+def test_a_plugin_that_declares_its_options_gets_them_checked(install_plugin: Install) -> None:
+    install_plugin({"test-strict-echo": "StrictEchoTransport", "test-echo": "EchoTransport"})
+    assert create_transport("test-strict-echo://u:p@h?flavour=x").send(MESSAGE).id == "u@h:hi:x"
+    with pytest.raises(ConfigurationError, match="did you mean 'flavour'"):
+        create_transport("test-strict-echo://u:p@h?flavor=x")
+    # One that declares nothing takes anything, as before.
+    assert create_transport("test-echo://u:p@h?flavor=x").send(MESSAGE).id == "u@h:hi:-"
+
+
+# Where each built-in backend reads its options, and the calls that read one by name.
+BACKEND_SOURCES = {
+    "https": ["backends/http"],
+    "soap": ["backends/soap.py", "backends/http/client.py"],
+    "smtp": ["backends/smtp"],
+    "smpp": ["backends/smpp", "wire/smpp/session/options.py"],
+}
+BACKENDS: dict[str, type[Transport] | type[AsyncTransport]] = {
+    "https": HttpTransport,
+    "soap": SoapTransport,
+    "smtp": AsyncSmtpTransport,
+    "smpp": SmppTransport,
+}
+READERS = {"get_str", "get_int", "get_float", "get_bool", "_choice", "_address", "_optional_int"}
+
+
+def _reads_an_option(node: ast.AST) -> str | None:
+    """The option name ``node`` reads (``get_int("window", 64)``, ``"x" in s.options``)."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        on_options = isinstance(func, ast.Attribute) and "options" in ast.unparse(func.value)
+        named = [
+            a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+        ]
+        if named and (name in READERS or (name == "get" and on_options)):
+            return named[0]
+    if (
+        isinstance(node, ast.Compare)
+        and any(isinstance(op, ast.In) for op in node.ops)
+        and isinstance(node.left, ast.Constant)
+        and "options" in ast.unparse(node)
+    ):
+        return str(node.left.value)
+    return None
+
+
+def _option_names_read(paths: list[str]) -> set[str]:
+    root = Path(__file__).resolve().parent.parent / "smsc_transports"
+    files = [
+        file
+        for path in paths
+        for file in ([root / path] if path.endswith(".py") else (root / path).rglob("*.py"))
+    ]
+    return {
+        name
+        for file in files
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8")))
+        if (name := _reads_an_option(node)) is not None
+    }
+
+
+@pytest.mark.parametrize("scheme", sorted(BACKEND_SOURCES))
+def test_every_option_a_backend_reads_is_declared(scheme: str) -> None:
+    read = _option_names_read(BACKEND_SOURCES[scheme])
+    assert len(read) >= 3  # the scan finds what it is meant to find
+    declared = BACKENDS[scheme].option_names
+    assert declared is not None
+    assert read <= declared | COMMON_OPTIONS, sorted(read - declared - COMMON_OPTIONS)

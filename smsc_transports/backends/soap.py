@@ -31,6 +31,7 @@ import zeep.exceptions
 import zeep.helpers
 import zeep.transports
 
+from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
 from smsc_transports.backends.http.client import HttpOptions
 from smsc_transports.backends.requests_io import (
     mapped_requests_errors,
@@ -260,6 +261,13 @@ class SoapTransport(Transport):
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {Capability.SEND, Capability.BULK, Capability.COST, Capability.STATUS, Capability.BALANCE}
     )
+    option_names: ClassVar[frozenset[str] | None] = HTTP_OPTIONS | {
+        "concurrency",
+        "path",
+        "report_refused",
+        "strict",
+        "wsdl",
+    }
 
     def __init__(
         self, client: SoapClient, *, concurrency: int = 4, report_refused: bool = False

@@ -25,12 +25,19 @@ from smsc_transports.config import REGION_HOSTS, Secret, Settings
 from smsc_transports.errors import TransportError, safe_excerpt
 from smsc_transports.wire.http import CHARSET, auth_params, decode_answer
 
-__all__ = ["HttpClient", "HttpOptions"]
+__all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions"]
 
 log = logging.getLogger(__name__)
 
 _SMSC_DOMAINS = frozenset(REGION_HOSTS.values())
 _SECRET_KEYS = frozenset({"psw", "apikey"})
+
+
+# The settings options HttpOptions reads: every backend built on it takes them.
+OPTION_NAMES = frozenset(
+    {"timeout", "connect_timeout", "verify", "proxy", "backup_hosts", "max_answer_bytes",
+     "user_agent"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

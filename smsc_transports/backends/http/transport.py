@@ -19,6 +19,7 @@ from itertools import islice
 from typing import Any, ClassVar, Self
 
 from smsc_transports.backends.http.batch import Job, plan_jobs, settle_job
+from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
 from smsc_transports.backends.http.client import HttpClient
 from smsc_transports.config import Settings
 from smsc_transports.errors import RateLimited, SMSCError, TransportError
@@ -63,6 +64,11 @@ class HttpTransport(Transport):
             Capability.DELETE,
         }
     )
+    option_names: ClassVar[frozenset[str] | None] = HTTP_OPTIONS | {
+        "concurrency",
+        "batch_phones",
+        "block",
+    }
 
     def __init__(
         self,

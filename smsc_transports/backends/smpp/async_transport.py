@@ -37,7 +37,7 @@ from smsc_transports.wire.smpp.session.link import (
     SmppSession,
     reconnect_delay,
 )
-from smsc_transports.wire.smpp.session.options import SmppOptions
+from smsc_transports.wire.smpp.session.options import OPTION_NAMES, SmppOptions
 from smsc_transports.wire.smpp.session.stats import SmppStats
 from smsc_transports.wire.smpp.session.status_lookup import (
     answer_status,
@@ -59,6 +59,7 @@ class AsyncSmppTransport(AsyncTransport):
     protocol: ClassVar[str] = "smpp"
     schemes: ClassVar[tuple[str, ...]] = ("smpp", "smpps")
     capabilities: ClassVar[frozenset[Capability]] = CAPABILITIES
+    option_names: ClassVar[frozenset[str] | None] = OPTION_NAMES
 
     def __init__(
         self,

@@ -28,7 +28,7 @@ from smsc_transports.message import Message
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import Capability, Transport
 from smsc_transports.wire.smpp.session.link import CAPABILITIES, TICK, LinkState, SmppSession
-from smsc_transports.wire.smpp.session.options import SmppOptions
+from smsc_transports.wire.smpp.session.options import OPTION_NAMES, SmppOptions
 from smsc_transports.wire.smpp.session.stats import SmppStats
 from smsc_transports.wire.smpp.session.status_lookup import (
     answer_status,
@@ -56,6 +56,7 @@ class SmppTransport(Transport):
     protocol: ClassVar[str] = "smpp"
     schemes: ClassVar[tuple[str, ...]] = ("smpp", "smpps")
     capabilities: ClassVar[frozenset[Capability]] = CAPABILITIES
+    option_names: ClassVar[frozenset[str] | None] = OPTION_NAMES
 
     def __init__(
         self,

@@ -75,6 +75,11 @@ class AsyncSmtpTransport(AsyncTransport):
     protocol: ClassVar[str] = "smtp"
     schemes: ClassVar[tuple[str, ...]] = ("smtp", "smtps")
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.SEND, Capability.BULK})
+    option_names: ClassVar[frozenset[str] | None] = frozenset(
+        {"body_form", "ca_file", "charset", "helo_name", "mail_from", "mail_to", "max_idle",
+         "pipelining", "smtp_password", "smtp_user", "starttls", "status_via", "test",
+         "timeout", "transfer_encoding", "tz", "verify"}
+    )  # fmt: skip
 
     def __init__(self, settings: Settings) -> None:
         settings.require_credentials()

@@ -17,7 +17,7 @@ from smsc_transports.wire.smpp.receipts import ReceiptIdMode
 from smsc_transports.wire.smpp.submit import SubmitSettings
 from smsc_transports.wire.smpp.text import Coding, LongMode
 
-__all__ = ["BindMode", "SmppOptions"]
+__all__ = ["OPTION_NAMES", "BindMode", "SmppOptions"]
 
 BindMode = Literal["trx", "tx", "rx"]
 # smsc-protocol.md §3: the backup server for SMSC's own SMPP host.
@@ -164,6 +164,18 @@ class SmppOptions:
             backup_hosts=backups,
             submit=submit,
         )
+
+
+# Every settings option SmppOptions.from_settings reads.
+OPTION_NAMES = frozenset(
+    {"backup_hosts", "bind", "ca_file", "close_timeout", "coding", "dest_npi", "dest_ton",
+     "enquire_link_interval", "long", "max_pdu", "priority", "query_sm", "rate",
+     "receipt_buffer", "receipt_id", "receipt_store_size", "receipt_ttl",
+     "receipt_utc_offset", "reconnect_attempts", "reconnect_delay", "reconnect_max_delay",
+     "registered_delivery", "response_timeout", "sender", "service_type", "source_npi",
+     "source_ton", "status_base", "system_type", "throttle_delay", "throttle_retries",
+     "timeout", "verify", "window"}
+)  # fmt: skip
 
 
 def _utc_offset(settings: Settings) -> float:
