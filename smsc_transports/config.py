@@ -30,7 +30,14 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from smsc_transports.errors import ConfigurationError
 
-__all__ = ["DEFAULT_HOSTS", "REGION_HOSTS", "Secret", "Settings", "load_settings"]
+__all__ = [
+    "DEFAULT_HOSTS",
+    "REGION_HOSTS",
+    "Secret",
+    "Settings",
+    "host_list",
+    "load_settings",
+]
 
 # SMSC runs the same platform under several regional domains (smsc-protocol.md §1.1).
 REGION_HOSTS: Mapping[str, str] = MappingProxyType(
@@ -306,6 +313,38 @@ class Settings:
 
 _SECRET_OPTION = re.compile(r"pass|psw|secret|token|key", re.I)
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@/\s]*@")
+
+
+def host_list(text: str, default_port: int | None) -> tuple[tuple[str, int | None], ...]:
+    """Read a comma-separated host list (``backup_hosts``) as ``(host, port)`` pairs.
+
+    Each entry is ``host``, ``host:port``, ``[v6]`` or ``[v6]:port``; a host without a
+    port takes ``default_port`` (the main host's). A bad port is a ConfigurationError.
+    """
+    found = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        host, port = entry, default_port
+        if entry.startswith("["):
+            host, closing, rest = entry[1:].partition("]")
+            if not closing or (rest and not rest.startswith(":")):
+                raise ConfigurationError(f"bad host {entry!r} in a host list")
+            if rest:
+                port = _port(rest[1:], entry)
+        elif entry.count(":") == 1:
+            host, _, port_text = entry.partition(":")
+            port = _port(port_text, entry)
+        if not host:
+            raise ConfigurationError(f"bad host {entry!r} in a host list")
+        found.append((host, port))
+    return tuple(found)
+
+
+def _port(text: str, entry: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= 5 and 0 < int(text) < 65536):
+        raise ConfigurationError(f"bad port in {entry!r}: a port is a number from 1 to 65535")
+    return int(text)
 
 
 def _mask_option(name: str, value: str) -> str:

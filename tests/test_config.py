@@ -8,6 +8,7 @@ from typing import Any, cast
 import pytest
 
 from smsc_transports import ConfigurationError, Secret, Settings, load_settings
+from smsc_transports.config import host_list
 
 PASSWORD = "S3cr3t-pw"
 APIKEY = "K3y-abc"
@@ -526,3 +527,19 @@ def test_settings_are_frozen_and_options_read_only() -> None:
         settings.login = "x"  # type: ignore[misc]
     with pytest.raises(TypeError):
         settings.options["sender"] = "x"  # type: ignore[index]
+
+
+def test_a_host_list_keeps_each_hosts_own_port_and_lends_the_main_one_to_the_rest() -> None:
+    assert host_list("a.example, b.example:2001,[::1]:3000 , [fe80::1],", 443) == (
+        ("a.example", 443),
+        ("b.example", 2001),
+        ("::1", 3000),
+        ("fe80::1", 443),
+    )
+    assert host_list("", 443) == ()
+
+
+@pytest.mark.parametrize("text", ["h:0", "h:65536", "h:http", "h:²", "[::1", "[::1]x", ":80"])
+def test_a_bad_entry_in_a_host_list_is_a_configuration_error(text: str) -> None:
+    with pytest.raises(ConfigurationError):
+        host_list(text, 443)

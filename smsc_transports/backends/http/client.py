@@ -21,7 +21,7 @@ from smsc_transports.backends.requests_io import (
     read_bounded,
     with_failover,
 )
-from smsc_transports.config import REGION_HOSTS, Secret, Settings
+from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
 from smsc_transports.errors import TransportError, safe_excerpt
 from smsc_transports.wire.http import CHARSET, auth_params, decode_answer
 
@@ -105,8 +105,14 @@ class HttpClient:
     ) -> None:
         self.options = options
         default_port = 443 if scheme == "https" else 80
-        suffix = f":{port}" if port and port != default_port else ""
-        self.bases = [f"{scheme}://{h}{suffix}" for h in (host, *options.backup_hosts)]
+
+        def base(host: str, port: int | None) -> str:
+            name = f"[{host}]" if ":" in host else host
+            return f"{scheme}://{name}" + (f":{port}" if port and port != default_port else "")
+
+        # A backup host keeps its own port, and takes the main one when it names none.
+        backups = host_list(",".join(options.backup_hosts), port)
+        self.bases = [base(host, port), *(base(h, p) for h, p in backups)]
         # Kept wrapped so that no repr, vars() dump or crash report shows them.
         self._credentials = {k: Secret(v) for k, v in credentials.items()}
         self._secrets = [v for k, v in self._credentials.items() if k in _SECRET_KEYS]

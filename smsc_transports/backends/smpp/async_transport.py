@@ -158,9 +158,9 @@ class AsyncSmppTransport(AsyncTransport):
         failures = 0
         options = self.options
         while not self._closing:
-            host = options.hosts[failures % len(options.hosts)]
+            host, port = options.addresses[failures % len(options.addresses)]
             try:
-                link = await self._open(host)
+                link = await self._open(host, port)
             except APIError as exc:
                 self._give_up(exc)
                 log.error("SMPP bind refused: %s", exc)
@@ -183,7 +183,7 @@ class AsyncSmppTransport(AsyncTransport):
         self._session.window.fail_unsent(error)
         self._after()
 
-    async def _open(self, host: str) -> Link:
+    async def _open(self, host: str, port: int) -> Link:
         options = self.options
         loop = asyncio.get_running_loop()
         context = client_context(options)
@@ -192,16 +192,16 @@ class AsyncSmppTransport(AsyncTransport):
                 loop.create_connection(
                     lambda: Link(self),
                     host,
-                    options.port,
+                    port,
                     ssl=context,
                     server_hostname=host if context is not None else None,
                 ),
                 options.timeout,
             )
         except TimeoutError as exc:
-            raise ConnectError(f"connecting to {host}:{options.port} timed out") from exc
+            raise ConnectError(f"connecting to {host}:{port} timed out") from exc
         except OSError as exc:
-            raise ConnectError(f"cannot connect to {host}:{options.port}: {exc}") from exc
+            raise ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
         assert link.transport is not None
         self._link = link
         link.transport.write(self._session.begin_bind())
@@ -215,7 +215,7 @@ class AsyncSmppTransport(AsyncTransport):
         if error is not None:
             link.abort(error)
             raise error
-        log.info("SMPP bound to %s:%d as %s", host, options.port, options.bind)
+        log.info("SMPP bound to %s:%d as %s", host, port, options.bind)
         return link
 
     def _received(self, link: Link, data: bytes) -> None:

@@ -72,9 +72,9 @@ class ReaderThread:
         failures = 0
         options = self.options
         while not self._stop.is_set():
-            host = options.hosts[failures % len(options.hosts)]
+            host, port = options.addresses[failures % len(options.addresses)]
             try:
-                self._open(host)
+                self._open(host, port)
             except APIError as exc:
                 # The SMSC refused the credentials: retrying cannot help, so stop here.
                 self._give_up(exc, fatal=True)
@@ -107,9 +107,9 @@ class ReaderThread:
         if fatal:
             log.error("SMPP bind refused: %s", error)
 
-    def _open(self, host: str) -> None:
+    def _open(self, host: str, port: int) -> None:
         """Connect (TLS for smpps) and bind; the socket is ours once bound."""
-        sock = self._connect(host)
+        sock = self._connect(host, port)
         self._opening = sock  # so that close() can interrupt a bind in progress
         try:
             self._bind(sock, host)
@@ -122,16 +122,16 @@ class ReaderThread:
             self._opening = None
         sock.settimeout(self.options.timeout)  # bounds writes; reads wait in select()
         self._sock = sock
-        log.info("SMPP bound to %s:%d as %s", host, self.options.port, self.options.bind)
+        log.info("SMPP bound to %s:%d as %s", host, port, self.options.bind)
 
-    def _connect(self, host: str) -> socket.socket:
+    def _connect(self, host: str, port: int) -> socket.socket:
         options = self.options
         try:
-            raw = socket.create_connection((host, options.port), timeout=options.timeout)
+            raw = socket.create_connection((host, port), timeout=options.timeout)
         except TimeoutError as exc:
-            raise ConnectError(f"connecting to {host}:{options.port} timed out") from exc
+            raise ConnectError(f"connecting to {host}:{port} timed out") from exc
         except OSError as exc:
-            raise ConnectError(f"cannot connect to {host}:{options.port}: {exc}") from exc
+            raise ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         context = client_context(options)
         if context is None:

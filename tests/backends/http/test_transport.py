@@ -268,6 +268,14 @@ def test_a_refused_primary_fails_over_to_the_backup_host(emulator: Emulator) -> 
         assert transport.send(Message(DELIVERED, "via backup")).id
 
 
+def test_a_backup_host_keeps_the_port_it_is_given(emulator: Emulator) -> None:
+    port = emulator.url().rsplit(":", 1)[1]
+    with closed_port() as refused:
+        url = f"http://demo:demo@127.0.0.1:{refused}?backup_hosts=127.0.0.1:{port}"
+        with create_transport(url) as transport:
+            assert transport.send(Message(DELIVERED, "via backup")).id
+
+
 def test_a_send_that_may_have_arrived_is_not_resent(emulator: Emulator) -> None:
     with FaultProxy(
         ("127.0.0.1", emulator.http_port),

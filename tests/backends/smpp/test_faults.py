@@ -7,6 +7,7 @@ unique text, so the emulator's history shows exactly what reached the SMSC.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Iterator
 
@@ -18,6 +19,7 @@ from smsc_transports import (
     Message,
     Outcome,
     OutcomeUnknown,
+    create_async_transport,
     create_transport,
 )
 from smsc_transports.emulator import EmulatorState
@@ -139,3 +141,19 @@ def test_no_server_at_all_rejects_every_message_without_hanging() -> None:
             outcomes = list(transport.send_many(Message("79990000001", f"m{n}") for n in range(5)))
     assert [o.index for o in outcomes] == list(range(5))
     assert all(isinstance(o.error, ConnectError) for o in outcomes)
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_a_backup_host_keeps_the_port_it_is_given(front: SmppFrontEnd, face: str) -> None:
+    with closed_port() as refused:
+        url = smpp_url(refused, backup_hosts=f"127.0.0.1:{front.port}")
+        if face == "sync":
+            with create_transport(url) as transport:
+                assert transport.send(Message("79990000001", "via backup")).id
+        else:
+
+            async def send() -> str:
+                async with create_async_transport(url) as transport:
+                    return (await transport.send(Message("79990000001", "via backup"))).id
+
+            assert asyncio.run(send())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, cast
 
-from smsc_transports.config import Settings
+from smsc_transports.config import Settings, host_list
 from smsc_transports.errors import ConfigurationError
 from smsc_transports.wire.smpp.command_status import SMSC_STATUS_BASE
 from smsc_transports.wire.smpp.pdu import BIND_COMMANDS, MAX_PDU_LENGTH
@@ -87,7 +87,16 @@ class SmppOptions:
     @property
     def hosts(self) -> tuple[str, ...]:
         """The host, then its backups, in the order reconnects try them."""
-        return (self.host, *self.backup_hosts)
+        return tuple(host for host, _ in self.addresses)
+
+    @property
+    def addresses(self) -> tuple[tuple[str, int], ...]:
+        """``(host, port)`` of the host and its backups, in the order reconnects try them.
+
+        A backup host given as ``host:port`` keeps its port; one without takes ``port``.
+        """
+        backups = host_list(",".join(self.backup_hosts), self.port)
+        return ((self.host, self.port), *((h, p or self.port) for h, p in backups))
 
     @property
     def receives(self) -> bool:
