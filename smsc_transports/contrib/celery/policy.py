@@ -9,6 +9,8 @@
     RateLimited (9) after a send   —                        no: it is SMSC's "duplicate",
       that may have arrived                                 i.e. the earlier send was accepted
     APIError 1–8, other codes      —                        never: the same request fails again
+    NotSent                        no                       never: its batch stopped at wrong
+                                                            credentials, no money or a blocked IP
     ProtocolError, other errors    maybe                    never: something is badly wrong
 
 A repeat is safe only while SMSC still remembers the first attempt: it refuses an

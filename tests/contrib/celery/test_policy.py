@@ -39,6 +39,7 @@ EXPECTED: dict[type[errors.SMSCError], tuple[bool, bool]] = {
     errors.ValidationError: (False, False),
     errors.ConfigurationError: (False, False),
     errors.UnsupportedOperation: (False, False),
+    errors.NotSent: (False, False),  # its batch stopped at what a retry cannot fix
     errors.SMSCError: (False, False),
 }
 
@@ -56,6 +57,8 @@ def every_error_class() -> set[type[errors.SMSCError]]:
 def instance(cls: type[errors.SMSCError]) -> errors.SMSCError:
     if issubclass(cls, errors.UnsupportedOperation):
         return cls("balance", "smtp")
+    if cls is errors.NotSent:
+        return errors.NotSent(errors.AuthenticationError("authorise error"))
     if cls is errors.UnknownAPIError:
         return errors.UnknownAPIError("unknown error", code=15)
     return cls("failed")
