@@ -103,6 +103,10 @@ class ReaderThread:
             self.session.window.down_error = error
             self.session.window.fail_unsent(error)
             self.session.window.finished.clear()
+            if fatal:
+                # This thread ends now: the next send must start a new one, even if it
+                # comes before this thread has quite finished.
+                self._reader = None
             self.changed.notify_all()
         if fatal:
             log.error("SMPP bind refused: %s", error)

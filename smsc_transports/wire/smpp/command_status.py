@@ -81,10 +81,16 @@ def smpp_error(
 ) -> APIError:
     """Return the :class:`APIError` for an error ``command_status``, the status kept."""
     code = smsc_code(status, base)
-    text = f"SMPP {status_text(status)} (command_status 0x{status:08X})"
+    where = f"command_status 0x{status:08X}"
     if code is None:
         # Never through api_error: status 1 (ESME_RINVMSGLEN) is not SMSC's code 1.
+        text = f"SMPP {status_text(status)} ({where})"
         return UnknownAPIError(
             text, code=status, id=id, operation=operation, protocol_status=status
         )
+    # Said as SMSC says the code over HTTP; the SMPP status follows, named when the
+    # standard names it (the vendor range has no names of its own).
+    meaning = api_error(code, operation=operation).message
+    named = "" if base and base < status <= base + 9 else f"{status_text(status)}, "
+    text = f"{meaning} (SMPP {named}{where})"
     return api_error(code, text, id=id, operation=operation, protocol_status=status)

@@ -19,6 +19,7 @@ from smsc_transports.errors import (
     RateLimited,
     UnknownAPIError,
     ValidationError,
+    api_error,
 )
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.command_status import smpp_error, smsc_code, status_for_code
@@ -271,3 +272,23 @@ def test_the_vendor_range_reads_as_smsc_codes_unless_switched_off() -> None:
     assert status_for_code(3) == 0x403
     assert status_for_code(7) == w.ESME_RINVDSTADR
     assert smsc_code(status_for_code(8)) == 8
+
+
+@pytest.mark.parametrize("code", range(1, 10))
+def test_smscs_own_smpp_statuses_read_like_the_http_errors(code: int) -> None:
+    over_smpp = smpp_error(0x400 + code)
+    over_http = api_error(code)
+    assert type(over_smpp) is type(over_http)
+    assert str(over_smpp) == f"{over_http} (SMPP command_status 0x{0x400 + code:08X})"
+    assert "vendor-specific" not in str(over_smpp)
+
+
+def test_standard_smpp_statuses_say_smscs_meaning_and_the_smpp_name() -> None:
+    assert str(smpp_error(w.ESME_RINVPASWD)) == (
+        "SMSC error 2: invalid login or password, or IP address not allowed "
+        "(SMPP Invalid Password, command_status 0x0000000E)"
+    )
+    unknown = smpp_error(w.ESME_RSUBMITFAIL)
+    assert isinstance(unknown, UnknownAPIError) and "submit_sm or submit_multi failed" in str(
+        unknown
+    )
