@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from smsc_transports.emulator.cli import add_parser, run
+from smsc_transports.errors import ConfigurationError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,7 +15,11 @@ def main(argv: list[str] | None = None) -> int:
     subparsers = parser.add_subparsers(dest="command")
     add_parser(subparsers)
     args = parser.parse_args(["emulator", *(sys.argv[1:] if argv is None else argv)])
-    return run(args)
+    try:
+        return run(args)
+    except ConfigurationError as exc:
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from types import FrameType
 
 from smsc_transports.emulator.server import Emulator
 from smsc_transports.emulator.state.accounts import Account, Limits
+from smsc_transports.errors import ConfigurationError
 
 __all__ = ["add_parser", "parse_account", "run"]
 
@@ -79,14 +80,28 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _tls_context(args: argparse.Namespace) -> ssl.SSLContext | None:
     if not args.tls_cert:
+        if args.tls_key:
+            raise ConfigurationError("--tls-key needs --tls-cert (the certificate it belongs to)")
+        if args.smpps_port is not None:
+            raise ConfigurationError("--smpps-port needs --tls-cert (and --tls-key, unless the "
+                                     "certificate file holds the key too)")  # fmt: skip
         return None
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(args.tls_cert, args.tls_key)
+    try:
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+        raise ConfigurationError(f"cannot load --tls-cert {args.tls_cert}: {reason}") from None
     return context
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until SIGINT or SIGTERM, then stop cleanly; return the exit status (0)."""
+    """Serve until SIGINT or SIGTERM, then stop cleanly; return the exit status (0).
+
+    Options that cannot work (a TLS port without a certificate, an unreadable
+    certificate, a port already taken) raise :class:`ConfigurationError` before or
+    while starting, with nothing left listening.
+    """
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -112,6 +127,10 @@ def run(args: argparse.Namespace) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             previous[signum] = signal.signal(signum, on_signal)
     try:
+        try:
+            emulator.start()
+        except OSError as exc:
+            raise ConfigurationError(str(exc.strerror or exc)) from None
         with emulator:
             print(emulator.ready_line(), flush=True)
             while not stop.wait(0.5):

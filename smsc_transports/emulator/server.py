@@ -125,13 +125,25 @@ class Emulator:
         self._running = False
 
     def start(self) -> Emulator:
-        """Start every front end (and the callback ticker when a callback URL is set)."""
+        """Start every front end (and the callback ticker when a callback URL is set).
+
+        A front end that cannot listen (its port taken, say) raises :class:`OSError`
+        naming its address; the ones already started are stopped again.
+        """
         if self._running:
             return self
         started: list[FrontEnd] = []
         try:
             for front in self.front_ends:
-                front.start()
+                try:
+                    front.start()
+                except OSError as exc:
+                    host = getattr(front, "host", self.host)
+                    port = getattr(front, "requested_port", "?")
+                    reason = exc.strerror or str(exc)
+                    raise OSError(
+                        exc.errno, f"cannot listen on {host}:{port} ({front.name}): {reason}"
+                    ) from exc
                 started.append(front)
         except BaseException:
             for front in reversed(started):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -71,3 +72,39 @@ def test_malformed_account_is_rejected(value: str) -> None:
 def test_password_with_a_colon_and_no_balance() -> None:
     account = parse_account("a:x:y")
     assert (account.password, account.balance) == ("x:y", Decimal("100.00"))
+
+
+def _fails(*args: str) -> tuple[int, str]:
+    """Run ``smsc emulator ARGS`` (bounded); return its exit status and its stderr."""
+    smsc = [
+        sys.executable,
+        "-c",
+        "import sys; from smsc_transports.cli import main; sys.exit(main())",
+    ]
+    done = subprocess.run(
+        [*smsc, "emulator", *args], check=False, capture_output=True, text=True, timeout=30
+    )
+    assert done.stdout == ""
+    return done.returncode, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--smpps-port", "0"], "--smpps-port needs --tls-cert"),
+        (["--tls-cert", "/nonexistent.pem"], "cannot load --tls-cert /nonexistent.pem"),
+        (["--tls-key", "/some.key"], "--tls-key needs --tls-cert"),
+    ],
+)
+def test_bad_emulator_options_are_one_line_and_exit_2(args: list[str], said: str) -> None:
+    status, err = _fails("--http-port", "0", *args)
+    assert status == 2
+    assert err.startswith(f"smsc: {said}") and err.count("\n") == 1, err
+
+
+def test_a_port_in_use_is_one_line_and_exit_2() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        status, err = _fails("--http-port", str(port))
+    assert status == 2
+    assert err.startswith(f"smsc: cannot listen on 127.0.0.1:{port}") and err.count("\n") == 1, err
