@@ -2,8 +2,8 @@
 
 Configured by ``--url`` or ``SMSC_URL``; human output by default, ``--json`` for
 scripts; ``-v``/``-q`` for more or less logging on stderr; ``-`` for a text (or a bulk
-file) read from standard input. Exits non-zero with SMSC's error on failure (2 for bad
-input or settings, 1 for everything SMSC or the network refused, 130 when interrupted). The basic
+file) read from standard input. Exits non-zero with SMSC's error on failure: the codes
+are :data:`EXIT_STATUSES`, which ``smsc --help`` and ``docs/cli.md`` list. The basic
 subcommands live here; the others live in their own modules of this package and are
 registered by :func:`_extensions`. All of them share :mod:`smsc_transports.cli.output`.
 """
@@ -32,7 +32,15 @@ from smsc_transports.errors import (
 )
 from smsc_transports.message import Message, MessageKind
 
-__all__ = ["build_parser", "main"]
+__all__ = ["EXIT_STATUSES", "build_parser", "main"]
+
+EXIT_STATUSES = {
+    0: "done (bulk: every row accepted; status --watch: delivered)",
+    1: "SMSC or the network refused (bulk: a row failed; --watch: failed, timed out)",
+    2: "bad usage or settings: an option, phone, text, file, unsupported operation",
+    130: "interrupted (Ctrl-C)",
+}
+"""Every exit status of ``smsc`` and what it means."""
 
 KINDS = [kind.name.lower() for kind in MessageKind]
 KIND_HELP = "message kind (default sms)"
@@ -118,7 +126,13 @@ def _add_message_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``smsc`` argument parser."""
-    parser = argparse.ArgumentParser(prog="smsc", description=__doc__.split("\n", 1)[0])
+    statuses = "\n".join(f"  {code:<4} {meaning}" for code, meaning in EXIT_STATUSES.items())
+    parser = argparse.ArgumentParser(
+        prog="smsc",
+        description=__doc__.split("\n", 1)[0],
+        epilog=f"exit status:\n{statuses}\n\nevery subcommand's options: smsc COMMAND --help",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--url", help="settings URL (default: $SMSC_URL)")
@@ -140,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_cost)
 
     p = sub.add_parser("status", parents=[common], help="a message's delivery status")
-    p.add_argument("message_id", help="the id the send answered")
+    p.add_argument("message_id", metavar="ID", help="the id the send answered")
     p.add_argument("phone", help="the recipient to ask about")
     p.add_argument(
         "--detail",
