@@ -103,3 +103,11 @@ def test_the_version_comes_from_the_package() -> None:
     assert "version" in PROJECT["dynamic"]
     tool = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
     assert tool["hatch"]["version"]["path"] == "smsc_transports/__init__.py"
+
+
+def test_the_readme_test_command_runs_the_wheel_smoke() -> None:
+    # CI runs `python3 tasks.py check`; the wheel smoke is one of its steps.
+    tasks = (ROOT / "tasks.py").read_text(encoding="utf-8")
+    assert '"wheel smoke": [sys.executable, ROOT / "tools" / "wheel_smoke.py"]' in tasks
+    assert (ROOT / "tools" / "wheel_smoke.py").is_file()
+    assert "python3 tasks.py check" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
