@@ -2,10 +2,12 @@
 """The project's two commands, runnable with nothing but Python 3.11+.
 
     python3 tasks.py demo    set up, start the local SMSC emulator, send one real message
-    python3 tasks.py check   set up, run the tests, mypy --strict and ruff
+    python3 tasks.py check   set up, run the tests, the wheel smoke, mypy --strict and ruff
 
 Both create ``.venv`` beside this file on first use and install the project into it
-(editable, with the ``dev`` extra), so a fresh machine needs nothing else.
+(editable, with the ``dev`` extra), so a fresh machine needs nothing else. The wheel
+smoke (``tools/wheel_smoke.py``) installs the built wheel alone in a fresh environment
+instead, with this interpreter, and runs it as a user of the package index would.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def check() -> None:
     failed: list[str] = []
     steps = {
         "pytest": [PYTHON, "-m", "pytest", "-q"],
+        "wheel smoke": [sys.executable, ROOT / "tools" / "wheel_smoke.py"],
         "mypy": [PYTHON, "-m", "mypy"],
         "ruff check": [PYTHON, "-m", "ruff", "check", "."],
         "ruff format": [PYTHON, "-m", "ruff", "format", "--check", "."],

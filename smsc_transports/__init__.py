@@ -14,9 +14,16 @@ modules beside this one (``message``, ``results``, ``statuses``, ``errors``, ``c
 ``encoding``, ``translit``, ``transport``, ``adapters``, ``factory``) import none of
 the folders: ``wire/`` (formats and protocol state, sans-I/O), ``backends/`` (I/O),
 ``emulator/`` (a local SMSC), ``callbacks/``, ``cli/`` and ``contrib/``. The factory
-reaches a backend only by the import path its registry names. ``docs/architecture.md``
-draws the whole tree.
+reaches a backend only by the import path its registry names. ``__main__`` is no part
+of the core: it runs the ``smsc`` command (``python -m smsc_transports``).
+``docs/architecture.md`` draws the whole tree.
+
+The package logs through ``logging.getLogger(__name__)`` loggers under
+``smsc_transports`` and never configures logging: a ``NullHandler`` keeps it silent
+until the application sets logging up.
 """
+
+import logging
 
 from smsc_transports.config import Secret, Settings, load_settings
 from smsc_transports.errors import (
@@ -60,6 +67,10 @@ from smsc_transports.statuses import DeliveryError, MessageStatus
 from smsc_transports.transport import AsyncTransport, Capability, Transport
 
 __version__ = "0.1.0"
+
+# A library leaves output to the application; without a handler of its own anywhere,
+# logging's last resort would print its warnings on stderr.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "APIError",

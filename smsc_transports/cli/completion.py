@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from smsc_transports.cli.verbosity import add_verbosity_options
+
 __all__ = ["SHELLS", "Command", "Option", "add_completion_parser", "describe", "render"]
 
 SHELLS = ("bash", "zsh", "fish")
@@ -259,5 +261,6 @@ def completion_command(args: argparse.Namespace) -> int:
 def add_completion_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Register ``smsc completion SHELL``."""
     p = subparsers.add_parser("completion", help="print a shell completion script")
-    p.add_argument("shell", choices=SHELLS)
+    p.add_argument("shell", choices=SHELLS, help="the shell to complete in")
+    add_verbosity_options(p)
     p.set_defaults(handler=completion_command)

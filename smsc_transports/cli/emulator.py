@@ -8,6 +8,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
+from smsc_transports.cli.verbosity import add_verbosity_options
 from smsc_transports.emulator import Account, Emulator
 from smsc_transports.emulator.cli import add_parser
 from smsc_transports.emulator.cli import run as run_emulator
@@ -27,6 +28,8 @@ STATUS_CHECKS = 4
 def add_emulator_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Register ``smsc emulator`` (options in :mod:`smsc_transports.emulator.cli`)."""
     add_parser(subparsers)
+    # The emulator's options know nothing of the CLI's common ones, but logging is for all.
+    add_verbosity_options(subparsers.choices["emulator"])
     subparsers.choices["emulator"].set_defaults(handler=run_emulator)
 
 
@@ -35,7 +38,7 @@ def add_demo_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "demo", parents=[common], help="send one message over every protocol of a local emulator"
     )
-    parser.add_argument("--text", default="Hello from smsc_transports")
+    parser.add_argument("--text", default="Hello from smsc_transports", help="the message to send")
     parser.add_argument("--to", default=DEMO_PHONE, help="phone (default: a test number)")
     parser.set_defaults(handler=run_demo)
 

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from smsc_transports.errors import ValidationError
 from smsc_transports.factory import create_transport
 from smsc_transports.results import StatusResult
 from smsc_transports.transport import Transport
 
-__all__ = ["describe_status", "emit", "open_transport", "to_jsonable"]
+__all__ = ["STDIN", "describe_status", "emit", "open_transport", "text_argument", "to_jsonable"]
+
+STDIN = "-"
+"""The argument that stands for standard input (``--text -``, ``bulk -``)."""
 
 
 def to_jsonable(value: Any) -> Any:
@@ -58,3 +63,24 @@ def describe_status(result: StatusResult) -> str:
         f"{result.id} to {result.phone}: {result.status.name.lower()} "
         f"({int(result.status)}, {result.status.description}){error}"
     )
+
+
+def text_argument(value: str) -> str:
+    """Return ``value``, or standard input's text when it is ``-``, one final newline off.
+
+    Standard input is read as UTF-8 whatever the locale, like the bulk CSV files; the
+    final line break that ``echo`` and editors add is not part of the message.
+    """
+    if value != STDIN:
+        return value
+    if sys.stdin is None:  # started with standard input closed
+        raise ValidationError("there is no standard input to read the text from", field="text")
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream without bytes beneath (an embedding program's)
+        text = sys.stdin.read()
+    else:
+        try:
+            text = stream.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError("standard input is not UTF-8 text", field="text") from None
+    return text.removesuffix("\n").removesuffix("\r")

@@ -4,6 +4,10 @@ On a terminal one line is redrawn in place (``\\r``, at most ten times a second)
 a bar, the rate and the time left; anywhere else (a log file, CI, a pipe) a plain line
 is printed every few seconds so logs stay readable. The first update and the final
 state are always shown, so even a short run reports something.
+
+The time left is shown once the rows have been coming for :data:`ETA_AFTER` seconds,
+and counts from the first finished row: what comes before it (connecting, binding,
+the first block of a batching transport) is paid once, not once per remaining row.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ __all__ = ["Progress", "format_duration"]
 TTY_INTERVAL = 0.1
 PLAIN_INTERVAL = 5.0
 BAR_WIDTH = 24
+ETA_AFTER = 1.0
+"""Seconds after the first finished row before the time left is estimated."""
 
 
 def format_duration(seconds: float) -> str:
@@ -56,6 +62,7 @@ class Progress:
         self._started = clock()
         self._shown_at: float | None = None
         self._drawn = False
+        self._first: tuple[float, int] | None = None  # when the first row finished, and count
 
     def advance(self, *, ok: bool) -> None:
         """Count one finished row (``ok``: accepted, or priced in a dry run)."""
@@ -65,6 +72,8 @@ class Progress:
         else:
             self.failed += 1
         now = self._clock()
+        if self._first is None:
+            self._first = (now, self.done)
         if self._shown_at is None or now - self._shown_at >= self.interval:
             self._show(now)
 
@@ -91,13 +100,26 @@ class Progress:
         elapsed = (self._clock() if now is None else now) - self._started
         return self.done / elapsed if elapsed > 0 else None
 
+    def seconds_left(self, now: float | None = None) -> float | None:
+        """The estimated seconds until the last row, or ``None`` while there is no basis.
+
+        The estimate needs the total, and rows finishing for :data:`ETA_AFTER` seconds
+        after the first one; it divides the rows left by the rate since that first row.
+        """
+        if self.total is None or self.done >= self.total or self._first is None:
+            return None
+        since, base = self._first
+        elapsed = (self._clock() if now is None else now) - since
+        if elapsed < ETA_AFTER or self.done <= base:
+            return None
+        return (self.total - self.done) * elapsed / (self.done - base)
+
     def _show(self, now: float) -> None:
         self._shown_at = now
         rate = self.rate(now)
         total = self.total if self.total is not None and self.total >= self.done else None
-        eta = None
-        if total is not None and rate and self.done < total:
-            eta = format_duration((total - self.done) / rate)
+        left = self.seconds_left(now)
+        eta = None if left is None else format_duration(left)
         if self.tty:
             self._draw_bar(total, rate, eta)
         else:

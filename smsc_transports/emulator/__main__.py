@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from smsc_transports.emulator.cli import add_parser, run
@@ -15,6 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     subparsers = parser.add_subparsers(dest="command")
     add_parser(subparsers)
     args = parser.parse_args(["emulator", *(sys.argv[1:] if argv is None else argv)])
+    # A program, unlike the library: its front ends' warnings belong on stderr.
+    logging.basicConfig(format="emulator: %(levelname)s %(name)s: %(message)s")
     try:
         return run(args)
     except ConfigurationError as exc:

@@ -8,25 +8,38 @@ blank lines not counted.
 Every row gets a message id: its ``id`` column when given, else one derived from the
 file name, the row number and the row's content (:func:`derived_id`), so that running
 the same file again produces the same ids — the key of the journal, and what lets SMSC
-recognise a repeated send (error 9).
+recognise a repeated send (error 9). Read from standard input, the CSV's name is ``-``.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Self, TextIO
+from typing import BinaryIO, Self, TextIO
 
 from smsc_transports.errors import ValidationError
 from smsc_transports.message import Message
 
-__all__ = ["COLUMNS", "BulkInput", "BulkRow", "derived_id", "estimate_rows"]
+__all__ = [
+    "COLUMNS",
+    "STDIN",
+    "BulkInput",
+    "BulkRow",
+    "derived_id",
+    "estimate_rows",
+    "open_input",
+]
 
 COLUMNS = ("phone", "text", "sender", "time", "id")
+STDIN = "-"
+"""The file name that stands for standard input."""
+STDIN_NAME = Path("standard input")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +110,9 @@ class BulkInput:
 
     Raises :class:`ValidationError` for a file that cannot be used at all (no header, no
     ``phone`` column, no text source, not UTF-8, broken CSV quoting); a bad *row* is not
-    an error here but a :class:`BulkRow` with ``error`` set.
+    an error here but a :class:`BulkRow` with ``error`` set. With ``stream`` (standard
+    input's bytes) the CSV is read from it, ``path`` only names it, and closing leaves
+    the stream open.
     """
 
     def __init__(
@@ -108,21 +123,28 @@ class BulkInput:
         sender: str | None = None,
         translit: int = 0,
         delimiter: str = ",",
+        stream: BinaryIO | None = None,
     ) -> None:
         self.path = path
         self.text = text
         self.sender = sender
         self.translit = translit
         self.ignored: list[str] = []
-        try:
-            self._stream: TextIO = path.open(newline="", encoding="utf-8-sig")
-        except OSError as exc:
-            raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from None
+        # A wrapper around a borrowed stream, detached on closing so the stream stays open.
+        self._borrowed: io.TextIOWrapper | None = None
+        if stream is not None:
+            self._borrowed = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+            self._stream: TextIO = self._borrowed
+        else:
+            try:
+                self._stream = path.open(newline="", encoding="utf-8-sig")
+            except OSError as exc:
+                raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from None
         try:
             self._reader = csv.reader(self._stream, delimiter=delimiter, strict=True)
             self._columns = self._read_header()
         except BaseException:
-            self._stream.close()
+            self.close()
             raise
 
     def _read_header(self) -> dict[str, int]:
@@ -210,8 +232,12 @@ class BulkInput:
         return BulkRow(number, phone, message)
 
     def close(self) -> None:
-        """Close the file."""
-        self._stream.close()
+        """Close the file (a borrowed stream is let go of, not closed)."""
+        if self._borrowed is None:
+            self._stream.close()
+        else:
+            self._borrowed.detach()
+            self._borrowed = None
 
     def __enter__(self) -> Self:
         return self
@@ -223,3 +249,25 @@ class BulkInput:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def open_input(
+    name: str, *, text: str | None, sender: str | None, translit: int, delimiter: str
+) -> BulkInput:
+    """Open the CSV the command line names: the file ``name``, or standard input for ``-``."""
+    if name != STDIN:
+        path = Path(name)
+        return BulkInput(path, text=text, sender=sender, translit=translit, delimiter=delimiter)
+    if sys.stdin is None:  # started with standard input closed
+        raise ValidationError("there is no standard input to read the CSV from")
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream without bytes beneath (an embedding program's)
+        stream = io.BytesIO(sys.stdin.read().encode("utf-8"))
+    return BulkInput(
+        STDIN_NAME,
+        text=text,
+        sender=sender,
+        translit=translit,
+        delimiter=delimiter,
+        stream=stream,
+    )

@@ -30,7 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from smsc_transports.cli.bulk.csv_rows import BulkInput, BulkRow, estimate_rows
+from smsc_transports.cli.bulk.csv_rows import STDIN, BulkRow, estimate_rows, open_input
 from smsc_transports.cli.bulk.dry_run import price_rows
 from smsc_transports.cli.bulk.journal import Entry, Journal, ResultsWriter, RowResult, State
 from smsc_transports.cli.output import emit, open_transport
@@ -109,6 +109,7 @@ class BulkRun:
         self.failed = 0
         self.parts = 0
         self.cost = Decimal(0)
+        self.cost_unknown = 0  # rows sent over a protocol that reports no price (SMPP, SMTP)
 
     def resolve_doubts(self) -> int:
         """Ask SMSC about each row left in doubt; journal those it accepted; return how many."""
@@ -207,6 +208,8 @@ class BulkRun:
             repeat = result.already_accepted
             if result.cost is not None:
                 self.cost += result.cost
+            else:
+                self.cost_unknown += 1
             self.parts += result.parts
             note = "accepted (a retry SMSC recognised by its id)" if repeat else ""
             return replace(base, parts=result.parts, cost=result.cost, note=note)
@@ -261,8 +264,10 @@ class BulkRun:
 
 def _paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
     source = Path(args.file)
-    out = Path(args.out) if args.out else source.with_name(source.name + ".results.csv")
-    journal = Path(args.journal) if args.journal else source.with_name(source.name + ".journal")
+    # Standard input has no file to put them beside: stdin.* in the working folder.
+    base = Path("stdin") if args.file == STDIN else source
+    out = Path(args.out) if args.out else base.with_name(base.name + ".results.csv")
+    journal = Path(args.journal) if args.journal else base.with_name(base.name + ".journal")
     resolved = {p.resolve() for p in (source, out, journal)}
     if len(resolved) < 3:
         raise ValidationError("the input, --out and --journal must be three different files")
@@ -274,10 +279,15 @@ def _paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
 def bulk_command(args: argparse.Namespace) -> int:
     """Run ``smsc bulk``; return the exit status (see the module docstring)."""
     source, out, journal_path = _paths(args)
-    with BulkInput(
-        source, text=args.text, sender=args.sender, translit=args.translit, delimiter=args.delimiter
+    with open_input(
+        args.file,
+        text=args.text,
+        sender=args.sender,
+        translit=args.translit,
+        delimiter=args.delimiter,
     ) as bulk_input:
-        progress = Progress(sys.stderr, total=estimate_rows(source))
+        total = None if args.file == STDIN else estimate_rows(source)
+        progress = Progress(sys.stderr, total=total)
         for name in bulk_input.ignored:
             progress.note(f"smsc: ignoring the unknown column {name!r}")
         stop = StopRequest()
@@ -308,14 +318,15 @@ def _report(
         "accepted_earlier": run.earlier,
         "failed": run.failed,
         "parts": run.parts,
-        "cost": run.cost,
+        "cost": None if run.cost_unknown and not run.cost else run.cost,
+        "cost_unknown_rows": run.cost_unknown,
         "results": str(out),
         "journal": str(journal),
         "stopped": stop.reason or None,
     }
     human = (
         f"{run.rows_done} rows: {run.accepted} accepted ({run.earlier} in earlier runs), "
-        f"{run.failed} failed; sent now: {run.parts} part(s), cost {run.cost}\nresults: {out}"
+        f"{run.failed} failed; sent now: {run.parts} part(s), {_cost_text(run)}\nresults: {out}"
     )
     if run.input_error is not None:
         summary["stopped"] = str(run.input_error)
@@ -332,6 +343,14 @@ def _report(
     return 1 if run.failed or stop.requested else 0
 
 
+def _cost_text(run: BulkRun) -> str:
+    if not run.cost_unknown:
+        return f"cost {run.cost}"
+    if not run.cost:
+        return "cost unknown"
+    return f"cost {run.cost} + unknown for {run.cost_unknown} row(s)"
+
+
 def add_bulk_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Register ``smsc bulk``."""
     p = subparsers.add_parser(
@@ -341,12 +360,14 @@ def add_bulk_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Send every row of a CSV file with a header row (phone,text and "
         "optionally sender,time,id), resumably; see docs/cli.md.",
     )
-    p.add_argument("file", help="the CSV file")
+    p.add_argument("file", help="the CSV file; - reads it from standard input")
     p.add_argument("--text", help="one text for every row; the file then needs only 'phone'")
     p.add_argument("--sender", help="sender ID for rows whose sender column is empty")
-    p.add_argument("--translit", type=int, choices=(0, 1, 2), default=0)
-    p.add_argument("--out", help="results CSV (default: FILE.results.csv)")
-    p.add_argument("--journal", help="journal for resuming (default: FILE.journal)")
+    p.add_argument(
+        "--translit", type=int, choices=(0, 1, 2), default=0, help="1 or 2: Cyrillic in Latin"
+    )
+    p.add_argument("--out", help="results CSV (default: FILE.results.csv, stdin.results.csv)")
+    p.add_argument("--journal", help="journal for resuming (default: FILE.journal, stdin.journal)")
     p.add_argument("--restart", action="store_true", help="forget the journal, send every row")
     p.add_argument("--dry-run", action="store_true", help="price every row; send nothing")
     p.add_argument("--delimiter", default=",", help="field separator (default ',')")
