@@ -2,8 +2,10 @@
 
 The library only logs: its package logger holds a ``NullHandler``, so nothing shows
 unless the application configures logging. The ``smsc`` command is such an
-application: while a subcommand runs, log records go to stderr, WARNING and above by
-default, INFO with ``-v``, DEBUG with ``-vv``, only errors with ``-q``. Only the
+application. A failure is one line (``smsc: …``) that the command prints itself, so by
+default no log record shows: the library's warnings and errors are the detail of that
+line. While a subcommand runs, ``-v`` shows warnings and INFO records (connections,
+binds, retries) on stderr, ``-vv`` DEBUG records too; ``-q`` keeps the default. Only the
 package's own loggers go below WARNING: third-party debug logs (zeep's, urllib3's)
 print whole requests, passwords included, where the package's own mask them. When the
 subcommand returns, logging is as it was (``main`` may be called from a program).
@@ -32,22 +34,25 @@ def add_verbosity_options(parser: argparse.ArgumentParser) -> None:
         "--verbose",
         action="count",
         default=0,
-        help="log more on stderr: -v connections and retries, -vv every request (secrets masked)",
+        help="show the detail on stderr: -v warnings, connections and retries, "
+        "-vv every request (secrets masked)",
     )
     group.add_argument(
-        "-q", "--quiet", action="store_true", help="log only errors on stderr, no warnings"
+        "-q", "--quiet", action="store_true", help="no detail on stderr (the default)"
     )
+
+
+QUIET = logging.CRITICAL + 10
+"""Above every level the library logs at: nothing shows."""
 
 
 def log_level(verbose: int, quiet: bool) -> int:
-    """Return the lowest level shown: ERROR quiet, WARNING, INFO (``-v``), DEBUG (``-vv``)."""
-    if quiet:
-        return logging.ERROR
-    if verbose >= 2:
+    """Return the lowest level shown: none by default or quiet, INFO (``-v``), DEBUG (``-vv``)."""
+    if verbose >= 2 and not quiet:
         return logging.DEBUG
-    if verbose == 1:
+    if verbose == 1 and not quiet:
         return logging.INFO
-    return logging.WARNING
+    return QUIET
 
 
 class _StderrHandler(logging.Handler):

@@ -179,17 +179,22 @@ def smpp_to_nowhere() -> list[str]:
     return ["send", "--to", "79990000001", "--text", "hi", "--url", url]
 
 
-def test_warnings_show_by_default_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_failure_is_one_line_and_v_shows_its_detail(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(smpp_to_nowhere()) == 1
     err = capsys.readouterr().err
-    assert "smsc: warning: SMPP connect to 127.0.0.1 failed (1)" in err
+    assert err.startswith("smsc: ConnectError: cannot connect to 127.0.0.1:")
+    assert err.count("\n") == 1, err
+    assert main([*smpp_to_nowhere(), "-v"]) == 1
+    detail = capsys.readouterr().err
+    assert "warning smsc_transports.backends.smpp: SMPP connect to 127.0.0.1 failed (1)" in detail
+    assert detail.splitlines()[-1].startswith("smsc: ConnectError: cannot connect to 127.0.0.1:")
 
 
-def test_quiet_hides_warnings_but_not_the_failure(capsys: pytest.CaptureFixture[str]) -> None:
+def test_quiet_shows_only_the_failure(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([*smpp_to_nowhere(), "-q"]) == 1
     err = capsys.readouterr().err
     assert "warning" not in err
-    assert "ConnectError" in err
+    assert err.startswith("smsc: ConnectError") and err.count("\n") == 1
 
 
 def test_the_command_leaves_logging_as_it_found_it(shop: Emulator) -> None:
