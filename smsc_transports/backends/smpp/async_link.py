@@ -57,6 +57,19 @@ class Link(asyncio.Protocol):
         if self.transport is not None:
             self.transport.abort()
 
+    def close(self, cause: BaseException, timeout: float) -> None:
+        """Close once what is written has gone out (an unbind_resp), remembering why.
+
+        Reading stops at once; if the peer does not take the bytes within ``timeout``
+        seconds the connection is dropped all the same.
+        """
+        if self.cause is None:
+            self.cause = cause
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.close()
+            asyncio.get_running_loop().call_later(timeout, transport.abort)
+
 
 def resolve(waiter: object) -> None:
     """Wake whoever awaits ``waiter`` (a future), once."""

@@ -67,11 +67,13 @@ class AsyncSmppTransport(AsyncTransport):
         *,
         on_receipt: Callable[[StatusResult], object] | None = None,
         on_incoming: Callable[[IncomingMessage], object] | None = None,
+        on_malformed: Callable[[ProtocolError], object] | None = None,
     ) -> None:
         self.options = options
         self._session = SmppSession(options)
         self._session.on_receipt = on_receipt
         self._session.on_incoming = on_incoming
+        self._session.on_malformed = on_malformed
         self._link: Link | None = None
         self._runner: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -108,6 +110,18 @@ class AsyncSmppTransport(AsyncTransport):
     @on_incoming.setter
     def on_incoming(self, callback: Callable[[IncomingMessage], object] | None) -> None:
         self._session.on_incoming = callback
+
+    @property
+    def on_malformed(self) -> Callable[[ProtocolError], object] | None:
+        """Called on the event loop with each unreadable deliver_sm's ProtocolError.
+
+        Such a deliver_sm is answered ESME_RX_P_APPN and the link goes on (``docs/smpp.md``).
+        """
+        return self._session.on_malformed
+
+    @on_malformed.setter
+    def on_malformed(self, callback: Callable[[ProtocolError], object] | None) -> None:
+        self._session.on_malformed = callback
 
     def stats(self) -> SmppStats:
         """A snapshot of the transport's counters."""
@@ -233,12 +247,11 @@ class AsyncSmppTransport(AsyncTransport):
             link.abort(ProtocolError(f"unexpected failure reading SMPP: {exc!r}"))
             return
         if session.state != LinkState.BINDING and not link.bound.done():
-            failed = session.state != LinkState.BOUND
-            error = session.bind_error or ProtocolError("the SMSC ended the bind")
-            link.bound.set_result(error if failed else None)
+            # No bind error: accepted, even if the SMSC unbinds in the same read.
+            link.bound.set_result(session.bind_error)
         if session.peer_unbound:
-            self._after()
-            link.abort(ConnectError("the SMSC unbound"))
+            self._after()  # the unbind_resp: the session writes nothing after it
+            link.close(ConnectError("the SMSC unbound"), self.options.timeout)
             return
         self._after()
 
@@ -420,4 +433,5 @@ class AsyncSmppTransport(AsyncTransport):
             self._wake.cancel()
         session.window.fail_unsent(TransportError("the SMPP transport was closed before sending"))
         session.link_lost(TransportError("the SMPP transport was closed"))
+        session.finish()  # what was acknowledged reaches the user, even now
         self._after()

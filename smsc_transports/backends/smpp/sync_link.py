@@ -157,10 +157,10 @@ class ReaderThread:
             with self.lock:
                 state = self.session.state
                 error = self.session.bind_error
-            if state == LinkState.BOUND:
-                return
             if state != LinkState.BINDING:
-                raise error or ProtocolError("the SMSC ended the bind")
+                if error is None:
+                    return  # accepted, even if the SMSC already unbinds: the loop answers
+                raise error
             if time.monotonic() > deadline:
                 raise TransportTimeout(f"no bind response from {host} in time")
             if self._stop.is_set():
@@ -181,6 +181,10 @@ class ReaderThread:
         next_tick = time.monotonic() + TICK
         self.flush()
         while True:
+            if session.peer_unbound:
+                # The flush wrote the unbind_resp and no submit after it (the session
+                # left BOUND when it read the unbind); unwritten ones wait for a bind.
+                return ConnectError("the SMSC unbound")
             if self._stop.is_set() and (session.state == LinkState.CLOSED or self.closed):
                 return ConnectError("transport closed")
             now = time.monotonic()
@@ -204,8 +208,6 @@ class ReaderThread:
                     if reason is not None:
                         return TransportTimeout(reason)
                 self.flush()
-                if session.peer_unbound:
-                    return ConnectError("the SMSC unbound")
             except ProtocolError as exc:
                 log.warning("SMPP protocol violation, dropping the link: %s", exc)
                 return exc

@@ -21,6 +21,7 @@ from smsc_transports.backends.smpp.sync_link import ReaderThread
 from smsc_transports.config import Settings
 from smsc_transports.errors import (
     ConnectError,
+    ProtocolError,
     SMSCError,
     TransportError,
 )
@@ -64,11 +65,13 @@ class SmppTransport(Transport):
         *,
         on_receipt: Callable[[StatusResult], object] | None = None,
         on_incoming: Callable[[IncomingMessage], object] | None = None,
+        on_malformed: Callable[[ProtocolError], object] | None = None,
     ) -> None:
         self.options = options
         self._session = SmppSession(options)
         self._session.on_receipt = on_receipt
         self._session.on_incoming = on_incoming
+        self._session.on_malformed = on_malformed
         self._link = ReaderThread(options, self._session)
         self._lock = self._link.lock
         self._changed = self._link.changed
@@ -103,6 +106,19 @@ class SmppTransport(Transport):
     def on_incoming(self, callback: Callable[[IncomingMessage], object] | None) -> None:
         with self._lock:
             self._session.on_incoming = callback
+
+    @property
+    def on_malformed(self) -> Callable[[ProtocolError], object] | None:
+        """Called from the reader thread with each unreadable deliver_sm's ProtocolError.
+
+        Such a deliver_sm is answered ESME_RX_P_APPN and the link goes on (``docs/smpp.md``).
+        """
+        return self._session.on_malformed
+
+    @on_malformed.setter
+    def on_malformed(self, callback: Callable[[ProtocolError], object] | None) -> None:
+        with self._lock:
+            self._session.on_malformed = callback
 
     def stats(self) -> SmppStats:
         """A snapshot of the transport's counters."""
@@ -247,4 +263,5 @@ class SmppTransport(Transport):
                 TransportError("the SMPP transport was closed before sending")
             )
             session.link_lost(TransportError("the SMPP transport was closed"))
+            session.finish()  # what was acknowledged reaches the user, even now
             self._changed.notify_all()

@@ -130,7 +130,17 @@ class SmppConnection(asyncio.Protocol):
             return
         out: list[bytes] = []
         for command_id, status, sequence, body in frames:
-            answer = self._handle(command_id, status, sequence, body)
+            try:
+                answer = self._handle(command_id, status, sequence, body)
+            except Exception:
+                # A bug costs the one PDU, never the connection (an exception out of
+                # data_received would make asyncio drop it).
+                log.exception("SMPP front end failed on command 0x%08X", command_id)
+                answer = (
+                    b""
+                    if command_id & w.RESPONSE
+                    else w.encode_pdu(w.GENERIC_NACK, w.ESME_RSYSERR, sequence)
+                )
             if answer:
                 out.append(answer)
             if command_id == w.UNBIND and self.account is None:

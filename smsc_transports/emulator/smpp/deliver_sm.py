@@ -61,7 +61,7 @@ def receipt_message(record: StatusRecord, receipt_ids: ReceiptIds = "dec") -> Sh
     """The deliver_sm fields of a receipt for ``record`` (a final status)."""
     state = message_state(record.status)
     shown = record.id
-    if receipt_ids == "hex" and shown.isdigit():
+    if receipt_ids == "hex" and shown.isascii() and shown.isdigit():
         shown = format(int(shown), "X")
     delivered = "001" if state == 2 else "000"
     snippet = _UNSAFE.sub("?", record.text[:20])

@@ -140,6 +140,12 @@ class Reassembler:
             done.append(self._join(group))
         return done
 
+    def drain(self) -> list[Joined]:
+        """Return every open group as far as it got (the transport is closing)."""
+        done = [self._join(group) for group in self._groups.values()]
+        self._groups.clear()
+        return done
+
     @staticmethod
     def _join(group: _Group) -> Joined:
         parts = [group.parts[n] for n in sorted(group.parts)]

@@ -10,7 +10,12 @@ text:…`` otherwise; TLVs win where both speak.
 
 SMSC's receipt format, the zone of its dates and whether its receipt ids are the
 submit_sm_resp ids in another base are not documented (smsc-protocol.md §3 [U]), so
-the time zone is a parameter and :func:`receipt_id_keys` tries the bases a mode allows.
+the time zone is a parameter and :func:`receipt_key` reads an id in a chosen base.
+
+The receipt comes from the network, so :func:`parse_receipt` raises nothing but
+:class:`ProtocolError`: numbers are ASCII digits of bounded length (``str.isdigit``
+also accepts "²" and ``int`` refuses it; ``int`` also refuses 5,000 digits), ids at
+most 65 octets (SMPP 3.4 §5.3.2.12).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Final, Literal, NamedTuple
 
 from smsc_transports.encoding import decode_gsm7
-from smsc_transports.errors import ValidationError
+from smsc_transports.errors import ProtocolError, ValidationError
 from smsc_transports.statuses import DeliveryError, MessageStatus
 from smsc_transports.wire.smpp.short_message import (
     TAG_MESSAGE_PAYLOAD,
@@ -29,25 +34,29 @@ from smsc_transports.wire.smpp.short_message import (
     TAG_NETWORK_ERROR_CODE,
     TAG_RECEIPTED_MESSAGE_ID,
     ShortMessage,
-    tlv_int,
     tlv_value,
 )
 
 __all__ = [
     "MESSAGE_STATES",
+    "Reading",
     "Receipt",
     "ReceiptIdMode",
     "canonical_id",
     "decode_text",
+    "is_ascii_digits",
     "is_failure",
     "is_receipt",
     "is_success",
     "parse_receipt",
     "receipt_id_keys",
+    "receipt_key",
     "status_for",
 ]
 
 ReceiptIdMode = Literal["auto", "hex", "dec"]
+Reading = Literal["given", "hex", "dec"]
+"""How a receipt's id is read: as given, as hex (for a decimal store), as decimal."""
 
 # SMPP 3.4 §5.2.28 message_state values and the appendix-B "stat" words for them.
 MESSAGE_STATES: Final = {
@@ -99,6 +108,8 @@ _STANDARD: Final = re.compile(
 )
 _STANDARD_KEYS: Final = ("id", "sub", "dlvrd", "submit date", "done date", "stat", "err")
 _HEX: Final = re.compile(r"[0-9a-f]+")
+_MAX_ID: Final = 65  # receipted_message_id is a C-Octet String of 65 octets at most
+_MAX_NUMBER: Final = 9  # digits in sub/dlvrd/err: appendix B writes 3
 
 
 class Receipt(NamedTuple):
@@ -200,7 +211,7 @@ def _date(value: str | None, zone: timezone) -> datetime | None:
 
     Cached: receipts arriving together share their minutes, and datetimes are immutable.
     """
-    if not value or len(value) not in (10, 12) or not value.isdigit():
+    if not value or len(value) not in (10, 12) or not is_ascii_digits(value):
         return None
     # Sliced by hand: strptime costs more than the rest of a receipt's parsing.
     try:
@@ -217,8 +228,21 @@ def _date(value: str | None, zone: timezone) -> datetime | None:
         return None
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+def is_ascii_digits(value: str) -> bool:
+    """Whether ``value`` is one or more of 0-9 (``str.isdigit`` also takes "²" and "٣")."""
+    return value.isascii() and value.isdigit()
+
+
+def _number(found: dict[str, str], name: str) -> int | None:
+    value = found.get(name)
+    if not value:
+        return None
+    if len(value) > _MAX_NUMBER or not is_ascii_digits(value):
+        raise ProtocolError(
+            f"receipt field {name}:{value[:20]!r} is not a number of at most"
+            f" {_MAX_NUMBER} digits 0-9"
+        )
+    return int(value)
 
 
 @functools.lru_cache(maxsize=64)
@@ -244,7 +268,9 @@ def parse_receipt(sm: ShortMessage, utc_offset: float = 3.0) -> Receipt:
     """Parse a receipt deliver_sm; dates in the text are read at ``utc_offset`` hours.
 
     Missing pieces are ``None``/empty rather than errors: a receipt with only TLVs, or
-    only text, still correlates.
+    only text, still correlates. A piece present but unreadable (``err:²``, a number of
+    5,000 digits, an id over 65 octets, a message_state of several octets) raises
+    :class:`ProtocolError`, and nothing else is ever raised.
     """
     tlvs = sm.tlvs
     data = (tlvs and tlv_value(tlvs, TAG_MESSAGE_PAYLOAD)) or sm.short_message
@@ -254,11 +280,16 @@ def parse_receipt(sm: ShortMessage, utc_offset: float = 3.0) -> Receipt:
     message_id = (
         receipted.rstrip(b"\0").decode("latin-1") if receipted else found.get("id", "")
     ).strip()
-    state = tlv_int(tlvs, TAG_MESSAGE_STATE) if tlvs else None
+    if len(message_id) > _MAX_ID:
+        raise ProtocolError(f"receipt id of {len(message_id)} characters (at most {_MAX_ID})")
+    state_octets = tlv_value(tlvs, TAG_MESSAGE_STATE) if tlvs else None
+    if state_octets is not None and len(state_octets) > 1:
+        raise ProtocolError(f"message_state of {len(state_octets)} octets (SMPP 3.4: one)")
+    state = state_octets[0] if state_octets else None
     stat = found.get("stat", "").upper()
     if state is None and stat:
         state = _STATE_BY_WORD.get(stat, 7)
-    error = _int(found.get("err"))
+    error = _number(found, "err")
     if error is None and tlvs:
         network = tlv_value(tlvs, TAG_NETWORK_ERROR_CODE)
         if network is not None and len(network) == 3:
@@ -271,8 +302,8 @@ def parse_receipt(sm: ShortMessage, utc_offset: float = 3.0) -> Receipt:
         error,
         _date(found.get("submit date"), zone),
         _date(found.get("done date"), zone),
-        _int(found.get("sub")),
-        _int(found.get("dlvrd")),
+        _number(found, "sub"),
+        _number(found, "dlvrd"),
         text,
         sm.source_addr,
         sm.destination_addr,
@@ -282,7 +313,7 @@ def parse_receipt(sm: ShortMessage, utc_offset: float = 3.0) -> Receipt:
 
 def canonical_id(message_id: str) -> str:
     """The form message ids are compared in: trimmed, lower case, no leading zeros."""
-    if message_id.isdigit() and message_id[0] != "0":
+    if message_id.isascii() and message_id.isdigit() and message_id[0] != "0":
         return message_id  # already canonical, and the same object saves memory
     return message_id.strip().lower().lstrip("0") or "0"
 
@@ -298,6 +329,20 @@ def receipt_id_keys(message_id: str, mode: ReceiptIdMode = "auto") -> list[str]:
     keys = [key]
     if mode in ("auto", "hex") and _HEX.fullmatch(key) and len(key) <= 32:
         keys.append(str(int(key, 16)))
-    if mode in ("auto", "dec") and key.isdigit() and len(key) <= 40:
+    if mode in ("auto", "dec") and is_ascii_digits(key) and len(key) <= 40:
         keys.append(format(int(key), "x"))
     return list(dict.fromkeys(keys))
+
+
+def receipt_key(message_id: str, reading: Reading = "given") -> str:
+    """The canonical id a receipt's ``message_id`` names when read as ``reading``.
+
+    ``hex`` reads a hex id as the decimal id submit_sm_resp gave, ``dec`` a decimal id
+    as the hex one; an id that is not a number in that base is taken as given.
+    """
+    key = canonical_id(message_id)
+    if reading == "hex" and _HEX.fullmatch(key) and len(key) <= 32:
+        return str(int(key, 16))
+    if reading == "dec" and is_ascii_digits(key) and len(key) <= 40:
+        return format(int(key), "x")
+    return key

@@ -82,7 +82,7 @@ class EncodedSubmits:
 
 def _source(sender: str, settings: SubmitSettings) -> tuple[int, int]:
     digits = sender[1:] if sender.startswith("+") else sender
-    numeric = digits.isdigit()
+    numeric = digits.isascii() and digits.isdigit()
     ton = settings.source_ton if settings.source_ton is not None else (1 if numeric else 5)
     npi = settings.source_npi if settings.source_npi is not None else 1
     return ton, npi
@@ -91,7 +91,7 @@ def _source(sender: str, settings: SubmitSettings) -> tuple[int, int]:
 def _destination(phone: str) -> str:
     """The destination_addr for a phone: international digits without the '+' (TON 1)."""
     digits = phone[1:] if phone.startswith("+") else phone
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise ValidationError(f"SMPP sends to phone numbers only, not {phone!r}", field="phones")
     return digits
 

@@ -1,4 +1,9 @@
-"""SMPP time fields (SMPP 3.4 §7.1.1): absolute ``YYMMDDhhmmsstnnp`` and relative ``…R``."""
+"""SMPP time fields (SMPP 3.4 §7.1.1): absolute ``YYMMDDhhmmsstnnp`` and relative ``…R``.
+
+The parsers read what a peer wrote, so they take ASCII digits only (``str.isdigit``
+also accepts "²", which ``int`` refuses) and fixed lengths, and answer ``None`` for
+anything else: never an exception.
+"""
 
 from __future__ import annotations
 
@@ -36,17 +41,23 @@ def absolute_time(moment: datetime) -> str:
     return utc.strftime("%y%m%d%H%M%S") + f"{utc.microsecond // 100000}00+"
 
 
+def _digits(value: str) -> bool:
+    return value.isascii() and value.isdigit()
+
+
 def parse_absolute_time(value: str) -> datetime | None:
     """Read an SMPP absolute time ``YYMMDDhhmmsstnnp`` (SMPP 3.4 §7.1.1); ``None`` if not one."""
-    if len(value) != 16 or value[15] not in "+-" or not value[:15].isdigit():
+    if len(value) != 16 or value[15] not in "+-" or not _digits(value[:15]):
         return None
     try:
         moment = datetime.strptime(value[:12], "%y%m%d%H%M%S")
     except ValueError:
         return None
-    # nn is the offset from UTC in quarter hours, p its sign.
-    quarters = int(value[13:15]) * (1 if value[15] == "+" else -1)
-    zone = timezone(timedelta(minutes=15 * quarters))
+    # nn is the offset from UTC in quarter hours, p its sign; timezone() takes < 24 h.
+    quarters = int(value[13:15])
+    if quarters >= 96:
+        return None
+    zone = timezone(timedelta(minutes=15 * quarters * (1 if value[15] == "+" else -1)))
     return moment.replace(microsecond=int(value[12]) * 100000, tzinfo=zone)
 
 
@@ -61,9 +72,12 @@ def schedule_time(send_at: datetime | str | None) -> str:
         return ""
     if isinstance(send_at, datetime):
         return absolute_time(send_at)
-    if send_at.startswith("+"):
+    if not send_at.isascii():
+        # strptime reads other scripts' digits ("١٢"), which SMSC would not.
+        raise ValidationError(f"send_at {send_at!r} is not ASCII", field="send_at")
+    if send_at.startswith("+") and 1 < len(send_at) <= 7 and _digits(send_at[1:]):
         return relative_time(timedelta(minutes=int(send_at[1:])))
-    if send_at.startswith("0") and send_at.isdigit() and len(send_at) > 10:
+    if send_at.startswith("0") and 10 < len(send_at) <= 12 and _digits(send_at):
         return absolute_time(datetime.fromtimestamp(int(send_at[1:]), UTC))
     for layout in ("%d%m%y%H%M", "%d.%m.%y %H:%M"):
         try:
@@ -82,7 +96,7 @@ def parse_relative_time(value: str) -> timedelta | None:
 
     Years count 365 days and months 30, as SMPP gives no calendar for a relative time.
     """
-    if len(value) != 16 or value[15] != "R" or not value[:15].isdigit():
+    if len(value) != 16 or value[15] != "R" or not _digits(value[:15]):
         return None
     years, months, days, hours, minutes, seconds = (int(value[i : i + 2]) for i in range(0, 12, 2))
     return timedelta(

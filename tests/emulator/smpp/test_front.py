@@ -16,6 +16,7 @@ from smsc_transports.emulator import Account, EmulatorState, Limits, ManualClock
 from smsc_transports.emulator.smpp.front import SmppFrontEnd
 from smsc_transports.statuses import MessageStatus
 from smsc_transports.wire.smpp import pdu as w
+from smsc_transports.wire.smpp.short_message import ShortMessage, encode_short_message_body
 
 
 @pytest.fixture
@@ -162,3 +163,57 @@ def test_smsc_limits_still_apply_over_smpp(clock: ManualClock) -> None:
     assert second.status == 0x403  # SMSC's code 3, insufficient funds
     record = state.status(poor, first.message_id.decode(), "79990000001")
     assert record.status is MessageStatus.WAITING
+
+
+def read_frames(raw: socket.socket, count: int) -> list[w.Frame]:
+    """The next ``count`` PDUs from the front end (a timeout raises, so never a hang)."""
+    splitter = w.FrameSplitter()
+    frames: list[w.Frame] = []
+    while len(frames) < count:
+        data = raw.recv(65536)
+        assert data, "the front end closed the connection"
+        frames += splitter.feed(data)
+    return frames
+
+
+def submit_body(schedule: bytes = b"", validity: bytes = b"") -> bytes:
+    """A submit_sm body whose time fields are raw octets (placeholders replaced)."""
+    sm = ShortMessage(
+        source_addr="Shop",
+        destination_addr="79990000001",
+        schedule_delivery_time="S" * len(schedule),
+        validity_period="V" * len(validity),
+        short_message=b"timed",
+    )
+    body = encode_short_message_body(sm)
+    if schedule:
+        body = body.replace(b"S" * len(schedule), schedule, 1)
+    if validity:
+        body = body.replace(b"V" * len(validity), validity, 1)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("schedule", "validity", "status"),
+    [
+        (b"240101120000" + b"0\xb2\xb2+", b"", w.ESME_RINVSCHED),  # superscript offset
+        (b"\xb2" * 12 + b"000+", b"", w.ESME_RINVSCHED),
+        (b"240101120000099+", b"", w.ESME_RINVSCHED),  # 99 quarter hours
+        (b"", b"0000010000\xb2\xb2000R", w.ESME_RINVEXPIRY),  # superscript minutes
+    ],
+    ids=["offset", "date", "offset over a day", "relative"],
+)
+def test_a_hostile_time_field_is_refused_and_the_connection_lives_on(
+    front: SmppFrontEnd, schedule: bytes, validity: bytes, status: int
+) -> None:
+    # Issue 11: int() after str.isdigit() raised ValueError and killed the connection.
+    bind = w.BindRequest(w.BIND_TRANSCEIVER, "demo", "demo", "", 0x34)
+    with socket.create_connection(("127.0.0.1", front.port), timeout=5) as raw:
+        raw.sendall(w.encode_bind(1, bind))
+        assert read_frames(raw, 1)[0][:2] == (w.BIND_TRANSCEIVER | w.RESPONSE, 0)
+        raw.sendall(w.encode_pdu(w.SUBMIT_SM, 0, 2, submit_body(schedule, validity)))
+        ((command, refused, sequence, _),) = read_frames(raw, 1)
+        raw.sendall(w.encode_pdu(w.SUBMIT_SM, 0, 3, submit_body()))
+        ((_, accepted, after, body),) = read_frames(raw, 1)
+    assert (command, refused, sequence) == (w.SUBMIT_SM_RESP, status, 2)
+    assert (accepted, after) == (0, 3) and w.decode_message_id(body)

@@ -8,14 +8,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from smsc_transports.errors import ProtocolError
 from smsc_transports.statuses import DeliveryError, MessageStatus
 from smsc_transports.wire.smpp.incoming import IncomingPart, Reassembler, incoming_part
 from smsc_transports.wire.smpp.receipts import (
+    Reading,
     canonical_id,
     decode_text,
     is_receipt,
     parse_receipt,
     receipt_id_keys,
+    receipt_key,
     status_for,
 )
 from smsc_transports.wire.smpp.short_message import (
@@ -37,6 +40,7 @@ APPENDIX_B = (
     " stat:DELIVRD err:000 text:Your code is 1234"
 )
 MOSCOW = timezone(timedelta(hours=3))
+RECEIPT_TAGS = (TAG_RECEIPTED_MESSAGE_ID, TAG_MESSAGE_STATE, TAG_NETWORK_ERROR_CODE)
 
 
 def receipt_pdu(text: str = APPENDIX_B, *tlvs: tuple[int, bytes], esm: int = 0x04) -> ShortMessage:
@@ -248,3 +252,73 @@ def test_sar_tlvs_and_payload_are_read_for_incoming_messages() -> None:
     )
     part = incoming_part(sm)
     assert (part.reference, part.total, part.number, part.text) == (7, 2, 2, "конец")
+
+
+# -- hostile receipts (issue 11: int() after str.isdigit() dropped the link) ------------
+
+
+def payload_receipt(text: bytes, *tlvs: tuple[int, bytes], coding: int = 3) -> ShortMessage:
+    """A receipt whose text is raw octets in message_payload (no 254-octet limit)."""
+    return ShortMessage(
+        source_addr="79991234567",
+        esm_class=0x04,
+        data_coding=coding,
+        tlvs=((TAG_MESSAGE_PAYLOAD, text), *tlvs),
+    )
+
+
+UNREADABLE = {
+    "err of Latin-1 superscript two": payload_receipt(b"id:1 stat:DELIVRD err:\xb2"),
+    "err of 5,000 digits": payload_receipt(b"id:1 stat:DELIVRD err:" + b"9" * 5000),
+    "sub of superscripts": payload_receipt(b"id:1 sub:\xb2\xb3 dlvrd:001 stat:DELIVRD err:000"),
+    "dlvrd of letters": payload_receipt(b"id:1 sub:001 dlvrd:one stat:DELIVRD err:000"),
+    "receipted_message_id of 5,000 digits": payload_receipt(
+        b"stat:DELIVRD", (TAG_RECEIPTED_MESSAGE_ID, b"7" * 5000 + b"\0")
+    ),
+    "message_state of two octets": payload_receipt(b"id:1", (TAG_MESSAGE_STATE, b"\x00\x02")),
+}
+
+
+@pytest.mark.parametrize("sm", UNREADABLE.values(), ids=UNREADABLE.keys())
+def test_an_unreadable_receipt_is_a_protocol_error_never_a_value_error(sm: ShortMessage) -> None:
+    with pytest.raises(ProtocolError):
+        parse_receipt(sm)
+
+
+def test_a_receipt_id_of_superscript_digits_is_an_id_like_any_other() -> None:
+    sm = payload_receipt(b"stat:DELIVRD", (TAG_RECEIPTED_MESSAGE_ID, b"\xb2\xb3\0"))
+    receipt = parse_receipt(sm)
+    assert receipt.message_id == "²³"
+    assert canonical_id(receipt.message_id) == "²³"
+    assert receipt_id_keys(receipt.message_id) == ["²³"]
+    assert receipt_key(receipt.message_id, "dec") == "²³"
+
+
+@given(
+    st.binary(max_size=300),
+    st.lists(st.tuples(st.sampled_from(RECEIPT_TAGS), st.binary(max_size=80)), max_size=4),
+    st.integers(0, 255),
+)
+def test_parsing_any_receipt_raises_nothing_but_protocol_error(
+    text: bytes, tlvs: list[tuple[int, bytes]], coding: int
+) -> None:
+    sm = payload_receipt(text, *tlvs, coding=coding)
+    try:
+        receipt = parse_receipt(sm)
+    except ProtocolError:
+        return
+    readings: tuple[Reading, ...] = ("given", "hex", "dec")
+    for reading in readings:
+        assert isinstance(receipt_key(receipt.message_id, reading), str)
+    assert isinstance(receipt_id_keys(receipt.message_id), list)
+    assert isinstance(receipt.status, MessageStatus)
+
+
+@given(st.text(alphabet="0123456789abcdef²³¹٣ xyz:", max_size=60))
+def test_the_numeric_fields_of_a_text_receipt_parse_or_raise_protocol_error(field: str) -> None:
+    text = f"id:{field} sub:{field} dlvrd:{field} stat:DELIVRD err:{field}"
+    try:
+        receipt = parse_receipt(payload_receipt(text.encode("utf-8"), coding=8))
+    except ProtocolError:
+        return
+    assert receipt.error is None or 0 <= receipt.error < 10**9

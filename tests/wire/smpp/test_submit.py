@@ -28,6 +28,7 @@ from smsc_transports.wire.smpp.time_fields import (
     absolute_time,
     parse_absolute_time,
     parse_relative_time,
+    parse_time,
     relative_time,
     schedule_time,
 )
@@ -256,3 +257,36 @@ def test_smscs_own_time_forms_become_smpp_times() -> None:
     assert schedule_time(None) == ""
     with pytest.raises(ValidationError, match="hour window"):
         schedule_time("9-18")
+
+
+# Issue 11: "²" passes str.isdigit() and fails int(); the emulator's SMPP connection died
+# on it. A time field from the network is ASCII digits of a fixed length, or nothing.
+HOSTILE_TIMES = [
+    "240101120000" + "0\xb2\xb2+",  # superscript quarter hours
+    "0000010000\xb2\xb2000R",  # superscript minutes, relative
+    "\xb2" * 12 + "000+",
+    "240101120000099+",  # 99 quarter hours: more than a day off UTC
+    "9" * 5000,
+    "٢٤٠١٠١١٢٠٠٠٠٠١٢+",  # Arabic-Indic digits, which int() would read
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_TIMES)
+def test_a_hostile_time_field_is_not_a_time_and_never_an_exception(value: str) -> None:
+    assert parse_absolute_time(value) is None
+    assert parse_relative_time(value) is None
+    assert parse_time(value, datetime(2024, 1, 1, tzinfo=UTC)) is None
+
+
+@given(st.text(max_size=40))
+def test_parsing_any_time_field_never_raises(value: str) -> None:
+    moment = parse_time(value, datetime(2024, 1, 1, tzinfo=UTC))
+    assert moment is None or moment.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    "send_at", ["+\xb2", "0\xb2\xb2\xb2\xb2\xb2\xb2\xb2\xb2\xb2\xb2", "+1234567", "٠١٠١٢٥١٢٠٠"]
+)
+def test_a_hostile_send_at_string_is_a_validation_error(send_at: str) -> None:
+    with pytest.raises(ValidationError):
+        schedule_time(send_at)

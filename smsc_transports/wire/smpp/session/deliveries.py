@@ -1,10 +1,18 @@
 """What the SMSC pushes in deliver_sm, after the session accepted the PDU: receipts and
 incoming messages, turned into :class:`StatusResult` / :class:`IncomingMessage` events.
 
-Receipts update the :class:`ReceiptStore`; a receipt that arrives before the
-submit_sm_resp of its message (some SMSCs race the two) waits a few seconds for it.
+Receipts update the :class:`ReceiptStore`. A receipt whose id matches no message
+exactly may be about a submit still unanswered (some SMSCs race the receipt and the
+submit_sm_resp): it waits ("early") until its message is accepted, until nothing it
+could belong to is unanswered, for at most a few seconds, and at the latest until the
+transport closes — it was acknowledged with status 0, so it must reach the user.
 Events go to the user's callback, then to a bounded queue for the iterators: if nobody
 reads, the oldest events are dropped and counted, and ``status()`` still has the news.
+
+A deliver_sm that cannot be read — a body that does not decode, a receipt whose fields
+do not parse — is answered ESME_RX_P_APPN (SMPP 3.4 §5.1.3: a permanent error, so the
+SMSC does not repeat it), counted, logged and reported to ``on_malformed`` as a
+:class:`ProtocolError`; the link goes on.
 """
 
 from __future__ import annotations
@@ -18,12 +26,12 @@ from typing import Final, TypeVar
 from smsc_transports.errors import ProtocolError
 from smsc_transports.results import IncomingMessage, StatusResult
 from smsc_transports.wire.smpp import pdu as w
-from smsc_transports.wire.smpp.incoming import Reassembler, incoming_part
-from smsc_transports.wire.smpp.receipts import canonical_id, is_receipt, parse_receipt
+from smsc_transports.wire.smpp.incoming import Joined, Reassembler, incoming_part
+from smsc_transports.wire.smpp.receipts import Receipt, canonical_id, is_receipt, parse_receipt
 from smsc_transports.wire.smpp.session.options import SmppOptions
 from smsc_transports.wire.smpp.session.receipt_store import ReceiptStore
 from smsc_transports.wire.smpp.session.stats import SmppStats
-from smsc_transports.wire.smpp.short_message import ShortMessage, decode_short_message
+from smsc_transports.wire.smpp.short_message import decode_short_message
 
 __all__ = ["Deliveries"]
 
@@ -52,58 +60,96 @@ class Deliveries:
         self.incoming: deque[IncomingMessage] = deque()
         self.on_receipt: Callable[[StatusResult], object] | None = None
         self.on_incoming: Callable[[IncomingMessage], object] | None = None
+        self.on_malformed: Callable[[ProtocolError], object] | None = None
         self.reassembler = Reassembler()
-        self._early: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        # Early receipts by store key, oldest key first; one key may hold several
+        # (an intermediate and a final receipt), and every one was acknowledged.
+        self._early: OrderedDict[str, list[tuple[float, Receipt]]] = OrderedDict()
+        self._early_count = 0
         self._incoming_ids = 0
+
+    @property
+    def early(self) -> int:
+        """How many acknowledged receipts wait for their submit_sm_resp."""
+        return self._early_count
 
     def take(self, body: bytes, now: float, *, waiting: bool) -> int:
         """Handle one deliver_sm body; return the command_status to answer it with.
 
-        ``waiting`` says whether submits are unanswered, i.e. whether an unknown
-        receipt may still be about to get its message.
+        ``waiting`` says whether submits are unanswered, i.e. whether a receipt that
+        matches no message may still be about to get its message.
         """
         try:
             sm = decode_short_message(body)
+            receipt = parse_receipt(sm, self.options.receipt_utc_offset) if is_receipt(sm) else None
         except ProtocolError as exc:
-            # The frame was whole, so the stream is still in step: refuse this one only.
-            self.stats.malformed += 1
-            log.warning("malformed deliver_sm refused: %s", exc)
-            return w.ESME_RSYSERR
-        if is_receipt(sm):
-            self._receipt(sm, body, now if waiting else None)
+            # The frame was whole, so the stream is still in step: refuse this one only,
+            # with a permanent error (SMPP 3.4 §5.1.3): it will never be readable, so the
+            # SMSC should neither count it delivered nor send it again.
+            self._malformed(exc)
+            return w.ESME_RX_P_APPN
+        if receipt is not None:
+            self._receipt(receipt, now if waiting else None)
         else:
-            for joined in self.reassembler.add(incoming_part(sm), now):
-                self._incoming(joined.phone, joined.to_phone, joined.text, joined)
+            self._joined(self.reassembler.add(incoming_part(sm), now))
         return w.ESME_ROK
 
     def registered(self, message_id: str) -> None:
-        """A message was accepted under ``message_id``: release its early receipt."""
+        """A message was accepted under ``message_id``: release its early receipts."""
         if self._early:
             early = self._early.pop(canonical_id(message_id), None)
             if early is not None:
-                self._receipt(decode_short_message(early[1]), early[1], None)
+                self._early_count -= len(early)
+                for _, receipt in early:
+                    self._receipt(receipt, None)
+
+    def release(self) -> None:
+        """Nothing early receipts could belong to is unanswered: hand them all on."""
+        while self._early:
+            self._release_oldest()
 
     def tick(self, now: float) -> None:
         """Give up waiting for early receipts' messages; flush stale incoming parts."""
         limit = now - min(self.options.response_timeout, _EARLY_WAIT)
         while self._early:
-            added, body = next(iter(self._early.values()))
+            added = next(iter(self._early.values()))[0][0]
             if added > limit:
                 break
-            self._early.popitem(last=False)
-            self._receipt(decode_short_message(body), body, None)
-        for joined in self.reassembler.expire(now):
-            self._incoming(joined.phone, joined.to_phone, joined.text, joined)
+            self._release_oldest()
+        self._joined(self.reassembler.expire(now))
 
-    def _receipt(self, sm: ShortMessage, body: bytes, now: float | None) -> None:
-        receipt = parse_receipt(sm, self.options.receipt_utc_offset)
-        track = self.store.for_receipt(receipt)
-        if track is None and now is not None and receipt.message_id:
-            self._early[canonical_id(receipt.message_id)] = (now, body)
-            while len(self._early) > _EARLY_LIMIT:
-                oldest = self._early.popitem(last=False)[1][1]
-                self._receipt(decode_short_message(oldest), oldest, None)
-            return
+    def finish(self) -> None:
+        """The transport closes: hand on everything acknowledged that is still held."""
+        self.release()
+        self._joined(self.reassembler.drain())
+
+    def _release_oldest(self) -> None:
+        _, early = self._early.popitem(last=False)
+        self._early_count -= len(early)
+        for _, receipt in early:
+            self._receipt(receipt, None)
+
+    def _malformed(self, error: ProtocolError) -> None:
+        self.stats.malformed += 1
+        log.warning("unreadable deliver_sm answered ESME_RX_P_APPN: %s", error)
+        if self.on_malformed is not None:
+            try:
+                self.on_malformed(error)
+            except Exception:  # a user's callback must not break the session
+                log.exception("SMPP on_malformed callback failed")
+
+    def _receipt(self, receipt: Receipt, now: float | None) -> None:
+        store = self.store
+        track = store.for_receipt(receipt)
+        if track is None:
+            if now is not None and receipt.message_id:
+                key = store.key(receipt.message_id)
+                self._early.setdefault(key, []).append((now, receipt))
+                self._early_count += 1
+                if self._early_count > _EARLY_LIMIT:
+                    self._release_oldest()
+                return
+            track = store.learn(receipt)
         self.stats.receipts += 1
         status = receipt.status
         error = receipt.delivery_error
@@ -131,6 +177,10 @@ class Deliveries:
                 raw=receipt,
             )
         self._emit(self.receipts, self.on_receipt, result)
+
+    def _joined(self, messages: list[Joined]) -> None:
+        for joined in messages:
+            self._incoming(joined.phone, joined.to_phone, joined.text, joined)
 
     def _incoming(self, phone: str, to_phone: str, text: str, raw: object) -> None:
         self._incoming_ids += 1

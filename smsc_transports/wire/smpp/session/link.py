@@ -11,7 +11,13 @@ threaded backend holds its state lock, the asyncio one runs them on its loop).
 
 State that lives here: the link's :class:`LinkState` (SMPP 3.4 §2.2), the queue of
 control PDUs to write (answers to the server, enquire_link, query_sm), the bind error,
-whether the server unbound, the answered queries. The session owns its collaborators
+whether the server unbound, the answered queries.
+
+Rule 3: submits are written only while the link is ``BOUND``. The server's unbind takes
+the link out of ``BOUND`` in the step that reads it, so the same :meth:`output` writes
+the unbind_resp and nothing after it; requests read after that unbind are neither
+handled nor answered (the SMSC repeats what was not answered on its next bind), and
+the submits not yet written wait for the next bind. The session owns its collaborators
 and is the only one that changes them: :attr:`~SmppSession.window`
 (:class:`~.window.SubmitWindow`: sequence numbers, the window of unanswered PDUs,
 throttling, the rate limit, settling messages), :attr:`~SmppSession.deliveries`
@@ -29,7 +35,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
 
-from smsc_transports.errors import ProtocolError, SMSCError
+from smsc_transports.errors import ConnectError, ProtocolError, SMSCError
 from smsc_transports.results import IncomingMessage, StatusResult
 from smsc_transports.transport import Capability
 from smsc_transports.wire.smpp import pdu as w
@@ -54,7 +60,11 @@ CAPABILITIES: Final = frozenset(
 
 
 class LinkState(enum.Enum):
-    """Where the link stands (SMPP 3.4 §2.2: open, bound, and the moves between them)."""
+    """Where the link stands (SMPP 3.4 §2.2: open, bound, and the moves between them).
+
+    ``UNBINDING``: either side sent unbind; nothing but answers and the unbind's own
+    PDUs is written from then on.
+    """
 
     CLOSED = "closed"
     BINDING = "binding"
@@ -126,6 +136,15 @@ class SmppSession:
     def on_incoming(self, callback: Callable[[IncomingMessage], object] | None) -> None:
         self.deliveries.on_incoming = callback
 
+    @property
+    def on_malformed(self) -> Callable[[ProtocolError], object] | None:
+        """Called with a :class:`ProtocolError` for each deliver_sm that cannot be read."""
+        return self.deliveries.on_malformed
+
+    @on_malformed.setter
+    def on_malformed(self, callback: Callable[[ProtocolError], object] | None) -> None:
+        self.deliveries.on_malformed = callback
+
     # -- link lifecycle ---------------------------------------------------------------
 
     def begin_bind(self) -> bytes:
@@ -153,7 +172,10 @@ class SmppSession:
         return w.encode_pdu(w.UNBIND, 0, sequence)
 
     def link_lost(self, cause: BaseException) -> None:
-        """The connection ended: every written, unanswered submit becomes unknown."""
+        """The connection ended: every written, unanswered submit becomes unknown.
+
+        Early receipts go to the user then: the answers they waited for will not come.
+        """
         for query in self.window.link_lost(cause):
             query.result = cause if isinstance(cause, SMSCError) else ProtocolError(str(cause))
             self.answered.append(query)
@@ -164,12 +186,28 @@ class SmppSession:
                 cause if isinstance(cause, SMSCError) else ProtocolError(f"bind failed: {cause}")
             )
         self.state = LinkState.CLOSED
+        self.deliveries.release()
+
+    def finish(self) -> None:
+        """The transport closes: hand on every acknowledged event still held.
+
+        Early receipts and the parts of incoming messages not yet whole were answered
+        with status 0, so the SMSC will not send them again: they reach the user here.
+        """
+        self.deliveries.finish()
 
     # -- sending ----------------------------------------------------------------------
 
     def query(self, message_id: str, sender: str) -> Query:
-        """Queue a query_sm for ``message_id`` (SMPP 3.4 §4.8)."""
+        """Queue a query_sm for ``message_id`` (SMPP 3.4 §4.8).
+
+        Unless the link is bound, the query is answered at once with a ConnectError.
+        """
         query = Query(message_id)
+        if self.state is not LinkState.BOUND:
+            query.result = ConnectError("the SMPP link is not bound")
+            self.answered.append(query)
+            return query
         query.written_at = self.clock()
         sequence = self.window.register(query)
         ton, npi = self.window.encoder.source_ton_npi(sender)
@@ -219,15 +257,23 @@ class SmppSession:
                 self._deliver(sequence, body, now)
             else:
                 self._other(command_id, status, sequence, body)
+        if self.deliveries.early and not self.window.in_window:
+            self.deliveries.release()  # nothing they could belong to is unanswered
 
     def _other(self, command_id: int, status: int, sequence: int, body: bytes) -> None:
+        if self.peer_unbound and not command_id & w.RESPONSE:
+            return  # the SMSC has left; it sends again on the next bind what it needs
         if command_id == w.ENQUIRE_LINK:
             self._control.append(w.encode_pdu(w.ENQUIRE_LINK_RESP, 0, sequence))
             return
         if command_id == w.UNBIND:
-            # The SMSC is leaving (SMPP 3.4 §4.2): answer, then the I/O layer closes.
+            # The SMSC is leaving (SMPP 3.4 §4.2): answer, write nothing more, and the
+            # I/O layer closes; unwritten submits wait in the window for the next bind.
             self._control.append(w.encode_pdu(w.UNBIND_RESP, 0, sequence))
             self.peer_unbound = True
+            if self.state is LinkState.BINDING:
+                self.bind_error = ProtocolError("the SMSC unbound during the bind")
+            self.state = LinkState.UNBINDING
             return
         if command_id == w.ALERT_NOTIFICATION:
             return  # no response is defined for it (SMPP 3.4 §4.12)
@@ -282,12 +328,16 @@ class SmppSession:
             self.state = LinkState.CLOSED
             return
         w.decode_bind_resp(body)
+        if self.peer_unbound:
+            return  # a bind_resp after the SMSC's own unbind opens nothing
         self.state = LinkState.BOUND
         self.stats.binds += 1
 
     # -- deliver_sm -------------------------------------------------------------------
 
     def _deliver(self, sequence: int, body: bytes, now: float) -> None:
+        if self.peer_unbound:
+            return  # not answered, so the SMSC delivers it again on the next bind
         status = w.ESME_ROK
         if not self.options.receives or self.state is not LinkState.BOUND:
             status = w.ESME_RINVBNDSTS

@@ -1,29 +1,45 @@
 """Where accepted messages wait for their receipts: bounded, time-limited, O(1).
 
-Each accepted submit_sm registers its message id; a receipt finds it by id (in the bases
-``receipt_id`` allows, checked against the receipt's phone) in O(1), and ``status()``
-finds it by the id the user holds plus the phone. The store holds at most ``size``
-messages and forgets any older than ``ttl`` seconds, oldest first, so memory stays flat
-however many messages a transport sends.
+Each accepted submit_sm registers its message id; a receipt finds it by its id read in
+one base (:attr:`ReceiptStore.reading`) in O(1), and ``status()`` finds it by the id the
+user holds plus the phone. The store holds at most ``size`` messages and forgets any
+older than ``ttl`` seconds, oldest first, so memory stays flat however many messages a
+transport sends.
+
+A receipt is matched only by its exact id in the reading in force, never by trying
+other bases one receipt at a time: decimal "10" is hex "a" and "34" is hex "22", so a
+guess per receipt hands receipts to other messages. ``receipt_id=hex``/``dec`` fix the
+reading; ``auto`` starts with the id as given and switches to hex or decimal only when
+the evidence is overwhelming (:meth:`ReceiptStore.learn`): receipts that matched nothing
+but whose other reading names a message to the same phone that has had no receipt yet,
+many of them and more than twice as many as exact matches.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from datetime import datetime
+from typing import Final
 
 from smsc_transports.results import StatusResult
 from smsc_transports.statuses import DeliveryError, MessageStatus
 from smsc_transports.wire.smpp.receipts import (
+    Reading,
     Receipt,
     ReceiptIdMode,
     canonical_id,
     is_failure,
     is_success,
-    receipt_id_keys,
+    receipt_key,
 )
 
 __all__ = ["ReceiptStore", "Track"]
+
+log = logging.getLogger("smsc_transports.backends.smpp")
+
+_LEARN_AFTER: Final = 8  # receipts of evidence before ``auto`` changes its reading
+_READINGS: Final[dict[ReceiptIdMode, Reading]] = {"auto": "given", "hex": "hex", "dec": "dec"}
 
 
 class Track:
@@ -31,6 +47,7 @@ class Track:
 
     A message split into several submits (UDH/SAR) has one Track for all its parts per
     recipient: it is delivered when every part is, and failed when any part fails.
+    ``heard`` counts the receipts applied to it.
     """
 
     __slots__ = (
@@ -39,6 +56,7 @@ class Track:
         "changed_at",
         "delivered_parts",
         "error",
+        "heard",
         "parts",
         "phone",
         "result_id",
@@ -57,6 +75,7 @@ class Track:
         self.sender = sender
         self.parts = parts
         self.delivered_parts = 0
+        self.heard = 0
         self.status = MessageStatus.WAITING
         self.error: DeliveryError | None = None
         self.changed_at: datetime | None = None
@@ -66,6 +85,7 @@ class Track:
 
     def apply(self, receipt: Receipt, status: MessageStatus, error: DeliveryError | None) -> None:
         """Fold one part's receipt (its ``status`` and ``error``) into the recipient's."""
+        self.heard += 1
         if is_failure(self.status):
             return  # a failed part fails the whole message; later news cannot undo it
         if is_success(status):
@@ -102,6 +122,9 @@ class ReceiptStore:
         self.size = size
         self.ttl = ttl
         self.mode = mode
+        self.reading: Reading = _READINGS[mode]
+        self._exact = 0
+        self._evidence: dict[Reading, int] = {"hex": 0, "dec": 0}
         # A plain dict and a FIFO of its keys: lighter than an OrderedDict (no linked
         # list), and with a fixed number of keys its memory stays put however many
         # messages pass through.
@@ -147,29 +170,54 @@ class ReceiptStore:
         while self._order and self._by_id[self._order[0]].added <= limit:
             self._drop_oldest()
 
-    def for_receipt(self, receipt: Receipt) -> Track | None:
-        """The recipient a receipt is about: by id in each allowed base.
+    def key(self, message_id: str) -> str:
+        """The store key a receipt's ``message_id`` names in the reading in force."""
+        return receipt_key(message_id, self.reading)
 
-        The receipt's phone (its source_addr) picks between candidates; the id exactly
-        as given wins even when the phones differ (SMSCs write numbers their own way),
-        and so does a converted id in an explicit ``hex``/``dec`` mode. In ``auto`` a
-        converted id must also match the phone, or it might be another message's id.
+    def for_receipt(self, receipt: Receipt) -> Track | None:
+        """The recipient a receipt is about: its id, exactly, in the reading in force.
+
+        The id wins even when the phones differ (SMSCs write numbers their own way).
         """
-        by_id = self._by_id
-        exact = by_id.get(canonical_id(receipt.message_id))
-        phone = receipt.phone
-        if exact is not None and (not phone or _same_phone(exact.phone, phone)):
-            return exact  # the usual case: no other base needs computing
-        fallback = exact
-        for key in receipt_id_keys(receipt.message_id, self.mode)[1:]:
-            track = by_id.get(key)
-            if track is None:
+        track = self._by_id.get(receipt_key(receipt.message_id, self.reading))
+        if track is not None:
+            self._exact += 1
+        return track
+
+    def learn(self, receipt: Receipt) -> Track | None:
+        """Weigh a receipt no message matched, and nothing can still claim, as evidence.
+
+        Only in ``auto`` while the id is read as given: the receipt counts for a reading
+        under which it names a message to the same phone that has had no receipt yet.
+        When one reading has :data:`_LEARN_AFTER` such receipts and more than twice as
+        many as the exact matches so far, it becomes the reading, and the message the
+        receipt names under it is returned; otherwise ``None`` (the receipt stays
+        uncorrelated: a guess per receipt would hand it to another message).
+        """
+        if self.mode != "auto" or self.reading != "given" or not receipt.phone:
+            return None
+        readings: tuple[Reading, ...] = ("hex", "dec")
+        for reading in readings:
+            key = receipt_key(receipt.message_id, reading)
+            track = self._by_id.get(key)
+            if track is None or track.heard or not _same_phone(track.phone, receipt.phone):
                 continue
-            if not phone or _same_phone(track.phone, phone):
+            if key == canonical_id(receipt.message_id):
+                continue
+            self._evidence[reading] += 1
+            count = self._evidence[reading]
+            if count >= _LEARN_AFTER and count > 2 * self._exact:
+                log.warning(
+                    "SMPP receipt ids read as %s from now on (%d receipts matched only so,"
+                    " %d as given); set receipt_id=%s to start so",
+                    reading,
+                    count,
+                    self._exact,
+                    reading,
+                )
+                self.reading = reading
                 return track
-            if fallback is None and self.mode != "auto":
-                fallback = track
-        return fallback
+        return None
 
     def lookup(self, id: str, phone: str) -> Track | None:
         """The recipient ``phone`` of the message the user knows as ``id``."""

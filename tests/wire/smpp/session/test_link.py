@@ -189,6 +189,46 @@ def test_the_smscs_requests_are_answered() -> None:
     assert session.peer_unbound
 
 
+def test_after_the_smscs_unbind_only_its_answer_is_written_and_unwritten_ones_wait() -> None:
+    # Issue 11: the window kept writing submit_sm after the unbind_resp, and those
+    # messages then became unknown instead of going out on the next bind.
+    session, _ = make(window=4)
+    tickets = queue(session, *(sms(n) for n in range(10)))
+    written = submits(session)
+    answers = b"".join(
+        w.encode_message_id_resp(w.SUBMIT_SM_RESP, 0, seq, f"id{seq}") for seq, _ in written
+    )
+    later = w.encode_pdu(w.ENQUIRE_LINK, 0, 61) + w.encode_pdu(w.DELIVER_SM, 0, 62, b"")
+    session.feed(answers + w.encode_pdu(w.UNBIND, 0, 60) + later)
+    assert w.FrameSplitter().feed(session.output()) == [(w.UNBIND_RESP, 0, 60, b"")]
+    assert session.state is LinkState.UNBINDING and session.peer_unbound
+    assert session.window.wakeup(0.0) is None
+    query = session.query("id1", "")
+    assert isinstance(query.result, ConnectError) and session.output() == b""
+    session.link_lost(ConnectError("the SMSC unbound"))
+    assert [t.outcome is None for t in tickets] == [False] * 4 + [True] * 6
+    bind = session.begin_bind()
+    session.feed(
+        w.encode_bind_resp(
+            w.BIND_TRANSCEIVER, 0, int.from_bytes(bind[12:16], "big"), w.BindResponse("S")
+        )
+    )
+    assert len(submits(session)) == 4  # the next bind writes them
+
+
+def test_an_unbind_during_the_bind_fails_the_bind() -> None:
+    session, _ = make()
+    session.link_lost(ConnectError("cut"))
+    bind = session.begin_bind()
+    sequence = int.from_bytes(bind[12:16], "big")
+    session.feed(
+        w.encode_pdu(w.UNBIND, 0, 70)
+        + w.encode_bind_resp(w.BIND_TRANSCEIVER, 0, sequence, w.BindResponse("S"))
+    )
+    assert session.state is LinkState.UNBINDING
+    assert isinstance(session.bind_error, ProtocolError)
+
+
 def test_an_idle_link_is_probed_and_a_silent_one_is_given_up() -> None:
     session, clock = make(enquire_link_interval=30, response_timeout=10)
     clock.now += 31
