@@ -157,3 +157,30 @@ def test_a_backup_host_keeps_the_port_it_is_given(front: SmppFrontEnd, face: str
                     return (await transport.send(Message("79990000001", "via backup"))).id
 
             assert asyncio.run(send())
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_running_out_of_money_stops_writing_submits(
+    front: SmppFrontEnd, state: EmulatorState, face: str
+) -> None:
+    state.set_balance("demo", "7.00")  # five messages' worth
+    messages = [Message(f"7999{n:07d}", f"text {n}") for n in range(COUNT)]
+    url = smpp_url(front.port, window="16")
+    if face == "sync":
+        with create_transport(url) as transport:
+            outcomes = list(transport.send_many(messages))
+    else:
+
+        async def send() -> list[Outcome]:
+            async with create_async_transport(url) as transport:
+                return [outcome async for outcome in transport.send_many(messages)]
+
+        outcomes = asyncio.run(send())
+    assert [o.index for o in outcomes] == list(range(COUNT))
+    kinds = Counter(type(o.error).__name__ if o.error else "accepted" for o in outcomes)
+    assert kinds["accepted"] == 5
+    # Only submits already written when the first refusal came back were refused: at
+    # most one window of them; the rest were never written.
+    assert 1 <= kinds["InsufficientFunds"] <= 16
+    assert kinds["NotSent"] == COUNT - 5 - kinds["InsufficientFunds"]
+    assert front.submitted == 5  # what SMSC took; the refusals cost nothing but requests

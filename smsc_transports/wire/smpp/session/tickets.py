@@ -10,12 +10,13 @@ delivered must never look like a clean failure that invites a blind resend.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from smsc_transports.errors import APIError, OutcomeUnknown, SMSCError
 from smsc_transports.message import Message
 from smsc_transports.results import Outcome, PhoneResult, SendResult
+from smsc_transports.transport import BatchGuard
 from smsc_transports.wire.smpp.submit import EncodedSubmits, SubmitEncoder
 
 __all__ = ["Control", "Part", "Pipeline", "Query", "Ticket", "settle"]
@@ -26,6 +27,7 @@ class _Queue(Protocol):
 
     encoder: SubmitEncoder
     unsent: deque[Part]
+    on_fatal: Callable[[SMSCError], object] | None
 
     def withdraw(self, ticket: Ticket) -> int:
         """Take a ticket's unwritten parts back out of the queue."""
@@ -168,10 +170,17 @@ class Pipeline:
     Input is read only while fewer than ``window`` submits wait to be written and fewer
     than ``limit`` messages are held, so memory stays a few windows deep however long
     the input is; outcomes leave strictly in input order.
+
+    After a refusal every later message would get too (wrong credentials, no money, a
+    blocked IP) nothing more is written: the messages not yet written, and the rest of
+    the input, end as :class:`~smsc_transports.errors.NotSent`. Only one pipeline runs
+    on a window at a time (each send_many holds the window's ``on_fatal`` while it runs).
     """
 
     def __init__(self, queue: _Queue, window: int) -> None:
         self.queue = queue
+        self.guard = BatchGuard()
+        queue.on_fatal = self._stop
         self.window = window
         self.limit = max(8 * window, 512)
         # Two windows ready to write, read in slices of half a window: the I/O side
@@ -199,6 +208,9 @@ class Pipeline:
         """Take one input message; return its ticket to enqueue (``None`` if it failed)."""
         index = self.index
         self.index += 1
+        if (skipped := self.guard.skipped()) is not None:
+            self.pending.append(Outcome(index, message, error=skipped))
+            return None
         try:
             ticket = Ticket(index, message, self.queue.encoder.encode(message))
         except SMSCError as exc:
@@ -245,6 +257,30 @@ class Pipeline:
 
     def abandon(self) -> None:
         """The caller stopped iterating: take unwritten submits back out of the queue."""
+        self._release()
         for item in self.pending:
             if isinstance(item, Ticket) and item.outcome is None:
                 self.queue.withdraw(item)
+
+    def _release(self) -> None:
+        if self.queue.on_fatal == self._stop:
+            self.queue.on_fatal = None
+
+    def _stop(self, error: SMSCError) -> None:
+        """A refusal every later message would get too: write nothing more."""
+        self.guard.saw(error)
+        if (skipped := self.guard.skipped()) is None:
+            return
+        self._release()
+        unwritten: dict[int, int] = {}
+        for part in self.queue.unsent:
+            unwritten[id(part.ticket)] = unwritten.get(id(part.ticket), 0) + 1
+        for item in self.pending:
+            # A message with a part already written waits for that part's answer.
+            if (
+                isinstance(item, Ticket)
+                and item.outcome is None
+                and unwritten.get(id(item), 0) == item.remaining
+            ):
+                self.queue.withdraw(item)
+                item.outcome = skipped

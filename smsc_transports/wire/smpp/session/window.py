@@ -15,7 +15,13 @@ from collections import deque
 from collections.abc import Callable
 from typing import Final
 
-from smsc_transports.errors import ProtocolError, RateLimited, SMSCError, UnsupportedOperation
+from smsc_transports.errors import (
+    ProtocolError,
+    RateLimited,
+    SMSCError,
+    UnsupportedOperation,
+    stops_sending,
+)
 from smsc_transports.results import SendResult
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.command_status import THROTTLING, smpp_error
@@ -53,6 +59,8 @@ class SubmitWindow:
         self.store = store
         self.stats = stats
         self.on_accepted = on_accepted
+        # Set by a running send_many: told each refusal every later message would get too.
+        self.on_fatal: Callable[[SMSCError], object] | None = None
         self.bound = False
         self.down_error: SMSCError | None = None
         self.unsent: deque[Part] = deque()
@@ -273,6 +281,8 @@ class SubmitWindow:
             ticket.errors = {}
         ticket.errors[part.slot] = error
         self._part_done(ticket)
+        if self.on_fatal is not None and stops_sending(error):
+            self.on_fatal(error)
 
     def _part_done(self, ticket: Ticket) -> None:
         ticket.remaining -= 1
