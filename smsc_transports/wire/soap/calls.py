@@ -313,10 +313,8 @@ def check_error(result: Any, operation: str) -> dict[str, Any]:
     if code == 0:
         return body
     raw_id = body.get("id")
-    message_id = raw_id.strip() if isinstance(raw_id, str) else None
-    raise api_error(
-        code, id=message_id if message_id not in ("", "0") else None, operation=operation
-    )
+    message_id = http.error_id(raw_id) if isinstance(raw_id, str) else None
+    raise api_error(code, id=message_id, operation=operation)
 
 
 def _refused(items: Any) -> tuple[PhoneResult, ...]:
