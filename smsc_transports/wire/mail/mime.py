@@ -175,7 +175,9 @@ def parse_mail(data: bytes) -> MailBody:
         charset = part.get_content_charset() or SMSC_DEFAULT_CHARSET
         try:
             text = raw.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):
+            # ValueError: a NUL in the name, or a codec failing its own way (UnicodeError
+            # from "undefined" or "punycode"), besides undecodable bytes.
             raise ValidationError(
                 f"the body is not readable as {charset[:40]!r} text", field="charset"
             ) from None
