@@ -237,6 +237,15 @@ class SoapClient:
             raise ProtocolError(
                 f"unusable SOAP answer from {where} ({type(exc).__name__}): {self._why(exc)}"
             ) from None
+        except SMSCError:
+            raise
+        except Exception as exc:
+            # zeep reads answers with plain indexing and attribute access, so a hostile
+            # one (an empty Body, say) escapes it as IndexError or AttributeError.
+            log.debug("zeep failed on the answer from %s", where, exc_info=True)
+            raise ProtocolError(
+                f"unusable SOAP answer from {where} ({type(exc).__name__})"
+            ) from None
 
     def _why(self, exc: BaseException) -> str:
         return self.excerpt(str(exc), limit=300)
