@@ -7,8 +7,8 @@ SMSC labels answers windows-1251 whatever it sends (smsc-protocol.md §1.1).
 Answers are untrusted: numbers are bounded while the JSON is read (at most
 :data:`MAX_NUMBER_CHARS` characters, magnitude below ``10**18``, no ``NaN`` or
 ``Infinity``), so that no field can cost seconds of CPU or make a result unprintable,
-and the server's own text (``error``) is masked and escaped before it reaches an
-exception.
+and the server's own text is masked (the caller's secrets wherever they appear,
+``psw=…`` shapes in ``error``) and escaped before it reaches an exception.
 """
 
 from __future__ import annotations
@@ -220,8 +220,8 @@ def _json_constant(name: str) -> Any:
 def decode_answer(body: bytes, secrets: Iterable[str | None] = ()) -> Any:
     """Decode a ``fmt=3`` answer; anything but bounded JSON is a :class:`ProtocolError`.
 
-    ``secrets`` (the caller's password and API key) are masked in the server's
-    ``error`` texts, which exceptions quote.
+    ``secrets`` (the caller's password and API key) are masked in every string of the
+    answer: exceptions quote the server's texts, and results keep them in ``raw``.
     """
     secrets = tuple(secrets)
     try:
@@ -243,19 +243,45 @@ def decode_answer(body: bytes, secrets: Iterable[str | None] = ()) -> Any:
         ) from None
     except (ValueError, RecursionError):
         raise ProtocolError(f"SMSC answer is not JSON: {safe_excerpt(text, secrets)!r}") from None
-    _mask_error_texts(answer, secrets)
+    return _mask_secrets(answer, secrets)
+
+
+def _mask_secrets(answer: Any, secrets: Sequence[str | None]) -> Any:
+    """Return ``answer`` with ``secrets`` replaced by ``***`` in every string it holds.
+
+    A server that echoes the password (in ``error``, or in any field) must not put it
+    into an exception, a result's ``raw`` or a repr. The walk is iterative: an answer
+    may be nested as deep as the JSON reader allows.
+    """
+    known = [secret for secret in secrets if secret]
+    if not known:
+        return answer
+
+    def masked(text: str) -> str:
+        for secret in known:
+            if secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+    if isinstance(answer, str):
+        return masked(answer)
+    stack: list[Any] = [answer]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            items = list(node.items())
+            node.clear()
+            for key, value in items:
+                node[masked(key)] = masked(value) if isinstance(value, str) else value
+                if isinstance(value, dict | list):
+                    stack.append(value)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                if isinstance(value, str):
+                    node[index] = masked(value)
+                elif isinstance(value, dict | list):
+                    stack.append(value)
     return answer
-
-
-def _mask_error_texts(answer: Any, secrets: Sequence[str | None]) -> None:
-    """Replace ``secrets`` in the ``error`` texts of an answer (or of a list's items)."""
-    if not any(secrets):
-        return
-    for item in answer if isinstance(answer, list) else [answer]:
-        if isinstance(item, dict) and isinstance(item.get("error"), str):
-            for secret in secrets:
-                if secret:
-                    item["error"] = item["error"].replace(secret, "***")
 
 
 def _shown(value: Any) -> str:

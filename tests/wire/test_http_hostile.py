@@ -142,3 +142,20 @@ def test_a_hostile_message_id_in_an_error_is_refused_or_masked(raw_id: object) -
     assert "hunter22" not in text
     assert "\r" not in text
     assert len(text) < 400
+
+
+def test_a_known_secret_echoed_in_any_field_is_masked_in_errors_and_results() -> None:
+    with pytest.raises(ProtocolError) as caught:
+        wire.parse_send(wire.decode_answer(b'{"id":["Zx9Qw7"],"cnt":1}', ["Zx9Qw7"]))
+    assert "Zx9Qw7" not in str(caught.value)
+    answer = wire.decode_answer(b'{"id":1,"cnt":1,"echo":{"Zx9Qw7":["psw Zx9Qw7"]}}', ["Zx9Qw7"])
+    result = wire.parse_send(answer)
+    assert "Zx9Qw7" not in repr(result)
+    assert result.raw["echo"] == {"***": ["psw ***"]}
+
+
+def test_masking_walks_answers_nested_as_deep_as_json_allows() -> None:
+    depth = 900
+    body = b'{"error":"x","error_code":1,"n":' + b"[" * depth + b'"Zx9Qw7"' + b"]" * depth + b"}"
+    answer = wire.decode_answer(body, ["Zx9Qw7"])
+    assert b"Zx9Qw7" not in repr(answer).encode()
