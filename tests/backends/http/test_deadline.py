@@ -97,3 +97,22 @@ def test_a_call_after_a_cut_off_one_is_served() -> None:
         with create_transport(_url(good.port, timeout="1")) as transport:
             for _ in range(3):
                 assert str(transport.balance().amount) == "100.00"
+
+
+def test_a_read_fails_over_to_the_next_host_after_the_deadline() -> None:
+    with CannedServer(BALANCE) as good, DrippingServer(BALANCE) as slow:
+        url = _url(slow.port, timeout="1", backup_hosts=f"127.0.0.1:{good.port}")
+        with create_transport(url) as transport:
+            assert str(transport.balance().amount) == "100.00"
+    assert len(slow.requests) == 1
+    assert len(good.requests) == 1
+    assert slow.finished == 0
+
+
+def test_a_send_is_not_repeated_after_the_deadline() -> None:
+    with CannedServer(BALANCE) as good, DrippingServer(BALANCE) as slow:
+        url = _url(slow.port, timeout="1", backup_hosts=f"127.0.0.1:{good.port}")
+        with create_transport(url) as transport, pytest.raises(TransportTimeout):
+            transport.send(Message("79991234567", "hi"))
+    assert len(slow.requests) == 1
+    assert good.requests == []  # it may have arrived: never sent a second time

@@ -130,6 +130,29 @@ def test_any_deliver_sm_is_a_receipt_an_incoming_part_or_a_typed_error(sm: Short
             assert isinstance(joined.text, str)
 
 
+LONG_DIGITS = st.integers(1, 6000).map(lambda n: "9" * n)
+
+
+@FUZZ
+@given(
+    st.sampled_from(["sub", "dlvrd", "err", "submit date", "done date", "id"]),
+    LONG_DIGITS | st.text(max_size=30),
+    st.booleans(),
+)
+def test_a_receipt_with_huge_fields_is_read_or_refused_with_a_typed_error(
+    field: str, value: str, in_payload: bool
+) -> None:
+    text = f"id:1 sub:001 dlvrd:001 stat:DELIVRD err:000 {field}:{value} text:x".encode(
+        "utf-8", "surrogatepass"
+    )
+    if in_payload:
+        sm = ShortMessage(esm_class=0x04, tlvs=((TAG_MESSAGE_PAYLOAD, text),))
+    else:
+        sm = ShortMessage(esm_class=0x04, short_message=text[:254])
+    receipt = typed_only(lambda: parse_receipt(sm))
+    repr(receipt)
+
+
 @FUZZ
 @given(st.text(max_size=20) | st.from_regex(r"[0-9]{12}[0-9]{0,1}[0-9]{2}[-+R]?", fullmatch=True))
 def test_any_time_field_is_a_time_nothing_or_a_typed_error(value: str) -> None:
