@@ -44,6 +44,7 @@ __all__ = [
     "decode_answer",
     "error_id",
     "list_params",
+    "mask_secrets",
     "parse_balance",
     "parse_cost",
     "parse_incoming",
@@ -243,15 +244,16 @@ def decode_answer(body: bytes, secrets: Iterable[str | None] = ()) -> Any:
         ) from None
     except (ValueError, RecursionError):
         raise ProtocolError(f"SMSC answer is not JSON: {safe_excerpt(text, secrets)!r}") from None
-    return _mask_secrets(answer, secrets)
+    return mask_secrets(answer, secrets)
 
 
-def _mask_secrets(answer: Any, secrets: Sequence[str | None]) -> Any:
+def mask_secrets(answer: Any, secrets: Sequence[str | None]) -> Any:
     """Return ``answer`` with ``secrets`` replaced by ``***`` in every string it holds.
 
-    A server that echoes the password (in ``error``, or in any field) must not put it
-    into an exception, a result's ``raw`` or a repr. The walk is iterative: an answer
-    may be nested as deep as the JSON reader allows.
+    Dicts and lists are changed in place. A server that echoes the password (in
+    ``error``, or in any field) must not put it into an exception, a result's ``raw``
+    or a repr. The walk is iterative: an answer may be nested as deep as the JSON
+    reader allows.
     """
     known = [secret for secret in secrets if secret]
     if not known:

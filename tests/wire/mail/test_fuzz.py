@@ -78,3 +78,21 @@ def test_any_body_text_is_a_body_or_a_typed_error(text: str) -> None:
 def test_any_reply_reads_or_reads_as_nothing(text: str) -> None:
     parse_smsc_reply(text)
     parse_accepted_parts(text)
+
+
+def test_an_escape_codec_is_refused_without_a_warning() -> None:
+    # Found by the long fuzz run: unicode_escape warned (DeprecationWarning) on "\8".
+    import warnings
+
+    from smsc_transports.errors import ValidationError
+
+    for charset in ("unicode_escape", "raw_unicode_escape", "undefined", "punycode", "idna"):
+        data = f"Content-Type: text/plain; charset={charset}\r\n\r\n".encode() + b"a:b::::7999:\\8"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                parse_mail(data)
+            except ValidationError as exc:
+                assert exc.field == "charset"
+            else:
+                raise AssertionError(f"{charset} was read")
