@@ -133,9 +133,12 @@ class Settings:
         try:
             parts = urlsplit(url)
             port = parts.port
-        except ValueError as exc:
-            raise ConfigurationError(f"malformed settings URL: {exc}") from None
+        except ValueError:
+            # The error's own text may quote a piece of the password: say nothing of it.
+            raise ConfigurationError(_MALFORMED_URL) from None
         options: dict[str, Any] = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if _split_in_credentials(parts.path, parts.fragment, options):
+            raise ConfigurationError(_MALFORMED_URL)
         login = unquote(parts.username) if parts.username else None
         password = unquote(parts.password) if parts.password is not None else None
         apikey = options.pop("apikey", None)
@@ -309,6 +312,22 @@ class Settings:
         return f"Settings({self.to_url()!r})"
 
     __str__ = __repr__
+
+
+_MALFORMED_URL = (
+    "malformed settings URL: the port must be a number 1…65535, and a login or password "
+    "holding '/', '?' or '#' must be percent-encoded ('/' as %2F, '?' as %3F, '#' as %23, "
+    "'%' as %25; in Python: urllib.parse.quote(password, safe=''))"
+)
+
+
+def _split_in_credentials(path: str, fragment: str, options: Mapping[str, Any]) -> bool:
+    """Whether an unencoded '/', '?' or '#' in the login or password split the URL early.
+
+    Then what followed it (``…@host``) lands in the path, the fragment or a query
+    parameter's name, where no well-formed settings URL has an '@' or a fragment.
+    """
+    return "@" in path or bool(fragment) or any("@" in name for name in options)
 
 
 _SECRET_OPTION = re.compile(r"pass|psw|secret|token|key", re.I)

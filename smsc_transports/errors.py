@@ -36,8 +36,10 @@ through :func:`safe_excerpt`, which masks them.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import ClassVar, Literal
 
 __all__ = [
@@ -318,6 +320,9 @@ def documented_codes(operation: str) -> frozenset[int]:
     return _CODES_BY_OPERATION.get(operation, frozenset())
 
 
+# A run of base64 (or URL-safe base64): where SMTP AUTH's encoded password may be echoed.
+_BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/_-]{4,}={0,2}")
+_URLSAFE = str.maketrans("-_", "+/")
 _SECRET_PARAM = re.compile(r"((?:psw|password|apikey|api_key|passwd)=)[^&\s\"'<>]*", re.I)
 _SECRET_JSON = re.compile(r"(\"(?:psw|password|apikey)\"\s*:\s*\")(?:[^\"\\]|\\.)*", re.I)
 
@@ -325,15 +330,19 @@ _SECRET_JSON = re.compile(r"(\"(?:psw|password|apikey)\"\s*:\s*\")(?:[^\"\\]|\\.
 def safe_excerpt(text: str | bytes, secrets: Iterable[str | None] = (), *, limit: int = 200) -> str:
     """Return about ``limit`` characters of a server answer, fit to put in an error.
 
-    Known secrets and anything shaped like ``psw=…`` are masked, control characters
+    Known secrets, any base64 run that decodes to text holding one (SMTP AUTH LOGIN
+    and AUTH PLAIN send the password so, and a server may echo the line), and anything
+    shaped like ``psw=…`` are masked, control characters
     escaped (which may lengthen the text) and a cut marked with an ellipsis, so the
     excerpt can go into logs and exception texts.
     """
     if isinstance(text, bytes):
         text = text[: limit * 4].decode("utf-8", "replace")
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    known = [secret for secret in secrets if secret]
+    for secret in known:
+        text = text.replace(secret, "***")
+    if known:
+        text = _mask_encoded(text, known)
     text = _SECRET_PARAM.sub(r"\1***", text)
     text = _SECRET_JSON.sub(r"\1***", text)
     cut = len(text) > limit
@@ -353,3 +362,18 @@ def stops_sending(error: BaseException) -> bool:
     class says so with its ``stops_batch`` attribute.
     """
     return isinstance(error, SMSCError) and error.stops_batch
+
+
+def _mask_encoded(text: str, secrets: Sequence[str]) -> str:
+    """Mask every base64 run of ``text`` that decodes to bytes holding one of ``secrets``."""
+    needles = [secret.encode("utf-8") for secret in secrets]
+
+    def mask(found: re.Match[str]) -> str:
+        token = found[0].translate(_URLSAFE)
+        try:
+            decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            return found[0]
+        return "***" if any(needle in decoded for needle in needles) else found[0]
+
+    return _BASE64_TOKEN.sub(mask, text)

@@ -5,6 +5,8 @@
 * :class:`CannedServer` — an HTTP/1.1 server that answers every request with fixed
   bytes (an HTML page, a 500, garbage, a huge body, a half-sent answer), recording what
   it received.
+* :class:`DrippingServer` — answers every request with fixed bytes, one byte at a time
+  with a pause between bytes: each read returns quickly, the whole answer takes ages.
 
 Both are real sockets on 127.0.0.1, not mocks: the client under test goes through its
 whole network stack.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -183,6 +186,39 @@ class CannedServer(_Listener):
         """Record the request and send the canned answer, then close."""
         self.requests.append(_read_http_request(self, conn))
         conn.sendall(self.answer)
+
+
+@dataclass
+class DrippingServer(_Listener):
+    """An HTTP server sending ``answer`` one byte every ``interval`` seconds, then closing.
+
+    The first ``prompt`` bytes go at once (the headers, say); with ``tls`` (a server
+    context) it speaks HTTPS. ``finished`` counts the answers sent whole;
+    ``requests`` records what arrived.
+    """
+
+    answer: bytes
+    interval: float = 0.4
+    prompt: int = 0
+    tls: ssl.SSLContext | None = None
+    listen_host: str = "127.0.0.1"
+    requests: list[bytes] = field(default_factory=list, init=False)
+    finished: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        _Listener.__init__(self, self.listen_host, 0)
+
+    def serve(self, conn: socket.socket) -> None:
+        """Record the request, then drip the answer until done, stopped or hung up on."""
+        if self.tls is not None:
+            conn = self.tls.wrap_socket(conn, server_side=True)
+        self.requests.append(_read_http_request(self, conn))
+        conn.sendall(self.answer[: self.prompt])
+        for index in range(self.prompt, len(self.answer)):
+            if self._stop.wait(self.interval):
+                return
+            conn.sendall(self.answer[index : index + 1])  # OSError once the client hangs up
+        self.finished += 1
 
 
 def http_answer(body: bytes, status: str = "200 OK", content_type: str = "text/html") -> bytes:

@@ -34,17 +34,22 @@ import zeep.transports
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
 from smsc_transports.backends.http.client import HttpOptions
 from smsc_transports.backends.requests_io import (
+    CallDeadline,
+    Watchdog,
     mapped_requests_errors,
     read_bounded,
+    watched_session,
     with_failover,
 )
 from smsc_transports.config import Secret, Settings
 from smsc_transports.encoding import count_parts
 from smsc_transports.errors import (
+    ConfigurationError,
     ProtocolError,
     RateLimited,
     SMSCError,
     TransportError,
+    ValidationError,
     safe_excerpt,
 )
 from smsc_transports.message import Message
@@ -126,19 +131,22 @@ class SoapClient:
         password = settings.password.reveal() if settings.password else None
         apikey = settings.apikey.reveal() if settings.apikey else None
         # Kept wrapped so that no repr, vars() dump or crash report shows them.
-        self._credentials = {
-            k: Secret(v)
-            for k, v in wire.credential_fields(settings.login, password, apikey).items()
-        }
+        credentials = wire.credential_fields(settings.login, password, apikey)
+        try:
+            wire.balance_call(credentials)  # fails now, not at the first call
+        except ValidationError as exc:
+            raise ConfigurationError(str(exc)) from None
+        self._credentials = {k: Secret(v) for k, v in credentials.items()}
         secrets = [s for s in (password, apikey, self.options.proxy) if s]
         self._secrets = [Secret(s) for s in {*secrets, *(escape(s) for s in secrets)}]
 
-        self.session = requests.Session()
+        self.session = watched_session()
+        self.watchdog = Watchdog("smsc-soap-deadline")
         self.session.verify = self.options.verify
         self.session.trust_env = False  # settings decide proxies, not the environment
         if self.options.proxy:
             self.session.proxies = {"http": self.options.proxy, "https": self.options.proxy}
-        timeout = (self.options.connect_timeout, self.options.timeout)
+        timeout = (min(self.options.connect_timeout, self.options.timeout), self.options.timeout)
         source = settings.get_str("wsdl", "bundled") or "bundled"
         self.local_wsdl = source == "bundled" or (source != "live" and "://" not in source)
         transport = _BoundedTransport(self, self.session, timeout)
@@ -154,7 +162,11 @@ class SoapClient:
         location: Any = io.BytesIO(wire.wsdl_bytes()) if source == "bundled" else source
         if source == "live":
             location = self.addresses[0] + "?wsdl"
-        with self.mapped_errors(str(location) if source != "bundled" else "the shipped WSDL"):
+        where = str(location) if source != "bundled" else "the shipped WSDL"
+        with (
+            self.watchdog.deadline(self.options.timeout) as deadline,
+            self.mapped_errors(where, deadline),
+        ):
             self.zeep = zeep.Client(location, transport=transport, settings=zeep_settings)  # type: ignore[no-untyped-call]
             binding = _binding_name(self.zeep)
             self.services = [self.zeep.create_service(binding, a) for a in self.addresses]  # type: ignore[no-untyped-call]
@@ -185,9 +197,14 @@ class SoapClient:
 
         def attempt(target: tuple[str, Any]) -> Any:
             address, service = target
-            with self.mapped_errors(address):
+            with (
+                self.watchdog.deadline(self.options.timeout) as deadline,
+                self.mapped_errors(address, deadline),
+            ):
                 result = getattr(service, call.operation)(**call.fields)
-            return zeep.helpers.serialize_object(result, dict)  # type: ignore[no-untyped-call]
+            answer = zeep.helpers.serialize_object(result, dict)  # type: ignore[no-untyped-call]
+            # A server that echoes the password must not put it into an error or raw.
+            return wire_http.mask_secrets(answer, [s.reveal() for s in self._secrets])
 
         return with_failover(
             list(zip(self.addresses, self.services, strict=True)),
@@ -197,10 +214,14 @@ class SoapClient:
         )
 
     @contextlib.contextmanager
-    def mapped_errors(self, where: str) -> Iterator[None]:
-        """Turn ``requests`` and ``zeep`` exceptions into this library's errors."""
+    def mapped_errors(self, where: str, deadline: CallDeadline | None = None) -> Iterator[None]:
+        """Turn ``requests`` and ``zeep`` exceptions into this library's errors.
+
+        Once ``deadline`` has cut the connection, any failure is a
+        :class:`TransportTimeout`.
+        """
         try:
-            with mapped_requests_errors(where, self.options.timeout, self._why):
+            with mapped_requests_errors(where, self.options.timeout, self._why, deadline):
                 yield
         except zeep.exceptions.Fault as exc:
             raise TransportError(
@@ -218,13 +239,23 @@ class SoapClient:
             raise ProtocolError(
                 f"unusable SOAP answer from {where} ({type(exc).__name__}): {self._why(exc)}"
             ) from None
+        except SMSCError:
+            raise
+        except Exception as exc:
+            # zeep reads answers with plain indexing and attribute access, so a hostile
+            # one (an empty Body, say) escapes it as IndexError or AttributeError.
+            log.debug("zeep failed on the answer from %s", where, exc_info=True)
+            raise ProtocolError(
+                f"unusable SOAP answer from {where} ({type(exc).__name__})"
+            ) from None
 
     def _why(self, exc: BaseException) -> str:
         return self.excerpt(str(exc), limit=300)
 
     def close(self) -> None:
-        """Close the session's pooled connections."""
+        """Close the session's pooled connections and stop the deadline thread."""
         self.session.close()
+        self.watchdog.close()
 
 
 def _url(scheme: str, host: str, port: int | None, path: str) -> str:

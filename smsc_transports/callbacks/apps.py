@@ -138,34 +138,66 @@ class CallbackReceiver:
     def receive(
         self, method: str, query: bytes, content_type: str, token: str | None, body: bytes
     ) -> StatusResult | IncomingMessage | Reply:
-        """Return the callback the request carries, or the answer to give instead."""
+        """Return the callback the request carries, or the answer to give instead.
+
+        With a secret, the token is checked before the body is read for anything but
+        the token itself: the header and the query first; only when neither carries
+        the right one is the body read for a ``token`` field, and a body that cannot
+        be read then is answered 403, like a wrong token. Nothing here raises.
+        """
         early = self.early_reply(method, len(body))
         if early is not None:
             return early
+        trusted = self.secret is None or self._is_secret(token)
         try:
-            pairs = decode_pairs(query, self.charset)
-            if method == "POST" and body:
-                pairs += self._body_pairs(content_type, body)
-        except UnsupportedBody as exc:
-            return Reply(415, str(exc))
+            query_fields = dict(decode_pairs(query, self.charset))
         except ValidationError as exc:
-            return self._bad(str(exc))
-        fields: dict[str, str] = {}
-        for name, value in pairs:
-            # Body fields come last and win over same-named query parameters.
-            fields[name] = value
-        given = fields.pop(self.token_param, None) or token
-        if self.secret is not None and not (
-            given is not None and hmac.compare_digest(given.encode(), self.secret.encode())
-        ):
-            log.warning("refused a callback without the right token")
-            return Reply(403, "forbidden")
+            return self._bad(str(exc)) if trusted else self._forbidden()
+        trusted = trusted or self._is_secret(query_fields.pop(self.token_param, None))
+        query_fields.pop(self.token_param, None)
+        try:
+            body_fields = self._body_fields(method, content_type, body)
+        except UnsupportedBody as exc:
+            return Reply(415, str(exc)) if trusted else self._forbidden()
+        except ValidationError as exc:
+            return self._bad(str(exc)) if trusted else self._forbidden()
+        trusted = trusted or self._is_secret(body_fields.get(self.token_param))
+        if not trusted:
+            return self._forbidden()
+        body_fields.pop(self.token_param, None)
+        # Body fields come last and win over same-named query parameters.
+        fields = {**query_fields, **body_fields}
         if not fields:
             return OK  # an empty probe (a browser, a health check): nothing to report
         try:
             return parse_callback(fields, self.fields)
         except ValidationError as exc:
             return self._bad(str(exc))
+
+    def _is_secret(self, given: str | None) -> bool:
+        return (
+            self.secret is not None
+            and given is not None
+            and hmac.compare_digest(given.encode("utf-8", "replace"), self.secret.encode())
+        )
+
+    def _forbidden(self) -> Reply:
+        log.warning("refused a callback without the right token")
+        return Reply(403, "forbidden")
+
+    def _body_fields(self, method: str, content_type: str, body: bytes) -> dict[str, str]:
+        """The body's fields; ValidationError or UnsupportedBody for a body that is not one."""
+        if method != "POST" or not body:
+            return {}
+        try:
+            return dict(self._body_pairs(content_type, body))
+        except (ValidationError, UnsupportedBody):
+            raise
+        except Exception as exc:
+            # The parsers refuse what they know to be malformed; anything else a hostile
+            # body provokes is malformed too, and must not become a 500 or escape.
+            log.debug("unreadable callback body", exc_info=True)
+            raise ValidationError(f"unreadable body ({type(exc).__name__})") from None
 
     def _bad(self, reason: str) -> Reply:
         log.warning("refused a malformed callback: %s", reason)

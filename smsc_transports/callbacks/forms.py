@@ -27,6 +27,11 @@ __all__ = [
 ]
 
 MAX_FIELDS = 200
+# Codecs Python lists as text encodings that no form is written in: one always fails
+# ("undefined"), the others read arbitrary bytes as escapes or domain labels.
+_NOT_FORM_CHARSETS = frozenset(
+    {"undefined", "punycode", "idna", "unicode-escape", "raw-unicode-escape", "mbcs"}
+)
 
 
 class UnsupportedBody(Exception):
@@ -37,10 +42,10 @@ def check_charset(charset: str) -> None:
     """Raise ValidationError unless ``charset`` names a text encoding Python has."""
     try:
         info = codecs.lookup(charset)
-    except (LookupError, ValueError):
+    except (LookupError, ValueError, TypeError):
         raise ValidationError(f"unknown charset {charset[:40]!r}") from None
     # bytes.decode refuses bytes-to-bytes codecs (base64, zlib...) by this same flag.
-    if not getattr(info, "_is_text_encoding", True):
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FORM_CHARSETS:
         raise ValidationError(f"{charset[:40]!r} is not a text encoding")
 
 
@@ -88,9 +93,12 @@ def multipart_pairs(content_type: str, body: bytes, charset: str) -> list[tuple[
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             payload = b""
+        part_charset = part.get_content_charset() or charset
+        check_charset(part_charset)
         try:
-            value = payload.decode(part.get_content_charset() or charset)
-        except (UnicodeError, LookupError):
+            value = payload.decode(part_charset)
+        except (ValueError, LookupError):
+            # ValueError covers UnicodeError and codecs that fail in their own ways.
             raise ValidationError("a multipart field is not valid text") from None
         pairs.append((collapse_rfc2231_value(name), value))
         if len(pairs) > MAX_FIELDS:

@@ -3,11 +3,18 @@
 Requests always ask for ``fmt=3`` (JSON) and ``charset=utf-8``; answers are decoded with
 the charset that was asked for, not the one the ``Content-Type`` header claims, because
 SMSC labels answers windows-1251 whatever it sends (smsc-protocol.md §1.1).
+
+Answers are untrusted: numbers are bounded while the JSON is read (at most
+:data:`MAX_NUMBER_CHARS` characters, magnitude below ``10**18``, no ``NaN`` or
+``Infinity``), so that no field can cost seconds of CPU or make a result unprintable,
+and the server's own text is masked (the caller's secrets wherever they appear,
+``psw=…`` shapes in ``error``) and escaped before it reaches an exception.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -29,12 +36,15 @@ from smsc_transports.statuses import DeliveryError, MessageStatus
 __all__ = [
     "CHARSET",
     "MAX_CONCURRENCY",
+    "MAX_NUMBER_CHARS",
     "MOSCOW",
     "auth_params",
     "balance_params",
     "check_error",
     "decode_answer",
+    "error_id",
     "list_params",
+    "mask_secrets",
     "parse_balance",
     "parse_cost",
     "parse_incoming",
@@ -53,6 +63,18 @@ CHARSET = "utf-8"
 MOSCOW = timezone(timedelta(hours=3), "MSK")
 # SMSC answers error 9 to more simultaneous requests from one account (§1.6).
 MAX_CONCURRENCY = 15
+# Longest number an answer may hold: money, counts, ids, Unix times and phone numbers
+# all fit with room to spare.
+MAX_NUMBER_CHARS = 40
+# Every number SMSC sends is far below this (ids, phones, money); beyond it a number is
+# hostile, and int() of a huge Decimal costs seconds of CPU.
+_MAX_EXPONENT = 18
+_MAX_MAGNITUDE = 10**_MAX_EXPONENT
+_MIN_EXPONENT = -30
+# A message id: SMSC's digits, or the caller's own (Message checks the same alphabet).
+_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
+# How much of the server's error text goes into an exception.
+_ERROR_TEXT_LIMIT = 300
 
 # How each kind is asked for in send.php (smsc-protocol.md §1.4); BOT uses ``bot=``.
 _KIND_FLAG: Mapping[MessageKind, tuple[str, str]] = {
@@ -168,8 +190,41 @@ def balance_params() -> dict[str, str]:
 # Answers -----------------------------------------------------------------------------
 
 
+class _NumberOutOfRange(ValueError):
+    """A number in an answer that no SMSC field can hold (raised inside ``json.loads``)."""
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _NumberOutOfRange
+    value = int(text)
+    if abs(value) >= _MAX_MAGNITUDE:
+        raise _NumberOutOfRange
+    return value
+
+
+def _json_decimal(text: str) -> Decimal:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _NumberOutOfRange
+    value = Decimal(text)
+    if value and not _MIN_EXPONENT <= value.adjusted() < _MAX_EXPONENT:
+        raise _NumberOutOfRange
+    return value
+
+
+def _json_constant(name: str) -> Any:
+    del name
+    # NaN, Infinity and -Infinity are not JSON; Python's reader accepts them by default.
+    raise _NumberOutOfRange
+
+
 def decode_answer(body: bytes, secrets: Iterable[str | None] = ()) -> Any:
-    """Decode a ``fmt=3`` answer; anything but JSON is a :class:`ProtocolError`."""
+    """Decode a ``fmt=3`` answer; anything but bounded JSON is a :class:`ProtocolError`.
+
+    ``secrets`` (the caller's password and API key) are masked in every string of the
+    answer: exceptions quote the server's texts, and results keep them in ``raw``.
+    """
+    secrets = tuple(secrets)
     try:
         text = body.decode(CHARSET)
     except UnicodeDecodeError:
@@ -179,23 +234,89 @@ def decode_answer(body: bytes, secrets: Iterable[str | None] = ()) -> Any:
     if not text.strip():
         raise ProtocolError("SMSC sent an empty answer")
     try:
-        return json.loads(text, parse_float=Decimal)
+        answer = json.loads(
+            text, parse_float=_json_decimal, parse_int=_json_int, parse_constant=_json_constant
+        )
+    except _NumberOutOfRange:
+        raise ProtocolError(
+            f"SMSC answer holds a number out of range (more than {MAX_NUMBER_CHARS} "
+            "characters, not finite, or absurdly large or small)"
+        ) from None
     except (ValueError, RecursionError):
         raise ProtocolError(f"SMSC answer is not JSON: {safe_excerpt(text, secrets)!r}") from None
+    return mask_secrets(answer, secrets)
+
+
+def mask_secrets(answer: Any, secrets: Sequence[str | None]) -> Any:
+    """Return ``answer`` with ``secrets`` replaced by ``***`` in every string it holds.
+
+    Dicts and lists are changed in place. A server that echoes the password (in
+    ``error``, or in any field) must not put it into an exception, a result's ``raw``
+    or a repr. The walk is iterative: an answer may be nested as deep as the JSON
+    reader allows.
+    """
+    known = [secret for secret in secrets if secret]
+    if not known:
+        return answer
+
+    def masked(text: str) -> str:
+        for secret in known:
+            if secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+    if isinstance(answer, str):
+        return masked(answer)
+    stack: list[Any] = [answer]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            items = list(node.items())
+            node.clear()
+            for key, value in items:
+                node[masked(key)] = masked(value) if isinstance(value, str) else value
+                if isinstance(value, dict | list):
+                    stack.append(value)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                if isinstance(value, str):
+                    node[index] = masked(value)
+                elif isinstance(value, dict | list):
+                    stack.append(value)
+    return answer
+
+
+def _shown(value: Any) -> str:
+    """A server value as an exception may quote it: short, masked, escaped."""
+    return safe_excerpt(repr(value), limit=60)
+
+
+def error_id(value: Any) -> str | None:
+    """Return the message id an error answer names (``None`` for none or ``0``).
+
+    An id is quoted in the exception text, so anything but an id's alphabet (SMSC's
+    digits, or the caller's own ``A-Z a-z 0-9 . _ -``, at most 40) is a
+    :class:`ProtocolError`.
+    """
+    if value in (None, "", 0, "0"):
+        return None
+    text = _text(value, "id").strip()
+    if not _ID.fullmatch(text):
+        raise ProtocolError(f"SMSC answer field 'id' has a bad value {_shown(value)}")
+    return text
 
 
 def check_error(answer: Any, operation: str) -> None:
-    """Raise the :class:`APIError` an answer carries (``error_code``), if any."""
+    """Raise the :class:`APIError` an answer carries (``error_code``), if any.
+
+    The server's ``error`` text is quoted through :func:`safe_excerpt`: anything shaped
+    like ``psw=…`` is masked, control characters escaped and the length bounded.
+    """
     if isinstance(answer, dict) and "error_code" in answer:
         code = _int(answer, "error_code")
         message = answer.get("error")
-        raw_id = answer.get("id")
-        raise api_error(
-            code,
-            message if isinstance(message, str) else "",
-            id=None if raw_id in (None, "", 0, "0") else _text(raw_id, "id"),
-            operation=operation,
-        )
+        text = safe_excerpt(message, limit=_ERROR_TEXT_LIMIT) if isinstance(message, str) else ""
+        raise api_error(code, text, id=error_id(answer.get("id")), operation=operation)
 
 
 def _expect_object(answer: Any, what: str) -> dict[str, Any]:
@@ -206,7 +327,7 @@ def _expect_object(answer: Any, what: str) -> dict[str, Any]:
 
 def _text(value: Any, name: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ProtocolError(f"SMSC answer field {name!r} has a bad value {value!r}")
+        raise ProtocolError(f"SMSC answer field {name!r} has a bad value {_shown(value)}")
     return str(value)
 
 
@@ -214,10 +335,18 @@ def _int(answer: Mapping[str, Any], name: str, default: int | None = None) -> in
     value = answer.get(name, default)
     if isinstance(value, bool) or value is None:
         raise ProtocolError(f"SMSC answer lacks the integer field {name!r}")
+    if isinstance(value, str) and len(value) > MAX_NUMBER_CHARS:
+        # A string is bounded here, not by the JSON reader; int() of it is quadratic.
+        raise ProtocolError(f"SMSC answer field {name!r} is out of range: {_shown(value)}")
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ProtocolError(f"SMSC answer field {name!r} is not an integer: {value!r}") from None
+        result = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ProtocolError(
+            f"SMSC answer field {name!r} is not an integer: {_shown(value)}"
+        ) from None
+    if abs(result) >= _MAX_MAGNITUDE:
+        raise ProtocolError(f"SMSC answer field {name!r} is out of range: {_shown(value)}")
+    return result
 
 
 def _decimal(answer: Mapping[str, Any], name: str) -> Decimal | None:
@@ -225,13 +354,19 @@ def _decimal(answer: Mapping[str, Any], name: str) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal | float):
-        raise ProtocolError(f"SMSC answer field {name!r} is not a number: {value!r}")
+        raise ProtocolError(f"SMSC answer field {name!r} is not a number: {_shown(value)}")
+    if isinstance(value, str) and len(value) > MAX_NUMBER_CHARS:
+        raise ProtocolError(f"SMSC answer field {name!r} is out of range: {_shown(value)}")
     try:
         result = Decimal(str(value))
     except InvalidOperation:
-        raise ProtocolError(f"SMSC answer field {name!r} is not a number: {value!r}") from None
+        raise ProtocolError(
+            f"SMSC answer field {name!r} is not a number: {_shown(value)}"
+        ) from None
     if not result.is_finite():
         raise ProtocolError(f"SMSC answer field {name!r} is not a finite number")
+    if result and not _MIN_EXPONENT <= result.adjusted() < _MAX_EXPONENT:
+        raise ProtocolError(f"SMSC answer field {name!r} is out of range: {_shown(value)}")
     return result
 
 
@@ -255,7 +390,9 @@ def _time(answer: Mapping[str, Any], stamp: str, date: str) -> datetime | None:
         try:
             return datetime.strptime(text, "%d.%m.%Y %H:%M:%S").replace(tzinfo=MOSCOW)
         except ValueError:
-            raise ProtocolError(f"SMSC answer field {date!r} is not a date: {text!r}") from None
+            raise ProtocolError(
+                f"SMSC answer field {date!r} is not a date: {_shown(text)}"
+            ) from None
     return None
 
 

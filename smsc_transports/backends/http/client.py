@@ -17,8 +17,11 @@ from typing import Any
 import requests
 
 from smsc_transports.backends.requests_io import (
+    CallDeadline,
+    Watchdog,
     mapped_requests_errors,
     read_bounded,
+    watched_session,
     with_failover,
 )
 from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
@@ -44,7 +47,8 @@ OPTION_NAMES = frozenset(
 class HttpOptions:
     """The HTTP settings, read once from :class:`Settings` options.
 
-    ``timeout`` is the read timeout and ``connect_timeout`` the connect one, in seconds;
+    ``timeout`` bounds one attempt in all, from connecting to the answer's last byte,
+    and ``connect_timeout`` the connect alone (never more than ``timeout``), in seconds;
     ``verify`` is TLS verification (or a CA bundle path); ``proxy`` one proxy URL for
     both schemes; ``backup_hosts`` the failover hosts (default: www2…www5 of an SMSC
     domain, none for other hosts); ``max_answer_bytes`` the largest answer accepted.
@@ -116,7 +120,8 @@ class HttpClient:
         # Kept wrapped so that no repr, vars() dump or crash report shows them.
         self._credentials = {k: Secret(v) for k, v in credentials.items()}
         self._secrets = [v for k, v in self._credentials.items() if k in _SECRET_KEYS]
-        self.session = requests.Session()
+        self.session: requests.Session = watched_session()
+        self.watchdog = Watchdog("smsc-http-deadline")
         self.session.headers["User-Agent"] = options.user_agent
         self.session.verify = options.verify
         self.session.trust_env = False  # settings decide proxies, not the environment
@@ -175,8 +180,11 @@ class HttpClient:
         if log.isEnabledFor(logging.DEBUG):
             shown = {k: ("***" if k in _SECRET_KEYS else v[:60]) for k, v in data.items()}
             log.debug("POST %s %s", url, shown)
-        timeout = (self.options.connect_timeout, self.options.timeout)
-        with self._mapped_errors(url):
+        timeout = (min(self.options.connect_timeout, self.options.timeout), self.options.timeout)
+        with (
+            self.watchdog.deadline(self.options.timeout) as deadline,
+            self._mapped_errors(url, deadline),
+        ):
             response = self.session.post(
                 url, data=data, timeout=timeout, stream=True, allow_redirects=False
             )
@@ -191,8 +199,12 @@ class HttpClient:
             )
         return body
 
-    def _mapped_errors(self, url: str) -> contextlib.AbstractContextManager[None]:
-        return mapped_requests_errors(url.split("?", 1)[0], self.options.timeout, self._why)
+    def _mapped_errors(
+        self, url: str, deadline: CallDeadline
+    ) -> contextlib.AbstractContextManager[None]:
+        return mapped_requests_errors(
+            url.split("?", 1)[0], self.options.timeout, self._why, deadline
+        )
 
     def _why(self, exc: BaseException) -> str:
         reason: BaseException = exc
@@ -201,5 +213,6 @@ class HttpClient:
         return safe_excerpt(str(reason), self.secrets, limit=300)
 
     def close(self) -> None:
-        """Close the session's pooled connections."""
+        """Close the session's pooled connections and stop the deadline thread."""
         self.session.close()
+        self.watchdog.close()

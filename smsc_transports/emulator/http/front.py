@@ -44,6 +44,9 @@ _CONTENT_TYPES = {0: "text/plain", 1: "text/plain", 2: "text/xml", 3: "applicati
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 drops the SYNs of a burst of clients (a
+    # benchmark, send_many with its pool), each then waiting ~1 s to retry.
+    request_queue_size = 128
     front: HttpFrontEnd
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:

@@ -104,7 +104,8 @@ def _json_pairs(body: bytes) -> list[tuple[str, str]]:
     """A JSON object's members as (name, text) pairs; lists become comma lists."""
     try:
         document = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: arrays or objects nested deeper than the interpreter's stack.
         raise params_error() from None
     if not isinstance(document, dict):
         raise params_error()

@@ -69,6 +69,7 @@ _MARKER = re.compile(r"\[/?text\]", re.IGNORECASE)
 _OPEN, _CLOSE = re.compile(r"\[text\]", re.I), re.compile(r"\[/text\]", re.I)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
+_MAX_OPTION_DIGITS = 9
 _TZ = re.compile(r"[+-]?\d{1,2}(?:\.\d{1,2})?")
 _DOTTED_TIME = re.compile(r"(\d\d)\.(\d\d)\.(\d\d) (\d\d):(\d\d)")
 
@@ -260,8 +261,10 @@ def new_message_id() -> str:
 def _number(name: str, value: str, default: int = 0) -> int:
     if not value:
         return default
-    if not value.isdigit() or not value.isascii():
-        raise ValidationError(f"{name} must be a number, got {value[:20]!r}", field=name)
+    # Every option is a small number; a long run of digits would cost int() quadratic
+    # time, and past 4300 digits raise a bare ValueError.
+    if not value.isdigit() or not value.isascii() or len(value) > _MAX_OPTION_DIGITS:
+        raise ValidationError(f"{name} must be a small number, got {value[:20]!r}", field=name)
     return int(value)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import functools
 import re
 from dataclasses import dataclass
@@ -39,6 +40,11 @@ __all__ = [
 
 _ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}")
 _HEADER_BAD = re.compile(r"[\r\n\x00]")
+# Codecs Python counts as text encodings that no mail is written in: one always fails
+# ("undefined"), the others read bytes as escapes (warning on some) or domain labels.
+_NOT_MAIL_CHARSETS = frozenset(
+    {"undefined", "punycode", "idna", "unicode-escape", "raw-unicode-escape"}
+)
 
 
 # The MIME message ----------------------------------------------------------------------
@@ -174,8 +180,12 @@ def parse_mail(data: bytes) -> MailBody:
             continue
         charset = part.get_content_charset() or SMSC_DEFAULT_CHARSET
         try:
+            if codecs.lookup(charset).name in _NOT_MAIL_CHARSETS:
+                raise LookupError(charset)
             text = raw.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):
+            # ValueError: a NUL in the name, or a codec failing its own way (UnicodeError
+            # from "undefined" or "punycode"), besides undecodable bytes.
             raise ValidationError(
                 f"the body is not readable as {charset[:40]!r} text", field="charset"
             ) from None

@@ -7,6 +7,12 @@ goes as ``send_sms2`` with the rest in ``query``, a URL-encoded string built by 
 same code that builds the HTTP API's parameters (:mod:`smsc_transports.wire.http`),
 so both protocols always say the same thing. Cost and status work the same way.
 
+Every field is XML text, and XML 1.0 has no way to carry most control characters
+(``\x00``–``\x1f`` but tab, LF and CR), U+FFFE, U+FFFF or lone surrogates: a call
+holding one is a :class:`~smsc_transports.errors.ValidationError` when it is built,
+before anything is sent. The ``query`` of the ``*2`` operations is URL-encoded, so it
+carries any character.
+
 Results carry SMSC's numeric ``error`` code as a string (``""``/``"0"`` on success);
 the fields have the HTTP API's names and meanings, so the HTTP parsers read them once
 the error has been checked here.
@@ -21,7 +27,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
-from smsc_transports.errors import ProtocolError, api_error, safe_excerpt
+from smsc_transports.errors import ProtocolError, ValidationError, api_error, safe_excerpt
 from smsc_transports.message import Message
 from smsc_transports.results import Balance, CostResult, PhoneResult, SendResult, StatusResult
 from smsc_transports.statuses import MessageStatus
@@ -205,6 +211,28 @@ class SoapCall:
         return f"SoapCall({self.operation!r}, {shown!r})"
 
 
+# What XML 1.0 can carry (§2.2, "Char"); the text of an element cannot hold the rest.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Which Message (or setting) each SOAP field comes from, for ValidationError.field.
+_FIELD_SOURCES = {"mes": "text", "psw": "password", "time": "send_at", "query": "extra"}
+
+
+def _checked(call: SoapCall) -> SoapCall:
+    """Return ``call``, or raise ValidationError if a field holds what XML cannot carry."""
+    for name, value in call.fields.items():
+        found = _NOT_XML.search(value)
+        if found is None:
+            continue
+        # The password is never quoted, not even one character of it.
+        shown = "a character" if name == "psw" else f"the character {found[0]!r}"
+        raise ValidationError(
+            f"{_FIELD_SOURCES.get(name, name)} holds {shown}, which XML 1.0 (and so SOAP) "
+            "cannot carry; remove it, or send the message over HTTP",
+            field=_FIELD_SOURCES.get(name, name),
+        )
+    return call
+
+
 def credential_fields(
     login: str | None, password: str | None, apikey: str | None = None
 ) -> dict[str, str]:
@@ -222,8 +250,8 @@ def _with_query(
     plain: str, extended: str, base: Mapping[str, str], extra: Mapping[str, str]
 ) -> SoapCall:
     if extra:
-        return SoapCall(extended, {**base, "query": urlencode(extra)})
-    return SoapCall(plain, dict(base))
+        return _checked(SoapCall(extended, {**base, "query": urlencode(extra)}))
+    return _checked(SoapCall(plain, dict(base)))
 
 
 def send_call(
@@ -271,7 +299,7 @@ def status_call(
 
 def balance_call(credentials: Mapping[str, str]) -> SoapCall:
     """Return the ``get_balance`` call (it has no currency: SOAP has no ``cur``)."""
-    return SoapCall("get_balance", dict(credentials))
+    return _checked(SoapCall("get_balance", dict(credentials)))
 
 
 # Results ----------------------------------------------------------------------------
@@ -313,10 +341,8 @@ def check_error(result: Any, operation: str) -> dict[str, Any]:
     if code == 0:
         return body
     raw_id = body.get("id")
-    message_id = raw_id.strip() if isinstance(raw_id, str) else None
-    raise api_error(
-        code, id=message_id if message_id not in ("", "0") else None, operation=operation
-    )
+    message_id = http.error_id(raw_id) if isinstance(raw_id, str) else None
+    raise api_error(code, id=message_id, operation=operation)
 
 
 def _refused(items: Any) -> tuple[PhoneResult, ...]:

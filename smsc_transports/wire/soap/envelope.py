@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from smsc_transports.errors import ProtocolError
 from smsc_transports.wire.soap.calls import NAMESPACE, OPERATIONS, OperationSpec
 
 __all__ = [
@@ -38,8 +39,12 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _BY_REQUEST: Mapping[str, OperationSpec] = {spec.request: spec for spec in OPERATIONS.values()}
 
 
-class EnvelopeError(ValueError):
-    """A request envelope that cannot be answered; ``code`` is the SOAP fault code."""
+class EnvelopeError(ProtocolError, ValueError):
+    """A request envelope that cannot be answered; ``code`` is the SOAP fault code.
+
+    A :class:`~smsc_transports.errors.ProtocolError` like every other refusal of
+    malformed input by this library (and a ``ValueError``, as it always was).
+    """
 
     def __init__(self, message: str, code: str = "Client") -> None:
         super().__init__(message)

@@ -114,7 +114,14 @@ def test_the_query_escapes_what_would_break_it() -> None:
 MESSAGES = st.builds(
     Message,
     phones=st.lists(st.from_regex(r"\+?7[0-9]{10}", fullmatch=True), min_size=1, max_size=3),
-    text=st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"))
+    # Text XML 1.0 can carry (the rest is refused: tests/wire/soap/test_xml_text.py).
+    text=st.text(
+        st.characters(
+            blacklist_categories=["Cs", "Cc"],
+            blacklist_characters="\ufffe\uffff",
+            whitelist_characters="\t\n\r",
+        )
+    )
     .filter(lambda t: t.strip())
     .map(lambda t: t[:1000]),
     sender=st.none() | st.sampled_from(["Shop", "", ".", "12345"]),
