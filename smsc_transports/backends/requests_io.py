@@ -314,6 +314,25 @@ def _late(where: str, deadline: CallDeadline) -> TransportTimeout:
     )
 
 
+def socket_reason(exc: BaseException) -> str | None:
+    """The operating system's words for the failure at the bottom of ``exc``, if any.
+
+    ``requests`` wraps urllib3's error, which wraps the socket's, each adding a line of
+    its own; "Connection refused" or "Name or service not known" is what a reader needs.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and isinstance(current.errno, int) and current.strerror:
+            return str(current.strerror)
+        inner = getattr(current, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = next((a for a in current.args if isinstance(a, BaseException)), None)
+        current = inner or current.__cause__ or current.__context__
+    return None
+
+
 @contextlib.contextmanager
 def _requests_errors(
     where: str, timeout: float, why: Callable[[BaseException], str]
@@ -330,7 +349,9 @@ def _requests_errors(
         raise ProtocolError(f"truncated or garbled answer from {where}") from None
     except requests.ConnectionError as exc:
         if never_connected(exc):
-            raise ConnectError(f"cannot connect to {where}: {why(exc)}") from None
+            raise ConnectError(
+                f"cannot connect to {where}: {socket_reason(exc) or why(exc)}"
+            ) from None
         raise OutcomeUnknown(f"connection to {where} lost before the answer: {why(exc)}") from None
     except requests.RequestException as exc:
         raise TransportError(f"request to {where} failed: {why(exc)}") from None
@@ -361,7 +382,8 @@ def with_failover(
             if not repeatable:
                 raise
             last, uncertain = exc, True
-        log.warning("SMSC request to %s failed (%s), trying the next host", name(target), last)
+        if target is not targets[-1]:
+            log.warning("SMSC request to %s failed (%s), trying the next host", name(target), last)
     if last is None:
         raise ConnectError("no SMSC host to talk to")
     raise last

@@ -12,6 +12,7 @@ import pytest
 from smsc_transports import (
     AuthenticationError,
     Capability,
+    ConnectError,
     InsufficientFunds,
     InvalidPhone,
     Message,
@@ -355,3 +356,14 @@ def test_valid_lifetime_expires_the_expiring_test_number(
     assert transport.status(sent.id, phone).status is MessageStatus.TRANSFERRED
     manual_clock.advance(600)
     assert transport.status(sent.id, phone).status is MessageStatus.EXPIRED
+
+
+def test_an_unreachable_host_is_one_short_reason_and_no_false_next_host(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with closed_port() as port, create_transport(f"http://demo:demo@127.0.0.1:{port}") as t:
+        with pytest.raises(ConnectError) as caught:
+            t.balance()
+    text = str(caught.value)
+    assert text == f"cannot connect to http://127.0.0.1:{port}/sys/balance.php: Connection refused"
+    assert "next host" not in caplog.text  # there is none to try
