@@ -37,8 +37,14 @@ class Fault(enum.Enum):
     RESET = "reset"  # accept and reset at once
 
 
-class _Listener:
-    """A listening socket served by one accept thread; closed on exit."""
+class Listener:
+    """A listening socket served by one accept thread, a thread per connection; closed on exit.
+
+    Subclasses answer each connection in :meth:`serve`; ``connection_timeout`` bounds
+    every read and write on it.
+    """
+
+    connection_timeout = 0.2
 
     def __init__(self, host: str, port: int) -> None:
         self.sock = socket.create_server((host, port))
@@ -78,7 +84,7 @@ class _Listener:
 
     def _serve_guarded(self, conn: socket.socket) -> None:
         with conn:
-            conn.settimeout(0.2)
+            conn.settimeout(self.connection_timeout)
             with contextlib.suppress(OSError):
                 self.serve(conn)
 
@@ -94,7 +100,7 @@ class _Listener:
             return None
 
 
-def _read_http_request(listener: _Listener, conn: socket.socket) -> bytes:
+def _read_http_request(listener: Listener, conn: socket.socket) -> bytes:
     """Read one HTTP request with its Content-Length body (enough for these tests)."""
     data = b""
     deadline = time.monotonic() + 10
@@ -117,7 +123,7 @@ def _read_http_request(listener: _Listener, conn: socket.socket) -> bytes:
 
 
 @dataclass
-class FaultProxy(_Listener):
+class FaultProxy(Listener):
     """A TCP proxy to ``target`` that applies ``fault`` to every connection."""
 
     target: tuple[str, int]
@@ -128,7 +134,7 @@ class FaultProxy(_Listener):
     connections: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        _Listener.__init__(self, self.listen_host, self.listen_port)
+        Listener.__init__(self, self.listen_host, self.listen_port)
 
     def serve(self, conn: socket.socket) -> None:
         """Apply the fault to one client connection."""
@@ -172,7 +178,7 @@ class FaultProxy(_Listener):
 
 
 @dataclass
-class CannedServer(_Listener):
+class CannedServer(Listener):
     """An HTTP server answering every request with ``answer`` (raw bytes, headers too)."""
 
     answer: bytes
@@ -180,7 +186,7 @@ class CannedServer(_Listener):
     requests: list[bytes] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
-        _Listener.__init__(self, self.listen_host, 0)
+        Listener.__init__(self, self.listen_host, 0)
 
     def serve(self, conn: socket.socket) -> None:
         """Record the request and send the canned answer, then close."""
@@ -189,7 +195,7 @@ class CannedServer(_Listener):
 
 
 @dataclass
-class DrippingServer(_Listener):
+class DrippingServer(Listener):
     """An HTTP server sending ``answer`` one byte every ``interval`` seconds, then closing.
 
     The first ``prompt`` bytes go at once (the headers, say); with ``tls`` (a server
@@ -206,7 +212,7 @@ class DrippingServer(_Listener):
     finished: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        _Listener.__init__(self, self.listen_host, 0)
+        Listener.__init__(self, self.listen_host, 0)
 
     def serve(self, conn: socket.socket) -> None:
         """Record the request, then drip the answer until done, stopped or hung up on."""

@@ -9,52 +9,23 @@ mock; it records every line it received.
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import threading
-from types import TracebackType
-from typing import Self
+
+from tests.faults import Listener
 
 
-class EchoingRelay:
+class EchoingRelay(Listener):
     """Offers ``AUTH <mechanism>`` and refuses it, quoting what the client sent."""
 
+    connection_timeout = 5.0
+
     def __init__(self, mechanism: str) -> None:
+        super().__init__("127.0.0.1", 0)
         self.mechanism = mechanism
         self.lines: list[str] = []
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.2)
-        self.port: int = self._sock.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
 
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._sock.close()
-
-    def _accept_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with conn, contextlib.suppress(OSError):
-                conn.settimeout(5)
-                self._serve(conn)
-
-    def _serve(self, conn: socket.socket) -> None:
+    def serve(self, conn: socket.socket) -> None:
+        """Greet, offer AUTH, refuse it with the client's own words."""
         reader = conn.makefile("rb")
         conn.sendall(b"220 relay.test ESMTP\r\n")
         pending_login = False
