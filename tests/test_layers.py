@@ -19,6 +19,7 @@ Every import counts wherever it stands (module level, in a function, under
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -261,3 +262,13 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     finally:
         GRAPH[module].remove(target)
     assert found is not None and found[0] == found[-1]
+
+
+def test_no_folder_keeps_three_modules_sharing_a_name_prefix() -> None:
+    # Name prefixes (smpp_*, cli_*) doing the job of a folder: three make a folder.
+    crowded = {}
+    for folder in {path.parent for path in MODULES.values()}:
+        stems = [p.stem for p in folder.glob("*.py") if not p.stem.startswith("_")]
+        prefixes = Counter(stem.split("_")[0] for stem in stems if "_" in stem)
+        crowded.update({f"{folder.name}/{k}_*": n for k, n in prefixes.items() if n >= 3})
+    assert not crowded
