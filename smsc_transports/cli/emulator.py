@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+from smsc_transports.cli.output import to_jsonable
 from smsc_transports.cli.verbosity import add_verbosity_options
 from smsc_transports.emulator import Account, Emulator
 from smsc_transports.emulator.cli import add_parser
 from smsc_transports.emulator.cli import run as run_emulator
+from smsc_transports.errors import ConfigurationError
 from smsc_transports.factory import create_transport
 from smsc_transports.message import Message
 from smsc_transports.results import SendResult
+from smsc_transports.statuses import MessageStatus
 from smsc_transports.transport import Transport
 
 __all__ = ["add_demo_parser", "add_emulator_parser", "run_demo", "run_emulator"]
@@ -47,9 +52,15 @@ def run_demo(args: argparse.Namespace) -> int:
     """Send one message through a fresh emulator over all four protocols, side by side.
 
     The same :class:`Message` goes out over HTTP, SOAP, SMTP and SMPP; the results, then
-    each copy's status as it moves, are printed as a table. Exit 0 when every copy was
-    delivered.
+    each copy's status as it moves, are printed as a table (one JSON object with
+    ``--json``). Exit 0 when every copy was delivered.
     """
+    if getattr(args, "url", None):
+        raise ConfigurationError(
+            "smsc demo runs a local emulator of its own and takes no --url; "
+            "to send through SMSC: smsc send --url URL --to PHONE --text TEXT"
+        )
+    say: Callable[[str], object] = (lambda line: None) if args.json else print
     message = Message(args.to, args.text)
     # SMSC refuses the same message twice from one account within a minute (error 9),
     # so each protocol sends from an account of its own.
@@ -58,7 +69,7 @@ def run_demo(args: argparse.Namespace) -> int:
         accounts, transfer_after=0.3, deliver_after=1.0, smtp_port=0, smpp_port=0
     ) as emulator:
         ports = emulator.ports
-        print(
+        say(
             f"emulator on {emulator.host}: HTTP and SOAP on port {ports['http']}, SMTP on "
             f"{ports['smtp']}, SMPP on {ports['smpp']}; one account per protocol"
         )
@@ -79,45 +90,54 @@ def run_demo(args: argparse.Namespace) -> int:
                 name: stack.enter_context(create_transport(url)) for name, url in urls.items()
             }
             sent = {name: transport.send(message) for name, transport in transports.items()}
-            print(f"\nthe same message, sent over each protocol to {message.phones[0]}:")
+            say(f"\nthe same message, sent over each protocol to {message.phones[0]}:")
             rows = [("protocol", "id", "parts", "cost")] + [
                 (name, r.id, str(r.parts), "unknown" if r.cost is None else str(r.cost))
                 for name, r in sent.items()
             ]
             widths = [max(len(row[column]) for row in rows) + 2 for column in range(4)]
             for row in rows:
-                print(
-                    "  "
-                    + "".join(
-                        cell.ljust(width) for cell, width in zip(row, widths, strict=True)
-                    ).rstrip()
-                )
-            return _follow_statuses(transports, sent, message.phones[0])
+                cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+                say("  " + "".join(cells).rstrip())
+            rounds = _follow_statuses(transports, sent, message.phones[0], say)
+    final = rounds[-1] if rounds else {}
+    delivered = len(final) == len(DEMO_PROTOCOLS) and all(s.is_delivered for s in final.values())
+    if args.json:
+        names = [{name: status.name.lower() for name, status in r.items()} for r in rounds]
+        print(json.dumps(to_jsonable({"sent": sent, "statuses": names, "delivered": delivered})))
+    elif not final or not all(status.is_final for status in final.values()):
+        say(f"\nstatuses did not become final after {STATUS_CHECKS} checks")
+    else:
+        say("\ndelivered over every protocol" if delivered else "\nnot every copy was delivered")
+    return 0 if delivered else 1
 
 
 def _follow_statuses(
-    transports: dict[str, Transport], sent: dict[str, SendResult], phone: str
-) -> int:
-    print("\nstatus, as SMSC moves each copy along:")
-    _print_row("after", *transports)
+    transports: dict[str, Transport],
+    sent: dict[str, SendResult],
+    phone: str,
+    say: Callable[[str], object],
+) -> list[dict[str, MessageStatus]]:
+    """Poll each copy's status until all are final; return every round's statuses."""
+    say("\nstatus, as SMSC moves each copy along:")
+    say(_row("after", *transports))
     started = time.monotonic()
+    rounds: list[dict[str, MessageStatus]] = []
     # SMSC answers error 9 to more than five status requests for one message a minute,
     # so the demo asks as a well-behaved client would: rarely.
     for _ in range(STATUS_CHECKS):
         statuses = {name: t.status(sent[name].id, phone).status for name, t in transports.items()}
-        _print_row(
-            f"{time.monotonic() - started:.1f} s", *(s.name.lower() for s in statuses.values())
+        rounds.append(statuses)
+        say(
+            _row(
+                f"{time.monotonic() - started:.1f} s", *(s.name.lower() for s in statuses.values())
+            )
         )
         if all(status.is_final for status in statuses.values()):
-            delivered = all(status.is_delivered for status in statuses.values())
-            print(
-                "\ndelivered over every protocol" if delivered else "\nnot every copy was delivered"
-            )
-            return 0 if delivered else 1
+            break
         time.sleep(0.7)
-    print(f"\nstatuses did not become final after {STATUS_CHECKS} checks")
-    return 1
+    return rounds
 
 
-def _print_row(first: str, *cells: str) -> None:
-    print(f"  {first:<8}" + "".join(f"{cell:<13}" for cell in cells).rstrip())
+def _row(first: str, *cells: str) -> str:
+    return f"  {first:<8}" + "".join(f"{cell:<13}" for cell in cells).rstrip()

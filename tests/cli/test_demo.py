@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from smsc_transports.cli import main
@@ -26,3 +28,14 @@ def test_the_demo_exits_1_when_a_copy_is_not_delivered(capsys: pytest.CaptureFix
     # 79990001006: the emulator's "subscriber offline" number, failed with error 6.
     assert main(["demo", "--to", "79990001006"]) == 1
     assert "not every copy was delivered" in capsys.readouterr().out
+
+
+def test_the_demo_speaks_json_and_refuses_a_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["sent"]) == {"https", "soap", "smtp", "smpp"}
+    assert report["statuses"][-1] == dict.fromkeys(report["sent"], "delivered")
+    assert report["delivered"] is True
+    assert main(["demo", "--url", "https://login:secret@127.0.0.1:1"]) == 2
+    err = capsys.readouterr().err
+    assert "takes no --url" in err and "secret" not in err
