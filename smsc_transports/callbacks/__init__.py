@@ -9,7 +9,7 @@ requests into the library's own result types::
     def on_status(result: StatusResult) -> None:      # id, phone, status, error, raw
         orders.mark(result.id, result.status)
 
-    app = make_wsgi_app(on_status, on_incoming=None, secret="s3cret")
+    app = make_wsgi_app(on_status, on_incoming=None, secret="dummy-secret")
 
 Parsing (:mod:`.parse`): :func:`parse_callback` returns a
 :class:`~smsc_transports.results.StatusResult` or an

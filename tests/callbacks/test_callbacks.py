@@ -205,14 +205,16 @@ def serve(app: Any) -> Iterator[str]:
 
 @pytest.fixture
 def receiver_url(received: Received) -> Iterator[str]:
-    app = make_wsgi_app(received.status, received.message, secret="s3cret")
+    app = make_wsgi_app(received.status, received.message, secret="dummy-secret")
     yield from serve(app)
 
 
 def test_the_wsgi_app_receives_the_emulators_status_and_incoming_callbacks(
     received: Received, receiver_url: str, manual_clock: ManualClock
 ) -> None:
-    with Emulator(clock=manual_clock, callback_url=receiver_url + "?token=s3cret") as emulator:
+    with Emulator(
+        clock=manual_clock, callback_url=receiver_url + "?token=dummy-secret"
+    ) as emulator:
         with create_transport(emulator.url()) as transport:
             sent = transport.send(Message("79990001013", "hello"))
         manual_clock.advance(3)
@@ -233,7 +235,7 @@ def test_without_the_token_callbacks_are_forbidden(received: Received, receiver_
     assert (answer.status_code, answer.text) == (403, "forbidden\n")
     answer = requests.post(receiver_url + "?token=wrong", data=STATUS_FORM, timeout=10)
     assert answer.status_code == 403
-    headers = {"X-Callback-Token": "s3cret"}
+    headers = {"X-Callback-Token": "dummy-secret"}
     assert requests.post(receiver_url, data=STATUS_FORM, headers=headers, timeout=10).ok
     assert [r.id for r in received.statuses] == ["42"]
 

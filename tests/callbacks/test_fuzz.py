@@ -12,7 +12,7 @@ from smsc_transports.callbacks import CallbackFields, CallbackReceiver, Reply, p
 from smsc_transports.results import IncomingMessage, StatusResult
 from tests.fuzzing import FUZZ, typed_only
 
-SECRET = "s3cret"
+SECRET = "dummy-secret"
 NAMES = ["id", "phone", "status", "err", "ts", "time", "mes", "to", "sent", "token", "x"]
 VALUES = st.text(max_size=20) | st.sampled_from(
     ["1", "-1", "9" * 5000, "1700000000", "99999999999999", "15.11.2023 01:13:21", "\x00", ""]

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from smsc_transports.callbacks import CallbackReceiver, Reply, make_asgi_app, make_wsgi_app
 from smsc_transports.results import IncomingMessage, StatusResult
 
-SECRET = "s3cret"
+SECRET = "dummy-secret"
 BOUNDARY = "b0undary"
 MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
 

@@ -19,7 +19,7 @@ from smsc_transports.cli import build_parser, main
 from smsc_transports.cli.completion import describe
 from smsc_transports.emulator import Account, Emulator
 
-SECRET = "s3cret-Pw"
+SECRET = "dummy-secret-pw"
 
 
 def history_texts(emulator: Emulator, login: str = "demo", password: str = "demo") -> list[str]:

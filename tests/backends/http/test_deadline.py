@@ -18,7 +18,7 @@ import pytest
 from smsc_transports import Message, TransportTimeout, create_transport
 from tests.faults import CannedServer, DrippingServer, http_answer
 
-PASSWORD = "Zx9/Qw7?#pw"
+PASSWORD = "dummy/pw?#x"
 BALANCE = http_answer(
     json.dumps({"balance": "100.00", "currency": "RUB"}).encode(),
     content_type="application/json",

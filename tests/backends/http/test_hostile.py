@@ -20,7 +20,7 @@ from smsc_transports import (
 )
 from tests.faults import CannedServer, http_answer
 
-PASSWORD = "Zx9/Qw7?#pw"
+PASSWORD = "dummy/pw?#x"
 JSON = "application/json"
 BALANCE = http_answer(
     json.dumps({"balance": "100.00", "currency": "RUB"}).encode(), content_type=JSON

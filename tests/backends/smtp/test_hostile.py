@@ -12,7 +12,7 @@ from tests.backends.smtp.conftest import smtp_url
 from tests.backends.smtp.echo_relay import EchoingRelay
 
 RELAY_USER = "relay-user"
-RELAY_PASSWORD = "Rel4y-Pw!x"
+RELAY_PASSWORD = "dummy-relay-pw!"
 
 
 def _forms(user: str, password: str) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 from smsc_transports.emulator import Account, Emulator, ManualClock
 from tests.backends.soap.endpoint import soap_port
 
-SECRET = "s3cret-Pw&<x>"  # the password of the "shop" account: never in a log or an error
+SECRET = "dummy-pw&<x>"  # the password of the "shop" account: never in a log or an error
 
 
 @dataclass

@@ -29,7 +29,7 @@ from tests.faults import CannedServer, Fault, FaultProxy, closed_port, http_answ
 
 ENV = envelope.ENVELOPE_NS
 XML = "text/xml; charset=utf-8"
-QUOTED_SECRET = "s3cret-Pw%26%3Cx%3E"
+QUOTED_SECRET = "dummy-secret-pw%26%3Cx%3E"
 
 
 def _url(port: int, **options: object) -> str:
@@ -108,7 +108,7 @@ def test_a_soap_fault_is_a_transport_error_with_the_password_masked() -> None:
     text = str(caught.value)
     assert text.startswith("SOAP fault from")
     assert "login failed" in text
-    assert "s3cret" not in text
+    assert "dummy-secret" not in text
 
 
 def test_an_answer_larger_than_the_limit_is_refused() -> None:
@@ -144,7 +144,7 @@ def test_a_refused_connection_is_a_connect_error() -> None:
         pytest.raises(ConnectError) as caught,
     ):
         transport.balance()
-    assert "s3cret" not in str(caught.value)
+    assert "dummy-secret" not in str(caught.value)
 
 
 def test_a_refused_host_fails_over_to_a_backup_host(peer: SoapPeer) -> None:

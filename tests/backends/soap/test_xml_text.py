@@ -32,5 +32,5 @@ def test_a_control_character_is_a_validation_error_and_nothing_is_sent(text: str
 
 def test_a_password_xml_cannot_carry_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError) as caught:
-        create_transport("soap+http://shop:pw%01Zx9Qw7@127.0.0.1:9?timeout=5")
-    assert "Zx9Qw7" not in str(caught.value)
+        create_transport("soap+http://shop:pw%01dummypw@127.0.0.1:9?timeout=5")
+    assert "dummypw" not in str(caught.value)

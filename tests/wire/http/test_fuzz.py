@@ -16,7 +16,7 @@ from smsc_transports.errors import SMSCError
 from smsc_transports.wire import http as wire
 from tests.fuzzing import FUZZ, typed_only
 
-SECRET = "Sekr1t-Pw"
+SECRET = "dummy-secret"
 PARSERS = (
     wire.parse_send,
     wire.parse_cost,
