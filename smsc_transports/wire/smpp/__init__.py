@@ -63,7 +63,6 @@ from smsc_transports.wire.smpp.receipts import (
     is_receipt,
     is_success,
     parse_receipt,
-    receipt_id_keys,
     status_for,
 )
 from smsc_transports.wire.smpp.short_message import (
@@ -178,7 +177,6 @@ __all__ = [
     "parse_relative_time",
     "parse_time",
     "plan_content",
-    "receipt_id_keys",
     "relative_time",
     "schedule_time",
     "smpp_error",

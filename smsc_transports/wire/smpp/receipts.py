@@ -49,7 +49,6 @@ __all__ = [
     "is_receipt",
     "is_success",
     "parse_receipt",
-    "receipt_id_keys",
     "receipt_key",
     "status_for",
 ]
@@ -316,22 +315,6 @@ def canonical_id(message_id: str) -> str:
     if message_id.isascii() and message_id.isdigit() and message_id[0] != "0":
         return message_id  # already canonical, and the same object saves memory
     return message_id.strip().lower().lstrip("0") or "0"
-
-
-def receipt_id_keys(message_id: str, mode: ReceiptIdMode = "auto") -> list[str]:
-    """Canonical ids a receipt's id may stand for, most likely first.
-
-    The id as given always comes first. ``hex`` adds the decimal reading of a hex id
-    (receipts in hex, submit_sm_resp in decimal); ``dec`` the hex reading of a decimal
-    id (the other way round); ``auto`` adds both.
-    """
-    key = canonical_id(message_id)
-    keys = [key]
-    if mode in ("auto", "hex") and _HEX.fullmatch(key) and len(key) <= 32:
-        keys.append(str(int(key, 16)))
-    if mode in ("auto", "dec") and is_ascii_digits(key) and len(key) <= 40:
-        keys.append(format(int(key), "x"))
-    return list(dict.fromkeys(keys))
 
 
 def receipt_key(message_id: str, reading: Reading = "given") -> str:

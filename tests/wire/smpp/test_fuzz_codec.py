@@ -18,7 +18,6 @@ from smsc_transports.wire.smpp.receipts import (
     decode_text,
     is_receipt,
     parse_receipt,
-    receipt_id_keys,
 )
 from smsc_transports.wire.smpp.short_message import (
     TAG_MESSAGE_PAYLOAD,
@@ -160,13 +159,6 @@ def test_any_time_field_is_a_time_nothing_or_a_typed_error(value: str) -> None:
     typed_only(lambda: parse_absolute_time(value))
     typed_only(lambda: parse_relative_time(value))
     typed_only(lambda: parse_time(value, now))
-
-
-@FUZZ
-@given(st.text(max_size=70), st.sampled_from(["auto", "hex", "dec"]))
-def test_any_receipted_id_gives_lookup_keys(message_id: str, mode: str) -> None:
-    keys = typed_only(lambda: receipt_id_keys(message_id, mode))  # type: ignore[arg-type]
-    assert isinstance(keys, list | Exception)
 
 
 def test_the_header_struct_is_sixteen_bytes() -> None:

@@ -17,7 +17,6 @@ from smsc_transports.wire.smpp.receipts import (
     decode_text,
     is_receipt,
     parse_receipt,
-    receipt_id_keys,
     receipt_key,
     status_for,
 )
@@ -147,23 +146,6 @@ def test_receipt_ids_are_compared_without_case_or_leading_zeros() -> None:
     assert canonical_id("000") == "0"
 
 
-@pytest.mark.parametrize(
-    ("given_id", "mode", "keys"),
-    [
-        ("FF", "auto", ["ff", "255"]),
-        ("255", "auto", ["255", "597", "ff"]),
-        ("255", "dec", ["255", "ff"]),
-        ("ff", "hex", ["ff", "255"]),
-        ("255", "hex", ["255", "597"]),
-        ("msg-1", "auto", ["msg-1"]),
-    ],
-)
-def test_receipt_id_keys_try_the_bases_the_mode_allows(
-    given_id: str, mode: str, keys: list[str]
-) -> None:
-    assert receipt_id_keys(given_id, mode) == keys  # type: ignore[arg-type]
-
-
 # -- incoming texts ---------------------------------------------------------------------
 
 
@@ -290,7 +272,6 @@ def test_a_receipt_id_of_superscript_digits_is_an_id_like_any_other() -> None:
     receipt = parse_receipt(sm)
     assert receipt.message_id == "²³"
     assert canonical_id(receipt.message_id) == "²³"
-    assert receipt_id_keys(receipt.message_id) == ["²³"]
     assert receipt_key(receipt.message_id, "dec") == "²³"
 
 
@@ -310,7 +291,6 @@ def test_parsing_any_receipt_raises_nothing_but_protocol_error(
     readings: tuple[Reading, ...] = ("given", "hex", "dec")
     for reading in readings:
         assert isinstance(receipt_key(receipt.message_id, reading), str)
-    assert isinstance(receipt_id_keys(receipt.message_id), list)
     assert isinstance(receipt.status, MessageStatus)
 
 
