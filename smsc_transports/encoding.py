@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 from smsc_transports.errors import ValidationError
-from smsc_transports.message import MessageKind
+from smsc_transports.message import Message, MessageKind
 
 __all__ = [
     "GSM7_BASIC",
@@ -30,6 +30,7 @@ __all__ = [
     "GSM7_EXTENSION",
     "Encoding",
     "Parts",
+    "billed_parts",
     "count_parts",
     "decode_gsm7",
     "decode_ucs2",
@@ -193,6 +194,15 @@ def _pack_items(text: str, capacity: int) -> list[tuple[int, int]]:
         used += size
     cuts.append((len(text), used))
     return cuts
+
+
+def billed_parts(message: Message) -> int:
+    """Count the parts SMSC bills for ``message``: its text's parts for each recipient.
+
+    The library's own count, for when SMSC does not say (a send it had accepted on an
+    attempt whose answer was lost, an SMTP gateway's bare "accepted").
+    """
+    return count_parts(message.text, kind=message.kind).parts * len(message.phones)
 
 
 def count_parts(text: str, *, kind: MessageKind = MessageKind.SMS) -> Parts:

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from smsc_transports.encoding import billed_parts
 from smsc_transports.errors import SMSCError
 from smsc_transports.message import Message
 from smsc_transports.statuses import DeliveryError, MessageStatus
@@ -76,6 +77,20 @@ class SendResult:
     transport: str = ""
     already_accepted: bool = False
     raw: Any = field(default=None, compare=False)
+
+    @classmethod
+    def accepted_earlier(cls, message: Message, transport: str) -> SendResult:
+        """The result of ``message`` when SMSC refused its repeat as a duplicate (error 9).
+
+        The repeat carried the message's own id, so the refusal says an earlier attempt
+        got through: ``already_accepted``, the parts counted here, the cost unknown.
+        """
+        return cls(
+            id=str(message.id),
+            parts=billed_parts(message),
+            transport=transport,
+            already_accepted=True,
+        )
 
 
 @dataclass(frozen=True, slots=True)

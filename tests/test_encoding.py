@@ -12,6 +12,7 @@ from smsc_transports.encoding import (
     GSM7_BASIC,
     GSM7_EXTENSION,
     Parts,
+    billed_parts,
     count_parts,
     decode_gsm7,
     decode_ucs2,
@@ -23,7 +24,7 @@ from smsc_transports.encoding import (
     unpack_gsm7,
 )
 from smsc_transports.errors import ValidationError
-from smsc_transports.message import MessageKind
+from smsc_transports.message import Message, MessageKind
 
 # TS 23.038 §6.2.1 written out as Unicode code points, independently of the module's
 # own string; None marks 0x1B, the escape.
@@ -404,3 +405,9 @@ def test_lone_surrogates_are_counted_and_split_without_cutting_a_wire_pair(text:
         # Greedy: the next unit (with its low half, if it is a pair) did not fit.
         paired = following[:2] == "\ud83d\ude00"
         assert units_of(part, "ucs2") + (2 if paired else 1) > 67
+
+
+def test_billed_parts_count_each_recipients_parts() -> None:
+    long_cyrillic = Message(["79990000001", "79990000002", "79990000003"], "ы" * 71)
+    assert billed_parts(long_cyrillic) == 2 * 3
+    assert billed_parts(Message("79990000001", "hi")) == 1

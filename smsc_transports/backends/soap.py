@@ -42,7 +42,6 @@ from smsc_transports.backends.requests_io import (
     with_failover,
 )
 from smsc_transports.config import Secret, Settings
-from smsc_transports.encoding import count_parts
 from smsc_transports.errors import (
     ConfigurationError,
     ProtocolError,
@@ -331,13 +330,7 @@ class SoapTransport(Transport):
         except RateLimited:
             if uncertain and message.id is not None:
                 # Our earlier attempt carried the same id and got through.
-                parts = count_parts(message.text, kind=message.kind).parts * len(message.phones)
-                return SendResult(
-                    id=str(message.id),
-                    parts=parts,
-                    transport="soap",
-                    already_accepted=True,
-                )
+                return SendResult.accepted_earlier(message, "soap")
             raise
 
     def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:

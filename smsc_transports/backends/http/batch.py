@@ -47,11 +47,7 @@ class Job:
 
     def already_accepted(self) -> SendResult:
         """The result of a send SMSC had accepted on an attempt whose answer was lost."""
-        message = self.messages[0]
-        parts = count_parts(message.text, kind=message.kind).parts * len(message.phones)
-        return SendResult(
-            id=str(self.client_id), parts=parts, transport="https", already_accepted=True
-        )
+        return SendResult.accepted_earlier(self.messages[0], "https")
 
 
 def _options_key(message: Message) -> Hashable:

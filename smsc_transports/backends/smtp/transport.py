@@ -35,7 +35,7 @@ from smsc_transports.backends.smtp.link import (
     wire_data,
 )
 from smsc_transports.config import REGION_HOSTS, Settings
-from smsc_transports.encoding import count_parts
+from smsc_transports.encoding import billed_parts
 from smsc_transports.errors import (
     ConfigurationError,
     ConnectError,
@@ -211,7 +211,7 @@ class AsyncSmtpTransport(AsyncTransport):
             charset=self.charset,
             transfer_encoding=self.transfer_encoding,
         )
-        parts = count_parts(message.text, kind=message.kind).parts * len(message.phones)
+        parts = billed_parts(message)
         log.debug("SMTP letter %s: %r", msg_id, body)  # MailBody's repr masks the password
         return Letter(
             index, message, msg_id, parts, self.mail_from, self.mail_to, wire_data(composed.data)

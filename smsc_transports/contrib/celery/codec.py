@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from smsc_transports.encoding import count_parts
+from smsc_transports.encoding import billed_parts
 from smsc_transports.errors import APIError, SMSCError, ValidationError
 from smsc_transports.message import Message, MessageKind
 from smsc_transports.results import SendResult
@@ -187,7 +187,7 @@ def already_accepted_entry(index: int, message: Message) -> dict[str, Any]:
     SMSC does not say what the earlier attempt cost, so ``cost`` is unknown and
     ``parts`` is this library's own count of the parts billed.
     """
-    parts = count_parts(message.text, kind=message.kind).parts * len(message.phones)
+    parts = billed_parts(message)
     return {
         "index": index,
         "message_id": message.id,
