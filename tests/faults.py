@@ -21,7 +21,7 @@ import ssl
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
@@ -37,8 +37,55 @@ class Fault(enum.Enum):
     RESET = "reset"  # accept and reset at once
 
 
+class AcceptLoop:
+    """A listening socket on loopback, its accept thread and the threads its owner starts.
+
+    The test peers own one: ``on_accept`` gets each connection in the accept thread,
+    :meth:`spawn` starts (and remembers) a thread, :meth:`stop` closes the socket and
+    joins every thread, returning those that did not end.
+    """
+
+    def __init__(
+        self, on_accept: Callable[[socket.socket], None], host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.sock = socket.create_server((host, port))
+        self.sock.settimeout(0.2)
+        self.host, self.port = self.sock.getsockname()[:2]
+        self.stopping = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self._on_accept = on_accept
+
+    def start(self) -> None:
+        """Start accepting."""
+        self.spawn(self._accept)
+
+    def spawn(self, target: Callable[..., object], *args: object) -> None:
+        """Run ``target(*args)`` in a daemon thread that :meth:`stop` joins."""
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def stop(self, timeout: float = 5.0) -> list[threading.Thread]:
+        """Stop accepting, close the socket, join the threads; return those still alive."""
+        self.stopping.set()
+        self.sock.close()
+        for thread in self.threads:
+            thread.join(timeout=timeout)
+        return [thread for thread in self.threads if thread.is_alive()]
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._on_accept(conn)
+
+
 class Listener:
-    """A listening socket served by one accept thread, a thread per connection; closed on exit.
+    """A loopback server answering each connection in its own thread; closed on exit.
 
     Subclasses answer each connection in :meth:`serve`; ``connection_timeout`` bounds
     every read and write on it.
@@ -47,15 +94,12 @@ class Listener:
     connection_timeout = 0.2
 
     def __init__(self, host: str, port: int) -> None:
-        self.sock = socket.create_server((host, port))
-        self.sock.settimeout(0.2)
-        self.host, self.port = self.sock.getsockname()[:2]
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._accept_thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self.loop = AcceptLoop(self._accepted, host, port)
+        self.host, self.port = self.loop.host, self.loop.port
+        self._stop = self.loop.stopping
 
     def __enter__(self) -> Self:
-        self._accept_thread.start()
+        self.loop.start()
         return self
 
     def __exit__(
@@ -64,23 +108,10 @@ class Listener:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._stop.set()
-        self._accept_thread.join(timeout=5)
-        self.sock.close()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        self.loop.stop()
 
-    def _accept_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=self._serve_guarded, args=(conn,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
+    def _accepted(self, conn: socket.socket) -> None:
+        self.loop.spawn(self._serve_guarded, conn)
 
     def _serve_guarded(self, conn: socket.socket) -> None:
         with conn:

@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Self
 
 from smsc_transports.wire.smpp.pdu import SUBMIT_SM, SUBMIT_SM_RESP, FrameSplitter, encode_pdu
+from tests.faults import AcceptLoop
 
 _LINGER_RESET = struct.pack("ii", 1, 0)
 
@@ -65,15 +66,13 @@ class SmppFaultProxy:
         self.faults = list(faults or [])
         self.connections = 0
         self.swallowed = 0
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.2)
-        self.port: int = self._listener.getsockname()[1]
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._loop = AcceptLoop(self._accepted)
+        self.port: int = self._loop.port
+        self._stop = self._loop.stopping
         self._links: list[_Link] = []
 
     def __enter__(self) -> Self:
-        self._spawn(self._accept)
+        self._loop.start()
         return self
 
     def __exit__(
@@ -86,34 +85,20 @@ class SmppFaultProxy:
         for link in self._links:
             _close(link.client)
             _close(link.server)
-        self._listener.close()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        self._loop.stop()
 
-    def _spawn(self, target: object, *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
-        self._threads.append(thread)
-        thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                client, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            fault = self.faults[self.connections] if self.connections < len(self.faults) else PASS
-            self.connections += 1
-            try:
-                server = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                _close(client)
-                continue
-            link = _Link(fault, client, server)
-            self._links.append(link)
-            self._spawn(self._pump, link, True)
-            self._spawn(self._pump, link, False)
+    def _accepted(self, client: socket.socket) -> None:
+        fault = self.faults[self.connections] if self.connections < len(self.faults) else PASS
+        self.connections += 1
+        try:
+            server = socket.create_connection(self.target, timeout=5)
+        except OSError:
+            _close(client)
+            return
+        link = _Link(fault, client, server)
+        self._links.append(link)
+        self._loop.spawn(self._pump, link, True)
+        self._loop.spawn(self._pump, link, False)
 
     def _pump(self, link: _Link, upstream: bool) -> None:
         source, sink = (link.client, link.server) if upstream else (link.server, link.client)

@@ -17,6 +17,7 @@ from typing import Self
 
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.short_message import decode_short_message
+from tests.faults import AcceptLoop
 
 Script = Callable[["Peer"], None]
 
@@ -104,14 +105,12 @@ class ScriptedServer:
         self.scripts = scripts
         self.connections = 0
         self.peers: list[Peer] = []
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.2)
-        self.port: int = self._listener.getsockname()[1]
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._loop = AcceptLoop(self._accepted)
+        self.port: int = self._loop.port
+        self._stop = self._loop.stopping
 
     def __enter__(self) -> Self:
-        self._start(self._accept)
+        self._loop.start()
         return self
 
     def __exit__(
@@ -121,35 +120,19 @@ class ScriptedServer:
         tb: TracebackType | None,
     ) -> None:
         self._stop.set()
-        self._listener.close()
         for peer in self.peers:
             with contextlib.suppress(OSError):
                 peer.conn.close()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        self._loop.stop()
 
-    def _start(self, target: Callable[..., None], *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            script = (
-                self.scripts[self.connections]
-                if self.connections < len(self.scripts)
-                else well_behaved
-            )
-            self.connections += 1
-            peer = Peer(conn, self._stop)
-            self.peers.append(peer)
-            self._start(self._run, script, peer)
+    def _accepted(self, conn: socket.socket) -> None:
+        script = (
+            self.scripts[self.connections] if self.connections < len(self.scripts) else well_behaved
+        )
+        self.connections += 1
+        peer = Peer(conn, self._stop)
+        self.peers.append(peer)
+        self._loop.spawn(self._run, script, peer)
 
     def _run(self, script: Script, peer: Peer) -> None:
         try:

@@ -50,6 +50,7 @@ from tests.backends.smpp.soak_ledger import (
     Ledger,
     Reception,
 )
+from tests.faults import AcceptLoop
 
 LINK_FAULTS: Final = ("reset", "close_after_answer", "half_answer", "silence", "unbind")
 PHONES: Final = ("79990000001", "79990000002", "79990000003")
@@ -96,14 +97,12 @@ class SoakServer:
         self.live: set[_Connection] = set()
         self._next_id = 0
         self._old = 0
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.1)
-        self.port: int = self._listener.getsockname()[1]
-        self.stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._loop = AcceptLoop(self._accepted)
+        self.port: int = self._loop.port
+        self.stopping = self._loop.stopping
 
     def __enter__(self) -> Self:
-        self._start(self._accept)
+        self._loop.start()
         return self
 
     def __exit__(
@@ -112,11 +111,7 @@ class SoakServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stopping.set()
-        self._listener.close()
-        for thread in self._threads:
-            thread.join(timeout=10)
-        alive = [t for t in self._threads if t.is_alive()]
+        alive = self._loop.stop(timeout=10)
         assert not alive, f"soak server threads still running: {alive}"
 
     def settled(self) -> bool:
@@ -124,32 +119,18 @@ class SoakServer:
         with self.lock:
             return not self.pending and not any(c.awaiting() for c in self.live)
 
-    def _start(self, target: object, *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
-        self._threads.append(thread)
-        thread.start()
-
-    def _accept(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                sock, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with self.lock:
-                number = self.ledger.connections
-                self.ledger.connections += 1
-                faults = self.plan.link_faults
-                fault = (
-                    faults[number % len(faults)]
-                    if number < len(faults) * self.plan.rounds
-                    else None
-                )
-                trigger = self.random.randint(*self.plan.fault_after)
-                connection = _Connection(self, sock, number, fault, trigger, self.random.random())
-                self.live.add(connection)
-            self._start(connection.run)
+    def _accepted(self, sock: socket.socket) -> None:
+        with self.lock:
+            number = self.ledger.connections
+            self.ledger.connections += 1
+            faults = self.plan.link_faults
+            fault = (
+                faults[number % len(faults)] if number < len(faults) * self.plan.rounds else None
+            )
+            trigger = self.random.randint(*self.plan.fault_after)
+            connection = _Connection(self, sock, number, fault, trigger, self.random.random())
+            self.live.add(connection)
+        self._loop.spawn(connection.run)
 
     def next_id(self) -> str:
         """A fresh message id: decimal and sequential, so other-base readings collide."""
