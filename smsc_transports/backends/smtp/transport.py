@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import socket
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable
@@ -60,7 +59,6 @@ log = logging.getLogger(__name__)
 DEFAULT_MAIL_FROM = "api@smsc.ru"  # what SMSC's own libraries send from (§6, [C])
 # EHLO's argument (RFC 5321 §4.1.1.1): a domain or an address literal such as
 # "[127.0.0.1]"; any printable ASCII but space, up to a domain's 255 characters.
-_HELO_NAME = re.compile(r"[!-~]{1,255}")
 _COMPANION_CAPABILITIES = frozenset({Capability.COST, Capability.STATUS, Capability.BALANCE})
 
 
@@ -143,17 +141,12 @@ class AsyncSmtpTransport(AsyncTransport):
             raise ConfigurationError(str(exc)) from None
 
     def _helo_name(self) -> str:
-        """The name said in EHLO: ``helo_name``, else this machine's; checked now.
-
-        It goes on the wire as it is, so a line break in it would inject a command.
-        """
+        """The name said in EHLO: ``helo_name``, else this machine's; checked now."""
         name = self.settings.get_str("helo_name") or socket.gethostname() or "localhost"
-        if not _HELO_NAME.fullmatch(name):
-            raise ConfigurationError(
-                f"helo_name={name[:80]!r} must be a host name or an address literal: "
-                "printable ASCII without spaces, line breaks or control characters"
-            )
-        return name
+        try:
+            return mime.check_helo_name(name)
+        except ValidationError as exc:
+            raise ConfigurationError(str(exc)) from None
 
     def _starttls_policy(self) -> bool | None:
         """True: required; False: never; None: used when the server offers it."""

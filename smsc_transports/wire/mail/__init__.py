@@ -25,6 +25,7 @@ from smsc_transports.wire.mail.body import (
 from smsc_transports.wire.mail.mime import (
     ComposedMail,
     check_address,
+    check_helo_name,
     compose_mail,
     parse_mail,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "body_from_message",
     "build_body",
     "check_address",
+    "check_helo_name",
     "compose_mail",
     "mail_time",
     "new_message_id",

@@ -34,11 +34,13 @@ from smsc_transports.wire.mail.body import (
 __all__ = [
     "ComposedMail",
     "check_address",
+    "check_helo_name",
     "compose_mail",
     "parse_mail",
 ]
 
 _ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}")
+_HELO_NAME = re.compile(r"[!-~]{1,255}")
 _HEADER_BAD = re.compile(r"[\r\n\x00]")
 # Codecs Python counts as text encodings that no mail is written in: one always fails
 # ("undefined"), the others read bytes as escapes (warning on some) or domain labels.
@@ -62,6 +64,21 @@ class ComposedMail:
         message = BytesParser(policy=policy.default).parsebytes(self.data)
         assert isinstance(message, EmailMessage)
         return message
+
+
+def check_helo_name(value: str) -> str:
+    """Return ``value`` if it can be said in EHLO (a host name or an address literal).
+
+    It goes on the wire as it is, so a space or a line break in it would inject a
+    command: anything but 1–255 printable ASCII characters is a ValidationError.
+    """
+    if not _HELO_NAME.fullmatch(value):
+        raise ValidationError(
+            f"helo_name={value[:80]!r} must be a host name or an address literal: "
+            "printable ASCII without spaces, line breaks or control characters",
+            field="helo_name",
+        )
+    return value
 
 
 def check_address(name: str, value: str) -> str:

@@ -19,7 +19,7 @@ from smsc_transports.wire.mail.body import (
     new_message_id,
     parse_body,
 )
-from smsc_transports.wire.mail.mime import compose_mail, parse_mail
+from smsc_transports.wire.mail.mime import check_helo_name, compose_mail, parse_mail
 from smsc_transports.wire.mail.replies import parse_smsc_reply, smsc_reply
 
 
@@ -317,3 +317,14 @@ def test_smsc_error_replies_round_trip() -> None:
     assert parse_smsc_reply(line) == (7, "invalid number", "a1")
     assert smsc_reply(1, "bad body").startswith("550 5.6.0 SMSC error 1: ")
     assert parse_smsc_reply("550 mailbox unavailable") is None
+
+
+@pytest.mark.parametrize("name", ["mail.example.ru", "[127.0.0.1]", "host-1"])
+def test_a_helo_name_is_a_host_name_or_an_address_literal(name: str) -> None:
+    assert check_helo_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["", "two words", "host\r\nRCPT TO:<x@y>", "хост", "x" * 256])
+def test_a_helo_name_that_could_inject_a_command_is_refused(name: str) -> None:
+    with pytest.raises(ValidationError, match="helo_name"):
+        check_helo_name(name)
