@@ -32,7 +32,7 @@ import zeep.helpers
 import zeep.transports
 
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
-from smsc_transports.backends.http.client import HttpOptions
+from smsc_transports.backends.http.client import HttpOptions, base_url
 from smsc_transports.backends.requests_io import (
     CallDeadline,
     Watchdog,
@@ -124,8 +124,10 @@ class SoapClient:
         self.scheme = "http" if settings.scheme == "soap+http" else "https"
         self.options = HttpOptions.from_settings(settings, host)
         path = settings.get_str("path", wire.ENDPOINT_PATH) or wire.ENDPOINT_PATH
+        # A backup host keeps its own port, and takes the main one when it names none.
         self.addresses = [
-            _url(self.scheme, h, port, path) for h in (host, *self.options.backup_hosts)
+            f"{base_url(self.scheme, h, p or port)}/{path.lstrip('/')}"
+            for h, p in ((host, port), *self.options.backup_hosts)
         ]
         password = settings.password.reveal() if settings.password else None
         apikey = settings.apikey.reveal() if settings.apikey else None
@@ -255,13 +257,6 @@ class SoapClient:
         """Close the session's pooled connections and stop the deadline thread."""
         self.session.close()
         self.watchdog.close()
-
-
-def _url(scheme: str, host: str, port: int | None, path: str) -> str:
-    default_port = 443 if scheme == "https" else 80
-    suffix = f":{port}" if port and port != default_port else ""
-    host = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{host}{suffix}/{path.lstrip('/')}"
 
 
 def _binding_name(client: Any) -> Any:

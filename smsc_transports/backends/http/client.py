@@ -28,7 +28,7 @@ from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
 from smsc_transports.errors import TransportError, safe_excerpt
 from smsc_transports.wire.http import CHARSET, auth_params, decode_answer
 
-__all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions"]
+__all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions", "base_url"]
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +50,16 @@ class HttpOptions:
     ``timeout`` bounds one attempt in all, from connecting to the answer's last byte,
     and ``connect_timeout`` the connect alone (never more than ``timeout``), in seconds;
     ``verify`` is TLS verification (or a CA bundle path); ``proxy`` one proxy URL for
-    both schemes; ``backup_hosts`` the failover hosts (default: www2…www5 of an SMSC
-    domain, none for other hosts); ``max_answer_bytes`` the largest answer accepted.
+    both schemes; ``backup_hosts`` the failover hosts as ``(host, port)``, the port
+    ``None`` where the main one applies (default: www2…www5 of an SMSC domain, none
+    for other hosts); ``max_answer_bytes`` the largest answer accepted.
     """
 
     timeout: float = 30.0
     connect_timeout: float = 5.0
     verify: bool | str = True
     proxy: str | None = None
-    backup_hosts: tuple[str, ...] = ()
+    backup_hosts: tuple[tuple[str, int | None], ...] = ()
     max_answer_bytes: int = 4 * 1024 * 1024
     user_agent: str = "smsc-transports"
 
@@ -76,9 +77,9 @@ class HttpOptions:
             connect_timeout=settings.get_float("connect_timeout", 5.0),
             verify=verify,
             proxy=settings.get_str("proxy"),
-            backup_hosts=_default_backups(host)
+            backup_hosts=tuple((h, None) for h in _default_backups(host))
             if backups is None
-            else tuple(h.strip() for h in backups.split(",") if h.strip()),
+            else host_list(backups, None),
             max_answer_bytes=settings.get_int("max_answer_bytes", 4 * 1024 * 1024),
             user_agent=settings.get_str("user_agent", "smsc-transports") or "smsc-transports",
         )
@@ -95,6 +96,13 @@ def _default_backups(host: str) -> tuple[str, ...]:
     return tuple(f"www{n}.{domain}" for n in range(2, 6))
 
 
+def base_url(scheme: str, host: str, port: int | None) -> str:
+    """``scheme://host[:port]``: an IPv6 host in brackets, the scheme's own port left out."""
+    default_port = 443 if scheme == "https" else 80
+    name = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{name}" + (f":{port}" if port and port != default_port else "")
+
+
 class HttpClient:
     """POSTs SMSC commands with credentials in the body, over one keep-alive session."""
 
@@ -108,15 +116,10 @@ class HttpClient:
         options: HttpOptions,
     ) -> None:
         self.options = options
-        default_port = 443 if scheme == "https" else 80
-
-        def base(host: str, port: int | None) -> str:
-            name = f"[{host}]" if ":" in host else host
-            return f"{scheme}://{name}" + (f":{port}" if port and port != default_port else "")
-
         # A backup host keeps its own port, and takes the main one when it names none.
-        backups = host_list(",".join(options.backup_hosts), port)
-        self.bases = [base(host, port), *(base(h, p) for h, p in backups)]
+        self.bases = [
+            base_url(scheme, h, p or port) for h, p in ((host, port), *options.backup_hosts)
+        ]
         # Kept wrapped so that no repr, vars() dump or crash report shows them.
         self._credentials = {k: Secret(v) for k, v in credentials.items()}
         self._secrets = [v for k, v in self._credentials.items() if k in _SECRET_KEYS]

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from smsc_transports import (
+    ConfigurationError,
     ConnectError,
     InvalidPhone,
     Message,
@@ -184,3 +185,9 @@ def test_running_out_of_money_stops_writing_submits(
     assert 1 <= kinds["InsufficientFunds"] <= 16
     assert kinds["NotSent"] == COUNT - 5 - kinds["InsufficientFunds"]
     assert front.submitted == 5  # what SMSC took; the refusals cost nothing but requests
+
+
+def test_a_bad_backup_port_is_refused_when_the_transport_is_built() -> None:
+    for build in (create_transport, create_async_transport):
+        with pytest.raises(ConfigurationError, match="bad port in 'h:99999'"):
+            build("smpp://demo:demo@127.0.0.1:9?backup_hosts=h:99999")

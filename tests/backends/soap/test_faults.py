@@ -154,6 +154,14 @@ def test_a_refused_host_fails_over_to_a_backup_host(peer: SoapPeer) -> None:
         assert transport.send(Message("79990000001", "hi")).id == "1"
 
 
+def test_a_backup_host_keeps_the_port_it_is_given(peer: SoapPeer) -> None:
+    with closed_port() as refused:
+        url = peer.url().replace(f":{peer.port}", f":{refused}", 1)
+        url += f"?backup_hosts=127.0.0.1:{peer.port}"
+        with create_transport(url) as transport:
+            assert transport.send(Message("79990000001", "via backup")).id == "1"
+
+
 def test_a_silent_server_times_out_in_bounded_time(peer: SoapPeer) -> None:
     with FaultProxy(("127.0.0.1", peer.port), Fault.BLACKHOLE) as proxy:
         started = time.monotonic()

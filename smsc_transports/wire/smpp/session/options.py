@@ -73,7 +73,7 @@ class SmppOptions:
     status_base: int = SMSC_STATUS_BASE
     max_pdu: int = MAX_PDU_LENGTH
     close_timeout: float = 5.0
-    backup_hosts: tuple[str, ...] = ()
+    backup_hosts: tuple[tuple[str, int], ...] = ()
     submit: SubmitSettings = field(default_factory=SubmitSettings)
 
     def __post_init__(self) -> None:
@@ -91,12 +91,8 @@ class SmppOptions:
 
     @property
     def addresses(self) -> tuple[tuple[str, int], ...]:
-        """``(host, port)`` of the host and its backups, in the order reconnects try them.
-
-        A backup host given as ``host:port`` keeps its port; one without takes ``port``.
-        """
-        backups = host_list(",".join(self.backup_hosts), self.port)
-        return ((self.host, self.port), *((h, p or self.port) for h, p in backups))
+        """``(host, port)`` of the host and its backups, in the order reconnects try them."""
+        return ((self.host, self.port), *self.backup_hosts)
 
     @property
     def receives(self) -> bool:
@@ -120,10 +116,12 @@ class SmppOptions:
         if port is None:
             raise ConfigurationError("the SMPP port is unknown")
         backups_text = settings.get_str("backup_hosts")
+        # Read now, so a bad entry is refused when the transport is built; a backup
+        # host keeps its own port and takes the main one when it names none.
         backups = (
-            tuple(h.strip() for h in backups_text.split(",") if h.strip())
+            tuple((h, p or port) for h, p in host_list(backups_text, port))
             if backups_text is not None
-            else _BACKUPS.get(host, ())
+            else tuple((h, port) for h in _BACKUPS.get(host, ()))
         )
         submit = SubmitSettings(
             service_type=settings.get_str("service_type", "") or "",
