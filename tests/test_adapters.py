@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Generator, Iterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, Self, TypeVar
@@ -25,6 +26,7 @@ from smsc_transports import (
     Balance,
     Capability,
     CostResult,
+    IncomingMessage,
     InvalidPhone,
     Message,
     MessageStatus,
@@ -144,6 +146,30 @@ class RecordingAsync(AsyncTransport):
     async def balance(self) -> Balance:
         self._record("balance", None)
         return Balance(amount=Decimal("100.50"), currency="RUR")
+
+    async def history(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        phone: str | None = None,
+        count: int = 100,
+    ) -> list[StatusResult]:
+        self._record("history", (phone, count))
+        return [StatusResult(id="7", phone=phone or "", status=MessageStatus.DELIVERED)]
+
+    async def incoming(
+        self, *, hours: int = 24, after_id: str | None = None, count: int = 100
+    ) -> list[IncomingMessage]:
+        self._record("incoming", (hours, after_id, count))
+        return [IncomingMessage(id="9", phone="79991234567", text="да")]
+
+    async def senders(self) -> list[str]:
+        self._record("senders", None)
+        return ["Shop"]
+
+    async def delete(self, id: str, phone: str) -> None:
+        self._record("delete", (id, phone))
 
     async def aclose(self) -> None:
         self.closed = True
@@ -759,3 +785,19 @@ def test_the_default_send_many_stops_at_an_error_every_later_message_would_get()
     async_outcomes = asyncio.run(drain())
     assert transport.send_one.calls == 4
     assert [type(o.error) for o in async_outcomes] == [type(o.error) for o in outcomes]
+
+
+def test_loop_thread_passes_the_account_operations_through_on_its_loop_thread() -> None:
+    backend = RecordingAsync()
+    with LoopThreadTransport(backend) as transport:
+        assert [r.id for r in transport.history(phone="79991234567", count=5)] == ["7"]
+        assert [m.text for m in transport.incoming(hours=2, after_id="8")] == ["да"]
+        assert transport.senders() == ["Shop"]
+        transport.delete("7", "79991234567")
+    assert [(op, arg) for op, arg, _ in backend.calls] == [
+        ("history", ("79991234567", 5)),
+        ("incoming", (2, "8", 100)),
+        ("senders", None),
+        ("delete", ("7", "79991234567")),
+    ]
+    assert {thread for _, _, thread in backend.calls} == {"smsc-loop"}
