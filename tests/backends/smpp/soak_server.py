@@ -66,7 +66,8 @@ class Plan:
 
     ``link_faults`` are taken in turn, one per connection, each after a number of
     submits drawn from ``fault_after``, ``rounds`` times over; a connection past that
-    gets none.
+    gets none. ``cap`` is a rate per connection, as an SMSC caps each bind: submits
+    beyond it (a token bucket of a tenth of a second) are answered ESME_RTHROTTLED.
     """
 
     name: str
@@ -83,6 +84,7 @@ class Plan:
     unknown_commands: float = 0.0
     enquire: float = 0.0
     malformed: float = 0.0
+    cap: float = 0.0
 
 
 class SoakServer:
@@ -179,6 +181,8 @@ class _Connection:
         self.staged: list[Delivery] = []
         self.closing_deadline = 0.0
         self.ended_by_server = False  # the server ended it gracefully: all must be answered
+        self.tokens = max(1.0, self.plan.cap / 10)
+        self.tokens_at = time.monotonic()
 
     def awaiting(self) -> bool:
         """Whether a deliver_sm of this connection waits for its answer."""
@@ -362,6 +366,9 @@ class _Connection:
         chance = self.random.random
         if sm.destination_addr == REFUSED_PHONE:
             self._refuse(reception, sequence, REFUSED, w.ESME_RINVDSTADR)
+        elif plan.cap and not self._within_cap():
+            self.ledger.events["over the cap"] += 1
+            self._refuse(reception, sequence, THROTTLED, w.ESME_RTHROTTLED)
         elif self.burst or chance() < plan.throttle:
             if not self.burst:
                 self.burst = self.random.randint(*plan.burst)
@@ -374,6 +381,16 @@ class _Connection:
             self.out += w.encode_pdu(w.GENERIC_NACK, _NACK_STATUS, sequence)
         else:
             self._accept(reception, sequence, sm)
+
+    def _within_cap(self) -> bool:
+        cap = self.plan.cap
+        now = time.monotonic()
+        self.tokens = min(max(1.0, cap / 10), self.tokens + (now - self.tokens_at) * cap)
+        self.tokens_at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
     def _refuse(self, reception: Reception, sequence: int, answer: str, status: int) -> None:
         reception.answer, reception.status = answer, status
