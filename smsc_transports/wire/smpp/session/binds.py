@@ -106,8 +106,10 @@ class Binds:
     def pick(self) -> SmppSession:
         """The bind for the next message: the least loaded bound one.
 
-        Load is submits waiting plus submits unanswered, so a bind the SMSC throttles
-        (its queue waits out a pause) or answers slowly gets fewer new messages. When
+        Load is submits waiting plus submits unanswered, so a bind that works its load
+        off more slowly (it answers slowly, or waits out a throttling pause) gets fewer
+        new messages. (Putting throttled binds last outright was measured worse: the
+        others then overrun the SMSC's cap too, and pause in turn.) When
         no bind is bound, the least loaded of those still trying; when every bind is
         down for good, the first, whose window then refuses the message with its error.
         """
