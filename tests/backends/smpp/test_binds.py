@@ -22,7 +22,7 @@ from random import Random
 
 import pytest
 
-from smsc_transports import ConnectError, Message, OutcomeUnknown, SendResult
+from smsc_transports import ConnectError, Message, OutcomeUnknown, SendResult, create_transport
 from smsc_transports.backends.smpp import AsyncSmppTransport, SmppTransport
 from smsc_transports.config import Settings
 from smsc_transports.emulator import EmulatorState, ManualClock
@@ -76,6 +76,19 @@ def test_the_emulator_sees_every_bind_and_each_is_unbound_at_close(
     assert all(c.mode == "unbound" for c in bound), [c.mode for c in bound]
     assert eventually(lambda: not front.live)
     assert run.binds == 3
+
+
+def test_every_bind_fails_over_to_the_backup_host(front: SmppFrontEnd) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]  # closed again below: connects are refused
+    url = smpp_url(dead, binds="2", backup_hosts=f"127.0.0.1:{front.port}")
+    with create_transport(url) as transport:
+        assert isinstance(transport, SmppTransport)
+        transport.connect()  # returns once every bind is bound (or down for good)
+        bound = [c for c in list(front.live) if c.account is not None]
+        sent = transport.send(Message("79990000001", "via the backup"))
+    assert len(bound) == 2 and sent.id
 
 
 # -- scripted SMSCs: spread, receipts across binds, a bind lost for good -----------------
