@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Final, Self
 
+from smsc_transports.emulator.state.rate_limits import TokenBucket
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.incoming import incoming_part
 from smsc_transports.wire.smpp.short_message import (
@@ -181,8 +182,7 @@ class _Connection:
         self.staged: list[Delivery] = []
         self.closing_deadline = 0.0
         self.ended_by_server = False  # the server ended it gracefully: all must be answered
-        self.tokens = max(1.0, self.plan.cap / 10)
-        self.tokens_at = time.monotonic()
+        self.cap = TokenBucket(self.plan.cap)
 
     def awaiting(self) -> bool:
         """Whether a deliver_sm of this connection waits for its answer."""
@@ -366,7 +366,7 @@ class _Connection:
         chance = self.random.random
         if sm.destination_addr == REFUSED_PHONE:
             self._refuse(reception, sequence, REFUSED, w.ESME_RINVDSTADR)
-        elif plan.cap and not self._within_cap():
+        elif plan.cap and not self.cap.take():
             self.ledger.events["over the cap"] += 1
             self._refuse(reception, sequence, THROTTLED, w.ESME_RTHROTTLED)
         elif self.burst or chance() < plan.throttle:
@@ -381,16 +381,6 @@ class _Connection:
             self.out += w.encode_pdu(w.GENERIC_NACK, _NACK_STATUS, sequence)
         else:
             self._accept(reception, sequence, sm)
-
-    def _within_cap(self) -> bool:
-        cap = self.plan.cap
-        now = time.monotonic()
-        self.tokens = min(max(1.0, cap / 10), self.tokens + (now - self.tokens_at) * cap)
-        self.tokens_at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
     def _refuse(self, reception: Reception, sequence: int, answer: str, status: int) -> None:
         reception.answer, reception.status = answer, status
