@@ -124,7 +124,6 @@ class LinkTask:
         # the transport's next operation (see AsyncSmppTransport._ensure_running).
         self.refused: SMSCError | None = None
         self._wake: asyncio.TimerHandle | None = None
-        self._seen_state = LinkState.CLOSED
 
     @property
     def running(self) -> bool:
@@ -256,21 +255,13 @@ class LinkTask:
             data = session.output()
             if data:
                 link.transport.write(data)
-        changed = session.state != self._seen_state
-        self._seen_state = session.state
-        if (
-            changed
-            or session.window.finished
-            or session.answered
-            or session.receipts
-            or session.incoming
-        ):
-            for ticket in session.window.finished:
+        news = session.news()
+        if news is not None:
+            finished, answered = news
+            for ticket in finished:
                 resolve(ticket.waiter)
-            for query in session.answered:
+            for query in answered:
                 resolve(query.waiter)
-            session.window.finished.clear()
-            session.answered.clear()
             self.on_progress()
         delay = session.window.wakeup(time.monotonic())
         if delay and link is not None and self._wake is None:

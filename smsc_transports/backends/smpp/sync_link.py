@@ -72,7 +72,6 @@ class ReaderThread:
         self._opening: socket.socket | None = None
         self._reader: threading.Thread | None = None
         self._stop = threading.Event()
-        self._seen_state = LinkState.CLOSED
 
     def ensure(self) -> None:
         """Start the reader thread unless it runs (it connects and binds by itself)."""
@@ -248,18 +247,7 @@ class ReaderThread:
                 return ProtocolError(f"unexpected failure reading SMPP: {exc!r}")
 
     def _wake_waiters(self) -> None:
-        session = self.session
-        changed = session.state != self._seen_state
-        self._seen_state = session.state
-        if (
-            changed
-            or session.window.finished
-            or session.answered
-            or session.receipts
-            or session.incoming
-        ):
-            session.window.finished.clear()
-            session.answered.clear()
+        if self.session.news() is not None:
             self.changed.notify_all()
 
     def _drop(self, cause: BaseException) -> None:

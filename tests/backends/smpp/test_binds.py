@@ -196,6 +196,7 @@ def test_messages_spread_over_the_binds_and_receipts_cross_them(face: str) -> No
             smpp_url(server.port, binds="2", window="8"),
             sent,
             linger=lambda r: len(r.receipts) >= len(sent),
+            connect=True,  # both bound before the first message: a fair start
         )
     assert server.connections == 2
     ids = accepted_ids(run)

@@ -47,7 +47,7 @@ from smsc_transports.wire.smpp.session.deliveries import Deliveries
 from smsc_transports.wire.smpp.session.options import SmppOptions
 from smsc_transports.wire.smpp.session.receipt_store import ReceiptStore
 from smsc_transports.wire.smpp.session.stats import SmppStats
-from smsc_transports.wire.smpp.session.tickets import Control, Part, Query
+from smsc_transports.wire.smpp.session.tickets import Control, Part, Query, Ticket
 from smsc_transports.wire.smpp.session.window import SubmitWindow
 
 __all__ = ["CAPABILITIES", "TICK", "LinkState", "SmppSession", "reconnect_delay"]
@@ -122,6 +122,7 @@ class SmppSession:
         self._splitter = w.FrameSplitter(options.max_pdu)
         self._last_received = 0.0
         self._enquiring = False
+        self._seen_state = LinkState.CLOSED  # as :meth:`news` last reported it
         # How many submits are unanswered on every bind sharing ``deliveries``: an early
         # receipt read here may be about a submit written on another bind.
         self._unanswered = unanswered or self._own_unanswered
@@ -209,6 +210,24 @@ class SmppSession:
         self.state = LinkState.CLOSED
         if not self._unanswered():
             self.deliveries.release()
+
+    def news(self) -> tuple[list[Ticket], list[Query]] | None:
+        """What callers wait for that happened since the last call, or ``None`` if nothing.
+
+        Returns the tickets settled and the queries answered (handed over and forgotten
+        here, so the I/O layer wakes their waiters once); also returned, perhaps empty,
+        when only the link's state changed or events wait in the queues.
+        """
+        state = self._state
+        window = self.window
+        if state is self._seen_state and not (
+            window.finished or self.answered or self.receipts or self.incoming
+        ):
+            return None
+        self._seen_state = state
+        finished, window.finished = window.finished, []
+        answered, self.answered = self.answered, []
+        return finished, answered
 
     def finish(self) -> None:
         """The transport closes: hand on every acknowledged event still held.
