@@ -75,7 +75,12 @@ CASES: list[tuple[str, Message, SubmitSettings]] = [
     ("sar", Message(PHONE, "Длинный текст " * 20), SubmitSettings(long_mode="sar")),
     ("sar latin-1", Message(PHONE, "ç" * 300), SubmitSettings(long_mode="sar")),
     ("valid", Message(PHONE, "Hi", valid=timedelta(hours=2)), SubmitSettings(priority_flag=3)),
-    ("binary", Message(PHONE, "0b0c0d", kind=MessageKind.BIN_HEX), SubmitSettings()),
+    ("binary", Message(PHONE, "000b0c0d", kind=MessageKind.BIN_HEX), SubmitSettings()),
+    (
+        "binary with a header",
+        Message(PHONE, kind=MessageKind.BIN, data=bytes.fromhex("0605040b8423f0dc0601ae")),
+        SubmitSettings(),
+    ),
     ("no receipt", Message(PHONE, "x", sender="."), SubmitSettings(registered_delivery=0)),
 ]
 
