@@ -17,9 +17,16 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from smsc_transports.errors import ValidationError
-from smsc_transports.message import Message
+from smsc_transports.message import Message, MessageKind
 
-__all__ = ["FIELDS", "PROTOCOLS", "FieldSupport", "fields_in_use", "refuse_uncarried"]
+__all__ = [
+    "FIELDS",
+    "KINDS",
+    "PROTOCOLS",
+    "FieldSupport",
+    "fields_in_use",
+    "refuse_uncarried",
+]
 
 PROTOCOLS = ("https", "soap", "smtp", "smpp")
 
@@ -115,6 +122,22 @@ FIELDS: Mapping[str, FieldSupport] = MappingProxyType(
             ),
             _support("extra", "(as named)", https="as named", soap=_QUERY),
         )
+    }
+)
+
+
+# Kinds whose meaning travels in a protocol's own field (the others are SMSC's flags,
+# refused by SMTP's and SMPP's backends with UnsupportedOperation where they have none).
+KINDS: Mapping[MessageKind, FieldSupport] = MappingProxyType(
+    {
+        MessageKind.FLASH: _support(
+            "kind",
+            "flash",
+            https="`flash=1`",
+            soap="`flash=1` " + _QUERY,
+            smtp="body format 1",
+            smpp="message class 0 in `data_coding`",
+        ),
     }
 )
 

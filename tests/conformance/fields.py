@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from smsc_transports import CallParams, Message, MessageKind, ValidationError
-from smsc_transports.field_support import FIELDS, fields_in_use
+from smsc_transports.field_support import FIELDS, KINDS, FieldSupport, fields_in_use
 from tests.conformance.stage import PROFILES, Mode, Profile, Stage, play
 
 __all__ = [
@@ -84,6 +84,7 @@ def _call(**options: object) -> Message:
 _HOUR = timedelta(hours=1)
 FIELD_ROWS: tuple[FieldRow, ...] = (
     FieldRow("`sender`", "sender", lambda: Message([OK], PLAIN, sender="Shop")),
+    FieldRow("`kind=FLASH`", "kind", lambda: Message([OK], PLAIN, kind=MessageKind.FLASH)),
     FieldRow("`translit=1`", "translit", lambda: Message([OK], "Привет, мир", translit=1)),
     FieldRow(
         "`send_at` (aware datetime)",
@@ -182,13 +183,22 @@ def expected(row: FieldRow, profile: Profile, http: Seen) -> Seen:
     return http
 
 
+def support(row: FieldRow) -> FieldSupport:
+    """The declaration the row shows: its field's, or for ``kind`` its message's kind's."""
+    if row.field == "kind":
+        return KINDS[row.message().kind]
+    return FIELDS[row.field]
+
+
 def cell(row: FieldRow, profile: Profile) -> str:
     """The table cell: how the protocol carries the row's field, or that it refuses it."""
-    how = FIELDS[row.field].carried.get(profile.family)
+    how = support(row).carried.get(profile.family)
     if how is None:
         return "refused"
     if how == "as named" or how.startswith("in "):
         return f"sent {how}"
+    if how.startswith("`") and how.endswith("`query`"):
+        return f"sent as {how}"
     if profile.family == "https":
         return f"sent as {how}"
     if how.startswith(("applied", "text cut")):
@@ -201,7 +211,7 @@ def render_field_table() -> str:
     head = ["field", *(p.title for p in FIELD_PROFILES)]
     lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(["---"] * len(head)) + " |"]
     for row in FIELD_ROWS:
-        parameter = FIELDS[row.field].parameter
+        parameter = support(row).parameter
         title = f"{row.title} (`{parameter}`)" if row.field != "extra" else row.title
         cells = [cell(row, p) for p in FIELD_PROFILES]
         lines.append("| " + " | ".join([title, *cells]) + " |")
