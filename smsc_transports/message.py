@@ -108,6 +108,7 @@ _VOICE = re.compile(r"[mw][2-4]?(?:,[a-z]{2})?", re.ASCII)
 _PARTNER = re.compile(r"[A-Za-z0-9_-]{1,40}", re.ASCII)
 _SUBJECT_LENGTH = 200
 _SPLIT_KINDS = (MessageKind.SMS, MessageKind.FLASH, MessageKind.PUSH)
+_NO_OPTIONS = (None,) * 9
 
 
 def normalize_phone(value: str, kind: MessageKind = MessageKind.SMS) -> str:
@@ -266,6 +267,18 @@ class CallParams:
 
 
 _ZONED_TIME = re.compile(r"\d{10}|\d{2}\.\d{2}\.\d{2} \d{2}:\d{2}|\d{1,2}-\d{1,2}", re.ASCII)
+
+
+def _check_text(text: str, kind: MessageKind) -> None:
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValidationError(
+            f"text is {len(text)} characters long, SMSC accepts at most {MAX_TEXT_LENGTH}",
+            field="text",
+        )
+    if kind.needs_text and not text.strip():
+        raise ValidationError(f"text is empty; a {kind.name} message needs one", field="text")
+    if "\x00" in text:
+        raise ValidationError("text must not contain NUL characters", field="text")
 
 
 def _check_tz(tz: int, send_at: datetime | str | None) -> None:
@@ -506,18 +519,12 @@ class Message:
             raise ValidationError(f"unknown message kind {kind!r}", field="kind") from None
         if not isinstance(text, str):
             raise ValidationError(f"text must be a string, got {type(text).__name__}")
-        data = _binary_data(kind, text, data)
+        if data is not None or kind is MessageKind.BIN or kind is MessageKind.BIN_HEX:
+            data = _binary_data(kind, text, data)
         if data is not None:
-            text = ""
-        if len(text) > MAX_TEXT_LENGTH:
-            raise ValidationError(
-                f"text is {len(text)} characters long, SMSC accepts at most {MAX_TEXT_LENGTH}",
-                field="text",
-            )
-        if kind.needs_text and data is None and not text.strip():
-            raise ValidationError(f"text is empty; a {kind.name} message needs one", field="text")
-        if "\x00" in text:
-            raise ValidationError("text must not contain NUL characters", field="text")
+            text = ""  # a binary message's content is its data
+        else:
+            _check_text(text, kind)
         if sender is not None:
             _check_sender(sender, kind)
         if id is not None:
@@ -528,46 +535,46 @@ class Message:
             _check_send_at(send_at)
         if valid is not None:
             _check_valid(valid)
-        user_ip = _check_options(
-            kind,
-            send_at,
-            tz=tz,
-            max_parts=max_parts,
-            subject=subject,
-            voice=voice,
-            call_params=call_params,
-            spread_over=spread_over,
-            spread_every=spread_every,
-            short_links=short_links,
-            partner_id=partner_id,
-            user_ip=user_ip,
-        )
+        # Most messages set none of the options: skip their checks (a bulk send builds many).
+        if (tz, max_parts, subject, voice, call_params, spread_over, spread_every, partner_id,
+            user_ip) != _NO_OPTIONS or short_links is not False:  # fmt: skip
+            user_ip = _check_options(
+                kind,
+                send_at,
+                tz=tz,
+                max_parts=max_parts,
+                subject=subject,
+                voice=voice,
+                call_params=call_params,
+                spread_over=spread_over,
+                spread_every=spread_every,
+                short_links=short_links,
+                partner_id=partner_id,
+                user_ip=user_ip,
+            )
         extra = dict(extra or {})
         _check_extra(extra)
-        values = {
-            "phones": _normalize_phones(phones, kind),
-            "text": text,
-            "sender": sender,
-            "id": id,
-            "kind": kind,
-            "translit": translit,
-            "send_at": send_at,
-            "valid": valid,
-            "extra": MappingProxyType(extra),
-            "tz": tz,
-            "max_parts": max_parts,
-            "subject": subject,
-            "voice": voice,
-            "call_params": call_params,
-            "spread_over": spread_over,
-            "spread_every": spread_every,
-            "short_links": short_links,
-            "partner_id": partner_id,
-            "user_ip": user_ip,
-            "data": data,
-        }
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
+        setter = object.__setattr__
+        setter(self, "phones", _normalize_phones(phones, kind))
+        setter(self, "text", text)
+        setter(self, "sender", sender)
+        setter(self, "id", id)
+        setter(self, "kind", kind)
+        setter(self, "translit", translit)
+        setter(self, "send_at", send_at)
+        setter(self, "valid", valid)
+        setter(self, "extra", MappingProxyType(extra))
+        setter(self, "tz", tz)
+        setter(self, "max_parts", max_parts)
+        setter(self, "subject", subject)
+        setter(self, "voice", voice)
+        setter(self, "call_params", call_params)
+        setter(self, "spread_over", spread_over)
+        setter(self, "spread_every", spread_every)
+        setter(self, "short_links", short_links)
+        setter(self, "partner_id", partner_id)
+        setter(self, "user_ip", user_ip)
+        setter(self, "data", data)
 
     def __hash__(self) -> int:
         # ``extra`` is a read-only mapping and cannot be hashed; equal messages still
