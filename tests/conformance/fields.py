@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from smsc_transports import CallParams, Message, MessageKind, ValidationError
 from smsc_transports.field_support import FIELDS, KINDS, FieldSupport, fields_in_use
-from tests.conformance.stage import PROFILES, Mode, Profile, Stage, play
+from tests.conformance.stage import PROFILES, Play, Plays, Profile, Stage
 
 __all__ = [
     "FIELD_PROFILES",
@@ -71,6 +71,16 @@ class FieldRow:
     title: str
     field: str
     message: Callable[[], Message]
+
+    @property
+    def name(self) -> str:
+        """The title: it tells the rows apart."""
+        return self.title
+
+    @property
+    def play(self) -> Play[Seen]:
+        """The body that sends the row's message over a stage's protocol."""
+        return _play_row(self)
 
 
 def _mail(**options: object) -> Message:
@@ -135,8 +145,8 @@ def _stored_count(stage: Stage) -> int:
     return len(state.history(state.account("demo"), cnt=1000))
 
 
-def play_row(row: FieldRow, profile: Profile, mode: Mode) -> Seen:
-    """Send the row's message over ``profile`` in ``mode``; what SMSC stored, or the refusal."""
+def _play_row(row: FieldRow) -> Play[Seen]:
+    """The body that sends the row's message; what SMSC stored, or the refusal."""
 
     async def body(stage: Stage) -> Seen:
         message = row.message()
@@ -157,21 +167,11 @@ def play_row(row: FieldRow, profile: Profile, mode: Mode) -> Seen:
             options=record.options,
         )
 
-    return play(body, profile, mode)
+    return body
 
 
-class FieldObservations:
+class FieldObservations(Plays[Seen]):
     """Each (row, protocol, mode) played once, on first demand."""
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str, Mode], Seen] = {}
-
-    def get(self, row: FieldRow, profile: Profile, mode: Mode) -> Seen:
-        """What ``row`` gave over ``profile`` in ``mode``."""
-        key = (row.title, profile.key, mode)
-        if key not in self._seen:
-            self._seen[key] = play_row(row, profile, mode)
-        return self._seen[key]
 
 
 def expected(row: FieldRow, profile: Profile, http: Seen) -> Seen:

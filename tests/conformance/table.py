@@ -25,7 +25,7 @@ from tests.conformance.observations import (
     as_seen_by,
 )
 from tests.conformance.scenarios import SCENARIOS, Scenario
-from tests.conformance.stage import ASKED, PROFILES, Mode, Profile, play
+from tests.conformance.stage import ASKED, PROFILES, Plays, Profile
 
 __all__ = ["PAGE", "Observations", "render_page"]
 
@@ -33,18 +33,8 @@ PAGE = Path(__file__).resolve().parents[2] / "docs" / "conformance.md"
 WRITE_VARIABLE = "SMSC_WRITE_CONFORMANCE"
 
 
-class Observations:
+class Observations(Plays[Record]):
     """Each (scenario, protocol, mode) played once, on first demand."""
-
-    def __init__(self) -> None:
-        self._records: dict[tuple[str, str, Mode], Record] = {}
-
-    def get(self, scenario: Scenario, profile: Profile, mode: Mode) -> Record:
-        """The record of ``scenario`` over ``profile`` in ``mode``."""
-        key = (scenario.name, profile.key, mode)
-        if key not in self._records:
-            self._records[key] = play(scenario.play, profile, mode)
-        return self._records[key]
 
 
 def _mark(step: Step, expected: Value, profile: Profile) -> str:
