@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from smsc_transports import Message
+from smsc_transports import Message, ValidationError
 from smsc_transports.field_support import FIELDS
+from smsc_transports.wire.smpp.submit import SubmitEncoder, SubmitSettings
 from tests.conformance.fields import (
     FIELD_PROFILES,
     FIELD_ROWS,
@@ -72,9 +73,6 @@ def test_every_declared_field_has_a_row_and_no_cell_is_a_silent_drop() -> None:
 
 
 def test_a_refusal_names_the_protocols_that_can() -> None:
-    from smsc_transports import Message, ValidationError
-    from smsc_transports.wire.smpp.submit import SubmitEncoder, SubmitSettings
-
     with pytest.raises(ValidationError) as refused:
         SubmitEncoder(SubmitSettings()).encode(Message("79990000001", "hi", extra={"later": "1"}))
     assert refused.value.field == "extra"
