@@ -6,7 +6,9 @@ capturing aiosmtpd server that misbehaves on cue, and the emulator's SMTP front 
 
 from __future__ import annotations
 
+import contextlib
 import socket
+from collections.abc import Iterator
 
 import pytest
 
@@ -20,13 +22,27 @@ from smsc_transports import (
 )
 from tests.backends.smtp.conftest import LOGIN, emulator_with_smtp, run, smtp_url
 from tests.backends.smtp.servers import CaptureServer
+from tests.faults import Listener, closed_port
 
 
-def dead_port() -> int:
-    """A loopback port nothing listens on (bound, then closed: connecting is refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+class RefusingGreeter(Listener):
+    """An SMTP server that greets every connection with 554 and hangs up."""
+
+    def __init__(self) -> None:
+        super().__init__("127.0.0.1", 0)
+        self.connections = 0
+
+    def serve(self, conn: socket.socket) -> None:
+        """Refuse the session before any command."""
+        self.connections += 1
+        conn.sendall(b"554 5.3.2 no service here\r\n")
+
+
+@contextlib.contextmanager
+def dead_ports(count: int) -> Iterator[list[int]]:
+    """``count`` loopback ports nothing listens on."""
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(closed_port()) for _ in range(count)]
 
 
 def _backups(*ports: int) -> str:
@@ -34,8 +50,8 @@ def _backups(*ports: int) -> str:
 
 
 def test_a_refused_connection_fails_over_to_the_backup_host() -> None:
-    with emulator_with_smtp() as (emulator, front):
-        url = smtp_url(dead_port(), backup_hosts=_backups(front.port))
+    with emulator_with_smtp() as (emulator, front), closed_port() as dead:
+        url = smtp_url(dead, backup_hosts=_backups(front.port))
         with create_transport(url) as transport:
             result = transport.send(Message("79990000001", "via the backup"))
         stored = emulator.state.status(
@@ -44,9 +60,21 @@ def test_a_refused_connection_fails_over_to_the_backup_host() -> None:
     assert stored.text == "via the backup"
 
 
+def test_a_greeting_refusal_fails_over_too() -> None:
+    with emulator_with_smtp() as (emulator, front), RefusingGreeter() as refusing:
+        url = smtp_url(refusing.port, backup_hosts=_backups(front.port))
+        with create_transport(url) as transport:
+            result = transport.send(Message("79990000001", "past the refusal"))
+        stored = emulator.state.status(
+            emulator.state.account(LOGIN), result.id, "79990000001", throttled=False
+        )
+    assert refusing.connections == 1
+    assert stored.text == "past the refusal"
+
+
 def test_the_async_transport_fails_over_the_same_way() -> None:
-    with emulator_with_smtp() as (emulator, front):
-        url = smtp_url(dead_port(), backup_hosts=_backups(front.port))
+    with emulator_with_smtp() as (emulator, front), closed_port() as dead:
+        url = smtp_url(dead, backup_hosts=_backups(front.port))
 
         async def send() -> str:
             transport = create_async_transport(url)
@@ -76,11 +104,11 @@ def test_a_link_lost_after_the_data_never_fails_over() -> None:
 
 
 def test_every_host_dead_is_a_connect_error_naming_the_last_one() -> None:
-    last = dead_port()
-    url = smtp_url(dead_port(), backup_hosts=_backups(dead_port(), last))
-    with create_transport(url) as transport:
-        with pytest.raises(ConnectError) as failed:
-            transport.send(Message("79990000001", "nowhere"))
+    with dead_ports(3) as (first, second, last):
+        url = smtp_url(first, backup_hosts=_backups(second, last))
+        with create_transport(url) as transport:
+            with pytest.raises(ConnectError) as failed:
+                transport.send(Message("79990000001", "nowhere"))
     assert f"127.0.0.1:{last}" in str(failed.value)
 
 
