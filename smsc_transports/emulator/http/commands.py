@@ -26,7 +26,7 @@ from smsc_transports.emulator.state.pricing import params_error
 from smsc_transports.emulator.state.records import SendRequest
 from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.emulator.state.time_forms import parse_valid
-from smsc_transports.errors import APIError, api_error
+from smsc_transports.errors import APIError
 from smsc_transports.message import MessageKind
 
 __all__ = ["COMMANDS", "Reply", "run_command"]
@@ -244,12 +244,21 @@ def run_command(
     params = data.params
     login, password, apikey = params.get("login"), params.get("psw"), params.get("apikey")
     try:
+        state.check_ip(ip, operation)
         if not (login or password or apikey):
             raise params_error(operation)
         account = state.authenticate(login, password, apikey, ip=ip, operation=operation)
-        with state.request_slot(account.login):
-            return Reply(handler(state, account, data, wait))
     except APIError as error:
         return Reply(render_error(data.fmt, error))
+    error: APIError | None = None
+    try:
+        with state.request_slot(account.login):
+            return Reply(handler(state, account, data, wait))
+    except APIError as refused:
+        error = refused
     except ValueError:  # e.g. an unknown message format number
-        return Reply(render_error(data.fmt, api_error(1, "parameters error")))
+        error = params_error(operation)
+    finally:
+        if command == "send":
+            state.note_send_answer(ip, error)
+    return Reply(render_error(data.fmt, error))

@@ -23,7 +23,7 @@ from smsc_transports.emulator.state.pricing import params_error
 from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.errors import APIError
 
-__all__ = ["ROUTES", "HttpFrontEnd"]
+__all__ = ["ROUTES", "SMSC_LABEL", "HttpFrontEnd"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ ROUTES: dict[str, tuple[str, bool]] = {
     "/rest/send": ("send", True),
 }
 _CONTENT_TYPES = {0: "text/plain", 1: "text/plain", 2: "text/xml", 3: "application/json"}
+SMSC_LABEL = "windows-1251"
+"""The charset SMSC names in every answer's ``Content-Type``, whatever the body is in."""
 
 
 class _Server(ThreadingHTTPServer):
@@ -183,8 +185,12 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 errors = "xmlcharrefreplace" if data.fmt == 2 else "replace"
                 body = text.encode(data.codec, errors)
-        content_type = f"{_CONTENT_TYPES[data.fmt]}; charset={data.charset}"
-        self._write(reply.status, body, content_type)
+        # SMSC labels every answer windows-1251 whatever charset the body is in
+        # (smsc-protocol.md §1.1, recorded answers); ``echo_charset`` names the real one.
+        # /rest/send/ is JSON, UTF-8 both ways: its label is the truth [U].
+        smsc_label = not (self.server.front.echo_charset or self.path.startswith("/rest/"))
+        label = SMSC_LABEL if smsc_label else data.charset
+        self._write(reply.status, body, f"{_CONTENT_TYPES[data.fmt]}; charset={label}")
 
     def _write(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
@@ -201,7 +207,9 @@ class HttpFrontEnd:
     """SMSC's HTTP API on ``host``:``port`` (0 = a free port) over ``state``.
 
     ``max_body`` bounds request bodies (bigger ones are refused unread with error 1);
-    ``idle_timeout`` closes idle keep-alive connections.
+    ``idle_timeout`` closes idle keep-alive connections. Answers are encoded in the
+    charset the request asked for and labelled ``charset=windows-1251``, as SMSC
+    labels them; ``echo_charset=True`` names the real charset instead.
     """
 
     name = "http"
@@ -214,8 +222,10 @@ class HttpFrontEnd:
         port: int = 0,
         max_body: int = 1 << 20,
         idle_timeout: float = 30.0,
+        echo_charset: bool = False,
     ) -> None:
         self.state = state
+        self.echo_charset = echo_charset
         self.host = host
         self.requested_port = port
         self.max_body = max_body

@@ -20,12 +20,13 @@ from smsc_transports.translit import transliterate
 __all__ = ["ERROR_TEXT", "Prepared", "params_error", "prepare", "refusal"]
 
 # SMSC's short English error texts (recorded ones: "authorise error", "invalid number",
-# "duplicate request, wait a minute"; the rest are made up in the same style).
+# "duplicate request, wait a minute"; "ip is blocked" from SMSC's FAQ; the rest are made
+# up in the same style).
 ERROR_TEXT = {
     1: "parameters error",
     2: "authorise error",
     3: "no money",
-    4: "IP blocked",
+    4: "ip is blocked",
     5: "invalid date format",
     6: "message is forbidden",
     7: "invalid number",

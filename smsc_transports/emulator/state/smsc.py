@@ -42,6 +42,7 @@ from decimal import Decimal
 from smsc_transports.emulator.state.accounts import Account, Accounts, Limits, Tariff, demo_account
 from smsc_transports.emulator.state.clock import Clock, format_date
 from smsc_transports.emulator.state.inbox import Inbox
+from smsc_transports.emulator.state.ip_blocks import IpBlocks
 from smsc_transports.emulator.state.pricing import Prepared, params_error, prepare, refusal
 from smsc_transports.emulator.state.rate_limits import RateLimits
 from smsc_transports.emulator.state.recipient import Recipient, Recipients, not_found
@@ -54,7 +55,7 @@ from smsc_transports.emulator.state.records import (
     StatusRecord,
 )
 from smsc_transports.emulator.state.time_forms import parse_send_time
-from smsc_transports.errors import ValidationError, api_error
+from smsc_transports.errors import APIError, ValidationError, api_error
 from smsc_transports.message import MessageKind, normalize_phone
 from smsc_transports.statuses import MessageStatus
 
@@ -106,6 +107,9 @@ class EmulatorState:
         self.callback_url = callback_url
         self._accounts = Accounts([demo_account()] if accounts is None else accounts)
         self._rates = RateLimits(self.limits)
+        self._ip_blocks = IpBlocks(
+            self.limits.ip_block_auth_failures, self.limits.ip_block_error_run
+        )
         self._recipients = Recipients()
         self._inbox = Inbox()
         # Callbacks owed: recipients whose status changes are not all reported yet (by
@@ -134,13 +138,38 @@ class EmulatorState:
         ip: str | None = None,
         operation: str = "send",
     ) -> Account:
-        """Return the account the credentials open, or raise error 2.
+        """Return the account the credentials open, or raise error 2 (4 from a blocked ``ip``).
 
         The rules (password or its MD5, API keys, IP lists) are
-        :meth:`~.accounts.Accounts.authenticate`'s; this takes the state's lock.
+        :meth:`~.accounts.Accounts.authenticate`'s; a failure counts towards blocking
+        ``ip`` (:mod:`.ip_blocks`). This takes the state's lock.
         """
         with self.lock:
-            return self._accounts.authenticate(login, password, apikey, ip=ip, operation=operation)
+            now = self.clock()
+            self._ip_blocks.check(ip, now, operation)
+            try:
+                return self._accounts.authenticate(
+                    login, password, apikey, ip=ip, operation=operation
+                )
+            except APIError:
+                self._ip_blocks.auth_failed(ip, now, self._accounts.allowed_ips())
+                raise
+
+    def check_ip(self, ip: str | None, operation: str = "send") -> None:
+        """Raise error 4 when ``ip`` is blocked now (for requests refused before a login)."""
+        with self.lock:
+            self._ip_blocks.check(ip, self.clock(), operation)
+
+    def note_send_answer(self, ip: str | None, error: APIError | None) -> None:
+        """Count a send request's outcome towards SMSC's "100 errors in a row" IP block.
+
+        Errors 2 (counted as a failed login), 4 and 9 (throttling) are not counted.
+        """
+        with self.lock:
+            if error is None:
+                self._ip_blocks.request_succeeded(ip)
+            elif error.code not in (2, 4, 9):
+                self._ip_blocks.request_failed(ip, self.clock())
 
     def set_balance(self, login: str, amount: Decimal | int | str) -> None:
         """Set an account's balance (tests use it to provoke error 3)."""
