@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from smsc_transports.emulator.state.number_rules import Behaviour, describe_number
+from smsc_transports.emulator.state.number_rules import Behaviour, describe_hlr, describe_number
 from smsc_transports.emulator.state.records import StatusRecord
 from smsc_transports.message import MessageKind
 from smsc_transports.statuses import MessageStatus
@@ -46,6 +46,9 @@ class Recipient:
 
     def plan(self, transfer_after: float, deliver_after: float) -> None:
         """Fix the timeline: waiting, then transferred, then the behaviour's final status."""
+        if self.behaviour.stopped:
+            self.steps = [(self.created, MessageStatus.STOPPED, 0)]
+            return
         transferred = self.start + transfer_after
         steps: list[Step] = [(self.created, MessageStatus.WAITING, 0)]
         steps.append((transferred, MessageStatus.TRANSFERRED, 0))
@@ -93,6 +96,7 @@ class Recipient:
             region=info.region,
             mccmnc=info.mccmnc,
             int_id=self.int_id,
+            hlr=describe_hlr(self.phone, self.behaviour) if self.kind is MessageKind.HLR else None,
         )
 
 

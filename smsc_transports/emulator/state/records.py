@@ -12,6 +12,7 @@ from smsc_transports.statuses import MessageStatus
 __all__ = [
     "BalanceInfo",
     "CallbackEvent",
+    "HlrRecord",
     "IncomingRecord",
     "PhoneOutcome",
     "SendOutcome",
@@ -88,12 +89,31 @@ class SendOutcome:
 
 
 @dataclass(frozen=True)
+class HlrRecord:
+    """What an HLR request found: SMSC's ``imsi, msc, mcc, mnc, cn, net, rcn, rnet``.
+
+    Empty strings where the network told nothing (no MSC for an absent subscriber,
+    no roaming country at home).
+    """
+
+    imsi: str
+    msc: str
+    mcc: str
+    mnc: str
+    cn: str
+    net: str
+    rcn: str = ""
+    rnet: str = ""
+
+
+@dataclass(frozen=True)
 class StatusRecord:
     """A message's state for one recipient, as status/history answers show it.
 
     ``status`` is :attr:`MessageStatus.NOT_FOUND` (and the rest empty) when there is no
     such message. Timestamps are Unix seconds; ``last_timestamp`` is when the status
     last changed, ``send_timestamp`` when it left (or is scheduled to leave).
+    ``hlr`` is set for HLR requests.
     """
 
     id: str
@@ -112,6 +132,8 @@ class StatusRecord:
     region: str = ""
     mccmnc: str = ""
     int_id: int = 0
+    hlr: HlrRecord | None = None
+    """The lookup's result, for an HLR request only."""
 
     @property
     def found(self) -> bool:

@@ -238,6 +238,10 @@ class EmulatorState:
             self._rates.check_duplicate(key, now, self._reused(account.login, request, prepared))
             msg_id = request.id or self._recipients.new_id(account.login)
             sender = request.sender if request.sender is not None else account.default_sender
+            if request.kind is MessageKind.HLR:
+                # SMSC shows "HLR" as an HLR request's sender: the official PHP and Python
+                # libraries tell an HLR status row by that field (m[14] == "HLR").
+                sender = "HLR"
             if request.kind.is_sms_like and not _sender_allowed(account, sender):
                 raise refusal(6, msg_id)
             accepted = [p for p in prepared if not p.error]
