@@ -22,9 +22,9 @@ from smsc_transports.errors import APIError, api_error
 __all__ = [
     "AUTH_BLOCK_SECONDS",
     "AUTH_WINDOW_SECONDS",
+    "BLOCKED_TEXT",
     "ERROR_RUN_BLOCK_SECONDS",
     "ERROR_RUN_WINDOW_SECONDS",
-    "BLOCKED_TEXT",
     "IpBlocks",
 ]
 
