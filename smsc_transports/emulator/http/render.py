@@ -17,7 +17,9 @@ from smsc_transports.emulator.state.records import (
     BalanceInfo,
     HlrRecord,
     IncomingRecord,
+    LinkStats,
     SendOutcome,
+    SendStats,
     StatusRecord,
     kind_flag,
 )
@@ -31,7 +33,9 @@ __all__ = [
     "render_balance",
     "render_error",
     "render_items",
+    "render_link",
     "render_send",
+    "render_stat",
     "render_status",
     "render_statuses",
     "status_fields",
@@ -336,3 +340,43 @@ def render_items(fmt: int, items: Iterable[Fields], element: str) -> str:
     if fmt == 2:
         return "<result>" + "".join(f"<{element}>{_xml(r)}</{element}>" for r in rows) + "</result>"
     return "\n".join(",".join(_plain(v) for _, v in row) for row in rows)
+
+
+def _single(fmt: int, fields: Fields) -> str:
+    """A one-object answer: JSON object, XML ``<result>``, or comma-separated values."""
+    if fmt == 3:
+        return _json(_to_json(fields))
+    if fmt == 2:
+        return f"<result>{_xml(fields)}</result>"
+    return ",".join(_plain(v) for _, v in fields)
+
+
+def render_stat(fmt: int, stats: SendStats) -> str:
+    """``get.php?get_stat=1``: login, messages, money spent (``credit``), paid in
+    (``debit``, never in the emulator) and currency — D-stat's names; the shape [U]."""
+    return _single(
+        fmt,
+        [
+            ("login", stats.login),
+            ("cnt", stats.count),
+            ("credit", stats.spent),
+            ("debit", Decimal(0)),
+            ("currency", stats.currency),
+        ],
+    )
+
+
+def render_link(fmt: int, link: LinkStats) -> str:
+    """``tinyurls.php?get=1``: the link's number and clicks (in all, this month, today)
+    — D-tinyurl's ``id, cnt, cnt_mon, cnt_day``; ``link``/``url`` are the emulator's [U]."""
+    return _single(
+        fmt,
+        [
+            ("id", link.id),
+            ("cnt", link.clicks),
+            ("cnt_mon", link.month),
+            ("cnt_day", link.day),
+            ("link", link.link),
+            ("url", link.url),
+        ],
+    )

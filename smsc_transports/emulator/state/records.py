@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
+from smsc_transports.emulator.state.clock import MOSCOW
+from smsc_transports.emulator.state.short_links import ShortLink
 from smsc_transports.message import MessageKind
 from smsc_transports.statuses import MessageStatus
 
@@ -14,9 +17,11 @@ __all__ = [
     "CallbackEvent",
     "HlrRecord",
     "IncomingRecord",
+    "LinkStats",
     "PhoneOutcome",
     "SendOutcome",
     "SendRequest",
+    "SendStats",
     "StatusRecord",
     "kind_flag",
 ]
@@ -32,7 +37,10 @@ class SendRequest:
     ``valid`` is the lifetime in seconds. ``cost`` is SMSC's mode: 0 send, 1 only price,
     2 send and report the cost, 3 also report the new balance. ``op``/``err`` ask for
     per-phone results (all / only the refused ones). ``pairs`` is ``list=``: per-phone
-    texts, used instead of ``phones`` and ``text`` when not empty.
+    texts, used instead of ``phones`` and ``text`` when not empty; ``line_options``
+    gives each ``list=`` line's own (sender, tz), ``None`` where the line names none.
+    ``tinyurl`` shortens the links of the text; ``period`` (hours) spreads the
+    recipients over that time in batches every ``freq`` minutes (default 60).
     """
 
     phones: tuple[str, ...] = ()
@@ -51,6 +59,10 @@ class SendRequest:
     pairs: tuple[tuple[str, str], ...] = ()
     maxsms: int | None = None
     subject: str | None = None
+    tinyurl: bool = False
+    period: float | None = None
+    freq: int | None = None
+    line_options: tuple[tuple[str | None, float | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,3 +208,40 @@ class CallbackEvent:
 
     url: str
     fields: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class SendStats:
+    """What an account sent in a period (``get_stat``): messages and what they cost."""
+
+    login: str
+    count: int
+    spent: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class LinkStats:
+    """Clicks on one short link (``tinyurls.php``): in all, this month and today (Moscow)."""
+
+    id: int
+    link: str
+    url: str
+    clicks: int
+    month: int
+    day: int
+
+    @classmethod
+    def of(cls, link: ShortLink, base: str, now: float) -> LinkStats:
+        """The counts of ``link`` as of ``now``."""
+        today = datetime.fromtimestamp(now, MOSCOW)
+        days = [datetime.fromtimestamp(t, MOSCOW) for t in link.clicks]
+        month = [d for d in days if (d.year, d.month) == (today.year, today.month)]
+        return cls(
+            id=link.id,
+            link=base + link.code,
+            url=link.url,
+            clicks=len(days),
+            month=len(month),
+            day=sum(1 for d in month if d.day == today.day),
+        )
