@@ -24,6 +24,7 @@ from smsc_transports.emulator.state.records import (
     kind_flag,
 )
 from smsc_transports.errors import APIError
+from smsc_transports.message import MessageKind
 
 __all__ = [
     "Fields",
@@ -191,10 +192,17 @@ def status_fields(record: StatusRecord, level: int) -> Fields:
             ("sms_cnt", record.parts),
             ("mccmnc", record.mccmnc),
         ]
+        if record.kind in _SUBJECT_KINDS:
+            # SMSC documents no answer field for the subject [U]: shown under the
+            # request's own name, so a rehearsal can see what was stored.
+            fields.append(("subj", record.subject or ""))
     if level >= 2:
         fields += [("country", record.country), ("operator", record.operator)]
         fields += [("region", record.region)]
     return fields
+
+
+_SUBJECT_KINDS = frozenset({MessageKind.MAIL, MessageKind.MMS})
 
 
 def hlr_fields(hlr: HlrRecord) -> Fields:
@@ -317,6 +325,7 @@ def history_fields(record: StatusRecord) -> Fields:
         ("format", int(record.kind)),
         ("status_name", record.status.description),
         ("message", record.text),
+        *([("subj", record.subject or "")] if record.kind in _SUBJECT_KINDS else []),
     ]
 
 

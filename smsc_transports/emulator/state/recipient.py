@@ -110,6 +110,7 @@ class Recipient:
             mccmnc=info.mccmnc,
             int_id=self.int_id,
             hlr=describe_hlr(self.phone, self.behaviour) if self.kind is MessageKind.HLR else None,
+            subject=self.subject,
         )
 
 

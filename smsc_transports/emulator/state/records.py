@@ -146,6 +146,8 @@ class StatusRecord:
     int_id: int = 0
     hlr: HlrRecord | None = None
     """The lookup's result, for an HLR request only."""
+    subject: str | None = None
+    """``subj`` of an e-mail or MMS."""
 
     @property
     def found(self) -> bool:
