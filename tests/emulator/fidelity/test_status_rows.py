@@ -62,7 +62,7 @@ def test_hlr_status_has_the_11_fields_in_every_format(
         check(line.split(","), [str(status), str(stamp), str(err), *hlr], L_PY20 + "; " + L_PHP35)
         # fmt=3: the same under SMSC's JSON names (mcc/mnc numbers, as T-cs types them).
         document = json.loads(_get(emulator, "status", id=1, phone=phone, fmt=3))
-        expected = dict(zip(HLR_NAMES, hlr, strict=True))
+        expected: dict[str, object] = dict(zip(HLR_NAMES, hlr, strict=True))
         expected.update(mcc=250, mnc=99)
         check({k: document[k] for k in HLR_NAMES}, expected, P_STATUS + " (T-cs names)")
         check((document["status"], document["err"], document["flag"]), (status, err, 4), P_STATUS)
