@@ -15,7 +15,7 @@ AUTH = {"login": "demo", "psw": "demo", "charset": "utf-8"}
 HLR_NAMES = ["imsi", "msc", "mcc", "mnc", "cn", "net", "rcn", "rnet"]
 
 
-def _get(emulator: Emulator, command: str, **params: object) -> str:
+def _get(emulator: Emulator, command: str, **params: str | int) -> str:
     answer = requests.get(
         f"{emulator.http_url}/sys/{command}.php", params={**AUTH, **params}, timeout=5
     )
