@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import signal
-import subprocess
-import sys
-import threading
 
 import requests
 
 from smsc_transports.emulator import Account, Emulator, Limits, ManualClock
+from tests.emulator.api import emulator_process
 from tests.emulator.fidelity.sources import FAQ_IP, P_SEND_ANSWER, body, check
 
 GOOD = {"login": "demo", "psw": "demo"}
@@ -89,17 +86,8 @@ def test_without_ip_block_wrong_passwords_never_block() -> None:
 
 
 def test_cli_no_ip_block_and_echo_charset() -> None:
-    command = [sys.executable, "-m", "smsc_transports.emulator", "--http-port", "0",
-               "--no-ip-block", "--echo-charset"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()))  # type: ignore[union-attr]
-        reader.start()
-        reader.join(20)
-        match = re.fullmatch(r"emulator ready http=(\d+)\n", lines[0] if lines else "")
-        assert match, lines
-        url = f"http://127.0.0.1:{match[1]}/sys/balance.php"
+    with emulator_process("--no-ip-block", "--echo-charset") as (process, base):
+        url = base + "/sys/balance.php"
         for _ in range(6):
             requests.get(url, params={**WRONG, "fmt": "3"}, timeout=5)
         answer = requests.get(url, params={**GOOD, "fmt": "3", "charset": "utf-8"}, timeout=5)
@@ -107,10 +95,3 @@ def test_cli_no_ip_block_and_echo_charset() -> None:
         assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(5)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()

@@ -36,16 +36,11 @@ PHONE = "79990000001"
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def emulator(clock: ManualClock) -> Iterator[Emulator]:
+def emulator(manual_clock: ManualClock) -> Iterator[Emulator]:
     shop = Account("shop", "secret", apikey="KEY-123", balance=Decimal("100.00"))
     # Several status requests for one message a minute are fine for these checks.
     limits = Limits(status_per_message_per_minute=None, mass_status_per_minute=None)
-    with Emulator([shop], clock=clock, limits=limits) as running:
+    with Emulator([shop], clock=manual_clock, limits=limits) as running:
         yield running
 
 
@@ -93,11 +88,13 @@ class TestPhpLibrary:
         line = php(emulator, "send", f"cost=1&phones={PHONE}&mes={mes}&translit=0")
         check(line, "2.80,2", L_PHP35 + " get_sms_cost")
 
-    def test_get_status_single_and_several(self, emulator: Emulator, clock: ManualClock) -> None:
+    def test_get_status_single_and_several(
+        self, emulator: Emulator, manual_clock: ManualClock
+    ) -> None:
         php(emulator, "send", f"cost=3&phones={PHONE}&mes=a&translit=0&id=0")
         php(emulator, "send", f"cost=3&phones={PHONE}&mes=b&translit=0&id=0")
-        clock.advance(3)
-        stamp = int(clock())
+        manual_clock.advance(3)
+        stamp = int(manual_clock())
         check(php(emulator, "status", f"phone={PHONE}&id=1&all=0"), f"1,{stamp},0", P_STATUS)
         # Several ids: one line per message, each "id,phone," + the single form.
         lines = php(emulator, "status", f"phone={PHONE}&id=1,2&all=0").split("\n")
@@ -137,14 +134,14 @@ class TestPythonLibrary:
         check(body(wrong).split(","), ["0", "-2"], L_PY20 + " (len(m) > 1 means an error)")
 
     def test_hlr_request_is_format_3_with_empty_text(
-        self, emulator: Emulator, clock: ManualClock
+        self, emulator: Emulator, manual_clock: ManualClock
     ) -> None:
         check(
             py20(emulator, "send", "cost=3&phones=79990007000&mes=&translit=0&id=0&hlr=1"),
             "1,1,0.20,99.80",
             L_PY20,
         )
-        clock.advance(3)
+        manual_clock.advance(3)
         row = py20(emulator, "status", "phone=79990007000&id=1&all=0").split(",")
         check(len(row), 11, L_PY20 + " get_status (HLR: 11 fields)")
 

@@ -42,19 +42,14 @@ class Api:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def api(clock: ManualClock) -> Any:
-    with Emulator(clock=clock) as emulator:
+def api(manual_clock: ManualClock) -> Any:
+    with Emulator(clock=manual_clock) as emulator:
         yield Api(emulator)
 
 
 class TestTinyurl:
     def test_links_become_short_links_that_count_clicks_and_give_status_4(
-        self, api: Api, clock: ManualClock
+        self, api: Api, manual_clock: ManualClock
     ) -> None:
         text = "Your order: https://shop.example/orders/12345?track=1 thanks"
         sent = api.call("send", phones="79990000001,79990000002", mes=text, tinyurl=1, cost=3)
@@ -65,9 +60,9 @@ class TestTinyurl:
         assert other != message  # each recipient has its own link: a click tells whose
         # The short text is what is counted and billed.
         check(sent["cnt"], 2, P_SEND_ANSWER)
-        clock.advance(3)
+        manual_clock.advance(3)
         check(api.status(sent["id"], "79990000001")["status"], 1, P_STATUSES)
-        clock.advance(60)
+        manual_clock.advance(60)
         click = requests.get(match[1], allow_redirects=False, timeout=5)
         check(
             (click.status_code, click.headers["Location"]),
@@ -75,7 +70,7 @@ class TestTinyurl:
             D_TINYURL,
         )
         after = api.status(sent["id"], "79990000001")
-        check((after["status"], after["last_timestamp"]), (4, int(clock())), P_STATUSES)
+        check((after["status"], after["last_timestamp"]), (4, int(manual_clock())), P_STATUSES)
         check(api.status(sent["id"], "79990000002")["status"], 1, P_STATUSES)
         stats = api.call("tinyurls", get=1, link=match[1])
         check(
@@ -86,13 +81,13 @@ class TestTinyurl:
         check(api.call("tinyurls", get=1, id=stats["id"])["cnt"], 1, D_TINYURL)
 
     def test_a_click_before_delivery_shows_once_delivered(
-        self, api: Api, clock: ManualClock
+        self, api: Api, manual_clock: ManualClock
     ) -> None:
         sent = api.call("send", phones="79990000001", mes="see https://a.example", tinyurl=1)
         link = api.status(sent["id"], "79990000001")["message"].split()[-1]
         requests.get(link, allow_redirects=False, timeout=5)
         check(api.status(sent["id"], "79990000001")["status"], -1, P_STATUSES)
-        clock.advance(3)
+        manual_clock.advance(3)
         check(api.status(sent["id"], "79990000001")["status"], 4, P_STATUSES)
 
     def test_without_tinyurl_links_stay_and_unknown_links_are_404(self, api: Api) -> None:
@@ -103,12 +98,12 @@ class TestTinyurl:
         check(api.call("tinyurls", get=1, id=99)["error_code"], 1, D_TINYURL)
 
 
-def test_period_and_freq_spread_a_mailing(api: Api, clock: ManualClock) -> None:
+def test_period_and_freq_spread_a_mailing(api: Api, manual_clock: ManualClock) -> None:
     """period=1 h, freq=30 min: two batches; three recipients go at +0, +0, +30 min."""
     phones = "79990000001,79990000002,79990000003"
     sent = api.call("send", phones=phones, mes="spread", period=1, freq=30)
     starts = [api.status(sent["id"], p)["send_timestamp"] for p in phones.split(",")]
-    now = int(clock())
+    now = int(manual_clock())
     check(starts, [now, now, now + 1800], P_SEND)
     check(api.status(sent["id"], "79990000003")["status"], -1, P_STATUSES)
     for bad in ({"period": "0.05"}, {"period": "721"}, {"period": "1", "freq": "0"}):
@@ -133,8 +128,8 @@ def test_list_lines_carry_their_own_sender_and_time_zone(api: Api) -> None:
     )
 
 
-def test_a_list_line_sender_must_be_registered(clock: ManualClock) -> None:
-    with Emulator([Account("s", "p", senders=("Shop",))], clock=clock) as emulator:
+def test_a_list_line_sender_must_be_registered(manual_clock: ManualClock) -> None:
+    with Emulator([Account("s", "p", senders=("Shop",))], clock=manual_clock) as emulator:
         answer = requests.post(
             emulator.http_url + "/sys/send.php",
             data={"login": "s", "psw": "p", "fmt": 3, "list": "Evil|79990000001:hi"},
@@ -143,8 +138,8 @@ def test_a_list_line_sender_must_be_registered(clock: ManualClock) -> None:
         check(answer["error_code"], 6, P_SEND_ANSWER)
 
 
-def test_contact_groups(clock: ManualClock) -> None:
-    with Emulator(clock=clock) as emulator:
+def test_contact_groups(manual_clock: ManualClock) -> None:
+    with Emulator(clock=manual_clock) as emulator:
         group = emulator.state.add_group("demo", ["79990000001", "+79990000002"])
         api = Api(emulator)
         sent = api.call("send", phones=f"G{group}", mes="to the group", cost=2)
