@@ -43,6 +43,7 @@ from smsc_transports.emulator.state.accounts import Account, Accounts, Limits, T
 from smsc_transports.emulator.state.clock import Clock, format_date
 from smsc_transports.emulator.state.inbox import Inbox
 from smsc_transports.emulator.state.ip_blocks import IpBlocks
+from smsc_transports.emulator.state.planning import sender_of, start_times
 from smsc_transports.emulator.state.pricing import (
     Prepared,
     apply_prefix,
@@ -63,7 +64,6 @@ from smsc_transports.emulator.state.records import (
     StatusRecord,
 )
 from smsc_transports.emulator.state.short_links import ShortLink, ShortLinks
-from smsc_transports.emulator.state.time_forms import parse_send_time
 from smsc_transports.errors import APIError, ValidationError, api_error
 from smsc_transports.message import MessageKind, normalize_phone
 from smsc_transports.statuses import MessageStatus
@@ -260,14 +260,14 @@ class EmulatorState:
         self._rates.check_duplicate(key, now, self._reused(account.login, request, prepared))
         msg_id = request.id or self._recipients.new_id(account.login)
         accepted = [p for p in prepared if not p.error]
-        senders = {id(p): self._sender_of(account, request, p) for p in prepared}
+        senders = {id(p): sender_of(account, request, p) for p in prepared}
         if request.kind.is_sms_like and not all(
             _sender_allowed(account, senders[id(p)]) for p in accepted or prepared
         ):
             raise refusal(6, msg_id)
         if not accepted:
             raise refusal(prepared[0].error, msg_id)
-        starts = self._starts(request, accepted, now)
+        starts = start_times(request, accepted, now)
         total = sum((p.cost for p in accepted), Decimal(0))
         if not account.can_spend(total):
             raise refusal(3, msg_id)
@@ -286,41 +286,6 @@ class EmulatorState:
             op=request.op,
             err=request.err,
         )
-
-    def _sender_of(self, account: Account, request: SendRequest, p: Prepared) -> str:
-        """The sender recorded for one recipient: its ``list=`` line's, the request's,
-        or the account's default."""
-        if request.kind is MessageKind.HLR:
-            # SMSC shows "HLR" as an HLR request's sender: the official PHP and Python
-            # libraries tell an HLR status row by that field (m[14] == "HLR").
-            return "HLR"
-        line_sender = None
-        if p.line is not None and p.line < len(request.line_options):
-            line_sender = request.line_options[p.line][0]
-        if line_sender is not None:
-            return line_sender
-        return request.sender if request.sender is not None else account.default_sender
-
-    def _starts(self, request: SendRequest, accepted: list[Prepared], now: float) -> list[float]:
-        """When each accepted recipient leaves: ``time`` (in its ``list=`` line's time
-        zone, if the line names one), spread over ``period`` hours in batches every
-        ``freq`` minutes."""
-        starts = []
-        for p in accepted:
-            start = request.send_at
-            if start is None:
-                tz = request.tz
-                if p.line is not None and p.line < len(request.line_options):
-                    line_tz = request.line_options[p.line][1]
-                    tz = line_tz if line_tz is not None else tz
-                start = parse_send_time(request.time, tz=tz, now=now)
-            starts.append(now if start is None or start < now else start)
-        if request.period:
-            every = 60.0 * (request.freq or 60)
-            batches = max(1, int(request.period * 3600 // every))
-            count = len(accepted)
-            starts = [s + (i * batches // count) * every for i, s in enumerate(starts)]
-        return starts
 
     def _reused(self, login: str, request: SendRequest, prepared: list[Prepared]) -> list[float]:
         """When each recipient already stored under the request's own ``id`` was sent."""
