@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import signal
 
+import pytest
 import requests
 
+from smsc_transports import Message, create_transport
 from smsc_transports.emulator import Account, Emulator, Limits, ManualClock
+from smsc_transports.errors import InvalidPhone, IPBlocked
 from tests.emulator.api import emulator_process
 from tests.emulator.fidelity.sources import FAQ_IP, P_SEND_ANSWER, body, check
 
@@ -95,3 +98,15 @@ def test_cli_no_ip_block_and_echo_charset() -> None:
         assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
+
+
+def test_soap_sends_count_too_and_the_library_sees_ip_blocked() -> None:
+    """The rule is per address, whatever the protocol: 100 bad SOAP sends block HTTP."""
+    with Emulator(clock=ManualClock()) as emulator:
+        with create_transport(emulator.url("soap+http")) as soap:
+            for _ in range(100):
+                with pytest.raises(InvalidPhone):
+                    soap.send(Message(["79990004007"], "refused"))
+        with create_transport(emulator.url()) as http, pytest.raises(IPBlocked) as blocked:
+            http.balance()
+        check(blocked.value.code, 4, FAQ_IP)
