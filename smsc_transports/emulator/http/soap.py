@@ -165,13 +165,13 @@ def _send(
     failure: APIError | None = None
     try:
         request = send_request(params)
-    except APIError as refused:
-        state.note_send_answer(client_ip, refused)  # towards the "100 in a row" IP block
+    except APIError as bad:
+        state.note_send_answer(client_ip, bad)  # towards the "100 in a row" IP block
         raise
     try:
         outcome: SendOutcome = state.send(account, request)
-    except APIError as refused:
-        failure = refused
+    except APIError as bad:
+        failure = bad
         raise
     finally:
         state.note_send_answer(client_ip, failure)
