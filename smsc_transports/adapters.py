@@ -31,6 +31,7 @@ from typing import Any, Self, TypeVar
 from smsc_transports.config import Settings
 from smsc_transports.errors import SMSCError
 from smsc_transports.message import Message
+from smsc_transports.observe import Observer
 from smsc_transports.results import (
     Balance,
     CostResult,
@@ -61,6 +62,11 @@ class ThreadedAsyncTransport(AsyncTransport):
     def from_settings(cls, settings: Settings) -> Self:
         """Not used: wrap a transport built by the factory instead."""
         raise TypeError("build the sync transport first and wrap it")
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report to ``observer``: the wrapped transport does the reporting."""
+        self.observer = observer
+        self.sync.observe(observer)
 
     async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
@@ -235,6 +241,11 @@ class LoopThreadTransport(Transport):
     def from_settings(cls, settings: Settings) -> Self:
         """Not used: wrap a transport built by the factory instead."""
         raise TypeError("build the async transport first and wrap it")
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report to ``observer``: the wrapped transport does the reporting."""
+        self.observer = observer
+        self.async_transport.observe(observer)
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         if self._closed:

@@ -28,6 +28,7 @@ from smsc_transports.errors import (
     TransportTimeout,
 )
 from smsc_transports.message import Message
+from smsc_transports.observe import Observer
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import AsyncTransport, Capability
 from smsc_transports.wire.smpp.session.link import (
@@ -68,6 +69,7 @@ class AsyncSmppTransport(AsyncTransport):
         on_receipt: Callable[[StatusResult], object] | None = None,
         on_incoming: Callable[[IncomingMessage], object] | None = None,
         on_malformed: Callable[[ProtocolError], object] | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.options = options
         self._session = SmppSession(options)
@@ -83,6 +85,8 @@ class AsyncSmppTransport(AsyncTransport):
         self._closed = False
         self._seen_state = LinkState.CLOSED
         self._loop: asyncio.AbstractEventLoop | None = None
+        if observer is not None:
+            self.observe(observer)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -122,6 +126,16 @@ class AsyncSmppTransport(AsyncTransport):
     @on_malformed.setter
     def on_malformed(self, callback: Callable[[ProtocolError], object] | None) -> None:
         self._session.on_malformed = callback
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report every message's outcome, receipts, binds, drops and throttling to
+        ``observer`` (:mod:`smsc_transports.observe`), and let it watch the window."""
+        if self.observer is not None:
+            self.observer.unwatch(self._session.load)
+        self.observer = observer
+        self._session.observer = observer
+        if observer is not None:
+            observer.watch(self.protocol, self._session.load)
 
     def stats(self) -> SmppStats:
         """A snapshot of the transport's counters."""
@@ -435,3 +449,5 @@ class AsyncSmppTransport(AsyncTransport):
         session.link_lost(TransportError("the SMPP transport was closed"))
         session.finish()  # what was acknowledged reaches the user, even now
         self._after()
+        if self.observer is not None:
+            self.observer.unwatch(session.load)

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from smsc_transports.errors import ConnectError, ProtocolError, SMSCError
+from smsc_transports.observe import Link, LinkEvent, Load, Observer, error_fields, report
 from smsc_transports.results import IncomingMessage, StatusResult
 from smsc_transports.transport import Capability
 from smsc_transports.wire.smpp import pdu as w
@@ -90,6 +91,7 @@ class SmppSession:
             options.receipt_store_size, options.receipt_ttl, options.receipt_id
         )
         self.deliveries = Deliveries(options, self.store, self.stats, wall)
+        self.deliveries.clock = clock
         self.window = SubmitWindow(
             options,
             clock,
@@ -117,6 +119,21 @@ class SmppSession:
     def state(self, state: LinkState) -> None:
         self._state = state
         self.window.bound = state is LinkState.BOUND
+
+    @property
+    def observer(self) -> Observer | None:
+        """Hears each message's outcome, each receipt, binds, drops and throttling."""
+        return self.window.observer
+
+    @observer.setter
+    def observer(self, observer: Observer | None) -> None:
+        self.window.observer = observer
+        self.deliveries.observer = observer
+
+    def load(self) -> Load:
+        """Submits in flight, the window in use and the submits queued (read unlocked)."""
+        window = self.window
+        return Load(window.in_window, window.allowed, len(window.unsent))
 
     @property
     def on_receipt(self) -> Callable[[StatusResult], object] | None:
@@ -181,6 +198,12 @@ class SmppSession:
             self.answered.append(query)
         self._enquiring = False
         self._control = []
+        if self.window.observer is not None and self.state in (
+            LinkState.BOUND,
+            LinkState.UNBINDING,
+        ):
+            event = LinkEvent("smpp", Link.DROPPED, error_fields(cause)[0])
+            report(self.window.observer.link, event)
         if self.state is LinkState.BINDING and self.bind_error is None:
             self.bind_error = (
                 cause if isinstance(cause, SMSCError) else ProtocolError(f"bind failed: {cause}")
@@ -332,6 +355,9 @@ class SmppSession:
             return  # a bind_resp after the SMSC's own unbind opens nothing
         self.state = LinkState.BOUND
         self.stats.binds += 1
+        if self.window.observer is not None:
+            change = Link.CONNECTED if self.stats.binds == 1 else Link.RECONNECTED
+            report(self.window.observer.link, LinkEvent("smpp", change))
 
     # -- deliver_sm -------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ class Ticket:
         "tracks",
         "unknown",
         "waiter",
+        "written_at",
     )
 
     def __init__(self, index: int, message: Message, encoded: EncodedSubmits) -> None:
@@ -64,6 +65,7 @@ class Ticket:
         self.tracks: list[object] | None = None
         self.outcome: SendResult | SMSCError | None = None
         self.waiter: object = None
+        self.written_at = 0.0  # when its first submit_sm was written; kept only when observed
 
     @property
     def done(self) -> bool:

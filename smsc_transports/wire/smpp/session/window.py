@@ -16,11 +16,21 @@ from collections.abc import Callable
 from typing import Final
 
 from smsc_transports.errors import (
+    OutcomeUnknown,
     ProtocolError,
     RateLimited,
     SMSCError,
     UnsupportedOperation,
     stops_sending,
+)
+from smsc_transports.observe import (
+    Link,
+    LinkEvent,
+    Observer,
+    OperationEvent,
+    error_fields,
+    mask_phone,
+    report,
 )
 from smsc_transports.results import SendResult
 from smsc_transports.wire.smpp import pdu as w
@@ -61,6 +71,8 @@ class SubmitWindow:
         self.on_accepted = on_accepted
         # Set by a running send_many: told each refusal every later message would get too.
         self.on_fatal: Callable[[SMSCError], object] | None = None
+        # Set by the session when the transport is observed; None costs one check.
+        self.observer: Observer | None = None
         self.bound = False
         self.down_error: SMSCError | None = None
         self.unsent: deque[Part] = deque()
@@ -146,8 +158,11 @@ class SubmitWindow:
                 outstanding = self.outstanding
                 written = 0
                 sequence = self._sequence
+                observed = self.observer is not None
                 while written < room and unsent:
                     part = unsent.popleft()
+                    if observed and not part.ticket.written_at:
+                        part.ticket.written_at = now
                     sequence = sequence + 1 if sequence < w.MAX_SEQUENCE else 1
                     if sequence in outstanding:
                         self._sequence = sequence
@@ -229,6 +244,8 @@ class SubmitWindow:
             )
             self.finished.append(ticket)
             self.on_accepted(message_id)
+            if self.observer is not None:
+                self._report(ticket, now)
             return
         ticket.ids[part.slot] = message_id
         per_phone = len(encoded.bodies[0])
@@ -265,6 +282,10 @@ class SubmitWindow:
                 self._pause_until = now + min(pause, _MAX_THROTTLE_PAUSE)
                 self.allowed = max(1, self.allowed // 2)
                 self._credit = 0
+                if self.observer is not None:
+                    why = error_fields(smpp_error(status, base=self.options.status_base))[0]
+                    pause = self._pause_until - now
+                    report(self.observer.link, LinkEvent("smpp", Link.THROTTLED, why, pause))
             return
         error = smpp_error(status, base=self.options.status_base)
         if status in THROTTLING:
@@ -299,3 +320,33 @@ class SubmitWindow:
                     track.smpp_id = ticket.ids[number * per_phone] or track.smpp_id
                     self.store.alias(track)
         self.finished.append(ticket)
+        if self.observer is not None:
+            self._report(ticket, self.clock())
+
+    def _report(self, ticket: Ticket, now: float) -> None:
+        """Tell the observer how ``ticket`` ended (one event per message)."""
+        assert self.observer is not None
+        outcome = ticket.outcome
+        error = outcome if isinstance(outcome, SMSCError) else None
+        name, code = error_fields(error)
+        encoded = ticket.encoded
+        written = ticket.written_at
+        answered = sum(1 for i in ticket.ids if i is not None)
+        if isinstance(error, OutcomeUnknown):
+            answered = 0  # the answers never came
+        report(
+            self.observer.operation,
+            OperationEvent(
+                "smpp",
+                "send",
+                name,
+                now - written if written else 0.0,
+                1,
+                sum(16 + len(body) for group in encoded.bodies for body in group),
+                # submit_sm_resp: a header, the message id and its NUL (a refusal: a header).
+                sum(17 + len(i) for i in ticket.ids if i is not None) if answered else 0,
+                code,
+                None if error is not None else ticket.ids[0],
+                mask_phone(encoded.phones[0]) if len(encoded.phones) == 1 else None,
+            ),
+        )
