@@ -81,7 +81,8 @@ class OperationEvent:
 
     ``outcome`` is :data:`OK` or the class name of the error it ended in
     (``"RateLimited"``, ``"OutcomeUnknown"``, ``"ConnectError"``…; see ``docs/errors.md``);
-    ``error_code`` is SMSC's code (:attr:`APIError.code`) or the SMPP command_status.
+    ``error_code`` is SMSC's code (:attr:`APIError.code`, the same on every protocol),
+    else the SMPP command_status.
     ``duration`` is seconds from writing the request to reading its answer (0 for a
     message refused before it was written). ``messages`` counts the messages the
     request carried; ``id`` is the message id SMSC assigned, and ``phone`` the one
@@ -171,7 +172,9 @@ def error_fields(error: BaseException | None) -> tuple[str, int | None]:
     """The outcome and error code an operation that ended in ``error`` reports."""
     if error is None:
         return OK, None
-    code = getattr(error, "protocol_status", None) or getattr(error, "code", None)
+    code = getattr(error, "code", None)
+    if not isinstance(code, int):
+        code = getattr(error, "protocol_status", None)  # an SMPP status with no SMSC code
     return type(error).__name__, code if isinstance(code, int) else None
 
 
