@@ -1,0 +1,161 @@
+"""OpenTelemetry metrics and spans for every transport: :class:`OpenTelemetryObserver`.
+
+Needs the ``otel`` extra (``pip install "smsc-transports[otel]"``, which installs
+``opentelemetry-api``; the application configures the SDK and its exporters)::
+
+    from smsc_transports import create_transport
+    from smsc_transports.contrib.opentelemetry import OpenTelemetryObserver
+
+    transport = create_transport(url, observer=OpenTelemetryObserver())
+
+Metrics (instrument names follow OpenTelemetry's dotted style; units in UCUM):
+``smsc.requests`` and ``smsc.messages`` (counters; attributes ``smsc.protocol``,
+``smsc.operation``, ``smsc.outcome``), ``smsc.request.duration`` (histogram, ``s``),
+``smsc.sent_bytes`` / ``smsc.received_bytes`` (counters, ``By``), ``smsc.receipts``
+(counter; ``smsc.matched``), ``smsc.receipt.latency`` (histogram, ``s``),
+``smsc.link.events`` (counter; ``smsc.event``), ``smsc.backoff`` (counter, ``s``), and
+the observable gauges ``smsc.in_flight``, ``smsc.window``, ``smsc.queued``.
+
+Spans: one ``smsc <operation>`` span (``smsc send``, ``smsc status``, ``smsc cost``…)
+per request to SMSC, kind CLIENT, from the request to its answer, with the attributes
+``smsc.protocol``, ``smsc.operation``, ``smsc.outcome``, ``smsc.messages``, the
+message id SMSC gave as ``smsc.message_id`` and the error code as ``smsc.error_code``;
+the status is ERROR when the request failed. A span never carries a phone, a text or a
+credential. The span is recorded when the answer is read, with its real start time:
+a call made in the application's thread (HTTP, SOAP) is the child of the span current
+there; an SMPP message is answered on the reader thread, so its span is a root.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from smsc_transports.observe import LinkEvent, Load, Observer, OperationEvent, ReceiptEvent
+
+try:
+    from opentelemetry import metrics, trace
+    from opentelemetry.metrics import CallbackOptions, Observation
+except ImportError as exc:  # tests/contrib/test_missing_extras.py
+    raise ImportError(
+        "smsc_transports.contrib.opentelemetry needs opentelemetry-api: "
+        'pip install "smsc-transports[otel]"'
+    ) from exc
+
+__all__ = ["OpenTelemetryObserver"]
+
+_SCOPE = "smsc_transports"
+
+
+class OpenTelemetryObserver(Observer):
+    """An :class:`~smsc_transports.observe.Observer` that records OpenTelemetry metrics
+    and spans, from the given providers or the global ones."""
+
+    def __init__(
+        self,
+        *,
+        meter_provider: metrics.MeterProvider | None = None,
+        tracer_provider: trace.TracerProvider | None = None,
+        spans: bool = True,
+    ) -> None:
+        meter = metrics.get_meter(_SCOPE, meter_provider=meter_provider)
+        self.tracer = trace.get_tracer(_SCOPE, tracer_provider=tracer_provider) if spans else None
+        self.requests = meter.create_counter("smsc.requests", "{request}", "Requests to SMSC.")
+        self.messages = meter.create_counter(
+            "smsc.messages", "{message}", "Messages the requests carried."
+        )
+        self.duration = meter.create_histogram(
+            "smsc.request.duration", "s", "Seconds from request to SMSC's answer."
+        )
+        self.sent = meter.create_counter("smsc.sent_bytes", "By", "Bytes of requests.")
+        self.received = meter.create_counter("smsc.received_bytes", "By", "Bytes of answers.")
+        self.receipts = meter.create_counter("smsc.receipts", "{receipt}", "Delivery receipts.")
+        self.receipt_latency = meter.create_histogram(
+            "smsc.receipt.latency", "s", "Seconds from acceptance to the delivery receipt."
+        )
+        self.links = meter.create_counter(
+            "smsc.link.events", "{event}", "Connections made, made again, lost; back-offs."
+        )
+        self.backoff = meter.create_counter("smsc.backoff", "s", "Seconds of throttling pause.")
+        self._lock = threading.Lock()
+        self._watched: list[tuple[str, Callable[[], Load]]] = []
+        for name, field, text in (
+            ("smsc.in_flight", "in_flight", "Requests sent and not yet answered."),
+            ("smsc.window", "window", "Requests that may be in flight at once."),
+            ("smsc.queued", "queued", "Messages waiting for room in the window."),
+        ):
+            meter.create_observable_gauge(name, [self._gauge(field)], "{request}", text)
+
+    def operation(self, event: OperationEvent) -> None:
+        """Record the request's metrics and its span."""
+        attributes = {
+            "smsc.protocol": event.protocol,
+            "smsc.operation": event.operation,
+            "smsc.outcome": event.outcome,
+        }
+        self.requests.add(1, attributes)
+        self.messages.add(event.messages, attributes)
+        self.duration.record(
+            event.duration, {"smsc.protocol": event.protocol, "smsc.operation": event.operation}
+        )
+        protocol = {"smsc.protocol": event.protocol}
+        if event.bytes_sent:
+            self.sent.add(event.bytes_sent, protocol)
+        if event.bytes_received:
+            self.received.add(event.bytes_received, protocol)
+        if self.tracer is not None:
+            self._span(event, attributes)
+
+    def _span(self, event: OperationEvent, attributes: dict[str, str]) -> None:
+        assert self.tracer is not None
+        end = time.time_ns()
+        span = self.tracer.start_span(
+            f"smsc {event.operation}",
+            kind=trace.SpanKind.CLIENT,
+            attributes={**attributes, "smsc.messages": event.messages},
+            start_time=end - int(event.duration * 1e9),
+        )
+        if event.id is not None:
+            span.set_attribute("smsc.message_id", event.id)
+        if event.error_code is not None:
+            span.set_attribute("smsc.error_code", event.error_code)
+        if not event.ok:
+            span.set_status(trace.Status(trace.StatusCode.ERROR, event.outcome))
+        span.end(end_time=end)
+
+    def receipt(self, event: ReceiptEvent) -> None:
+        """Count the receipt and, if matched, record its latency."""
+        matched = "true" if event.matched else "false"
+        self.receipts.add(1, {"smsc.protocol": event.protocol, "smsc.matched": matched})
+        if event.latency is not None:
+            self.receipt_latency.record(event.latency, {"smsc.protocol": event.protocol})
+
+    def link(self, event: LinkEvent) -> None:
+        """Count the connection change or back-off."""
+        self.links.add(1, {"smsc.protocol": event.protocol, "smsc.event": event.change.value})
+        if event.pause:
+            self.backoff.add(event.pause, {"smsc.protocol": event.protocol})
+
+    def watch(self, protocol: str, load: Callable[[], Load]) -> None:
+        """Read ``load`` whenever the gauges are collected, until :meth:`unwatch`."""
+        with self._lock:
+            self._watched.append((protocol, load))
+
+    def unwatch(self, load: Callable[[], Load]) -> None:
+        """Stop reading a closed transport's load."""
+        with self._lock:
+            self._watched = [(p, f) for p, f in self._watched if f != load]
+
+    def _gauge(self, field: str) -> Callable[[CallbackOptions], Iterable[Observation]]:
+        def observe(options: CallbackOptions) -> Iterable[Observation]:
+            with self._lock:
+                watched = list(self._watched)
+            totals: dict[str, int] = {}
+            for protocol, load in watched:
+                value: Any = getattr(load(), field)
+                totals[protocol] = totals.get(protocol, 0) + int(value)
+            return [Observation(n, {"smsc.protocol": p}) for p, n in totals.items()]
+
+        return observe
