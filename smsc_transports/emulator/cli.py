@@ -75,6 +75,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--no-limits", action="store_true", help="turn off SMSC's rate limits (error 9)"
     )
+    parser.add_argument(
+        "--live",
+        type=float,
+        metavar="SECONDS",
+        help="print a one-line summary (accepted, rate, refusals) on stderr every SECONDS",
+    )
     parser.set_defaults(func=run)
 
 
@@ -133,8 +139,10 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigurationError(str(exc.strerror or exc)) from None
         with emulator:
             print(emulator.ready_line(), flush=True)
-            while not stop.wait(0.5):
-                pass
+            every = args.live if args.live and args.live > 0 else None
+            while not stop.wait(every or 0.5):
+                if every is not None:
+                    print(emulator.state.activity.summary(), file=sys.stderr, flush=True)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

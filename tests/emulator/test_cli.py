@@ -108,3 +108,32 @@ def test_a_port_in_use_is_one_line_and_exit_2() -> None:
         status, err = _fails("--http-port", str(port))
     assert status == 2
     assert err.startswith(f"smsc: cannot listen on 127.0.0.1:{port}") and err.count("\n") == 1, err
+
+
+def test_live_prints_what_was_accepted_and_refused_on_stderr() -> None:
+    command = [sys.executable, "-m", "smsc_transports.emulator", "--http-port", "0",
+               "--no-limits", "--live", "0.2"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        match = re.fullmatch(r"emulator ready http=(\d+)\n", process.stdout.readline())
+        assert match
+        url = f"http://127.0.0.1:{match[1]}/sys/send.php"
+        base = {"login": "demo", "psw": "demo", "fmt": 3, "mes": "hi"}
+        requests.post(url, data={**base, "phones": "79990000001,79990000002"}, timeout=5)
+        requests.post(url, data={**base, "phones": "79990004007"}, timeout=5)  # error 7
+        seen = ""
+        for _ in range(50):  # the summary comes every 0.2 s; a later one has both sends
+            seen = process.stderr.readline()
+            if "accepted 2 " in seen and "7: 1" in seen:
+                break
+        assert re.fullmatch(r"emulator: accepted 2 \(\d+/s\) · refused by code: 7: 1\n", seen)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()

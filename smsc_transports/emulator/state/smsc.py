@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 from smsc_transports.emulator.state.accounts import Account, Accounts, Limits, Tariff, demo_account
+from smsc_transports.emulator.state.activity import Activity
 from smsc_transports.emulator.state.clock import Clock, format_date
 from smsc_transports.emulator.state.inbox import Inbox
 from smsc_transports.emulator.state.pricing import Prepared, params_error, prepare, refusal
@@ -112,6 +113,7 @@ class EmulatorState:
         # int_id), and events ready to go.
         self._unsettled: dict[int, Recipient] = {}
         self._events: list[CallbackEvent] = []
+        self.activity = Activity()  # what ``smsc emulator --live`` prints
 
     # -- accounts ----------------------------------------------------------------------
 
@@ -190,7 +192,7 @@ class EmulatorState:
             return self.cost(account, request)
         if request.cost not in (0, 2, 3):
             raise params_error()
-        with self.lock:
+        with self.lock, self.activity.refusals():
             now = self.clock()
             prepared = prepare(request, self.tariff, self.limits)
             start = request.send_at
@@ -221,6 +223,7 @@ class EmulatorState:
             for p in accepted:
                 self._store(account, request, msg_id, sender, p, now, start)
             self._rates.sent(key, now)
+            self.activity.accepted += len(accepted)
             return SendOutcome(
                 id=msg_id,
                 parts=sum(p.parts for p in accepted),
