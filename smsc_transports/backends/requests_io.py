@@ -383,7 +383,12 @@ def with_failover(
                 raise
             last, uncertain = exc, True
         if target is not targets[-1]:
-            log.warning("SMSC request to %s failed (%s), trying the next host", name(target), last)
+            log.warning(
+                "SMSC request to %s failed (%s), trying the next host",
+                name(target),
+                last,
+                extra={"smsc_error": type(last).__name__, "smsc_host": name(target)},
+            )
     if last is None:
         raise ConnectError("no SMSC host to talk to")
     raise last

@@ -53,7 +53,7 @@ from smsc_transports.errors import (
     safe_excerpt,
 )
 from smsc_transports.message import Message
-from smsc_transports.observe import Load, Observer, Stopwatch
+from smsc_transports.observe import Load, Observer, Stopwatch, log_fields
 from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
 from smsc_transports.transport import BatchGuard, Capability, Transport, iter_outcomes
 from smsc_transports.wire import http as wire_http
@@ -470,7 +470,9 @@ def _settle(index: int, message: Message, future: Future[SendResult]) -> Outcome
         return Outcome(index, message, error=exc)
     except Exception as exc:
         # Never lose the message to an unexpected failure: it becomes its outcome.
-        log.exception("unexpected failure while sending over SOAP")
+        log.exception(
+            "unexpected failure while sending over SOAP", extra=log_fields("soap", "send")
+        )
         return Outcome(
             index, message, error=TransportError(f"unexpected failure: {type(exc).__name__}")
         )

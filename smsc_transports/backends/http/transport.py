@@ -24,7 +24,7 @@ from smsc_transports.backends.http.client import HttpClient
 from smsc_transports.config import Settings
 from smsc_transports.errors import RateLimited, SMSCError, TransportError
 from smsc_transports.message import Message
-from smsc_transports.observe import Load, Observer
+from smsc_transports.observe import Load, Observer, log_fields
 from smsc_transports.results import (
     Balance,
     CostResult,
@@ -287,5 +287,5 @@ def _answer_of(future: Future[Any]) -> Any | SMSCError:
         return exc
     except Exception as exc:
         # Never lose the message to an unexpected failure: it becomes its outcome.
-        log.exception("unexpected failure while sending")
+        log.exception("unexpected failure while sending", extra=log_fields("https", "send"))
         return TransportError(f"unexpected failure while sending: {type(exc).__name__}")

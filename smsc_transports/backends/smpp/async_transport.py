@@ -28,7 +28,7 @@ from smsc_transports.errors import (
     TransportTimeout,
 )
 from smsc_transports.message import Message
-from smsc_transports.observe import Observer
+from smsc_transports.observe import Observer, log_fields
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import AsyncTransport, Capability
 from smsc_transports.wire.smpp.session.link import (
@@ -191,11 +191,17 @@ class AsyncSmppTransport(AsyncTransport):
                 link = await self._open(host, port)
             except APIError as exc:
                 self._give_up(exc)
-                log.error("SMPP bind refused: %s", exc)
+                log.error("SMPP bind refused: %s", exc, extra=log_fields("smpp", "bind", error=exc))
                 return
             except (OSError, TransportError, TimeoutError) as exc:
                 failures += 1
-                log.warning("SMPP connect to %s failed (%d): %s", host, failures, exc)
+                log.warning(
+                    "SMPP connect to %s failed (%d): %s",
+                    host,
+                    failures,
+                    exc,
+                    extra=log_fields("smpp", "connect", error=exc),
+                )
                 if failures >= options.reconnect_attempts:
                     error = exc if isinstance(exc, SMSCError) else ConnectError(str(exc))
                     self._give_up(error)
@@ -243,7 +249,13 @@ class AsyncSmppTransport(AsyncTransport):
         if error is not None:
             link.abort(error)
             raise error
-        log.info("SMPP bound to %s:%d as %s", host, port, options.bind)
+        log.info(
+            "SMPP bound to %s:%d as %s",
+            host,
+            port,
+            options.bind,
+            extra=log_fields("smpp", "bind"),
+        )
         return link
 
     def _received(self, link: Link, data: bytes) -> None:
@@ -253,7 +265,11 @@ class AsyncSmppTransport(AsyncTransport):
         try:
             session.feed(data)
         except ProtocolError as exc:
-            log.warning("SMPP protocol violation, dropping the link: %s", exc)
+            log.warning(
+                "SMPP protocol violation, dropping the link: %s",
+                exc,
+                extra=log_fields("smpp", "read", error=exc),
+            )
             link.abort(exc)
             return
         except Exception as exc:  # a bug must cost the link, never the event loop

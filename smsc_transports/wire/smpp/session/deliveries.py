@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Final, TypeVar
 
 from smsc_transports.errors import ProtocolError
-from smsc_transports.observe import Observer, ReceiptEvent, report
+from smsc_transports.observe import Observer, ReceiptEvent, log_fields, report
 from smsc_transports.results import IncomingMessage, StatusResult
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.incoming import Joined, Reassembler, incoming_part
@@ -136,7 +136,11 @@ class Deliveries:
 
     def _malformed(self, error: ProtocolError) -> None:
         self.stats.malformed += 1
-        log.warning("unreadable deliver_sm answered ESME_RX_P_APPN: %s", error)
+        log.warning(
+            "unreadable deliver_sm answered ESME_RX_P_APPN: %s",
+            error,
+            extra=log_fields("smpp", "deliver_sm", error=error),
+        )
         if self.on_malformed is not None:
             try:
                 self.on_malformed(error)
