@@ -39,8 +39,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 __all__ = [
     "OK",
@@ -75,8 +74,7 @@ class Link(enum.StrEnum):
     THROTTLED = "throttled"  # the SMSC throttled; the transport pauses ``LinkEvent.pause`` s
 
 
-@dataclass(frozen=True, slots=True)
-class OperationEvent:
+class OperationEvent(NamedTuple):
     """One request to SMSC, finished.
 
     ``outcome`` is :data:`OK` or the class name of the error it ended in
@@ -86,7 +84,8 @@ class OperationEvent:
     ``duration`` is seconds from writing the request to reading its answer (0 for a
     message refused before it was written). ``messages`` counts the messages the
     request carried; ``id`` is the message id SMSC assigned, and ``phone`` the one
-    recipient, masked, when there is exactly one.
+    recipient, masked, when there is exactly one. Events are named tuples: cheap to
+    build at tens of thousands a second.
     """
 
     protocol: str
@@ -106,8 +105,7 @@ class OperationEvent:
         return self.outcome == OK
 
 
-@dataclass(frozen=True, slots=True)
-class ReceiptEvent:
+class ReceiptEvent(NamedTuple):
     """One delivery receipt read (SMPP).
 
     ``matched`` says whether it belongs to a message this transport sent and still
@@ -121,8 +119,7 @@ class ReceiptEvent:
     status: str
 
 
-@dataclass(frozen=True, slots=True)
-class LinkEvent:
+class LinkEvent(NamedTuple):
     """A connection made, made again or lost, or a throttling back-off (see :class:`Link`)."""
 
     protocol: str
@@ -131,8 +128,7 @@ class LinkEvent:
     pause: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Load:
+class Load(NamedTuple):
     """How busy a transport is now: requests in flight, the window they may fill
     (SMPP's current window, HTTP's concurrency) and messages queued behind them."""
 
@@ -337,11 +333,12 @@ class Tally(Observer):
     def operation(self, event: OperationEvent) -> None:
         """Count the request."""
         key = (event.protocol, event.operation, event.outcome)
+        duration = event.duration
         with self._lock:
             self.operations[key] += 1
             self.messages[key] += event.messages
-            self.seconds += event.duration
-            self.slowest = max(self.slowest, event.duration)
+            self.seconds += duration
+            self.slowest = max(self.slowest, duration)
             self.bytes_sent += event.bytes_sent
             self.bytes_received += event.bytes_received
             if event.error_code is not None:

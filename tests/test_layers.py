@@ -35,6 +35,7 @@ VALUE_CORE = {
         "encoding",
         "errors",
         "message",
+        "observe",
         "results",
         "statuses",
         "translit",

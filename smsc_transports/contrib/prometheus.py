@@ -106,19 +106,32 @@ class PrometheusObserver(Observer):
             "backoff_seconds", "Seconds of pause asked by SMSC's throttling.", ["protocol"],
             namespace=ns, registry=registry,
         )  # fmt: skip
+        # The labelled children by label values: labels() takes a lock and builds a
+        # tuple per call, too dear once per SMPP message.
+        self._children: dict[tuple[str, str, str], tuple[Any, ...]] = {}
         self._loads = _Loads(ns)
         registry.register(self._loads)
 
     def operation(self, event: OperationEvent) -> None:
         """Count the request, its messages, bytes and duration."""
-        labels = (event.protocol, event.operation, event.outcome)
-        self.requests.labels(*labels).inc()
-        self.messages.labels(*labels).inc(event.messages)
-        self.duration.labels(event.protocol, event.operation).observe(event.duration)
+        key = (event.protocol, event.operation, event.outcome)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (
+                self.requests.labels(*key),
+                self.messages.labels(*key),
+                self.duration.labels(event.protocol, event.operation),
+                self.sent.labels(event.protocol),
+                self.received.labels(event.protocol),
+            )
+        requests, messages, duration, sent, received = children
+        requests.inc()
+        messages.inc(event.messages)
+        duration.observe(event.duration)
         if event.bytes_sent:
-            self.sent.labels(event.protocol).inc(event.bytes_sent)
+            sent.inc(event.bytes_sent)
         if event.bytes_received:
-            self.received.labels(event.protocol).inc(event.bytes_received)
+            received.inc(event.bytes_received)
 
     def receipt(self, event: ReceiptEvent) -> None:
         """Count the receipt and, if matched, its latency."""

@@ -47,7 +47,7 @@ def test_each_message_its_outcome_latency_bytes_receipt_and_the_window(
         assert (op.protocol, op.operation, op.messages) == ("smpp", "send", 1)
         assert 0 <= op.duration < 5
         assert op.bytes_sent > len("observed 0") + 16
-        assert op.bytes_received == (17 + len(op.id or "") if op.ok else 0)
+        assert op.bytes_received == (17 + len(op.id or "") if op.ok else 16)
     matched = [r for r in recorder.receipts if r.matched]
     assert len(matched) == 11
     assert all(r.latency is not None and r.latency >= 0 for r in matched)

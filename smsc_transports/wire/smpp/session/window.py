@@ -10,6 +10,7 @@ which then grows back by one per window of accepted answers.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from smsc_transports.errors import (
     stops_sending,
 )
 from smsc_transports.observe import (
+    OK,
     Link,
     LinkEvent,
     Observer,
@@ -42,6 +44,8 @@ from smsc_transports.wire.smpp.session.tickets import Control, Part, Query, Tick
 from smsc_transports.wire.smpp.submit import SubmitEncoder
 
 __all__ = ["SubmitWindow"]
+
+log = logging.getLogger("smsc_transports.backends.smpp")
 
 _MAX_THROTTLE_PAUSE: Final = 5.0
 
@@ -324,29 +328,43 @@ class SubmitWindow:
             self._report(ticket, self.clock())
 
     def _report(self, ticket: Ticket, now: float) -> None:
-        """Tell the observer how ``ticket`` ended (one event per message)."""
-        assert self.observer is not None
+        """Tell the observer how ``ticket`` ended (one event per message).
+
+        Bytes are the submit_sm PDUs and their answers (a header, the message id and
+        its NUL); this runs once per message at full rate, so the common case (one
+        part, one phone, accepted) takes the short way.
+        """
+        observer = self.observer
+        assert observer is not None
         outcome = ticket.outcome
-        error = outcome if isinstance(outcome, SMSCError) else None
-        name, code = error_fields(error)
         encoded = ticket.encoded
+        ids = ticket.ids
         written = ticket.written_at
-        answered = sum(1 for i in ticket.ids if i is not None)
-        if isinstance(error, OutcomeUnknown):
-            answered = 0  # the answers never came
-        report(
-            self.observer.operation,
-            OperationEvent(
-                "smpp",
-                "send",
-                name,
-                now - written if written else 0.0,
-                1,
-                sum(16 + len(body) for group in encoded.bodies for body in group),
-                # submit_sm_resp: a header, the message id and its NUL (a refusal: a header).
-                sum(17 + len(i) for i in ticket.ids if i is not None) if answered else 0,
-                code,
-                None if error is not None else ticket.ids[0],
-                mask_phone(encoded.phones[0]) if len(encoded.phones) == 1 else None,
-            ),
-        )
+        phones = encoded.phones
+        phone = mask_phone(phones[0]) if len(phones) == 1 else None
+        if not isinstance(outcome, SMSCError):
+            if len(ids) == 1:
+                sent = 16 + len(encoded.bodies[0][0])
+                received = 17 + len(ids[0] or "")
+            else:
+                sent = sum(16 + len(body) for group in encoded.bodies for body in group)
+                received = sum(17 + len(i) for i in ids if i is not None)
+            event = OperationEvent(
+                "smpp", "send", OK, now - written if written else 0.0, 1, sent, received,
+                None, ids[0], phone,
+            )  # fmt: skip
+        else:
+            name, code = error_fields(outcome)
+            sent = sum(16 + len(body) for group in encoded.bodies for body in group)
+            # An unknown outcome's answers never came, nor an unwritten one's; a refusal is
+            # a bare header.
+            unanswered = isinstance(outcome, OutcomeUnknown) or not written
+            received = 0 if unanswered else 16 * len(ids)
+            event = OperationEvent(
+                "smpp", "send", name, now - written if written else 0.0, 1, sent, received,
+                code, None, phone,
+            )  # fmt: skip
+        try:
+            observer.operation(event)
+        except Exception:  # an observer must never cost a message
+            log.exception("the observer failed on %r", event)
