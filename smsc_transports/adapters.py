@@ -54,6 +54,7 @@ class ThreadedAsyncTransport(AsyncTransport):
 
     def __init__(self, transport: Transport, *, max_workers: int = 8) -> None:
         self.sync = transport
+        self.observer = transport.observer
         self.protocol = transport.protocol  # type: ignore[misc]
         self.capabilities = transport.capabilities  # type: ignore[misc]
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="smsc-async")
@@ -228,6 +229,7 @@ class LoopThreadTransport(Transport):
 
     def __init__(self, transport: AsyncTransport) -> None:
         self.async_transport = transport
+        self.observer = transport.observer
         self.protocol = transport.protocol  # type: ignore[misc]
         self.capabilities = transport.capabilities  # type: ignore[misc]
         self._loop = asyncio.new_event_loop()

@@ -308,16 +308,17 @@ def combine(*observers: Observer) -> Observer:
 class Tally(Observer):
     """Counts events in memory, thread-safely: for summaries, tests and health checks.
 
-    ``operations`` counts requests by ``(protocol, operation, outcome)`` and
-    ``messages`` the messages they carried; ``links`` counts :class:`Link` changes;
+    :attr:`operations` counts requests by ``(protocol, operation, outcome)`` and
+    :attr:`messages` the messages they carried; ``links`` counts :class:`Link` changes;
     ``receipts`` counts ``(matched, status)``. :meth:`summary` is one line for a
     terminal.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.operations: Counter[tuple[str, str, str]] = Counter()
-        self.messages: Counter[tuple[str, str, str]] = Counter()
+        # (protocol, operation, outcome) -> [requests, messages]: a list updated in
+        # place costs half what two Counter increments do, once per SMPP message.
+        self._rows: dict[tuple[str, str, str], list[int]] = {}
         self.links: Counter[Link] = Counter()
         self.receipts: Counter[tuple[bool, str]] = Counter()
         self.error_codes: Counter[int] = Counter()
@@ -330,13 +331,28 @@ class Tally(Observer):
         self._loads: list[Callable[[], Load]] = []
         self.started = time.monotonic()
 
+    @property
+    def operations(self) -> Counter[tuple[str, str, str]]:
+        """Requests by ``(protocol, operation, outcome)`` (a snapshot)."""
+        with self._lock:
+            return Counter({key: row[0] for key, row in self._rows.items()})
+
+    @property
+    def messages(self) -> Counter[tuple[str, str, str]]:
+        """Messages carried by ``(protocol, operation, outcome)`` (a snapshot)."""
+        with self._lock:
+            return Counter({key: row[1] for key, row in self._rows.items()})
+
     def operation(self, event: OperationEvent) -> None:
         """Count the request."""
         key = (event.protocol, event.operation, event.outcome)
         duration = event.duration
         with self._lock:
-            self.operations[key] += 1
-            self.messages[key] += event.messages
+            row = self._rows.get(key)
+            if row is None:
+                row = self._rows[key] = [0, 0]
+            row[0] += 1
+            row[1] += event.messages
             self.seconds += duration
             self.slowest = max(self.slowest, duration)
             self.bytes_sent += event.bytes_sent
@@ -377,23 +393,23 @@ class Tally(Observer):
 
     def count(self, *, outcome: str | None = None, operation: str | None = None) -> int:
         """Messages counted with ``outcome`` (``"ok"``, an error class) and ``operation``."""
-        with self._lock:
-            return sum(
-                n
-                for (_, op, out), n in self.messages.items()
-                if (outcome is None or out == outcome) and (operation is None or op == operation)
-            )
+        return sum(
+            n
+            for (_, op, out), n in self.messages.items()
+            if (outcome is None or out == outcome) and (operation is None or op == operation)
+        )
 
     def summary(self) -> str:
         """One line: messages sent per second, errors by class, window and queue."""
         elapsed = max(time.monotonic() - self.started, 1e-9)
         load = self.load()
+        messages = self.messages
+        sent = sum(n for (_, op, out), n in messages.items() if op == "send" and out == OK)
+        errors: Counter[str] = Counter()
+        for (_, _, outcome), n in messages.items():
+            if outcome != OK:
+                errors[outcome] += n
         with self._lock:
-            sent = sum(n for (_, op, out), n in self.messages.items() if op == "send" and out == OK)
-            errors: Counter[str] = Counter()
-            for (_, _, outcome), n in self.messages.items():
-                if outcome != OK:
-                    errors[outcome] += n
             reconnects = self.links[Link.RECONNECTED]
             throttled = self.links[Link.THROTTLED]
         shown = ", ".join(f"{name} {n}" for name, n in errors.most_common(3)) or "none"
