@@ -178,8 +178,8 @@ def mask_phone(phone: str | None) -> str | None:
     """``phone`` with all but its last four digits hidden (``*******4567``)."""
     if not phone:
         return None
-    hidden = max(0, len(phone) - _SHOWN_DIGITS)
-    return "*" * hidden + phone[hidden:]
+    hidden = len(phone) - _SHOWN_DIGITS
+    return "*" * hidden + phone[hidden:] if hidden > 0 else phone
 
 
 def log_fields(
