@@ -29,30 +29,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
+
+from smpp_throughput import _start_sink  # the sink server, in its own process
 
 from smsc_transports import Message, create_async_transport, create_transport
 from smsc_transports.observe import Observer, Tally
-
-SINK = Path(__file__).with_name("smpp_throughput.py")
-
-
-def start_sink() -> tuple[subprocess.Popen[bytes], int]:
-    """Start the throughput benchmark's sink; return it and its port."""
-    port_file = Path(tempfile.mkstemp(prefix="smpp-sink-")[1])
-    port_file.write_text("")
-    sink = subprocess.Popen([sys.executable, str(SINK), "--serve", str(port_file)])
-    deadline = time.monotonic() + 10
-    while not port_file.read_text() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    port = int(port_file.read_text())
-    port_file.unlink()
-    return sink, port
 
 
 def observers() -> dict[str, Callable[[], Observer | None]]:
@@ -125,7 +109,7 @@ def main() -> None:
     parser.add_argument("--faces", default="sync,async")
     args = parser.parse_args()
     modes = observers()
-    sink, port = start_sink()
+    sink, port = _start_sink(receipts=False)
     url = (
         f"smpp://bench:bench@127.0.0.1:{port}?window={args.window}"
         "&receipt_buffer=1000&receipt_store_size=100000"

@@ -25,8 +25,9 @@ password, an API key or a message text.
 
 :class:`Tally` counts events in memory (what ``smsc bulk --live`` prints);
 :func:`combine` feeds several observers; :class:`LoggingObserver` writes one log
-record per event with :func:`log_fields` as ``extra=``, the same structured fields the
-library's own log records carry, so a JSON log handler gets them as keys. Prometheus
+record per request and per link change with the fields of :func:`log_fields` as
+``extra=``, the same structured fields the library's own log records carry, so a JSON
+log handler gets them as keys. Prometheus
 and OpenTelemetry adapters are optional extras: ``smsc_transports.contrib.prometheus``
 and ``smsc_transports.contrib.opentelemetry``.
 """
@@ -69,7 +70,7 @@ class Link(enum.StrEnum):
     """What happened to a connection (:attr:`LinkEvent.change`)."""
 
     CONNECTED = "connected"  # the first connection (SMPP: bound)
-    RECONNECTED = "reconnected"  # a connection made again after one was lost
+    RECONNECTED = "reconnected"  # a connection made again after one was lost or closed
     DROPPED = "dropped"  # a connection lost (``LinkEvent.error`` says why)
     THROTTLED = "throttled"  # the SMSC throttled; the transport pauses ``LinkEvent.pause`` s
 
@@ -421,7 +422,7 @@ class Tally(Observer):
 
 
 class LoggingObserver(Observer):
-    """Writes one log record per event, with :func:`log_fields` as ``extra=``.
+    """Writes one log record per request and per link change, with structured ``extra=``.
 
     Requests that succeeded are logged at ``level`` (DEBUG), the rest at WARNING, on
     the logger ``smsc_transports.observe`` unless another is given.

@@ -36,6 +36,7 @@ from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
 from smsc_transports.backends.http.client import HttpOptions, base_url
 from smsc_transports.backends.requests_io import (
     CallDeadline,
+    Observed,
     Watchdog,
     mapped_requests_errors,
     read_bounded,
@@ -53,7 +54,7 @@ from smsc_transports.errors import (
     safe_excerpt,
 )
 from smsc_transports.message import Message
-from smsc_transports.observe import Load, Observer, Stopwatch, log_fields
+from smsc_transports.observe import Observer, Stopwatch, log_fields
 from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
 from smsc_transports.transport import BatchGuard, Capability, Transport, iter_outcomes
 from smsc_transports.wire import http as wire_http
@@ -92,7 +93,7 @@ class _BoundedTransport(zeep.transports.Transport):
             )
         # zeep reads ``response.content``; hand it the bytes already read.
         response._content = body
-        if self._client.observer is not None:
+        if self._client.observed.observer is not None:
             self._client.count_bytes(len(message), len(body))
         return response
 
@@ -145,11 +146,8 @@ class SoapClient:
         secrets = [s for s in (password, apikey, self.options.proxy) if s]
         self._secrets = [Secret(s) for s in {*secrets, *(escape(s) for s in secrets)}]
 
-        # Set by the transport when observed; the call being timed is per thread.
-        self.observer: Observer | None = None
-        self.in_flight = 0
-        self._timed = threading.local()
-        self._counting = threading.Lock()
+        self.observed = Observed()  # the transport attaches its observer here
+        self._timed = threading.local()  # the call being timed, per thread
         self.session = watched_session()
         self.watchdog = Watchdog("smsc-soap-deadline")
         self.session.verify = self.options.verify
@@ -204,28 +202,26 @@ class SoapClient:
         when it may have arrived but ``repeatable`` says repeating it is harmless.
         """
         log.debug("SOAP %r", call)
-        if self.observer is not None:
+        if self.observed.observer is not None:
             return self._observed(call, repeatable)
         return self._call(call, repeatable)
 
     def _observed(self, call: wire.SoapCall, repeatable: bool) -> tuple[Any, bool]:
         """:meth:`call`, timed and reported to the observer."""
-        assert self.observer is not None
+        observer = self.observed.observer
+        assert observer is not None
         name = _OPERATIONS.get(call.operation.rstrip("2"), call.operation)
         phones = call.fields.get("phones", "")
         one = phones if phones and "," not in phones and ";" not in phones else None
-        watch = self._timed.watch = Stopwatch(self.observer, "soap", name, phone=one)
-        with self._counting:
-            self.in_flight += 1
+        watch = self._timed.watch = Stopwatch(observer, "soap", name, phone=one)
         try:
-            result, uncertain = self._call(call, repeatable)
+            with self.observed.flying():
+                result, uncertain = self._call(call, repeatable)
         except SMSCError as exc:
             watch.done(exc)
             raise
         finally:
             self._timed.watch = None
-            with self._counting:
-                self.in_flight -= 1
         error = None
         try:
             body = wire.check_error(result, name)
@@ -380,14 +376,8 @@ class SoapTransport(Transport):
 
     def observe(self, observer: Observer | None) -> None:
         """Report every call to ``observer`` and let it watch the calls in flight."""
-        if self.observer is not None:
-            self.observer.unwatch(self._load)
-        self.observer = self.client.observer = observer
-        if observer is not None:
-            observer.watch(self.protocol, self._load)
-
-    def _load(self) -> Load:
-        return Load(self.client.in_flight, self.concurrency, 0)
+        self.observer = observer
+        self.client.observed.attach(observer, self.protocol, self.concurrency)
 
     def send(self, message: Message) -> SendResult:
         """Send one message (``send_sms``, or ``send_sms2`` when it needs more fields)."""
@@ -459,8 +449,7 @@ class SoapTransport(Transport):
             self._executor.shutdown(wait=True)
             self._executor = None
         self.client.close()
-        if self.observer is not None:
-            self.observer.unwatch(self._load)
+        self.client.observed.attach(None, self.protocol, self.concurrency)
 
 
 def _settle(index: int, message: Message, future: Future[SendResult]) -> Outcome:

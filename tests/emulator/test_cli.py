@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -17,9 +19,10 @@ import requests
 from smsc_transports.emulator.cli import add_parser, parse_account
 
 
-def test_ready_line_then_serving_then_exit_0_on_sigint() -> None:
-    command = [sys.executable, "-m", "smsc_transports.emulator", "--http-port", "0",
-               "--account", "shop:pa:ss:12.5", "--no-limits"]  # fmt: skip
+@contextlib.contextmanager
+def emulator_process(*options: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """``python -m smsc_transports.emulator --http-port 0 OPTIONS``, and its HTTP port."""
+    command = [sys.executable, "-m", "smsc_transports.emulator", "--http-port", "0", *options]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines: list[str] = []
@@ -29,12 +32,7 @@ def test_ready_line_then_serving_then_exit_0_on_sigint() -> None:
         assert lines, "no ready line within 20 s"
         match = re.fullmatch(r"emulator ready http=(\d+)\n", lines[0])
         assert match, lines[0]
-        url = f"http://127.0.0.1:{match[1]}/sys/balance.php"
-        fields: dict[str, str | int] = {"login": "shop", "psw": "pa:ss", "fmt": 3}
-        assert requests.get(url, params=fields, timeout=5).json() == {"balance": "12.50"}
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
-        assert process.stdout is not None and process.stdout.read() == ""
+        yield process, int(match[1])
     finally:
         if process.poll() is None:
             process.kill()
@@ -42,6 +40,16 @@ def test_ready_line_then_serving_then_exit_0_on_sigint() -> None:
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_ready_line_then_serving_then_exit_0_on_sigint() -> None:
+    with emulator_process("--account", "shop:pa:ss:12.5", "--no-limits") as (process, port):
+        url = f"http://127.0.0.1:{port}/sys/balance.php"
+        fields: dict[str, str | int] = {"login": "shop", "psw": "pa:ss", "fmt": 3}
+        assert requests.get(url, params=fields, timeout=5).json() == {"balance": "12.50"}
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        assert process.stdout is not None and process.stdout.read() == ""
 
 
 def test_subcommand_options() -> None:
@@ -111,14 +119,9 @@ def test_a_port_in_use_is_one_line_and_exit_2() -> None:
 
 
 def test_live_prints_what_was_accepted_and_refused_on_stderr() -> None:
-    command = [sys.executable, "-m", "smsc_transports.emulator", "--http-port", "0",
-               "--no-limits", "--live", "0.2"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None and process.stderr is not None
-        match = re.fullmatch(r"emulator ready http=(\d+)\n", process.stdout.readline())
-        assert match
-        url = f"http://127.0.0.1:{match[1]}/sys/send.php"
+    with emulator_process("--no-limits", "--live", "0.2") as (process, port):
+        assert process.stderr is not None
+        url = f"http://127.0.0.1:{port}/sys/send.php"
         base = {"login": "demo", "psw": "demo", "fmt": 3, "mes": "hi"}
         requests.post(url, data={**base, "phones": "79990000001,79990000002"}, timeout=5)
         requests.post(url, data={**base, "phones": "79990004007"}, timeout=5)  # error 7
@@ -130,10 +133,3 @@ def test_live_prints_what_was_accepted_and_refused_on_stderr() -> None:
         assert re.fullmatch(r"emulator: accepted 2 \(\d+/s\) · refused by code: 7: 1\n", seen)
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(5)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ import requests
 
 from smsc_transports.backends.requests_io import (
     CallDeadline,
+    Observed,
     Watchdog,
     mapped_requests_errors,
     read_bounded,
@@ -28,7 +28,7 @@ from smsc_transports.backends.requests_io import (
 )
 from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
 from smsc_transports.errors import APIError, SMSCError, TransportError, safe_excerpt
-from smsc_transports.observe import Observer, Stopwatch
+from smsc_transports.observe import Stopwatch
 from smsc_transports.wire.http import CHARSET, auth_params, check_error, decode_answer
 
 __all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions", "base_url"]
@@ -134,10 +134,7 @@ class HttpClient:
         if options.proxy:
             self.session.proxies = {"http": options.proxy, "https": options.proxy}
             self._secrets.append(Secret(options.proxy))
-        # Set by the transport when observed; requests in flight are counted only then.
-        self.observer: Observer | None = None
-        self.in_flight = 0
-        self._counting = threading.Lock()
+        self.observed = Observed()  # the transport attaches its observer here
 
     @classmethod
     def for_settings(cls, settings: Settings) -> HttpClient:
@@ -196,7 +193,7 @@ class HttpClient:
         """
         credentials = {key: secret.reveal() for key, secret in self._credentials.items()}
         data = {**credentials, **params, "fmt": "3", "charset": CHARSET}
-        if self.observer is not None:
+        if self.observed.observer is not None:
             return self._observed(path, data, repeatable, operation, messages)
         body, uncertain = with_failover(
             self.bases, lambda base: self._post(base + path, data), repeatable=repeatable
@@ -212,25 +209,22 @@ class HttpClient:
         messages: int,
     ) -> tuple[Any, bool]:
         """:meth:`exchange`, timed and reported to the observer."""
-        assert self.observer is not None
+        observer = self.observed.observer
+        assert observer is not None
         name = operation or path.rsplit("/", 1)[-1].removesuffix(".php")
         phones = data.get("phones", "")
         one = phones if phones and "," not in phones and ";" not in phones else None
-        watch = Stopwatch(self.observer, "https", name, messages=messages, phone=one)
+        watch = Stopwatch(observer, "https", name, messages=messages, phone=one)
         watch.bytes_sent = len(urlencode(data))
-        with self._counting:
-            self.in_flight += 1
         try:
-            body, uncertain = with_failover(
-                self.bases, lambda base: self._post(base + path, data), repeatable=repeatable
-            )
-            answer = decode_answer(body, self.secrets)
+            with self.observed.flying():
+                body, uncertain = with_failover(
+                    self.bases, lambda base: self._post(base + path, data), repeatable=repeatable
+                )
+                answer = decode_answer(body, self.secrets)
         except SMSCError as exc:
             watch.done(exc)
             raise
-        finally:
-            with self._counting:
-                self.in_flight -= 1
         watch.bytes_received = len(body)
         if isinstance(answer, dict) and isinstance(answer.get("id"), str | int):
             watch.id = str(answer["id"])

@@ -24,7 +24,7 @@ from smsc_transports.backends.http.client import HttpClient
 from smsc_transports.config import Settings
 from smsc_transports.errors import RateLimited, SMSCError, TransportError
 from smsc_transports.message import Message
-from smsc_transports.observe import Load, Observer, log_fields
+from smsc_transports.observe import Observer, log_fields
 from smsc_transports.results import (
     Balance,
     CostResult,
@@ -103,14 +103,8 @@ class HttpTransport(Transport):
 
     def observe(self, observer: Observer | None) -> None:
         """Report every request to ``observer`` and let it watch the requests in flight."""
-        if self.observer is not None:
-            self.observer.unwatch(self._load)
-        self.observer = self.client.observer = observer
-        if observer is not None:
-            observer.watch(self.protocol, self._load)
-
-    def _load(self) -> Load:
-        return Load(self.client.in_flight, self.concurrency, 0)
+        self.observer = observer
+        self.client.observed.attach(observer, self.protocol, self.concurrency)
 
     # Sending -----------------------------------------------------------------------
 
@@ -267,8 +261,7 @@ class HttpTransport(Transport):
             self._executor.shutdown(wait=True)
             self._executor = None
         self.client.close()
-        if self.observer is not None:
-            self.observer.unwatch(self._load)
+        self.client.observed.attach(None, self.protocol, self.concurrency)
 
 
 @dataclass(frozen=True, slots=True)

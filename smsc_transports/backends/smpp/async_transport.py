@@ -130,12 +130,7 @@ class AsyncSmppTransport(AsyncTransport):
     def observe(self, observer: Observer | None) -> None:
         """Report every message's outcome, receipts, binds, drops and throttling to
         ``observer`` (:mod:`smsc_transports.observe`), and let it watch the window."""
-        if self.observer is not None:
-            self.observer.unwatch(self._session.load)
-        self.observer = observer
-        self._session.observer = observer
-        if observer is not None:
-            observer.watch(self.protocol, self._session.load)
+        self.observer = self._session.observer = observer
 
     def stats(self) -> SmppStats:
         """A snapshot of the transport's counters."""
@@ -465,5 +460,4 @@ class AsyncSmppTransport(AsyncTransport):
         session.link_lost(TransportError("the SMPP transport was closed"))
         session.finish()  # what was acknowledged reaches the user, even now
         self._after()
-        if self.observer is not None:
-            self.observer.unwatch(session.load)
+        session.observer = None  # closed: nothing more to report, no window to watch

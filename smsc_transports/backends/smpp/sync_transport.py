@@ -127,12 +127,7 @@ class SmppTransport(Transport):
     def observe(self, observer: Observer | None) -> None:
         """Report every message's outcome, receipts, binds, drops and throttling to
         ``observer`` (:mod:`smsc_transports.observe`), and let it watch the window."""
-        if self.observer is not None:
-            self.observer.unwatch(self._session.load)
-        self.observer = observer
-        self._session.observer = observer
-        if observer is not None:
-            observer.watch(self.protocol, self._session.load)
+        self.observer = self._session.observer = observer
 
     def stats(self) -> SmppStats:
         """A snapshot of the transport's counters."""
@@ -278,6 +273,5 @@ class SmppTransport(Transport):
             )
             session.link_lost(TransportError("the SMPP transport was closed"))
             session.finish()  # what was acknowledged reaches the user, even now
+            session.observer = None  # closed: nothing more to report, no window to watch
             self._changed.notify_all()
-        if self.observer is not None:
-            self.observer.unwatch(session.load)

@@ -127,8 +127,12 @@ class SmppSession:
 
     @observer.setter
     def observer(self, observer: Observer | None) -> None:
-        self.window.observer = observer
-        self.deliveries.observer = observer
+        # The observer reads the window through load() until it is replaced or unset.
+        if self.window.observer is not None:
+            self.window.observer.unwatch(self.load)
+        self.window.observer = self.deliveries.observer = observer
+        if observer is not None:
+            observer.watch("smpp", self.load)
 
     def load(self) -> Load:
         """Submits in flight, the window in use and the submits queued (read unlocked)."""
