@@ -29,9 +29,9 @@ def test_requests_outcomes_durations_bytes_and_gauges_are_exported(emulator: Emu
     assert value("smsc_requests_total", refused) == 1
     timed = {"protocol": "https", "operation": "send"}
     assert value("smsc_request_duration_seconds_count", timed) == 3
-    assert value("smsc_request_duration_seconds_sum", timed) > 0
-    assert value("smsc_sent_bytes_total", {"protocol": "https"}) > 100
-    assert value("smsc_received_bytes_total", {"protocol": "https"}) > 10
+    assert (value("smsc_request_duration_seconds_sum", timed) or 0) > 0
+    assert (value("smsc_sent_bytes_total", {"protocol": "https"}) or 0) > 100
+    assert (value("smsc_received_bytes_total", {"protocol": "https"}) or 0) > 10
     # Closed: the transport's gauges are gone.
     assert value("smsc_window", {"protocol": "https"}) is None
 

@@ -138,6 +138,7 @@ def test_receipts_are_told_matched_or_unmatched(face: str) -> None:
         )
     by_match = {r.matched: r for r in recorder.receipts}
     assert set(by_match) == {True, False}
-    assert by_match[True].latency is not None and by_match[True].latency >= 0
+    latency = by_match[True].latency
+    assert latency is not None and latency >= 0
     assert by_match[False].latency is None
     assert by_match[True].status == "DELIVERED"
