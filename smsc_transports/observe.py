@@ -53,6 +53,7 @@ __all__ = [
     "ReceiptEvent",
     "Stopwatch",
     "Tally",
+    "Watched",
     "combine",
     "error_fields",
     "log_fields",
@@ -306,6 +307,40 @@ def combine(*observers: Observer) -> Observer:
     return observers[0] if len(observers) == 1 else _Fanout(observers)
 
 
+class Watched:
+    """The load functions of the open transports an observer watches, summed per protocol.
+
+    What :meth:`Observer.watch` and :meth:`Observer.unwatch` keep, for observers that
+    serve gauges (``Tally`` and the Prometheus and OpenTelemetry adapters).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loads: list[tuple[str, Callable[[], Load]]] = []
+
+    def add(self, protocol: str, load: Callable[[], Load]) -> None:
+        """Read ``load`` from now on, as one of ``protocol``'s transports."""
+        with self._lock:
+            self._loads.append((protocol, load))
+
+    def remove(self, load: Callable[[], Load]) -> None:
+        """Stop reading ``load`` (its transport closed)."""
+        with self._lock:
+            self._loads = [(p, f) for p, f in self._loads if f != load]
+
+    def totals(self) -> dict[str, Load]:
+        """Every watched transport's load now, summed per protocol."""
+        with self._lock:
+            loads = list(self._loads)
+        totals: dict[str, Load] = {}
+        for protocol, read in loads:
+            now, seen = read(), totals.get(protocol)
+            if seen is not None:
+                now = Load(seen[0] + now[0], seen[1] + now[1], seen[2] + now[2])
+            totals[protocol] = now
+        return totals
+
+
 class Tally(Observer):
     """Counts events in memory, thread-safely: for summaries, tests and health checks.
 
@@ -329,7 +364,7 @@ class Tally(Observer):
         self.bytes_received = 0
         self.backoff = 0.0  # summed throttling pauses, seconds
         self.receipt_latency = 0.0  # summed over matched receipts
-        self._loads: list[Callable[[], Load]] = []
+        self.watched = Watched()
         self.started = time.monotonic()
 
     @property
@@ -376,19 +411,15 @@ class Tally(Observer):
 
     def watch(self, protocol: str, load: Callable[[], Load]) -> None:
         """Remember how to read the transport's load."""
-        with self._lock:
-            self._loads.append(load)
+        self.watched.add(protocol, load)
 
     def unwatch(self, load: Callable[[], Load]) -> None:
         """Forget a closed transport's load."""
-        with self._lock:
-            if load in self._loads:
-                self._loads.remove(load)
+        self.watched.remove(load)
 
     def load(self) -> Load:
         """The summed load of every watched transport now."""
-        with self._lock:
-            loads = [read() for read in self._loads]
+        loads = list(self.watched.totals().values())
         in_flight = sum(x.in_flight for x in loads)
         return Load(in_flight, sum(x.window for x in loads), sum(x.queued for x in loads))
 

@@ -1,10 +1,14 @@
-"""An observer that keeps every event, for the tests of what transports report."""
+"""An observer that keeps every event, and one scenario, for the tests of what transports
+report."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 
+import pytest
+
+from smsc_transports import InvalidPhone, Message, Transport
 from smsc_transports.observe import (
     Link,
     LinkEvent,
@@ -53,3 +57,19 @@ class Recorder(Observer):
         """The outcome of every operation, in the order they finished."""
         with self.lock:
             return [event.outcome for event in self.operations]
+
+
+def exercise(transport: Transport) -> str:
+    """Send, be refused, price, ask a status and the balance; return the sent id."""
+    sent = transport.send(Message("79990000001", "one"))
+    with pytest.raises(InvalidPhone):
+        transport.send(Message("79990004007", "refused"))
+    transport.cost(Message("79990000001", "price"))
+    transport.status(sent.id, "79990000001")
+    transport.balance()
+    return sent.id
+
+
+# What exercise() makes the transport report, in order.
+EXERCISED = [("send", "ok"), ("send", "InvalidPhone"), ("cost", "ok"), ("status", "ok"),
+             ("balance", "ok")]  # fmt: skip

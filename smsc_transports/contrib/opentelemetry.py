@@ -32,9 +32,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
 
-from smsc_transports.observe import LinkEvent, Load, Observer, OperationEvent, ReceiptEvent
+from smsc_transports.observe import (
+    LinkEvent,
+    Load,
+    Observer,
+    OperationEvent,
+    ReceiptEvent,
+    Watched,
+)
 
 try:
     from opentelemetry import metrics, trace
@@ -90,7 +96,7 @@ class OpenTelemetryObserver(Observer):
             "smsc.receipt.latency", "s", "Seconds from acceptance to the delivery receipt."
         )
         self._duration_attributes: dict[tuple[str, str], dict[str, str]] = {}
-        self._watched: list[tuple[str, Callable[[], Load]]] = []
+        self._watched = Watched()
         for name, field, text in (
             ("smsc.in_flight", "in_flight", "Requests sent and not yet answered."),
             ("smsc.window", "window", "Requests that may be in flight at once."),
@@ -162,13 +168,11 @@ class OpenTelemetryObserver(Observer):
 
     def watch(self, protocol: str, load: Callable[[], Load]) -> None:
         """Read ``load`` whenever the gauges are collected, until :meth:`unwatch`."""
-        with self._lock:
-            self._watched.append((protocol, load))
+        self._watched.add(protocol, load)
 
     def unwatch(self, load: Callable[[], Load]) -> None:
         """Stop reading a closed transport's load."""
-        with self._lock:
-            self._watched = [(p, f) for p, f in self._watched if f != load]
+        self._watched.remove(load)
 
     def _counter(self, name: str) -> Callable[[CallbackOptions], Iterable[Observation]]:
         def observe(options: CallbackOptions) -> Iterable[Observation]:
@@ -180,12 +184,8 @@ class OpenTelemetryObserver(Observer):
 
     def _gauge(self, field: str) -> Callable[[CallbackOptions], Iterable[Observation]]:
         def observe(options: CallbackOptions) -> Iterable[Observation]:
-            with self._lock:
-                watched = list(self._watched)
-            totals: dict[str, int] = {}
-            for protocol, load in watched:
-                value: Any = getattr(load(), field)
-                totals[protocol] = totals.get(protocol, 0) + int(value)
-            return [Observation(n, {"smsc.protocol": p}) for p, n in totals.items()]
+            totals = self._watched.totals()
+            return [Observation(getattr(load, field), {"smsc.protocol": p})
+                    for p, load in totals.items()]  # fmt: skip
 
         return observe

@@ -36,11 +36,17 @@ open transport of a protocol and are read when Prometheus scrapes.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from smsc_transports.observe import LinkEvent, Load, Observer, OperationEvent, ReceiptEvent
+from smsc_transports.observe import (
+    LinkEvent,
+    Load,
+    Observer,
+    OperationEvent,
+    ReceiptEvent,
+    Watched,
+)
 
 try:
     from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
@@ -147,11 +153,11 @@ class PrometheusObserver(Observer):
 
     def watch(self, protocol: str, load: Callable[[], Load]) -> None:
         """Read ``load`` at every scrape until :meth:`unwatch`."""
-        self._loads.add(protocol, load)
+        self._loads.watched.add(protocol, load)
 
     def unwatch(self, load: Callable[[], Load]) -> None:
         """Stop reading a closed transport's load."""
-        self._loads.remove(load)
+        self._loads.watched.remove(load)
 
 
 class _Loads(Collector):
@@ -159,27 +165,10 @@ class _Loads(Collector):
 
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
-        self._lock = threading.Lock()
-        self._watched: list[tuple[str, Callable[[], Load]]] = []
-
-    def add(self, protocol: str, load: Callable[[], Load]) -> None:
-        with self._lock:
-            self._watched.append((protocol, load))
-
-    def remove(self, load: Callable[[], Load]) -> None:
-        with self._lock:
-            self._watched = [(p, f) for p, f in self._watched if f != load]
+        self.watched = Watched()
 
     def collect(self) -> Iterator[Any]:
-        with self._lock:
-            watched = list(self._watched)
-        totals: dict[str, list[int]] = {}
-        for protocol, load in watched:
-            now = load()
-            row = totals.setdefault(protocol, [0, 0, 0])
-            row[0] += now.in_flight
-            row[1] += now.window
-            row[2] += now.queued
+        totals = self.watched.totals()
         helps = (
             ("in_flight", "Requests sent and not yet answered."),
             ("window", "Requests that may be in flight at once (SMPP's window now)."),
@@ -187,6 +176,6 @@ class _Loads(Collector):
         )
         for column, (name, text) in enumerate(helps):
             family = GaugeMetricFamily(f"{self.namespace}_{name}", text, labels=["protocol"])
-            for protocol, row in totals.items():
-                family.add_metric([protocol], row[column])
+            for protocol, load in totals.items():
+                family.add_metric([protocol], load[column])
             yield family

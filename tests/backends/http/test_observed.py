@@ -9,40 +9,28 @@ import pytest
 
 from smsc_transports import (
     ConnectError,
-    InvalidPhone,
     Message,
     create_async_transport,
     create_transport,
 )
 from smsc_transports.emulator import Emulator
 from smsc_transports.observe import OK
-from tests.observers import Recorder
+from tests.observers import EXERCISED, Recorder, exercise
 
 
 def test_every_request_is_reported_with_its_outcome_bytes_and_id(emulator: Emulator) -> None:
     recorder = Recorder()
     with create_transport(emulator.url(), observer=recorder) as transport:
-        sent = transport.send(Message("79990000001", "one"))
-        with pytest.raises(InvalidPhone):
-            transport.send(Message("79990004007", "refused"))
-        transport.cost(Message("79990000001", "price"))
-        transport.status(sent.id, "79990000001")
-        transport.balance()
+        sent_id = exercise(transport)
         outcomes = list(
             transport.send_many(Message(f"7999000000{n}", "same text") for n in range(1, 6))
         )
         load = recorder.watched[0][1]()
     assert all(o.ok for o in outcomes)
     ops = recorder.operations
-    assert [(op.operation, op.outcome) for op in ops] == [
-        ("send", OK),
-        ("send", "InvalidPhone"),
-        ("cost", OK),
-        ("status", OK),
-        ("balance", OK),
-        ("send", OK),  # five messages with one text: one request
-    ]
-    assert (ops[0].id, ops[0].phone, ops[0].messages) == (sent.id, "*******0001", 1)
+    # Five messages with one text: one request.
+    assert [(op.operation, op.outcome) for op in ops] == [*EXERCISED, ("send", OK)]
+    assert (ops[0].id, ops[0].phone, ops[0].messages) == (sent_id, "*******0001", 1)
     assert (ops[1].error_code, ops[1].phone) == (7, "*******4007")
     assert ops[-1].messages == 5 and ops[-1].phone is None
     for op in ops:

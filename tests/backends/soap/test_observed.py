@@ -4,32 +4,19 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
-from smsc_transports import InvalidPhone, Message, create_async_transport, create_transport
+from smsc_transports import create_async_transport, create_transport
 from smsc_transports.observe import OK
 from tests.backends.soap.conftest import SoapPeer
-from tests.observers import Recorder
+from tests.observers import EXERCISED, Recorder, exercise
 
 
 def test_every_call_is_reported_with_its_outcome_bytes_and_id(peer: SoapPeer) -> None:
     recorder = Recorder()
     with create_transport(peer.url(), observer=recorder) as transport:
-        sent = transport.send(Message("79990000001", "one"))
-        with pytest.raises(InvalidPhone):
-            transport.send(Message("79990004007", "refused"))
-        transport.cost(Message("79990000001", "price"))
-        transport.status(sent.id, "79990000001")
-        transport.balance()
+        sent_id = exercise(transport)
     ops = recorder.operations
-    assert [(op.operation, op.outcome) for op in ops] == [
-        ("send", OK),
-        ("send", "InvalidPhone"),
-        ("cost", OK),
-        ("status", OK),
-        ("balance", OK),
-    ]
-    assert (ops[0].id, ops[0].phone) == (sent.id, "*******0001")
+    assert [(op.operation, op.outcome) for op in ops] == EXERCISED
+    assert (ops[0].id, ops[0].phone) == (sent_id, "*******0001")
     assert ops[1].error_code == 7
     for op in ops:
         assert op.protocol == "soap" and 0 <= op.duration < 10
