@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from types import FrameType
 
 from smsc_transports.emulator.server import Emulator
+from smsc_transports.emulator.smpp.front import SmppFrontEnd
 from smsc_transports.emulator.state.accounts import Account, Limits
 from smsc_transports.errors import ConfigurationError
 
@@ -101,6 +102,17 @@ def _tls_context(args: argparse.Namespace) -> ssl.SSLContext | None:
     return context
 
 
+def _summary(emulator: Emulator) -> str:
+    """The ``--live`` line: what the state accepted and refused, and the SMPP links."""
+    line = emulator.state.activity.summary()
+    smpp = [front for front in emulator.front_ends if isinstance(front, SmppFrontEnd)]
+    if smpp:
+        links = sum(len(front.live) for front in smpp)
+        throttled = sum(front.throttled for front in smpp)
+        line += f" · SMPP links {links}, submits throttled {throttled}"
+    return line
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM, then stop cleanly; return the exit status (0).
 
@@ -142,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
             every = args.live if args.live and args.live > 0 else None
             while not stop.wait(every or 0.5):
                 if every is not None:
-                    print(emulator.state.activity.summary(), file=sys.stderr, flush=True)
+                    print(_summary(emulator), file=sys.stderr, flush=True)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

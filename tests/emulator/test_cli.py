@@ -16,12 +16,13 @@ from decimal import Decimal
 import pytest
 import requests
 
+from smsc_transports import Message, create_transport
 from smsc_transports.emulator.cli import add_parser, parse_account
 
 
 @contextlib.contextmanager
-def emulator_process(*options: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    """``python -m smsc_transports.emulator --http-port 0 OPTIONS``, and its HTTP port."""
+def emulator_process(*options: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, int]]]:
+    """``python -m smsc_transports.emulator --http-port 0 OPTIONS``, and its ports."""
     command = [sys.executable, "-m", "smsc_transports.emulator", "--http-port", "0", *options]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -30,9 +31,10 @@ def emulator_process(*options: str) -> Iterator[tuple[subprocess.Popen[str], int
         reader.start()
         reader.join(20)
         assert lines, "no ready line within 20 s"
-        match = re.fullmatch(r"emulator ready http=(\d+)\n", lines[0])
+        match = re.fullmatch(r"emulator ready (http=\d+(?: \w+=\d+)*)\n", lines[0])
         assert match, lines[0]
-        yield process, int(match[1])
+        ports = {name: int(port) for name, port in re.findall(r"(\w+)=(\d+)", match[1])}
+        yield process, ports
     finally:
         if process.poll() is None:
             process.kill()
@@ -43,8 +45,8 @@ def emulator_process(*options: str) -> Iterator[tuple[subprocess.Popen[str], int
 
 
 def test_ready_line_then_serving_then_exit_0_on_sigint() -> None:
-    with emulator_process("--account", "shop:pa:ss:12.5", "--no-limits") as (process, port):
-        url = f"http://127.0.0.1:{port}/sys/balance.php"
+    with emulator_process("--account", "shop:pa:ss:12.5", "--no-limits") as (process, ports):
+        url = f"http://127.0.0.1:{ports['http']}/sys/balance.php"
         fields: dict[str, str | int] = {"login": "shop", "psw": "pa:ss", "fmt": 3}
         assert requests.get(url, params=fields, timeout=5).json() == {"balance": "12.50"}
         process.send_signal(signal.SIGINT)
@@ -119,17 +121,24 @@ def test_a_port_in_use_is_one_line_and_exit_2() -> None:
 
 
 def test_live_prints_what_was_accepted_and_refused_on_stderr() -> None:
-    with emulator_process("--no-limits", "--live", "0.2") as (process, port):
+    options = ("--no-limits", "--live", "0.2", "--smpp-port", "0")
+    with emulator_process(*options) as (process, ports):
         assert process.stderr is not None
-        url = f"http://127.0.0.1:{port}/sys/send.php"
+        url = f"http://127.0.0.1:{ports['http']}/sys/send.php"
         base = {"login": "demo", "psw": "demo", "fmt": 3, "mes": "hi"}
         requests.post(url, data={**base, "phones": "79990000001,79990000002"}, timeout=5)
         requests.post(url, data={**base, "phones": "79990004007"}, timeout=5)  # error 7
-        seen = ""
-        for _ in range(50):  # the summary comes every 0.2 s; a later one has both sends
-            seen = process.stderr.readline()
-            if "accepted 2 " in seen and "7: 1" in seen:
-                break
-        assert re.fullmatch(r"emulator: accepted 2 \(\d+/s\) · refused by code: 7: 1\n", seen)
+        with create_transport(f"smpp://demo:demo@127.0.0.1:{ports['smpp']}") as smpp:
+            smpp.send(Message("79990000003", "over SMPP"))
+            seen = ""
+            for _ in range(50):  # the summary comes every 0.2 s; a later one has it all
+                seen = process.stderr.readline()
+                if "accepted 3 " in seen and "links 1" in seen:
+                    break
+        assert re.fullmatch(
+            r"emulator: accepted 3 \(\d+/s\) · refused by code: 7: 1"
+            r" · SMPP links 1, submits throttled 0\n",
+            seen,
+        )
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
