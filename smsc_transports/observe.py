@@ -6,7 +6,7 @@ and the transport calls it as work finishes, from whatever thread or task finish
 
 * :meth:`Observer.operation` once per request to SMSC — one HTTP or SOAP request (an
   HTTP ``send_many`` request may carry many messages: ``messages`` says how many), one
-  e-mail, one SMPP message (all its ``submit_sm``) — with its outcome (``"ok"`` or the
+  e-mail, one SMPP message (all its ``submit_sm``), one ``query_sm`` — with its outcome (``"ok"`` or the
   error class name), SMSC's error code, the seconds from request to answer and the
   bytes it moved;
 * :meth:`Observer.receipt` for each SMPP delivery receipt: matched to a message sent

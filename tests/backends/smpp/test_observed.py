@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from smsc_transports import Message
+from smsc_transports import Message, create_async_transport, create_transport
 from smsc_transports.emulator import ManualClock
 from smsc_transports.emulator.smpp.front import SmppFrontEnd
 from smsc_transports.observe import OK, Link
@@ -142,3 +144,27 @@ def test_receipts_are_told_matched_or_unmatched(face: str) -> None:
     assert latency is not None and latency >= 0
     assert by_match[False].latency is None
     assert by_match[True].status == "DELIVERED"
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_a_status_asked_with_query_sm_is_reported(face: str, front: SmppFrontEnd) -> None:
+    recorder = Recorder()
+    url = smpp_url(front.port)
+
+    def sync() -> str:
+        with create_transport(url, observer=recorder) as transport:
+            sent = transport.send(Message(PHONE, "asked about"))
+            transport.status(sent.id, PHONE)
+            return sent.id
+
+    async def asynchronous() -> str:
+        async with create_async_transport(url, observer=recorder) as transport:
+            sent = await transport.send(Message(PHONE, "asked about"))
+            await transport.status(sent.id, PHONE)
+            return sent.id
+
+    sent_id = sync() if face == "sync" else asyncio.run(asynchronous())
+    send, status = recorder.operations
+    assert (send.operation, status.operation) == ("send", "status")
+    assert (status.protocol, status.outcome, status.id) == ("smpp", OK, sent_id)
+    assert status.duration >= 0 and status.bytes_sent > 16 and status.bytes_received > 16
