@@ -6,9 +6,9 @@ and the transport calls it as work finishes, from whatever thread or task finish
 
 * :meth:`Observer.operation` once per request to SMSC — one HTTP or SOAP request (an
   HTTP ``send_many`` request may carry many messages: ``messages`` says how many), one
-  e-mail, one SMPP message (all its ``submit_sm``), one ``query_sm`` — with its outcome (``"ok"`` or the
-  error class name), SMSC's error code, the seconds from request to answer and the
-  bytes it moved;
+  e-mail, one SMPP message (all its ``submit_sm``), one ``query_sm`` — with its
+  outcome (``"ok"`` or the error class name), SMSC's error code, the seconds from
+  request to answer and the bytes it moved;
 * :meth:`Observer.receipt` for each SMPP delivery receipt: matched to a message sent
   on this transport or not, and the seconds from the submit's acceptance to the receipt;
 * :meth:`Observer.link` when a connection is made, made again, lost, or the SMSC
