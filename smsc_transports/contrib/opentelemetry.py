@@ -22,9 +22,12 @@ per request to SMSC, kind CLIENT, from the request to its answer, with the attri
 ``smsc.protocol``, ``smsc.operation``, ``smsc.outcome``, ``smsc.messages``, the
 message id SMSC gave as ``smsc.message_id`` and the error code as ``smsc.error_code``;
 the status is ERROR when the request failed. A span never carries a phone, a text or a
-credential. The span is recorded when the answer is read, with its real start time:
-a call made in the application's thread (HTTP, SOAP) is the child of the span current
-there; an SMPP message is answered on the reader thread, so its span is a root.
+credential. The span is recorded when the answer is read, with its real start time, in
+the thread that read it: a request the sync HTTP or SOAP transport makes in the
+caller's thread (``send``, ``status``, ``cost``, ``balance``…) is a child of the span
+current there; requests made on worker threads (``send_many``, the async faces of HTTP
+and SOAP) and SMPP messages (answered by the reader thread or the protocol callback)
+give root spans.
 """
 
 from __future__ import annotations
