@@ -64,3 +64,21 @@ def test_a_span_per_call_with_the_id_and_metrics_with_units(emulator: Emulator) 
     durations = {p.attributes["smsc.operation"]: p.count for p in found["smsc.request.duration"]}
     assert durations == {"send": 2, "status": 1, "cost": 1}
     assert [p.value for p in gauges["smsc.window"]] == [4]
+
+
+def test_a_call_in_the_callers_thread_is_a_child_of_its_current_span(emulator: Emulator) -> None:
+    exporter = InMemorySpanExporter()
+    tracing = TracerProvider()
+    tracing.add_span_processor(SimpleSpanProcessor(exporter))
+    observer = OpenTelemetryObserver(
+        meter_provider=MeterProvider(metric_readers=[InMemoryMetricReader()]),
+        tracer_provider=tracing,
+    )
+    with create_transport(emulator.url(), observer=observer) as transport:
+        with tracing.get_tracer("app").start_as_current_span("checkout"):
+            transport.balance()
+        transport.balance()
+    inner, outer, alone = exporter.get_finished_spans()
+    assert (inner.name, outer.name, alone.name) == ("smsc balance", "checkout", "smsc balance")
+    assert inner.parent is not None and inner.parent.span_id == outer.context.span_id
+    assert alone.parent is None
