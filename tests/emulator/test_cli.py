@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import re
 import signal
 import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -18,37 +15,16 @@ import requests
 
 from smsc_transports import Message, create_transport
 from smsc_transports.emulator.cli import add_parser, parse_account
-
-
-@contextlib.contextmanager
-def emulator_process(*options: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, int]]]:
-    """``python -m smsc_transports.emulator --http-port 0 OPTIONS``, and its ports."""
-    command = [sys.executable, "-m", "smsc_transports.emulator", "--http-port", "0", *options]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()))  # type: ignore[union-attr]
-        reader.start()
-        reader.join(20)
-        assert lines, "no ready line within 20 s"
-        match = re.fullmatch(r"emulator ready (http=\d+(?: \w+=\d+)*)\n", lines[0])
-        assert match, lines[0]
-        ports = {name: int(port) for name, port in re.findall(r"(\w+)=(\d+)", match[1])}
-        yield process, ports
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(5)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+from tests.emulator.api import emulator_process
+from tests.faults import closed_port
 
 
 def test_ready_line_then_serving_then_exit_0_on_sigint() -> None:
-    with emulator_process("--account", "shop:pa:ss:12.5", "--no-limits") as (process, ports):
-        url = f"http://127.0.0.1:{ports['http']}/sys/balance.php"
+    options = ("--account", "shop:pa:ss:12.5", "--no-limits")
+    with emulator_process(*options) as (process, base):
         fields: dict[str, str | int] = {"login": "shop", "psw": "pa:ss", "fmt": 3}
-        assert requests.get(url, params=fields, timeout=5).json() == {"balance": "12.50"}
+        answer = requests.get(base + "/sys/balance.php", params=fields, timeout=5)
+        assert answer.json() == {"balance": "12.50"}
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
         assert process.stdout is not None and process.stdout.read() == ""
@@ -121,14 +97,16 @@ def test_a_port_in_use_is_one_line_and_exit_2() -> None:
 
 
 def test_live_prints_what_was_accepted_and_refused_on_stderr() -> None:
-    options = ("--no-limits", "--live", "0.2", "--smpp-port", "0")
-    with emulator_process(*options) as (process, ports):
+    with closed_port() as smpp_port:
+        options = ("--no-limits", "--live", "0.2", "--smpp-port", str(smpp_port))
+    with emulator_process(*options) as (process, base):
         assert process.stderr is not None
-        url = f"http://127.0.0.1:{ports['http']}/sys/send.php"
-        base = {"login": "demo", "psw": "demo", "fmt": 3, "mes": "hi"}
-        requests.post(url, data={**base, "phones": "79990000001,79990000002"}, timeout=5)
-        requests.post(url, data={**base, "phones": "79990004007"}, timeout=5)  # error 7
-        with create_transport(f"smpp://demo:demo@127.0.0.1:{ports['smpp']}") as smpp:
+        fields = {"login": "demo", "psw": "demo", "fmt": 3, "mes": "hi"}
+        requests.post(base + "/sys/send.php", data={**fields, "phones": "79990000001,79990000002"},
+                      timeout=5)  # fmt: skip
+        requests.post(base + "/sys/send.php", data={**fields, "phones": "79990004007"},
+                      timeout=5)  # fmt: skip  # refused: error 7
+        with create_transport(f"smpp://demo:demo@127.0.0.1:{smpp_port}") as smpp:
             smpp.send(Message("79990000003", "over SMPP"))
             seen = ""
             for _ in range(50):  # the summary comes every 0.2 s; a later one has it all
