@@ -30,6 +30,7 @@ from smsc_transports.errors import (
     TransportTimeout,
 )
 from smsc_transports.message import Message
+from smsc_transports.observe import log_fields
 from smsc_transports.wire.smpp.session.binds import Binds
 from smsc_transports.wire.smpp.session.link import LinkState, SmppSession, reconnect_delay
 from smsc_transports.wire.smpp.session.options import SmppOptions
@@ -149,11 +150,17 @@ class LinkTask:
             except APIError as exc:
                 self.refused = exc
                 self._give_up(exc)
-                log.error("SMPP bind refused: %s", exc)
+                log.error("SMPP bind refused: %s", exc, extra=log_fields("smpp", "bind", error=exc))
                 return
             except (OSError, TransportError, TimeoutError) as exc:
                 failures += 1
-                log.warning("SMPP connect to %s failed (%d): %s", host, failures, exc)
+                log.warning(
+                    "SMPP connect to %s failed (%d): %s",
+                    host,
+                    failures,
+                    exc,
+                    extra=log_fields("smpp", "connect", error=exc),
+                )
                 if failures >= options.reconnect_attempts:
                     error = exc if isinstance(exc, SMSCError) else ConnectError(str(exc))
                     self._give_up(error)
@@ -204,7 +211,13 @@ class LinkTask:
         if error is not None:
             link.abort(error)
             raise error
-        log.info("SMPP bound to %s:%d as %s", host, port, options.bind)
+        log.info(
+            "SMPP bound to %s:%d as %s",
+            host,
+            port,
+            options.bind,
+            extra=log_fields("smpp", "bind"),
+        )
         return link
 
     def _received(self, link: Link, data: bytes) -> None:
@@ -214,7 +227,11 @@ class LinkTask:
         try:
             session.feed(data)
         except ProtocolError as exc:
-            log.warning("SMPP protocol violation, dropping the link: %s", exc)
+            log.warning(
+                "SMPP protocol violation, dropping the link: %s",
+                exc,
+                extra=log_fields("smpp", "read", error=exc),
+            )
             link.abort(exc)
             return
         except Exception as exc:  # a bug must cost the link, never the event loop

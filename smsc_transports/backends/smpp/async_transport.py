@@ -21,6 +21,7 @@ from smsc_transports.backends.smpp.async_link import LinkTask, messages_of
 from smsc_transports.config import Settings
 from smsc_transports.errors import ConnectError, ProtocolError, SMSCError, TransportError
 from smsc_transports.message import Message
+from smsc_transports.observe import Observer
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import AsyncTransport, Capability
 from smsc_transports.wire.smpp.session.binds import Binds
@@ -57,6 +58,7 @@ class AsyncSmppTransport(AsyncTransport):
         on_incoming: Callable[[IncomingMessage], object] | None = None,
         on_malformed: Callable[[ProtocolError], object] | None = None,
         random: Random | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.options = options
         self._binds = Binds(options, random=random)
@@ -73,6 +75,8 @@ class AsyncSmppTransport(AsyncTransport):
         self._closing = False
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        if observer is not None:
+            self.observe(observer)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -113,6 +117,13 @@ class AsyncSmppTransport(AsyncTransport):
     @on_malformed.setter
     def on_malformed(self, callback: Callable[[ProtocolError], object] | None) -> None:
         self._session.on_malformed = callback
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report every message's outcome, receipts, binds, drops and throttling to
+        ``observer`` (:mod:`smsc_transports.observe`), and let it watch every bind's window."""
+        self.observer = observer
+        for session in self._binds:  # each bind's window is watched; the loads add up
+            session.observer = observer
 
     def stats(self) -> SmppStats:
         """A snapshot of the transport's counters."""
@@ -318,3 +329,5 @@ class AsyncSmppTransport(AsyncTransport):
             session.link_lost(TransportError("the SMPP transport was closed"))
         binds.finish()  # what was acknowledged reaches the user, even now
         self._after()
+        for session in binds:
+            session.observer = None  # closed: nothing more to report, no window to watch

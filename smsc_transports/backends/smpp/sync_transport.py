@@ -29,6 +29,7 @@ from smsc_transports.errors import (
     TransportError,
 )
 from smsc_transports.message import Message
+from smsc_transports.observe import Observer
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import Capability, Transport
 from smsc_transports.wire.smpp.session.binds import Binds
@@ -72,6 +73,7 @@ class SmppTransport(Transport):
         on_incoming: Callable[[IncomingMessage], object] | None = None,
         on_malformed: Callable[[ProtocolError], object] | None = None,
         random: Random | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.options = options
         self._binds = Binds(options, random=random)
@@ -86,6 +88,8 @@ class SmppTransport(Transport):
             for session in self._binds
         )
         self._closed = False
+        if observer is not None:
+            self.observe(observer)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -131,6 +135,13 @@ class SmppTransport(Transport):
     def on_malformed(self, callback: Callable[[ProtocolError], object] | None) -> None:
         with self._lock:
             self._session.on_malformed = callback
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report every message's outcome, receipts, binds, drops and throttling to
+        ``observer`` (:mod:`smsc_transports.observe`), and let it watch every bind's window."""
+        self.observer = observer
+        for session in self._binds:  # each bind's window is watched; the loads add up
+            session.observer = observer
 
     def stats(self) -> SmppStats:
         """A snapshot of the transport's counters."""
@@ -314,4 +325,6 @@ class SmppTransport(Transport):
                 )
                 session.link_lost(TransportError("the SMPP transport was closed"))
             binds.finish()  # what was acknowledged reaches the user, even now
+            for session in binds:
+                session.observer = None  # closed: nothing more to report, no window to watch
             self._changed.notify_all()

@@ -28,6 +28,7 @@ from smsc_transports.config import Settings
 from smsc_transports.emulator import EmulatorState, ManualClock
 from smsc_transports.emulator.smpp.connection import SmppConnection
 from smsc_transports.emulator.smpp.front import SmppFrontEnd
+from smsc_transports.observe import OK, Link
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.incoming import incoming_part
 from smsc_transports.wire.smpp.session.options import SmppOptions
@@ -41,6 +42,7 @@ from tests.backends.smpp.faces import FACES, Run, run_face
 from tests.backends.smpp.servers import Peer, Script, ScriptedServer
 from tests.backends.smpp.soak import soak
 from tests.faults import AcceptLoop
+from tests.observers import Recorder
 
 
 def messages(count: int, tag: str = "bind") -> list[Message]:
@@ -308,3 +310,27 @@ def test_the_binds_reconnect_out_of_step_with_jitter(face: str) -> None:
     # Without jitter the four binds retry together; with it they drift apart.
     assert in_step(plain) > 0.5, plain
     assert in_step(jittered) < in_step(plain) - 0.25, jittered
+
+
+# -- an observer sees every bind ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_an_observer_hears_each_bind_and_watches_every_window(
+    face: str, front: SmppFrontEnd, clock: ManualClock
+) -> None:
+    recorder = Recorder()
+    sent = messages(60)
+
+    def receipts_in(run: Run) -> bool:
+        clock.advance(3600)
+        return len(recorder.receipts) >= len(sent)
+
+    run = run_face(
+        face, smpp_url(front.port, binds="3"), sent, linger=receipts_in, observer=recorder
+    )
+    assert recorder.changes() == [Link.CONNECTED] * 3  # each bind's first bind, none "again"
+    assert len(recorder.watched) == 3 and len(recorder.unwatched) == 3  # one window each
+    assert sorted(recorder.outcomes()) == [OK] * len(sent)
+    assert len(run.outcomes) == len(sent)
+    assert sum(r.matched for r in recorder.receipts) == len(sent)

@@ -69,6 +69,7 @@ class Binds:
         self.random = random or Random()  # noqa: S311 (jitter, not a secret)
         store = ReceiptStore(options.receipt_store_size, options.receipt_ttl, options.receipt_id)
         self.deliveries = Deliveries(options, store, SmppStats(), wall)
+        self.deliveries.clock = clock
         self.store = store
         self.stats = self.deliveries.stats
         alone = options.binds == 1
