@@ -130,24 +130,19 @@ def settle(ticket: Ticket) -> SendResult | SMSCError:
         error.__cause__ = ticket.cause
         error.accepted_ids = tuple(i for i in ids if i is not None)  # type: ignore[attr-defined]
         return error
-    errors = ticket.errors
-    if not errors:
-        return SendResult(
-            id=ids[0] or "",
-            parts=encoded.parts * len(encoded.phones),
-            transport="smpp",
-            raw=tuple(ids),
-        )
+    errors = ticket.errors or {}
     per_phone = len(encoded.bodies[0])
     accepted: list[int] = []
     phones: list[PhoneResult] = []
     first_error: SMSCError | None = None
     for number, phone in enumerate(encoded.phones):
         slots = range(number * per_phone, (number + 1) * per_phone)
-        failure = next((errors[s] for s in slots if s in errors), None)
+        failure = next((errors[s] for s in slots if s in errors), None) if errors else None
         if failure is None:
             accepted.append(number)
-            phones.append(PhoneResult(phone))
+            # Each recipient is its own submit_sm, so its own id: the one its status
+            # and its receipts go by (its first part's, for a split message).
+            phones.append(PhoneResult(phone, id=ids[number * per_phone]))
         else:
             first_error = first_error or failure
             code = failure.code if isinstance(failure, APIError) else None
@@ -158,7 +153,7 @@ def settle(ticket: Ticket) -> SendResult | SMSCError:
     return SendResult(
         id=ids[accepted[0] * per_phone] or "",
         parts=encoded.parts * len(accepted),
-        phones=tuple(phones) if len(phones) > 1 else (),
+        phones=tuple(phones),
         transport="smpp",
         raw=tuple(ids),
     )
