@@ -62,6 +62,15 @@ class Recipient:
                 steps.append((done, final, self.behaviour.err))
         self.steps = steps
 
+    def waits(self, now: float) -> bool:
+        """Whether the message has not left yet: scheduled for later, and not stopped."""
+        return now < self.start and self.step_at(now)[1][1] == MessageStatus.WAITING
+
+    def stop(self, now: float) -> None:
+        """Stop the message from ``now`` on (status -2); it will never leave."""
+        kept = [step for step in self.steps if step[0] <= now]
+        self.steps = [*kept, (now, MessageStatus.STOPPED, 0)]
+
     def step_at(self, now: float) -> tuple[int, Step]:
         """The index and value of the timeline step in force at ``now``."""
         index = 0

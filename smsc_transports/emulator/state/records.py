@@ -31,7 +31,9 @@ class SendRequest:
     ``valid`` is the lifetime in seconds. ``cost`` is SMSC's mode: 0 send, 1 only price,
     2 send and report the cost, 3 also report the new balance. ``op``/``err`` ask for
     per-phone results (all / only the refused ones). ``pairs`` is ``list=``: per-phone
-    texts, used instead of ``phones`` and ``text`` when not empty.
+    texts, used instead of ``phones`` and ``text`` when not empty. ``segments`` is the
+    number of SMS a front end received the text in (SMPP's UDH or SAR parts, joined into
+    one message): each recipient is billed that many parts, as SMSC bills what it sends.
     """
 
     phones: tuple[str, ...] = ()
@@ -50,6 +52,7 @@ class SendRequest:
     pairs: tuple[tuple[str, str], ...] = ()
     maxsms: int | None = None
     subject: str | None = None
+    segments: int | None = None
 
 
 @dataclass(frozen=True)

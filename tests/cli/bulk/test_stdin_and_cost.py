@@ -115,7 +115,9 @@ def test_bulk_over_smpp_journals_each_recipients_own_id(
     assert len(set(entry["ids"])) == 2 and entry["id"] not in entry["ids"]
     state = smpp_emulator.state
     account = state.account("demo")
-    found = [state.status(account, i, p).text for i, p in zip(entry["ids"], entry["phones"])]
+    found = [
+        state.status(account, i, p).text for i, p in zip(entry["ids"], entry["phones"], strict=True)
+    ]
     assert found == ["для двоих", "для двоих"]
 
 

@@ -171,10 +171,14 @@ def test_outcome_entries_are_json_safe_and_name_the_error() -> None:
     # SMSC does not price a refused repeat; the parts are counted here (2 phones × 1).
     assert (entries[1]["id"], entries[1]["parts"], entries[1]["cost"]) == ("j-1", 2, None)
     # Every recipient with the id its status is asked with.
-    assert entries[0]["phones"] == entries[1]["phones"] == [
-        {"phone": "79991234567", "id": "j-1", "error": None},
-        {"phone": "79990000000", "id": "j-1", "error": None},
-    ]
+    assert (
+        entries[0]["phones"]
+        == entries[1]["phones"]
+        == [
+            {"phone": "79991234567", "id": "j-1", "error": None},
+            {"phone": "79990000000", "id": "j-1", "error": None},
+        ]
+    )
     smpp = SendResult(
         id="7",
         parts=2,
