@@ -17,6 +17,7 @@ from smsc_transports.errors import APIError, OutcomeUnknown, SMSCError
 from smsc_transports.message import Message
 from smsc_transports.results import Outcome, PhoneResult, SendResult
 from smsc_transports.transport import BatchGuard
+from smsc_transports.wire.smpp.pdu import QUERY_SM_RESP
 from smsc_transports.wire.smpp.submit import EncodedSubmits, SubmitEncoder
 
 __all__ = ["Control", "Part", "Pipeline", "Query", "Ticket", "settle"]
@@ -105,12 +106,21 @@ class Control:
 
 
 class Query:
-    """One query_sm in flight; ``result`` is set when it is answered or fails."""
+    """One request about a message in flight: query_sm, cancel_sm or replace_sm.
 
-    __slots__ = ("message_id", "result", "waiter", "written_at")
+    ``kind`` names the request, ``expects`` its response's command_id; ``result`` is set
+    when it is answered or fails (a query_sm_resp, ``True`` for a done cancel/replace,
+    or an :class:`SMSCError`).
+    """
 
-    def __init__(self, message_id: str) -> None:
+    __slots__ = ("expects", "kind", "message_id", "result", "waiter", "written_at")
+
+    def __init__(
+        self, message_id: str, kind: str = "query_sm", expects: int = QUERY_SM_RESP
+    ) -> None:
         self.message_id = message_id
+        self.kind = kind
+        self.expects = expects
         self.result: object = None
         self.waiter: object = None
         self.written_at = 0.0
