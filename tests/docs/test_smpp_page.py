@@ -17,7 +17,7 @@ from smsc_transports.emulator.smpp.front import SmppFrontEnd
 from tests.backends.smpp.conftest import smpp_url
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "smpp.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", PAGE.read_text("utf-8"), re.S)
+BLOCKS: list[str] = re.findall(r"```python\n(.*?)```", PAGE.read_text("utf-8"), re.S)
 
 
 def example(marker: str) -> str:
