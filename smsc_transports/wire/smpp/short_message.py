@@ -175,15 +175,9 @@ def decode_data_sm(body: bytes) -> ShortMessage:
 
     Raises :class:`ProtocolError` when malformed, as :func:`decode_short_message` does.
     """
-    service_type, pos = _cstring(body, 0, 6, "service_type")
-    if pos + 2 > len(body):
-        raise ProtocolError("data_sm ends inside source_addr_ton/npi")
-    source_ton, source_npi = body[pos], body[pos + 1]
-    source, pos = _cstring(body, pos + 2, 65, "source_addr")
-    if pos + 2 > len(body):
-        raise ProtocolError("data_sm ends inside dest_addr_ton/npi")
-    dest_ton, dest_npi = body[pos], body[pos + 1]
-    destination, pos = _cstring(body, pos + 2, 65, "destination_addr")
+    (service_type, source_ton, source_npi, source, dest_ton, dest_npi, destination), pos = (
+        _addresses(body, 65, "data_sm")
+    )
     if pos + 3 > len(body):
         raise ProtocolError("data_sm ends inside esm_class/registered_delivery/data_coding")
     esm_class, registered, coding = body[pos], body[pos + 1], body[pos + 2]
@@ -209,17 +203,31 @@ def _cstring(body: bytes, pos: int, limit: int, name: str) -> tuple[str, int]:
     return body[pos:end].decode("latin-1"), end + 1
 
 
-def decode_short_message(body: bytes) -> ShortMessage:
-    """Parse a submit_sm/deliver_sm body; raise :class:`ProtocolError` when malformed."""
+_Addresses = tuple[str, int, int, str, int, int, str]
+
+
+def _addresses(body: bytes, limit: int, what: str) -> tuple[_Addresses, int]:
+    """service_type, source TON/NPI/address, destination TON/NPI/address; the next offset.
+
+    ``limit`` is the longest address with its NUL (21 in submit_sm, 65 in data_sm).
+    """
     service_type, pos = _cstring(body, 0, 6, "service_type")
     if pos + 2 > len(body):
-        raise ProtocolError("short-message PDU ends inside source_addr_ton/npi")
+        raise ProtocolError(f"{what} ends inside source_addr_ton/npi")
     source_ton, source_npi = body[pos], body[pos + 1]
-    source, pos = _cstring(body, pos + 2, 21, "source_addr")
+    source, pos = _cstring(body, pos + 2, limit, "source_addr")
     if pos + 2 > len(body):
-        raise ProtocolError("short-message PDU ends inside dest_addr_ton/npi")
+        raise ProtocolError(f"{what} ends inside dest_addr_ton/npi")
     dest_ton, dest_npi = body[pos], body[pos + 1]
-    destination, pos = _cstring(body, pos + 2, 21, "destination_addr")
+    destination, pos = _cstring(body, pos + 2, limit, "destination_addr")
+    return (service_type, source_ton, source_npi, source, dest_ton, dest_npi, destination), pos
+
+
+def decode_short_message(body: bytes) -> ShortMessage:
+    """Parse a submit_sm/deliver_sm body; raise :class:`ProtocolError` when malformed."""
+    (service_type, source_ton, source_npi, source, dest_ton, dest_npi, destination), pos = (
+        _addresses(body, 21, "short-message PDU")
+    )
     if pos + 3 > len(body):
         raise ProtocolError("short-message PDU ends inside esm_class/protocol_id/priority")
     esm_class, protocol_id, priority = body[pos], body[pos + 1], body[pos + 2]
