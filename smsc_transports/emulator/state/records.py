@@ -31,9 +31,11 @@ class SendRequest:
     ``valid`` is the lifetime in seconds. ``cost`` is SMSC's mode: 0 send, 1 only price,
     2 send and report the cost, 3 also report the new balance. ``op``/``err`` ask for
     per-phone results (all / only the refused ones). ``pairs`` is ``list=``: per-phone
-    texts, used instead of ``phones`` and ``text`` when not empty. ``segments`` is the
-    number of SMS a front end received the text in (SMPP's UDH or SAR parts, joined into
-    one message): each recipient is billed that many parts, as SMSC bills what it sends.
+    texts, used instead of ``phones`` and ``text`` when not empty. ``options`` are the
+    other parameters SMSC received (``voice``, ``period``, ``pp``…), kept as they came.
+    ``segments`` is the number of SMS a front end received the text in (SMPP's UDH or
+    SAR parts, joined into one message): each recipient is billed that many parts, as
+    SMSC bills what it sends.
     """
 
     phones: tuple[str, ...] = ()
@@ -52,6 +54,7 @@ class SendRequest:
     pairs: tuple[tuple[str, str], ...] = ()
     maxsms: int | None = None
     subject: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
     segments: int | None = None
 
 
@@ -96,7 +99,8 @@ class StatusRecord:
 
     ``status`` is :attr:`MessageStatus.NOT_FOUND` (and the rest empty) when there is no
     such message. Timestamps are Unix seconds; ``last_timestamp`` is when the status
-    last changed, ``send_timestamp`` when it left (or is scheduled to leave).
+    last changed, ``send_timestamp`` when it left (or is scheduled to leave). ``valid``
+    is the lifetime in seconds; ``subject`` and ``options`` what the send carried.
     """
 
     id: str
@@ -115,6 +119,9 @@ class StatusRecord:
     region: str = ""
     mccmnc: str = ""
     int_id: int = 0
+    valid: float = 0.0
+    subject: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
 
     @property
     def found(self) -> bool:
