@@ -27,6 +27,7 @@ from tests.conformance.stage import ASKED, Profile, supported_by
 
 __all__ = [
     "Bulk",
+    "Changed",
     "Each",
     "Funds",
     "Priced",
@@ -138,6 +139,14 @@ class Recipients:
 
 
 @dataclass(frozen=True)
+class Changed:
+    """A scheduled message after ``cancel``/``replace``, as the emulator holds it."""
+
+    status: MessageStatus
+    text: str
+
+
+@dataclass(frozen=True)
 class Each:
     """One operation done once per recipient: what each gave, in the send's order."""
 
@@ -145,8 +154,10 @@ class Each:
 
 
 Value = (
-    Sent | Refused | Unsupported | Status | Stored | Timeline | Priced | Funds | Bulk | Recipients
-) | Each
+    (Sent | Refused | Unsupported | Status | Stored | Timeline | Priced | Funds | Bulk | Recipients)
+    | Each
+    | Changed
+)
 
 
 @dataclass(frozen=True)

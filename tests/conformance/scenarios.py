@@ -13,9 +13,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from smsc_transports import DeliveryError, Message, MessageStatus, Outcome, SendResult
+from smsc_transports import (
+    DeliveryError,
+    Message,
+    MessageStatus,
+    Outcome,
+    PhoneResult,
+    SendResult,
+)
 from tests.conformance.observations import (
     Bulk,
+    Changed,
     Each,
     Funds,
     Priced,
@@ -163,6 +171,35 @@ async def scheduled_send(stage: Stage) -> Record:
                     asked = Step("status", value)
         status = asked or Step("status", Timeline(tuple(read)))
         return (send, status, Step("server", Timeline(tuple(held))))
+
+
+NEW_TEXT = "Your code is 5678"
+
+
+@scenario(
+    "change_scheduled",
+    "scheduled send: `replace` its text, or `cancel` it",
+    (
+        Step("replace", Changed(W, NEW_TEXT)),
+        Step("cancel", Changed(MessageStatus.STOPPED, "Sale tomorrow")),
+    ),
+    headline=("replace", "cancel"),
+)
+async def change_scheduled(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        kept = (await t.send(Message([OK], PLAIN, send_at=START + HOUR))).phones[0]
+        dropped = (await t.send(Message([OK], "Sale tomorrow", send_at=START + HOUR))).phones[0]
+
+        def now_held(recipient: PhoneResult) -> Callable[[None], Changed]:
+            def view(_: None) -> Changed:
+                record = stage.stored(recipient.id or "", recipient.phone)
+                return Changed(record.status, record.text)
+
+            return view
+
+        replaced = await outcome(t.replace(kept.id or "", kept.phone, NEW_TEXT), now_held(kept))
+        cancelled = await outcome(t.cancel(dropped.id or "", dropped.phone), now_held(dropped))
+        return (Step("replace", replaced), Step("cancel", cancelled))
 
 
 # -- failures -----------------------------------------------------------------------------
