@@ -30,6 +30,7 @@ from smsc_transports.transport import Capability
 from smsc_transports.wire.smpp import pdu as w
 from tests.backends.smpp.conftest import smpp_url
 from tests.backends.smpp.servers import Peer, ScriptedServer
+from tests.observers import Recorder
 
 PHONE = "79990000001"
 
@@ -194,3 +195,15 @@ def test_both_adapters_forward_cancel_and_replace(
     kept_id, dropped_id = asyncio.run(asyncio.wait_for(threaded(), 30))
     assert state.status(account, kept_id, PHONE).text == "kept 2"
     assert state.status(account, dropped_id, PHONE).status is MessageStatus.STOPPED
+
+
+def test_an_observer_hears_cancel_and_replace_as_their_own_operations(
+    front: SmppFrontEnd, clock: ManualClock
+) -> None:
+    recorder = Recorder()
+    with create_transport(smpp_url(front.port), observer=recorder) as transport:
+        sent = transport.send(Message(PHONE, "observed", send_at=later(clock)))
+        transport.replace(sent.id, PHONE, text="observed again")
+        transport.cancel(sent.id, PHONE)
+    heard = [(e.operation, e.outcome, e.id) for e in recorder.operations]
+    assert heard == [("send", "ok", sent.id), ("replace", "ok", sent.id), ("cancel", "ok", sent.id)]

@@ -50,6 +50,7 @@ class Ticket:
         "tracks",
         "unknown",
         "waiter",
+        "written_at",
     )
 
     def __init__(self, index: int, message: Message, encoded: EncodedSubmits) -> None:
@@ -65,6 +66,7 @@ class Ticket:
         self.tracks: list[object] | None = None
         self.outcome: SendResult | SMSCError | None = None
         self.waiter: object = None
+        self.written_at = 0.0  # when its first submit_sm was written; kept only when observed
 
     @property
     def done(self) -> bool:
@@ -113,7 +115,7 @@ class Query:
     or an :class:`SMSCError`).
     """
 
-    __slots__ = ("expects", "kind", "message_id", "result", "waiter", "written_at")
+    __slots__ = ("expects", "kind", "message_id", "result", "size", "waiter", "written_at")
 
     def __init__(
         self, message_id: str, kind: str = "query_sm", expects: int = QUERY_SM_RESP
@@ -124,6 +126,8 @@ class Query:
         self.result: object = None
         self.waiter: object = None
         self.written_at = 0.0
+        self.size = 0  # bytes of the request PDU, once written
+        self.size = 0  # bytes of the query_sm PDU, once written
 
 
 def settle(ticket: Ticket) -> SendResult | SMSCError:
