@@ -17,6 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
+from datetime import datetime
 from random import Random
 from typing import ClassVar, Self, TypeVar
 
@@ -33,15 +34,18 @@ from smsc_transports.observe import Observer
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import Capability, Transport
 from smsc_transports.wire.smpp.session.binds import Binds
-from smsc_transports.wire.smpp.session.link import CAPABILITIES, TICK, LinkState
+from smsc_transports.wire.smpp.session.link import CAPABILITIES, TICK, LinkState, SmppSession
 from smsc_transports.wire.smpp.session.options import OPTION_NAMES, SmppOptions
 from smsc_transports.wire.smpp.session.stats import SmppStats
 from smsc_transports.wire.smpp.session.status_lookup import (
     answer_status,
+    change_target,
+    changed,
     query_target,
+    replacement,
     status_query,
 )
-from smsc_transports.wire.smpp.session.tickets import Pipeline, Ticket
+from smsc_transports.wire.smpp.session.tickets import Pipeline, Query, Ticket
 
 __all__ = ["SmppTransport"]
 
@@ -262,6 +266,47 @@ class SmppTransport(Transport):
             while query.result is None:
                 self._changed.wait(TICK)
         return status_query(id, phone, query.result, known)
+
+    def cancel(self, id: str, phone: str) -> None:
+        """Stop scheduled message ``id`` to ``phone`` (cancel_sm, SMPP 3.4 §4.9).
+
+        ``id`` is the recipient's ``PhoneResult.id``. A server without cancel_sm answers
+        :class:`~smsc_transports.errors.UnsupportedOperation`; a message that has left,
+        an :class:`~smsc_transports.errors.APIError` (ESME_RCANCELFAIL).
+        """
+        with self._lock:
+            target, sender, destination = change_target(self._session, id, phone)
+        self._change(lambda session: session.cancel(target, sender, destination))
+
+    def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Give scheduled message ``id`` to ``phone`` a new text and/or time (replace_sm).
+
+        The text must fit one SMS, in the original's alphabet (replace_sm has no
+        data_coding); errors as :meth:`cancel`.
+        """
+        short_message, schedule = replacement(self.options, text, send_at)
+        with self._lock:
+            target, sender, _ = change_target(self._session, id, phone)
+        self._change(lambda session: session.replace(target, sender, short_message, schedule))
+
+    def _change(self, ask: Callable[[SmppSession], Query]) -> None:
+        self.connect()
+        with self._lock:
+            # Any bound bind will do, as for status(): SMSC knows the account's messages.
+            session = next(iter(self._binds.bound()), self._session)
+            query = ask(session)
+        self._links[self._binds.sessions.index(session)].flush()
+        with self._lock:
+            while query.result is None:
+                self._changed.wait(TICK)
+        changed(query.result)
 
     def receipts(self, timeout: float | None = None) -> Iterator[StatusResult]:
         """Yield receipts as they arrive; stop after ``timeout`` seconds without one."""
