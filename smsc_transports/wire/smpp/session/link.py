@@ -381,17 +381,25 @@ class SmppSession:
             return
         now = self.clock()
         self._last_received = now
-        answered = self.window.answered
-        for command_id, status, sequence, body in frames:
-            if command_id == w.SUBMIT_SM_RESP:
-                answered(sequence, status, body, now)
-            elif command_id == w.DELIVER_SM:
-                self._deliver(sequence, body, now)
-            elif command_id == w.DATA_SM:
-                # Some SMSCs send receipts (and messages) in data_sm (SMPP 3.4 §4.7).
-                self._deliver(sequence, body, now, data_sm=True)
-            else:
-                self._other(command_id, status, sequence, body)
+        window = self.window
+        answered = window.answered
+        observed = window.observer is not None
+        if observed:
+            window.settling = []  # the messages this read settles: one batch for the observer
+        try:
+            for command_id, status, sequence, body in frames:
+                if command_id == w.SUBMIT_SM_RESP:
+                    answered(sequence, status, body, now)
+                elif command_id == w.DELIVER_SM:
+                    self._deliver(sequence, body, now)
+                elif command_id == w.DATA_SM:
+                    # Some SMSCs send receipts (and messages) in data_sm (SMPP 3.4 §4.7).
+                    self._deliver(sequence, body, now, data_sm=True)
+                else:
+                    self._other(command_id, status, sequence, body)
+        finally:
+            if observed:
+                window.report_settled(now)
         if self.deliveries.early and not self._unanswered():
             self.deliveries.release()  # nothing they could belong to is unanswered
 

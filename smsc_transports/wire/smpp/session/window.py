@@ -29,6 +29,7 @@ from smsc_transports.observe import (
     Link,
     LinkEvent,
     Observer,
+    OperationBatch,
     OperationEvent,
     error_fields,
     mask_phone,
@@ -78,6 +79,9 @@ class SubmitWindow:
         self.on_fatal: Callable[[SMSCError], object] | None = None
         # Set by the session when the transport is observed; None costs one check.
         self.observer: Observer | None = None
+        # While the session reads a batch of answers (observed): the tickets it settles,
+        # told to the observer as one OperationBatch by report_settled().
+        self.settling: list[Ticket] | None = None
         self.bound = False
         self.down_error: SMSCError | None = None
         self.unsent: deque[Part] = deque()
@@ -264,7 +268,10 @@ class SubmitWindow:
             self.finished.append(ticket)
             self.on_accepted(message_id)
             if self.observer is not None:
-                self._report(ticket, now)
+                if self.settling is not None:
+                    self.settling.append(ticket)
+                else:
+                    self._report(ticket, now)
             return
         per_phone = len(encoded.bodies[0])
         phone = part.slot // per_phone
@@ -348,17 +355,67 @@ class SubmitWindow:
                     self.store.alias(track, outcome.id)
         self.finished.append(ticket)
         if self.observer is not None:
-            self._report(ticket, self.clock())
+            if self.settling is not None:
+                self.settling.append(ticket)
+            else:
+                self._report(ticket, self.clock())
+
+    def report_settled(self, now: float) -> None:
+        """Tell the observer every ticket settled since ``settling`` was set, as one batch.
+
+        The session sets ``settling`` to a list while it reads a batch of answers and
+        calls this at the end (``now`` is when it read them). The common case (one
+        part, one phone, accepted) is summed right here, with no event built for it;
+        the rest go through :meth:`_event`, which also builds the batch's events when an
+        observer asks for them.
+        """
+        tickets, self.settling = self.settling, None
+        observer = self.observer
+        if not tickets or observer is None:
+            return
+        batch = OperationBatch("smpp", "send", lambda: [self._event(t, now) for t in tickets])
+        durations = batch.durations
+        outcomes = batch.outcomes
+        ok = sent = received = 0
+        for ticket in tickets:
+            written = ticket.written_at
+            ids = ticket.ids
+            if ticket.outcome.__class__ is SendResult and len(ids) == 1:
+                ok += 1
+                sent += len(ticket.encoded.bodies[0][0])
+                received += len(ids[0] or "")
+                durations.append(now - written if written else 0.0)
+                continue
+            event = self._event(ticket, now)
+            key = (event.outcome, event.error_code)
+            outcomes[key] = outcomes.get(key, 0) + 1
+            durations.append(event.duration)
+            batch.bytes_sent += event.bytes_sent
+            batch.bytes_received += event.bytes_received
+        if ok:
+            outcomes[(OK, None)] = outcomes.get((OK, None), 0) + ok
+            batch.bytes_sent += 16 * ok + sent
+            batch.bytes_received += 17 * ok + received
+        try:
+            observer.operation_batch(batch)
+        except Exception:  # an observer must never cost a message
+            log.exception("the observer failed on a batch of %d messages", len(batch))
 
     def _report(self, ticket: Ticket, now: float) -> None:
-        """Tell the observer how ``ticket`` ended (one event per message).
+        """Tell the observer how ``ticket`` ended, alone (settled outside a read)."""
+        assert self.observer is not None
+        event = self._event(ticket, now)
+        try:
+            self.observer.operation(event)
+        except Exception:  # an observer must never cost a message
+            log.exception("the observer failed on %r", event)
+
+    def _event(self, ticket: Ticket, now: float) -> OperationEvent:
+        """The :class:`OperationEvent` of a settled ticket.
 
         Bytes are the submit_sm PDUs and their answers (a header, the message id and
-        its NUL); this runs once per message at full rate, so the common case (one
-        part, one phone, accepted) takes the short way.
+        its NUL); the common case (one part, one phone, accepted) takes the short way.
         """
-        observer = self.observer
-        assert observer is not None
         outcome = ticket.outcome
         encoded = ticket.encoded
         ids = ticket.ids
@@ -374,7 +431,7 @@ class SubmitWindow:
                 received = sum(17 + len(i) for i in ids if i is not None)
             # tuple.__new__ skips the named tuple's generated __new__, a Python call that
             # costs as much again as the tuple, once per message at full rate.
-            event = _new(OperationEvent, (
+            return _new(OperationEvent, (
                 "smpp", "send", OK, now - written if written else 0.0, 1, sent, received,
                 None, ids[0], phone,
             ))  # fmt: skip
@@ -385,11 +442,7 @@ class SubmitWindow:
             # a bare header.
             unanswered = isinstance(outcome, OutcomeUnknown) or not written
             received = 0 if unanswered else 16 * len(ids)
-            event = OperationEvent(
+            return OperationEvent(
                 "smpp", "send", name, now - written if written else 0.0, 1, sent, received,
                 code, None, phone,
             )  # fmt: skip
-        try:
-            observer.operation(event)
-        except Exception:  # an observer must never cost a message
-            log.exception("the observer failed on %r", event)
