@@ -38,7 +38,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
 
-from smsc_transports.errors import ConnectError, ProtocolError, SMSCError, UnsupportedOperation
+from smsc_transports.errors import (
+    AuthenticationError,
+    ConnectError,
+    ProtocolError,
+    SMSCError,
+    UnsupportedOperation,
+)
 from smsc_transports.observe import (
     Link,
     LinkEvent,
@@ -66,7 +72,14 @@ from smsc_transports.wire.smpp.session.stats import SmppStats
 from smsc_transports.wire.smpp.session.tickets import Control, Part, Query, Ticket
 from smsc_transports.wire.smpp.session.window import SubmitWindow
 
-__all__ = ["CAPABILITIES", "TICK", "LinkState", "SmppSession", "reconnect_delay"]
+__all__ = [
+    "CAPABILITIES",
+    "TICK",
+    "LinkState",
+    "SmppSession",
+    "bind_retry_delay",
+    "reconnect_delay",
+]
 
 log = logging.getLogger("smsc_transports.backends.smpp")
 
@@ -541,3 +554,21 @@ def reconnect_delay(
         return options.reconnect_delay * jitter * draw() if jitter else 0.0
     delay = float(min(options.reconnect_max_delay, options.reconnect_delay * 2 ** (failures - 1)))
     return delay * (1 - jitter * draw()) if jitter else delay
+
+
+def bind_retry_delay(
+    options: SmppOptions,
+    refusals: int,
+    error: SMSCError,
+    draw: Callable[[], float] = random.random,
+) -> float:
+    """Seconds before binding again after the SMSC refused the bind ``refusals`` times in a row.
+
+    The reconnect back-off of :func:`reconnect_delay` (doubling, bounded by
+    ``reconnect_max_delay``, jittered), but a refusal of the credentials
+    (:class:`AuthenticationError`) waits the longest delay at once: trying a wrong
+    password again soon cannot help and looks like an attack to the SMSC.
+    """
+    if isinstance(error, AuthenticationError):
+        refusals = max(refusals, 64)  # 2**63 times any delay is past the maximum
+    return reconnect_delay(options, max(refusals, 1), draw)
