@@ -254,9 +254,11 @@ class SubmitWindow:
         if len(ticket.ids) == 1:
             # One phone, one part — nearly every message: settled right here.
             ticket.ids[0] = message_id
-            self.store.add(
-                message_id, Track(message_id, message_id, encoded.phones[0], encoded.sender), now
-            )
+            track = Track(message_id, message_id, encoded.phones[0], encoded.sender)
+            self.store.add(message_id, track, now)
+            if ticket.message.id is not None:
+                # SMPP cannot carry the caller's id: the transport keeps it instead.
+                self.store.alias(track, str(ticket.message.id))
             ticket.remaining = 0
             ticket.outcome = SendResult(
                 id=message_id,
@@ -348,11 +350,21 @@ class SubmitWindow:
             # known. Each recipient goes by its own first part's id (its PhoneResult.id),
             # and status(result.id, phone) finds it too.
             per_phone = len(ticket.encoded.bodies[0])
+            caller = ticket.message.id
             for number, track in enumerate(ticket.tracks):
                 if isinstance(track, Track):
                     own = ticket.ids[number * per_phone] or track.smpp_id
                     track.result_id = track.smpp_id = own
                     self.store.alias(track, outcome.id)
+                    if caller is not None:
+                        self.store.alias(track, str(caller))
+        elif (
+            ticket.tracks and ticket.message.id is not None and isinstance(outcome, OutcomeUnknown)
+        ):
+            # In doubt, but some parts were accepted: status(message.id, phone) shows them.
+            for track in ticket.tracks:
+                if isinstance(track, Track):
+                    self.store.alias(track, str(ticket.message.id))
         self.finished.append(ticket)
         if self.observer is not None:
             if self.settling is not None:
