@@ -72,8 +72,7 @@ FIELDS: Mapping[str, FieldSupport] = MappingProxyType(
                 https="`id`",
                 soap="`id`",
                 smtp="body `id`",
-                smpp="kept by the transport: status by it on this transport; SMSC assigns"
-                " its own",
+                smpp="kept by the transport: status by it on this transport; SMSC assigns its own",
             ),
             _support(
                 "translit",

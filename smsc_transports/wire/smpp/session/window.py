@@ -254,11 +254,11 @@ class SubmitWindow:
         if len(ticket.ids) == 1:
             # One phone, one part — nearly every message: settled right here.
             ticket.ids[0] = message_id
-            track = Track(message_id, message_id, encoded.phones[0], encoded.sender)
-            self.store.add(message_id, track, now)
+            alone = Track(message_id, message_id, encoded.phones[0], encoded.sender)
+            self.store.add(message_id, alone, now)
             if ticket.message.id is not None:
                 # SMPP cannot carry the caller's id: the transport keeps it instead.
-                self.store.alias(track, str(ticket.message.id))
+                self.store.alias(alone, str(ticket.message.id))
             ticket.remaining = 0
             ticket.outcome = SendResult(
                 id=message_id,
