@@ -55,11 +55,14 @@ from smsc_transports.factory import create_async_transport, create_transport
 from smsc_transports.message import Message, MessageKind
 from smsc_transports.results import (
     Balance,
+    CostOutcome,
     CostResult,
     HlrInfo,
     IncomingMessage,
+    OperatorInfo,
     Outcome,
     PhoneResult,
+    ScheduledJob,
     SendResult,
     StatusResult,
 )
@@ -80,6 +83,7 @@ __all__ = [
     "Capability",
     "ConfigurationError",
     "ConnectError",
+    "CostOutcome",
     "CostResult",
     "DateFormatError",
     "DeleteError",
@@ -94,6 +98,7 @@ __all__ = [
     "MessageKind",
     "MessageStatus",
     "NotSent",
+    "OperatorInfo",
     "Outcome",
     "OutcomeUnknown",
     "ParameterError",
@@ -101,6 +106,7 @@ __all__ = [
     "ProtocolError",
     "RateLimited",
     "SMSCError",
+    "ScheduledJob",
     "Secret",
     "SendResult",
     "Settings",
