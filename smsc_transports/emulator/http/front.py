@@ -35,6 +35,8 @@ ROUTES: dict[str, tuple[str, bool]] = {
     "/sys/balance.php": ("balance", False),
     "/sys/get.php": ("get", False),
     "/sys/senders.php": ("senders", False),
+    "/sys/info.php": ("info", False),
+    "/sys/jobs.php": ("jobs", False),
     "/rest/send/": ("send", True),
     "/rest/send": ("send", True),
 }

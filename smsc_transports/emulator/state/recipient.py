@@ -72,6 +72,15 @@ class Recipient:
                 break
         return index, self.steps[index]
 
+    def stop(self, now: float) -> bool:
+        """Stop the message at ``now`` if it is still waiting (status -2); say whether it was."""
+        _, (_, status, _) = self.step_at(now)
+        if status != MessageStatus.WAITING:
+            return False
+        self.steps = [step for step in self.steps if step[0] <= now]
+        self.steps.append((now, MessageStatus.STOPPED, 0))
+        return True
+
     def record(self, now: float) -> StatusRecord:
         """The recipient's status as seen at ``now``."""
         _, (when, status, err) = self.step_at(now)

@@ -42,6 +42,8 @@ from decimal import Decimal
 from smsc_transports.emulator.state.accounts import Account, Accounts, Limits, Tariff, demo_account
 from smsc_transports.emulator.state.clock import Clock, format_date
 from smsc_transports.emulator.state.inbox import Inbox
+from smsc_transports.emulator.state.mailings import Job, Mailings, SenderNames
+from smsc_transports.emulator.state.number_rules import NumberInfo, describe_number
 from smsc_transports.emulator.state.pricing import Prepared, params_error, prepare, refusal
 from smsc_transports.emulator.state.rate_limits import RateLimits
 from smsc_transports.emulator.state.recipient import Recipient, Recipients, not_found
@@ -71,9 +73,11 @@ def lookup_phone(phone: str) -> str:
         return phone.strip()
 
 
-def _sender_allowed(account: Account, sender: str) -> bool:
+def _sender_allowed(account: Account, sender: str, added: tuple[str, ...]) -> bool:
     """Whether ``sender`` may be used: registered, or no list, or "no sender" ("" or ".")."""
-    return sender in ("", ".") or not account.senders or sender in account.senders
+    if sender in ("", ".") or not account.senders:
+        return True
+    return sender in account.senders or sender in added
 
 
 class EmulatorState:
@@ -108,6 +112,8 @@ class EmulatorState:
         self._rates = RateLimits(self.limits)
         self._recipients = Recipients()
         self._inbox = Inbox()
+        self._mailings = Mailings()
+        self._sender_names = SenderNames()
         # Callbacks owed: recipients whose status changes are not all reported yet (by
         # int_id), and events ready to go.
         self._unsettled: dict[int, Recipient] = {}
@@ -148,9 +154,32 @@ class EmulatorState:
             self._accounts[login].balance = Decimal(str(amount))
 
     def senders(self, account: object) -> tuple[str, ...]:
-        """The account's registered sender IDs."""
+        """The account's registered sender IDs: configured, then added and confirmed."""
+        login = self._login(account)
         with self.lock:
-            return self._accounts[self._login(account)].senders
+            added = self._sender_names.confirmed(login)
+            configured = self._accounts[login].senders
+            return configured + tuple(n for n in added if n not in configured)
+
+    def add_sender(self, account: object, name: str, comment: str = "") -> None:
+        """Register ``name``: a name at once, a number once confirmed by its code."""
+        with self.lock:
+            self._sender_names.add(self._login(account), name, comment)
+
+    def send_sender_code(self, account: object, name: str) -> str:
+        """Text a code to the numeric sender ``name`` (returned, and kept for :meth:`sender_code`)."""
+        with self.lock:
+            return self._sender_names.send_code(self._login(account), name)
+
+    def sender_code(self, login: str, name: str) -> str | None:
+        """The last code texted to the numeric sender ``name`` of ``login`` (for tests)."""
+        with self.lock:
+            return self._sender_names.code(login, name)
+
+    def confirm_sender(self, account: object, name: str, code: str) -> None:
+        """Confirm the numeric sender ``name``; error 1 for a wrong code."""
+        with self.lock:
+            self._sender_names.confirm(self._login(account), name, code)
 
     def _login(self, account: object) -> str:
         login = getattr(account, "login", None)
@@ -209,7 +238,8 @@ class EmulatorState:
             self._rates.check_duplicate(key, now, self._reused(account.login, request, prepared))
             msg_id = request.id or self._recipients.new_id(account.login)
             sender = request.sender if request.sender is not None else account.default_sender
-            if request.kind.is_sms_like and not _sender_allowed(account, sender):
+            added = self._sender_names.confirmed(account.login)
+            if request.kind.is_sms_like and not _sender_allowed(account, sender, added):
                 raise refusal(6, msg_id)
             accepted = [p for p in prepared if not p.error]
             if not accepted:
@@ -374,6 +404,70 @@ class EmulatorState:
                 login, start=start, end=end, phones=wanted, kind=kind, cnt=cnt, prev_id=prev_id
             )
             return [recipient.record(now) for recipient in found]
+
+    def operator(self, phone: str) -> NumberInfo:
+        """The country, operator and region of ``phone`` (``info.php``); error 1 if malformed."""
+        try:
+            digits = normalize_phone(phone).lstrip("+")
+        except ValidationError:
+            raise params_error("operator") from None
+        if digits.startswith("G"):
+            raise params_error("operator")
+        return describe_number(digits)
+
+    # -- scheduled mailings ------------------------------------------------------------
+
+    def add_job(self, account: Account, name: str, request: SendRequest) -> Job:
+        """Schedule ``request`` as the job ``name``: its messages are stored now, waiting.
+
+        Errors are the send's (money, numbers, sender, time).
+        """
+        with self.lock:
+            outcome = self.send(account, request)
+            assert outcome.id is not None
+            accepted = [p.phone for p in outcome.phones if not p.error]
+            first = self._recipients.get(account.login, outcome.id, accepted[0])
+            start = first.start if first is not None else self.clock()
+            return self._mailings.add(
+                account.login, name, request.text, tuple(accepted), outcome.id, start
+            )
+
+    def jobs(self, account: object) -> list[tuple[Job, int]]:
+        """The account's jobs, newest first, each with its status code now."""
+        login = self._login(account)
+        with self.lock:
+            now = self.clock()
+            return [(job, job.status(now)) for job in self._mailings.of(login)]
+
+    def cancel_job(self, account: object, id: str) -> None:
+        """Cancel job ``id``: its waiting messages stop (status -2) and are refunded.
+
+        Error 1 when there is no such job or it has already started.
+        """
+        login = self._login(account)
+        with self.lock:
+            job = self._mailings.get(login, id)
+            now = self.clock()
+            if job.cancelled:
+                return
+            if now >= job.start:
+                raise params_error("jobs")
+            refund = Decimal(0)
+            for phone in job.phones:
+                recipient = self._recipients.get(login, job.message_id, phone)
+                if recipient is not None and recipient.stop(now):
+                    refund += recipient.cost
+            self._accounts[login].balance += refund
+            job.cancelled = True
+
+    def delete_job(self, account: object, id: str) -> None:
+        """Cancel job ``id`` if it is still waiting, then forget it."""
+        login = self._login(account)
+        with self.lock:
+            job = self._mailings.get(login, id)
+            if not job.cancelled and self.clock() < job.start:
+                self.cancel_job(account, id)
+            self._mailings.remove(login, id)
 
     # -- incoming messages -------------------------------------------------------------
 

@@ -4,9 +4,27 @@ Rule: like all of ``wire/``, no socket, no ``requests``: values in, values out, 
 HTTP and SOAP backends, the callbacks parser and the emulator's front end share it.
 ``params`` builds each command's parameters; ``answers`` reads SMSC's JSON answers
 into typed results and errors, bounding every number and masking the caller's secrets,
-and holds SMSC's Moscow time zone.
+and holds SMSC's Moscow time zone; ``account`` does both for the rest of the API
+(history filters and paging, operator, jobs, sender names, HLR's ``fmt=1`` form, raw
+calls); ``files`` builds the multipart form of a message with attachments.
 """
 
+from smsc_transports.wire.http.account import (
+    MAX_HISTORY,
+    add_sender_params,
+    cancel_job_params,
+    check_done,
+    confirm_sender_params,
+    hlr_from_fields,
+    history_params,
+    jobs_params,
+    operator_params,
+    parse_hlr_line,
+    parse_jobs,
+    parse_operator,
+    raw_request,
+    sender_code_params,
+)
 from smsc_transports.wire.http.answers import (
     MAX_NUMBER_CHARS,
     MOSCOW,
@@ -37,23 +55,37 @@ from smsc_transports.wire.http.params import (
 __all__ = [
     "CHARSET",
     "MAX_CONCURRENCY",
+    "MAX_HISTORY",
     "MAX_NUMBER_CHARS",
     "MOSCOW",
+    "add_sender_params",
     "auth_params",
     "balance_params",
+    "cancel_job_params",
+    "check_done",
     "check_error",
+    "confirm_sender_params",
     "decode_answer",
     "error_id",
+    "history_params",
+    "hlr_from_fields",
+    "jobs_params",
     "list_params",
     "mask_secrets",
+    "operator_params",
     "parse_balance",
     "parse_cost",
+    "parse_hlr_line",
     "parse_incoming",
+    "parse_jobs",
+    "parse_operator",
     "parse_send",
     "parse_senders",
     "parse_status",
     "parse_statuses",
+    "raw_request",
     "send_params",
+    "sender_code_params",
     "status_params",
     "time_param",
     "valid_param",
