@@ -229,9 +229,7 @@ def settle_costs(
             for found in (by_phone.get(_phone_key(p)) for p in message.phones)
             if found is not None
         )
-        if len(phones) < len(message.phones) or any(
-            p.cost is None for p in phones if not p.error
-        ):
+        if len(phones) < len(message.phones) or any(p.cost is None for p in phones if not p.error):
             settled.append((pos, message, None))
             continue
         parts = count_parts(message.text, kind=message.kind).parts

@@ -167,7 +167,7 @@ class EmulatorState:
             self._sender_names.add(self._login(account), name, comment)
 
     def send_sender_code(self, account: object, name: str) -> str:
-        """Text a code to the numeric sender ``name`` (returned, and kept for :meth:`sender_code`)."""
+        """Text a code to the numeric sender ``name``; return it (see :meth:`sender_code`)."""
         with self.lock:
             return self._sender_names.send_code(self._login(account), name)
 

@@ -38,8 +38,8 @@ __all__ = [
     "cancel_job_params",
     "check_done",
     "confirm_sender_params",
-    "hlr_from_fields",
     "history_params",
+    "hlr_from_fields",
     "jobs_params",
     "operator_params",
     "parse_hlr_line",
@@ -192,8 +192,7 @@ def _sender_name(name: str) -> str:
         raise ValidationError("a sender name is required", field="sender")
     if len(name) > 15 or not re.fullmatch(r"[A-Za-z0-9 !#$%&'*+,./:;<=>?@_\-]+", name):
         raise ValidationError(
-            f"sender {name!r} must be at most 15 Latin letters, digits, spaces or simple "
-            "symbols",
+            f"sender {name!r} must be at most 15 Latin letters, digits, spaces or simple symbols",
             field="sender",
         )
     return name
@@ -254,8 +253,7 @@ def raw_request(command: str, params: Mapping[str, str | int] | None) -> tuple[s
             raise ValidationError(f"parameter name {name!r} is not a plain name", field=name)
         if name in RAW_RESERVED:
             raise ValidationError(
-                f"parameter {name!r} is set by the transport (credentials, fmt=3, "
-                "charset=utf-8)",
+                f"parameter {name!r} is set by the transport (credentials, fmt=3, charset=utf-8)",
                 field=name,
             )
         if isinstance(value, bool) or not isinstance(value, str | int):

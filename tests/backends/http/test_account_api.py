@@ -81,9 +81,7 @@ def test_cost_many_prices_different_texts_in_one_request_one_result_each(
 def test_cost_many_gives_a_refused_message_its_own_error_and_prices_the_rest(
     transport: HttpTransport,
 ) -> None:
-    outcomes = list(
-        transport.cost_many([Message(DELIVERED, "a"), Message("79990004007", "b")])
-    )
+    outcomes = list(transport.cost_many([Message(DELIVERED, "a"), Message("79990004007", "b")]))
     assert outcomes[0].ok
     assert isinstance(outcomes[1].error, InvalidPhone)
     assert [o.index for o in outcomes] == [0, 1]
