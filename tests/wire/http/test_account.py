@@ -109,9 +109,10 @@ def test_a_malformed_fmt_1_line_is_a_protocol_error(line: str) -> None:
 @given(st.text(max_size=200))
 def test_any_fmt_1_line_is_a_result_or_a_typed_error(line: str) -> None:
     try:
-        wire.parse_hlr_line(line)
+        result = wire.parse_hlr_line(line)
     except SMSCError:
-        pass
+        return
+    assert result.raw == line
 
 
 def test_raw_request_names_the_path_and_stringifies_values() -> None:
