@@ -52,7 +52,7 @@ from smsc_transports.errors import (
     api_error,
 )
 from smsc_transports.factory import create_async_transport, create_transport
-from smsc_transports.message import Message, MessageKind
+from smsc_transports.message import Attachment, Message, MessageKind
 from smsc_transports.results import (
     Balance,
     CostOutcome,
@@ -78,6 +78,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 __all__ = [
     "APIError",
     "AsyncTransport",
+    "Attachment",
     "AuthenticationError",
     "Balance",
     "Capability",

@@ -63,7 +63,13 @@ def _options_key(message: Message) -> Hashable:
 
 
 def _alone(message: Message, by_id: bool) -> bool:
-    return (by_id and message.id is not None) or "\n" in message.text or "\r" in message.text
+    # Files belong to one message: a request carrying them carries nothing else.
+    return (
+        (by_id and message.id is not None)
+        or bool(message.attachments)
+        or "\n" in message.text
+        or "\r" in message.text
+    )
 
 
 class _Group:

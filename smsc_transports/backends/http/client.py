@@ -26,7 +26,7 @@ from smsc_transports.backends.requests_io import (
 )
 from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
 from smsc_transports.errors import TransportError, safe_excerpt
-from smsc_transports.wire.http import CHARSET, auth_params, decode_answer
+from smsc_transports.wire.http import CHARSET, FilePart, auth_params, decode_answer
 
 __all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions", "base_url"]
 
@@ -156,16 +156,30 @@ class HttpClient:
     def __repr__(self) -> str:
         return f"<HttpClient {self.bases[0]}>"
 
-    def call(self, path: str, params: Mapping[str, str], *, repeatable: bool) -> Any:
+    def call(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        repeatable: bool,
+        files: Sequence[FilePart] = (),
+    ) -> Any:
         """POST ``params`` to ``path`` and return the decoded JSON answer.
 
         Fails over to the backup hosts when the request cannot have arrived, and also
         when it may have arrived but ``repeatable`` says repeating it is harmless.
+        With ``files`` the POST is ``multipart/form-data``: the parameters (credentials
+        included) as form fields, then the files.
         """
-        return self.exchange(path, params, repeatable=repeatable)[0]
+        return self.exchange(path, params, repeatable=repeatable, files=files)[0]
 
     def exchange(
-        self, path: str, params: Mapping[str, str], *, repeatable: bool
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        repeatable: bool,
+        files: Sequence[FilePart] = (),
     ) -> tuple[Any, bool]:
         """Like :meth:`call`; also say whether an earlier attempt may have reached SMSC.
 
@@ -175,21 +189,29 @@ class HttpClient:
         credentials = {key: secret.reveal() for key, secret in self._credentials.items()}
         data = {**credentials, **params, "fmt": "3", "charset": CHARSET}
         body, uncertain = with_failover(
-            self.bases, lambda base: self._post(base + path, data), repeatable=repeatable
+            self.bases,
+            lambda base: self._post(base + path, data, files),
+            repeatable=repeatable,
         )
         return decode_answer(body, self.secrets), uncertain
 
-    def _post(self, url: str, data: Mapping[str, str]) -> bytes:
+    def _post(self, url: str, data: Mapping[str, str], files: Sequence[FilePart] = ()) -> bytes:
         if log.isEnabledFor(logging.DEBUG):
             shown = {k: ("***" if k in _SECRET_KEYS else v[:60]) for k, v in data.items()}
-            log.debug("POST %s %s", url, shown)
+            attached = [f"{name} ({len(content)} bytes)" for _, (name, content, _) in files]
+            log.debug("POST %s %s%s", url, shown, f" files {attached}" if files else "")
         timeout = (min(self.options.connect_timeout, self.options.timeout), self.options.timeout)
         with (
             self.watchdog.deadline(self.options.timeout) as deadline,
             self._mapped_errors(url, deadline),
         ):
             response = self.session.post(
-                url, data=data, timeout=timeout, stream=True, allow_redirects=False
+                url,
+                data=data,
+                files=list(files) or None,
+                timeout=timeout,
+                stream=True,
+                allow_redirects=False,
             )
             try:
                 body = read_bounded(response, self.options.max_answer_bytes)

@@ -49,7 +49,8 @@ class HttpTransport(Transport):
     Options (URL query or settings): ``timeout``, ``connect_timeout``, ``verify``,
     ``proxy``, ``backup_hosts``, ``concurrency`` (requests in flight in ``send_many``,
     default 4, at most 15), ``batch_phones`` (recipients per request, default 100),
-    ``block`` (input messages planned at once, default 1000), ``max_answer_bytes``.
+    ``block`` (input messages planned at once, default 1000), ``max_answer_bytes``,
+    ``max_attachment_bytes`` (the files of one message together, default 1 MiB).
     """
 
     protocol: ClassVar[str] = "https"
@@ -68,12 +69,14 @@ class HttpTransport(Transport):
             Capability.OPERATOR,
             Capability.JOBS,
             Capability.RAW,
+            Capability.ATTACHMENTS,
         }
     )
     option_names: ClassVar[frozenset[str] | None] = HTTP_OPTIONS | {
         "concurrency",
         "batch_phones",
         "block",
+        "max_attachment_bytes",
     }
 
     def __init__(
@@ -83,11 +86,13 @@ class HttpTransport(Transport):
         concurrency: int = 4,
         batch_phones: int = 100,
         block: int = 1000,
+        max_attachment_bytes: int = wire.DEFAULT_MAX_ATTACHMENT_BYTES,
     ) -> None:
         self.client = client
         self.concurrency = max(1, min(concurrency, wire.MAX_CONCURRENCY))
         self.batch_phones = max(1, batch_phones)
         self.block = max(1, block)
+        self.max_attachment_bytes = max(1, max_attachment_bytes)
         self._executor: ThreadPoolExecutor | None = None
 
     @classmethod
@@ -98,6 +103,9 @@ class HttpTransport(Transport):
             concurrency=settings.get_int("concurrency", 4),
             batch_phones=settings.get_int("batch_phones", 100),
             block=settings.get_int("block", 1000),
+            max_attachment_bytes=settings.get_int(
+                "max_attachment_bytes", wire.DEFAULT_MAX_ATTACHMENT_BYTES
+            ),
         )
 
     def __repr__(self) -> str:
@@ -160,7 +168,7 @@ class HttpTransport(Transport):
         uncertain = False
         try:
             answer, uncertain = self.client.exchange(
-                "/sys/send.php", job.params(), repeatable=repeatable
+                "/sys/send.php", job.params(), repeatable=repeatable, files=self._files(job)
             )
             wire.check_error(answer, "send")
         except RateLimited as exc:
@@ -174,6 +182,12 @@ class HttpTransport(Transport):
             return exc
         return answer
 
+    def _files(self, job: Job) -> list[wire.FilePart]:
+        """The multipart files of a job (only ever a message alone has any)."""
+        if len(job.messages) != 1:
+            return []
+        return wire.file_parts(job.messages[0], self.max_attachment_bytes)
+
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="smsc-http")
@@ -184,7 +198,9 @@ class HttpTransport(Transport):
     def cost(self, message: Message) -> CostResult:
         """Return what ``message`` would cost (``cost=1``); nothing is sent."""
         params = wire.send_params(message, cost=1)
-        return wire.parse_cost(self.client.call("/sys/send.php", params, repeatable=True))
+        files = wire.file_parts(message, self.max_attachment_bytes)
+        answer = self.client.call("/sys/send.php", params, repeatable=True, files=files)
+        return wire.parse_cost(answer)
 
     def cost_many(self, messages: Iterable[Message]) -> Iterator[CostOutcome]:
         """Price every message with as few requests as ``send_many`` would send; nothing
@@ -218,7 +234,9 @@ class HttpTransport(Transport):
         if (skipped := guard.skipped()) is not None:
             return skipped
         try:
-            answer = self.client.call("/sys/send.php", job.params(cost=1), repeatable=True)
+            answer = self.client.call(
+                "/sys/send.php", job.params(cost=1), repeatable=True, files=self._files(job)
+            )
             wire.check_error(answer, "cost")
         except SMSCError as exc:
             guard.saw(exc)

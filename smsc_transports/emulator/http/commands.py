@@ -25,7 +25,7 @@ from smsc_transports.emulator.state.accounts import Account
 from smsc_transports.emulator.state.clock import MOSCOW
 from smsc_transports.emulator.state.number_rules import answer_delay
 from smsc_transports.emulator.state.pricing import params_error
-from smsc_transports.emulator.state.records import SendRequest
+from smsc_transports.emulator.state.records import SendRequest, StoredFile
 from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.emulator.state.time_forms import parse_valid
 from smsc_transports.errors import APIError, api_error
@@ -103,7 +103,18 @@ def _pairs(value: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def send_request(params: Params) -> SendRequest:
+def _files(params: Params, uploaded: tuple[StoredFile, ...]) -> tuple[StoredFile, ...]:
+    """The uploaded files and the ``fileurl`` one (error 1 for a URL that is not http(s))."""
+    url = params.text("fileurl").strip()
+    if not url:
+        return uploaded
+    if not url.startswith(("http://", "https://")) or len(url) > 2000:
+        raise params_error()
+    name = url.rsplit("/", 1)[-1] or "file"
+    return (*uploaded, StoredFile(name, "application/octet-stream", url=url))
+
+
+def send_request(params: Params, files: tuple[StoredFile, ...] = ()) -> SendRequest:
     """A :class:`SendRequest` from ``send.php`` parameters (error 1 for bad ones)."""
     kind, sender = _kind_and_sender(params)
     pairs = _pairs(params.text("list"))
@@ -131,11 +142,12 @@ def send_request(params: Params) -> SendRequest:
         pairs=pairs,
         maxsms=maxsms or None,
         subject=params.get("subj"),
+        files=_files(params, files),
     )
 
 
 def _send(state: EmulatorState, account: Account, data: RequestData, wait: Wait) -> str:
-    request = send_request(data.params)
+    request = send_request(data.params, data.files)
     try:
         outcome = state.send(account, request)
     finally:

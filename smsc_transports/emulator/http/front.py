@@ -214,7 +214,7 @@ class HttpFrontEnd:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        max_body: int = 1 << 20,
+        max_body: int = 4 << 20,
         idle_timeout: float = 30.0,
     ) -> None:
         self.state = state

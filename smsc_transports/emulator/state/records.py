@@ -17,8 +17,22 @@ __all__ = [
     "SendOutcome",
     "SendRequest",
     "StatusRecord",
+    "StoredFile",
     "kind_flag",
 ]
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file that came with a send: a multipart part's bytes, or a ``fileurl``."""
+
+    name: str
+    content_type: str
+    content: bytes = b""
+    url: str | None = None
+
+    def __repr__(self) -> str:
+        return f"StoredFile({self.name!r}, {len(self.content)} bytes, url={self.url!r})"
 
 
 @dataclass(frozen=True)
@@ -31,7 +45,8 @@ class SendRequest:
     ``valid`` is the lifetime in seconds. ``cost`` is SMSC's mode: 0 send, 1 only price,
     2 send and report the cost, 3 also report the new balance. ``op``/``err`` ask for
     per-phone results (all / only the refused ones). ``pairs`` is ``list=``: per-phone
-    texts, used instead of ``phones`` and ``text`` when not empty.
+    texts, used instead of ``phones`` and ``text`` when not empty. ``files`` are the
+    attachments (multipart parts and ``fileurl``), stored with every recipient.
     """
 
     phones: tuple[str, ...] = ()
@@ -50,6 +65,7 @@ class SendRequest:
     pairs: tuple[tuple[str, str], ...] = ()
     maxsms: int | None = None
     subject: str | None = None
+    files: tuple[StoredFile, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ from smsc_transports.emulator.state.records import (
     SendOutcome,
     SendRequest,
     StatusRecord,
+    StoredFile,
 )
 from smsc_transports.emulator.state.time_forms import parse_send_time
 from smsc_transports.errors import ValidationError, api_error
@@ -294,6 +295,7 @@ class EmulatorState:
             behaviour=p.behaviour,
             int_id=self._recipients.new_int_id(),
             subject=request.subject,
+            files=request.files,
         )
         recipient.plan(self.transfer_after, self.deliver_after)
         self._recipients.add(recipient)
@@ -362,6 +364,12 @@ class EmulatorState:
         if recipient is None:
             return not_found(id, phone)
         return recipient.record(now)
+
+    def attachments(self, login: str, id: str, phone: str) -> tuple[StoredFile, ...]:
+        """The files that came with ``login``'s message ``id`` to ``phone`` (for tests)."""
+        with self.lock:
+            recipient = self._recipients.get(login, id, lookup_phone(phone))
+            return recipient.files if recipient is not None else ()
 
     def delete(self, account: object, id: str, phone: str) -> None:
         """Delete message ``id`` to ``phone``; error 5 when there is no such message."""

@@ -40,6 +40,7 @@ from smsc_transports.wire.http.answers import (
     parse_status,
     parse_statuses,
 )
+from smsc_transports.wire.http.files import DEFAULT_MAX_ATTACHMENT_BYTES, FilePart, file_parts
 from smsc_transports.wire.http.params import (
     CHARSET,
     MAX_CONCURRENCY,
@@ -54,10 +55,12 @@ from smsc_transports.wire.http.params import (
 
 __all__ = [
     "CHARSET",
+    "DEFAULT_MAX_ATTACHMENT_BYTES",
     "MAX_CONCURRENCY",
     "MAX_HISTORY",
     "MAX_NUMBER_CHARS",
     "MOSCOW",
+    "FilePart",
     "add_sender_params",
     "auth_params",
     "balance_params",
@@ -67,6 +70,7 @@ __all__ = [
     "confirm_sender_params",
     "decode_answer",
     "error_id",
+    "file_parts",
     "history_params",
     "hlr_from_fields",
     "jobs_params",

@@ -81,6 +81,9 @@ def _options(message: Message) -> dict[str, str]:
     if message.valid is not None:
         params["valid"] = valid_param(message.valid)
     params.update({key: str(value) for key, value in message.extra.items()})
+    for attachment in message.attachments:
+        if attachment.url is not None:
+            params["fileurl"] = attachment.url  # the file SMSC fetches itself
     return params
 
 

@@ -29,6 +29,7 @@ from typing import Literal, get_args
 
 from smsc_transports.errors import ValidationError
 from smsc_transports.message import Message
+from smsc_transports.transport import refuse_attachments
 from smsc_transports.wire.http import time_param
 
 __all__ = [
@@ -227,6 +228,7 @@ def body_from_message(
     ``valid`` and ``extra`` have no place in the e-mail body, so a message using them
     raises :class:`ValidationError` rather than lose them silently.
     """
+    refuse_attachments(message, "smtp")
     if message.valid is not None:
         raise ValidationError("the e-mail body has no field for valid", field="valid")
     if message.extra:

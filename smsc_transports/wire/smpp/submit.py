@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from smsc_transports.errors import ValidationError
 from smsc_transports.message import Message, MessageKind
+from smsc_transports.transport import refuse_attachments
 from smsc_transports.wire.smpp.short_message import ShortMessage, encode_tlvs
 from smsc_transports.wire.smpp.text import (
     DC_GSM7,
@@ -146,6 +147,7 @@ class SubmitEncoder:
 
     def encode(self, message: Message) -> EncodedSubmits:
         """Return the submit_sm bodies for ``message``, one tuple per phone."""
+        refuse_attachments(message, "smpp")
         fast = self._encode_plain(message)
         if fast is not None:
             return fast
@@ -211,6 +213,7 @@ class SubmitEncoder:
 
     def fields(self, message: Message) -> list[list[ShortMessage]]:
         """Return the same submits as :meth:`encode` as field values, one list per phone."""
+        refuse_attachments(message, "smpp")
         sender, content, schedule, validity = self._common(message)
         ton, npi = _source(sender, self.settings)
         result = []
