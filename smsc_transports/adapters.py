@@ -160,7 +160,7 @@ class ThreadedAsyncTransport(AsyncTransport):
         """Cancel a scheduled mailing in a worker thread."""
         await self._call(self.sync.cancel_job, id)
 
-    async def raw(self, command: str, params: Mapping[str, str | int] | None = None) -> Any:
+    async def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
         """Call an SMSC command by name in a worker thread."""
         return await self._call(self.sync.raw, command, params)
 
@@ -381,7 +381,7 @@ class LoopThreadTransport(Transport):
         """Cancel a scheduled mailing on the private loop."""
         self._run(self.async_transport.cancel_job(id))
 
-    def raw(self, command: str, params: Mapping[str, str | int] | None = None) -> Any:
+    def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
         """Call an SMSC command by name on the private loop."""
         return self._run(self.async_transport.raw(command, params))
 

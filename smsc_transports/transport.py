@@ -222,7 +222,7 @@ class Transport(_Base, abc.ABC):
         """Cancel the scheduled mailing ``id``."""
         raise self._unsupported(Capability.JOBS)
 
-    def raw(self, command: str, params: Mapping[str, str | int] | None = None) -> Any:
+    def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
         """Call SMSC's ``command`` by name with ``params``; return its parsed answer.
 
         The transport adds the credentials (never to a URL) and the answer format, and
@@ -346,7 +346,7 @@ class AsyncTransport(_Base, abc.ABC):
         """Cancel the scheduled mailing ``id``."""
         raise self._unsupported(Capability.JOBS)
 
-    async def raw(self, command: str, params: Mapping[str, str | int] | None = None) -> Any:
+    async def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
         """Call SMSC's ``command`` by name; see :meth:`Transport.raw`."""
         raise self._unsupported(Capability.RAW)
 

@@ -154,7 +154,7 @@ class RecordingSync(Transport):
     def confirm_sender(self, name: str, code: str) -> None:
         self._record("confirm_sender", (name, code))
 
-    def raw(self, command: str, params: Mapping[str, str | int] | None = None) -> Any:
+    def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
         self._record("raw", (command, dict(params or {})))
         return {"answer": command}
 
@@ -230,7 +230,7 @@ class RecordingAsync(AsyncTransport):
     async def confirm_sender(self, name: str, code: str) -> None:
         self._record("confirm_sender", (name, code))
 
-    async def raw(self, command: str, params: Mapping[str, str | int] | None = None) -> Any:
+    async def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
         self._record("raw", (command, dict(params or {})))
         return {"answer": command}
 

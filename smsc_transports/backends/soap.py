@@ -391,7 +391,7 @@ class SoapTransport(Transport):
         result, _ = self.client.call(wire.balance_call(self.client.credentials), repeatable=True)
         return wire.parse_balance(result)
 
-    def raw(self, command: str, params: Mapping[str, Any] | None = None) -> Any:
+    def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
         """Call the WSDL operation ``command`` (``get_status2``, …) with ``params``.
 
         The credentials are added; field names are checked against the WSDL before

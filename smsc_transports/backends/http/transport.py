@@ -352,7 +352,7 @@ class HttpTransport(Transport):
         """Cancel the scheduled mailing ``id`` (``jobs.php?cancel=1``)."""
         self._command("/sys/jobs.php", wire.cancel_job_params(id), "jobs")
 
-    def raw(self, command: str, params: Mapping[str, str | int] | None = None) -> Any:
+    def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
         """POST ``params`` to ``/sys/<command>.php``; return the parsed JSON answer.
 
         Credentials, ``fmt=3`` and ``charset=utf-8`` are added (in the body, as for every

@@ -235,7 +235,7 @@ def check_done(answer: Any, operation: str) -> None:
     check_error(answer, operation)
 
 
-def raw_request(command: str, params: Mapping[str, str | int] | None) -> tuple[str, dict[str, str]]:
+def raw_request(command: str, params: Mapping[str, object] | None) -> tuple[str, dict[str, str]]:
     """Return the path and parameters of a raw call to SMSC's ``command``.
 
     ``command`` is a plain name (``info``, ``jobs``, ``phones``…: ``/sys/<command>.php``);

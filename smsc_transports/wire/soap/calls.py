@@ -303,7 +303,7 @@ def status_call(
 
 
 def raw_call(
-    operation: str, fields: Mapping[str, Any] | None, credentials: Mapping[str, str]
+    operation: str, fields: Mapping[str, object] | None, credentials: Mapping[str, str]
 ) -> SoapCall:
     """Return a call of any WSDL ``operation`` with ``fields`` and the credentials.
 

@@ -249,7 +249,7 @@ def test_raw_refuses_bad_names_and_the_transports_own_parameters(
     transport: HttpTransport, command: str, params: dict[str, object]
 ) -> None:
     with pytest.raises(ValidationError):
-        transport.raw(command, params)  # type: ignore[arg-type]
+        transport.raw(command, params)
 
 
 def test_capabilities_name_the_new_operations(transport: HttpTransport) -> None:

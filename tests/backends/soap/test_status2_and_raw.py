@@ -15,6 +15,7 @@ from smsc_transports import (
     create_async_transport,
     create_transport,
 )
+from smsc_transports.backends.soap import SoapTransport
 from tests.backends.soap.conftest import SoapPeer
 
 PHONE = "79990000001"
@@ -22,6 +23,7 @@ PHONE = "79990000001"
 
 def test_status_with_a_query_goes_as_get_status2_and_the_server_reads_it(peer: SoapPeer) -> None:
     with create_transport(peer.url()) as transport:
+        assert isinstance(transport, SoapTransport)
         sent = transport.send(Message(PHONE, "hello"))
         plain = transport.status(sent.id, PHONE)
         # ``all`` in the query (not as the field): only get_status2 carries it.
