@@ -9,11 +9,15 @@ Message dict keys (absent when empty): ``phones`` (list), ``text``, ``sender``, 
 (int or str, as given), ``kind`` (the :class:`~smsc_transports.message.MessageKind`
 name), ``translit``, ``send_at`` (ISO 8601 with its offset, for an aware datetime),
 ``time`` (one of SMSC's own time strings, for a ``send_at`` given that way),
-``valid_minutes``, ``extra`` (object), and ``v``, the format's version.
+``valid_minutes``, ``extra`` (object), ``attachments`` (a list of objects with
+``name``, ``content_type`` and either ``url`` or ``content``, the bytes in base64), and
+``v``, the format's version.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -21,7 +25,7 @@ from typing import Any
 
 from smsc_transports.encoding import billed_parts
 from smsc_transports.errors import APIError, SMSCError, ValidationError
-from smsc_transports.message import Message, MessageKind
+from smsc_transports.message import Attachment, Message, MessageKind
 from smsc_transports.results import SendResult
 
 __all__ = [
@@ -38,7 +42,7 @@ __all__ = [
 FORMAT_VERSION = 1
 _KEYS = frozenset(
     {"v", "phones", "text", "sender", "id", "kind", "translit", "send_at", "time"}
-    | {"valid_minutes", "extra"}
+    | {"valid_minutes", "extra", "attachments"}
 )
 
 
@@ -67,7 +71,43 @@ def message_to_dict(message: Message) -> dict[str, Any]:
         data["valid_minutes"] = message.valid // timedelta(minutes=1)
     if message.extra:
         data["extra"] = dict(message.extra)
+    if message.attachments:
+        data["attachments"] = [_attachment_to_dict(a) for a in message.attachments]
     return data
+
+
+def _attachment_to_dict(attachment: Attachment) -> dict[str, str]:
+    data = {"name": attachment.name, "content_type": attachment.content_type}
+    if attachment.url is not None:
+        data["url"] = attachment.url
+    else:
+        data["content"] = base64.b64encode(attachment.content or b"").decode("ascii")
+    return data
+
+
+def _attachments(value: object) -> list[Attachment]:
+    if not isinstance(value, list):
+        raise ValidationError("attachments must be a list", field="attachments")
+    found = []
+    for item in value:
+        if not isinstance(item, Mapping) or set(item) - {"name", "content_type", "url", "content"}:
+            raise ValidationError("an attachment is an object of name, content_type and url "
+                                  "or content", field="attachments")  # fmt: skip
+        name, kind = item.get("name"), item.get("content_type", "application/octet-stream")
+        url, content = item.get("url"), item.get("content")
+        if not isinstance(name, str) or not isinstance(kind, str):
+            raise ValidationError("an attachment needs a name and a type", field="attachments")
+        if isinstance(url, str) and content is None:
+            found.append(Attachment(name, url=url, content_type=kind))
+            continue
+        if not isinstance(content, str) or url is not None:
+            raise ValidationError("an attachment holds a url or a content", field="attachments")
+        try:
+            raw = base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError("attachment content is not base64", field="attachments") from None
+        found.append(Attachment(name, content=raw, content_type=kind))
+    return found
 
 
 def message_from_dict(data: Mapping[str, Any]) -> Message:
@@ -99,6 +139,7 @@ def message_from_dict(data: Mapping[str, Any]) -> Message:
         send_at=_send_at(data),
         valid=_valid(data.get("valid_minutes")),
         extra=_extra(data.get("extra", {})),
+        attachments=_attachments(data.get("attachments", [])),
     )
 
 

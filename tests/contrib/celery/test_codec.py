@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smsc_transports import Message, MessageKind, RateLimited, SendResult, ValidationError
+from smsc_transports import (
+    Attachment,
+    Message,
+    MessageKind,
+    RateLimited,
+    SendResult,
+    ValidationError,
+)
 from smsc_transports.contrib.celery.codec import (
     accepted_entry,
     already_accepted_entry,
@@ -171,3 +178,32 @@ def test_outcome_entries_are_json_safe_and_name_the_error() -> None:
     assert (entries[2]["id"], entries[2]["ok"]) == ("99", False)
     assert entries[3]["error"]["class"] == "ConnectError" and entries[3]["error"]["code"] is None
     assert failure_entry(4, object(), RateLimited())["message_id"] is None
+
+
+def test_attachments_cross_the_broker_whole_bytes_and_urls_alike() -> None:
+    message = Message(
+        "79990000001",
+        "look",
+        kind=MessageKind.MMS,
+        attachments=[
+            Attachment.from_bytes("cat.png", bytes(range(256))),
+            Attachment.from_url("https://example.com/dog.jpg"),
+        ],
+    )
+    over_the_wire = json.loads(json.dumps(message_to_dict(message)))
+    assert message_from_dict(over_the_wire) == message
+
+
+@pytest.mark.parametrize(
+    "attachments",
+    [
+        "not a list",
+        [{"name": "a.png", "content": "***not base64***"}],
+        [{"name": "a.png", "content": "eA==", "url": "https://e.com/a"}],
+        [{"name": "a.png", "path": "/etc/passwd"}],
+    ],
+)
+def test_a_bad_attachment_is_refused_by_the_worker(attachments: object) -> None:
+    data = {"phones": ["79990000001"], "text": "x", "kind": "MMS", "attachments": attachments}
+    with pytest.raises(ValidationError):
+        message_from_dict(data)
