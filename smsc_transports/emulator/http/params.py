@@ -90,8 +90,12 @@ MAX_FILES = 20
 
 
 def _multipart(body: bytes, content_type: str) -> tuple[list[tuple[str, str]], list[StoredFile]]:
-    """Form fields of a multipart body, as Latin-1 stand-ins, and its files (error 1 for
-    more than :data:`MAX_FILES` or a file without a usable name)."""
+    """Form fields of a multipart body, as Latin-1 stand-ins, and its files.
+
+    A file without a usable name is kept with an empty one, for :func:`parse_request`
+    to refuse once it knows the answer's format (as it does more than
+    :data:`MAX_FILES` files).
+    """
     head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1")
     message = BytesParser(policy=HTTP).parsebytes(head + body)
     if not message.is_multipart():
@@ -107,9 +111,8 @@ def _multipart(body: bytes, content_type: str) -> tuple[list[tuple[str, str]], l
         if filename is None:
             pairs.append((name, payload.decode("latin-1")))
             continue
-        if len(files) >= MAX_FILES or not filename.strip() or len(filename) > 255:
-            raise params_error()
-        files.append(StoredFile(filename, part.get_content_type(), payload))
+        usable = filename.strip() and len(filename) <= 255
+        files.append(StoredFile(filename if usable else "", part.get_content_type(), payload))
     return pairs, files
 
 
@@ -169,6 +172,8 @@ def parse_request(query: bytes, body: bytes, content_type: str, *, json_body: bo
         elif label not in CHARSETS:
             raise params_error()
         data.charset, data.codec = label, CHARSETS[label]
+        if len(data.files) > MAX_FILES or any(not f.name for f in data.files):
+            raise params_error()
         values = {
             k.encode("latin-1").decode(data.codec): v.encode("latin-1").decode(data.codec)
             for k, v in raw
