@@ -52,7 +52,7 @@ from smsc_transports.errors import (
     api_error,
 )
 from smsc_transports.factory import create_async_transport, create_transport
-from smsc_transports.message import Attachment, Message, MessageKind
+from smsc_transports.message import Attachment, CallParams, Message, MessageKind
 from smsc_transports.results import (
     Balance,
     CostOutcome,
@@ -81,6 +81,7 @@ __all__ = [
     "Attachment",
     "AuthenticationError",
     "Balance",
+    "CallParams",
     "Capability",
     "ConfigurationError",
     "ConnectError",

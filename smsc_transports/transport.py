@@ -49,7 +49,6 @@ __all__ = [
     "Transport",
     "iter_costs",
     "iter_outcomes",
-    "refuse_attachments",
 ]
 
 Result = TypeVar("Result")
@@ -446,18 +445,6 @@ async def _aeach(
                 guard.saw(exc)
                 yield wrap(index, message, error=exc)
         index += 1
-
-
-def refuse_attachments(message: Message, protocol: str) -> None:
-    """Raise :class:`UnsupportedOperation` if ``message`` has attachments.
-
-    Only the HTTP API carries files; every other protocol calls this before it builds
-    anything, so such a message is refused before a byte is sent.
-    """
-    if message.attachments:
-        raise UnsupportedOperation(
-            Capability.ATTACHMENTS.value, protocol, PROTOCOLS_FOR[Capability.ATTACHMENTS]
-        )
 
 
 async def _aiter(messages: Iterable[Message] | AsyncIterable[Message]) -> AsyncIterator[Message]:

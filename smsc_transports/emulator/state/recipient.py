@@ -41,6 +41,7 @@ class Recipient:
     int_id: int
     subject: str | None = None
     files: tuple[StoredFile, ...] = ()
+    options: tuple[tuple[str, str], ...] = ()
     notified: int = 0
     """How many timeline steps callbacks have already reported (step 0 is never sent)."""
     steps: list[Step] = field(default_factory=list)
@@ -103,6 +104,9 @@ class Recipient:
             region=info.region,
             mccmnc=info.mccmnc,
             int_id=self.int_id,
+            valid=self.valid,
+            subject=self.subject,
+            options=self.options,
         )
 
 

@@ -45,8 +45,10 @@ class SendRequest:
     ``valid`` is the lifetime in seconds. ``cost`` is SMSC's mode: 0 send, 1 only price,
     2 send and report the cost, 3 also report the new balance. ``op``/``err`` ask for
     per-phone results (all / only the refused ones). ``pairs`` is ``list=``: per-phone
-    texts, used instead of ``phones`` and ``text`` when not empty. ``files`` are the
-    attachments (multipart parts and ``fileurl``), stored with every recipient.
+    texts, used instead of ``phones`` and ``text`` when not empty. ``options`` are the
+    other parameters SMSC received (``voice``, ``period``, ``pp``…), kept as they came.
+    ``files`` are the attachments (multipart parts and ``fileurl``), stored with every
+    recipient.
     """
 
     phones: tuple[str, ...] = ()
@@ -66,6 +68,7 @@ class SendRequest:
     maxsms: int | None = None
     subject: str | None = None
     files: tuple[StoredFile, ...] = ()
+    options: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,8 @@ class StatusRecord:
 
     ``status`` is :attr:`MessageStatus.NOT_FOUND` (and the rest empty) when there is no
     such message. Timestamps are Unix seconds; ``last_timestamp`` is when the status
-    last changed, ``send_timestamp`` when it left (or is scheduled to leave).
+    last changed, ``send_timestamp`` when it left (or is scheduled to leave). ``valid``
+    is the lifetime in seconds; ``subject`` and ``options`` what the send carried.
     """
 
     id: str
@@ -128,6 +132,9 @@ class StatusRecord:
     region: str = ""
     mccmnc: str = ""
     int_id: int = 0
+    valid: float = 0.0
+    subject: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
 
     @property
     def found(self) -> bool:

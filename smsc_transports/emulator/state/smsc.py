@@ -296,6 +296,7 @@ class EmulatorState:
             int_id=self._recipients.new_int_id(),
             subject=request.subject,
             files=request.files,
+            options=request.options,
         )
         recipient.plan(self.transfer_after, self.deliver_after)
         self._recipients.add(recipient)

@@ -28,10 +28,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from smsc_transports.errors import ProtocolError, ValidationError, api_error, safe_excerpt
+from smsc_transports.field_support import refuse_uncarried
 from smsc_transports.message import Message
 from smsc_transports.results import Balance, CostResult, PhoneResult, SendResult, StatusResult
 from smsc_transports.statuses import MessageStatus
-from smsc_transports.transport import refuse_attachments
 from smsc_transports.wire import http
 
 __all__ = [
@@ -266,7 +266,7 @@ def send_call(
     ``send_sms2`` can answer. SOAP answers always carry cost and balance, so the HTTP
     ``cost`` mode is not sent.
     """
-    refuse_attachments(message, "soap")
+    refuse_uncarried(message, "soap")
     params = http.send_params(message, cost=3, per_phone=False)
     del params["cost"]
     if report_refused:
@@ -281,7 +281,7 @@ def cost_call(message: Message, credentials: Mapping[str, str]) -> SoapCall:
     ``get_sms_cost`` has fields for phones and text only, so a sender, a kind or a
     time (which all change the price) go in ``query``; a message id prices nothing.
     """
-    refuse_attachments(message, "soap")
+    refuse_uncarried(message, "soap")
     params = http.send_params(message, cost=1, per_phone=False)
     del params["cost"]
     params.pop("id", None)

@@ -3,7 +3,8 @@
 Against the emulator (which stores what it received) and a canned server (which shows
 the exact request): the files arrive whole under their names, the local path never
 leaves, credentials stay in the body, and every protocol but HTTP refuses such a
-message before anything is sent.
+message (``ValidationError`` for the field, from ``field_support``) before anything is
+sent.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from smsc_transports import (
     Capability,
     Message,
     MessageKind,
-    UnsupportedOperation,
     ValidationError,
     create_async_transport,
     create_transport,
@@ -135,11 +135,11 @@ def test_other_protocols_refuse_files_before_sending_anything(
     message = mms(Attachment.from_bytes("c.png", b"png"))
     with create_transport(all_protocols.url(scheme)) as transport:
         assert Capability.ATTACHMENTS not in transport.capabilities
-        with pytest.raises(UnsupportedOperation, match="attachments is not available") as caught:
+        with pytest.raises(ValidationError, match=r"send it over https$") as caught:
             transport.send(message)
-        assert caught.value.supported_by == ("https",)
+        assert caught.value.field == "attachments"
         [outcome] = transport.send_many([message])
-        assert isinstance(outcome.error, UnsupportedOperation)
+        assert isinstance(outcome.error, ValidationError)
     account = all_protocols.state.authenticate("demo", "demo")
     assert all_protocols.state.history(account) == []
 
@@ -147,7 +147,7 @@ def test_other_protocols_refuse_files_before_sending_anything(
 def test_soap_refuses_to_price_a_message_with_files(all_protocols: Emulator) -> None:
     with (
         create_transport(all_protocols.url("soap+http")) as transport,
-        pytest.raises(UnsupportedOperation),
+        pytest.raises(ValidationError, match="attachments"),
     ):
         transport.cost(mms(Attachment.from_bytes("c.png", b"png")))
 
