@@ -280,3 +280,44 @@ def test_every_new_operation_works_through_the_async_transport(
             assert "Brand" in await transport.senders()
 
     asyncio.run(main())
+
+
+# HLR --------------------------------------------------------------------------------
+
+
+def test_an_hlr_lookup_reads_back_typed_over_http_sync_and_async(
+    emulator: Emulator, manual_clock: ManualClock
+) -> None:
+    roaming = "79990007002"  # the emulator's roaming HLR test number
+
+    with create_transport(emulator.url()) as transport:
+        sent = transport.send(Message(roaming, "", kind=MessageKind.HLR))
+        manual_clock.advance(10)
+        hlr = transport.status(sent.id, roaming).hlr
+
+    async def main() -> object:
+        async with create_async_transport(emulator.url()) as transport:
+            return (await transport.status(sent.id, roaming, detail=1)).hlr
+
+    assert hlr is not None
+    assert (hlr.mcc, hlr.mnc, hlr.country) == ("250", "99", "Russia")
+    assert (hlr.roaming_country, hlr.roaming_operator) == ("Turkey", "Emulator Roaming")
+    assert hlr.imsi is not None and hlr.imsi.startswith("25099")
+    assert asyncio.run(main()) == hlr
+
+
+def test_the_fmt_1_hlr_line_smscs_libraries_read_parses_to_the_same_fields(
+    emulator: Emulator, manual_clock: ManualClock
+) -> None:
+    import requests
+
+    from smsc_transports.wire.http import parse_hlr_line
+
+    home = "79990007000"
+    with create_transport(emulator.url()) as transport:
+        sent = transport.send(Message(home, "", kind=MessageKind.HLR))
+        manual_clock.advance(10)
+        typed = transport.status(sent.id, home).hlr
+    form = {"login": "demo", "psw": "demo", "id": sent.id, "phone": home, "fmt": 1}
+    line = requests.post(emulator.http_url + "/sys/status.php", data=form, timeout=5).text
+    assert parse_hlr_line(line, sent.id, home).hlr == typed

@@ -18,12 +18,12 @@ def api(emulator: Emulator) -> Api:
 @pytest.mark.parametrize(
     ("fmt", "expected"),
     [
-        (0, "phone = 79990000001, country = Russia, operator = Emulator Test, region = , "
-            "mcc = 250, mnc = 99"),
-        (1, "79990000001,Russia,Emulator Test,,250,99"),
+        (0, "phone = 79990000001, country = Russia, operator = Emulator Test, "
+            "region = Emulator Test Region, mcc = 250, mnc = 99"),
+        (1, "79990000001,Russia,Emulator Test,Emulator Test Region,250,99"),
         (2, '<?xml version="1.0" encoding="utf-8"?>\n<result><phone>79990000001</phone>'
-            "<country>Russia</country><operator>Emulator Test</operator><region></region>"
-            "<mcc>250</mcc><mnc>99</mnc></result>"),
+            "<country>Russia</country><operator>Emulator Test</operator>"
+            "<region>Emulator Test Region</region><mcc>250</mcc><mnc>99</mnc></result>"),
     ],
 )  # fmt: skip
 def test_info_answers_the_operator_in_every_format(api: Api, fmt: int, expected: str) -> None:
