@@ -24,6 +24,7 @@ from smsc_transports.backends.http.client import HttpClient
 from smsc_transports.config import Settings
 from smsc_transports.errors import RateLimited, SMSCError, TransportError
 from smsc_transports.message import Message, MessageKind
+from smsc_transports.observe import Observer, log_fields
 from smsc_transports.results import (
     Balance,
     CostOutcome,
@@ -87,6 +88,7 @@ class HttpTransport(Transport):
         batch_phones: int = 100,
         block: int = 1000,
         max_attachment_bytes: int = wire.DEFAULT_MAX_ATTACHMENT_BYTES,
+        observer: Observer | None = None,
     ) -> None:
         self.client = client
         self.concurrency = max(1, min(concurrency, wire.MAX_CONCURRENCY))
@@ -94,6 +96,8 @@ class HttpTransport(Transport):
         self.block = max(1, block)
         self.max_attachment_bytes = max(1, max_attachment_bytes)
         self._executor: ThreadPoolExecutor | None = None
+        if observer is not None:
+            self.observe(observer)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -110,6 +114,11 @@ class HttpTransport(Transport):
 
     def __repr__(self) -> str:
         return f"<HttpTransport {self.client.bases[0]}>"
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report every request to ``observer`` and let it watch the requests in flight."""
+        self.observer = observer
+        self.client.observed.attach(observer, self.protocol, self.concurrency)
 
     # Sending -----------------------------------------------------------------------
 
@@ -168,7 +177,11 @@ class HttpTransport(Transport):
         uncertain = False
         try:
             answer, uncertain = self.client.exchange(
-                "/sys/send.php", job.params(), repeatable=repeatable, files=self._files(job)
+                "/sys/send.php",
+                job.params(),
+                repeatable=repeatable,
+                messages=len(job.messages),
+                files=self._files(job),
             )
             wire.check_error(answer, "send")
         except RateLimited as exc:
@@ -199,7 +212,9 @@ class HttpTransport(Transport):
         """Return what ``message`` would cost (``cost=1``); nothing is sent."""
         params = wire.send_params(message, cost=1)
         files = wire.file_parts(message, self.max_attachment_bytes)
-        answer = self.client.call("/sys/send.php", params, repeatable=True, files=files)
+        answer = self.client.call(
+            "/sys/send.php", params, repeatable=True, operation="cost", files=files
+        )
         return wire.parse_cost(answer)
 
     def cost_many(self, messages: Iterable[Message]) -> Iterator[CostOutcome]:
@@ -234,8 +249,13 @@ class HttpTransport(Transport):
         if (skipped := guard.skipped()) is not None:
             return skipped
         try:
-            answer = self.client.call(
-                "/sys/send.php", job.params(cost=1), repeatable=True, files=self._files(job)
+            answer, _ = self.client.exchange(
+                "/sys/send.php",
+                job.params(cost=1),
+                repeatable=True,
+                operation="cost",
+                messages=len(job.messages),
+                files=self._files(job),
             )
             wire.check_error(answer, "cost")
         except SMSCError as exc:
@@ -269,7 +289,7 @@ class HttpTransport(Transport):
     def delete(self, id: str, phone: str) -> None:
         """Delete a sent message from SMSC's history (``status.php?del=1``)."""
         params = {**wire.status_params([str(id)], [phone]), "del": "1"}
-        answer = self.client.call("/sys/status.php", params, repeatable=True)
+        answer = self.client.call("/sys/status.php", params, repeatable=True, operation="delete")
         wire.check_error(answer, "delete")
 
     def balance(self) -> Balance:
@@ -302,7 +322,7 @@ class HttpTransport(Transport):
             email=email,
             kind=kind,
         )
-        answer = self.client.call("/sys/get.php", params, repeatable=True)
+        answer = self.client.call("/sys/get.php", params, repeatable=True, operation="history")
         if isinstance(answer, list) and not answer:
             return []
         return wire.parse_statuses(answer)
@@ -318,7 +338,8 @@ class HttpTransport(Transport):
         }
         if after_id is not None:
             params["after_id"] = after_id
-        return wire.parse_incoming(self.client.call("/sys/get.php", params, repeatable=True))
+        answer = self.client.call("/sys/get.php", params, repeatable=True, operation="incoming")
+        return wire.parse_incoming(answer)
 
     def senders(self) -> list[str]:
         """Return the account's registered sender IDs (``senders.php?get=1``)."""
@@ -340,7 +361,7 @@ class HttpTransport(Transport):
     def operator(self, phone: str) -> OperatorInfo:
         """Return the country, operator and region of ``phone`` (``info.php?get_operator=1``)."""
         params = wire.operator_params(phone)
-        answer = self.client.call("/sys/info.php", params, repeatable=True)
+        answer = self.client.call("/sys/info.php", params, repeatable=True, operation="operator")
         return wire.parse_operator(answer, params["phone"])
 
     def jobs(self) -> list[ScheduledJob]:
@@ -367,7 +388,8 @@ class HttpTransport(Transport):
 
     def _command(self, path: str, params: Mapping[str, str], operation: str) -> None:
         # Registering a sender or cancelling a job twice does no harm: repeatable.
-        wire.check_done(self.client.call(path, params, repeatable=True), operation)
+        answer = self.client.call(path, params, repeatable=True, operation=operation)
+        wire.check_done(answer, operation)
 
     def close(self) -> None:
         """Stop the worker threads and close pooled connections."""
@@ -375,6 +397,7 @@ class HttpTransport(Transport):
             self._executor.shutdown(wait=True)
             self._executor = None
         self.client.close()
+        self.client.observed.attach(None, self.protocol, self.concurrency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,5 +416,5 @@ def _answer_of(future: Future[Any]) -> Any | SMSCError:
         return exc
     except Exception as exc:
         # Never lose the message to an unexpected failure: it becomes its outcome.
-        log.exception("unexpected failure while sending")
+        log.exception("unexpected failure while sending", extra=log_fields("https", "send"))
         return TransportError(f"unexpected failure while sending: {type(exc).__name__}")
