@@ -321,3 +321,21 @@ def test_the_fmt_1_hlr_line_smscs_libraries_read_parses_to_the_same_fields(
     form = {"login": "demo", "psw": "demo", "id": sent.id, "phone": home, "fmt": 1}
     line = requests.post(emulator.http_url + "/sys/status.php", data=form, timeout=5).text
     assert parse_hlr_line(line, sent.id, home).hlr == typed
+
+
+# observer ---------------------------------------------------------------------------
+
+
+def test_the_observer_hears_one_cost_request_carrying_every_message_of_cost_many(
+    emulator: Emulator,
+) -> None:
+    from smsc_transports.observe import Tally
+
+    tally = Tally()
+    messages = [Message(DELIVERED, "a"), Message(OTHER, "b"), Message(THIRD, "c")]
+    with create_transport(emulator.url(), observer=tally) as transport:
+        assert all(o.ok for o in transport.cost_many(messages))
+        transport.operator(DELIVERED)
+    assert tally.operations[("https", "cost", "ok")] == 1
+    assert tally.messages[("https", "cost", "ok")] == 3
+    assert tally.operations[("https", "operator", "ok")] == 1
