@@ -27,7 +27,7 @@ from collections.abc import (
     Mapping,
 )
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Self, TypeVar, cast
 
 from smsc_transports.config import Settings
@@ -170,6 +170,21 @@ class ThreadedAsyncTransport(AsyncTransport):
     async def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
         """Call an SMSC command by name in a worker thread."""
         return await self._call(self.sync.raw, command, params)
+
+    async def cancel(self, id: str, phone: str) -> None:
+        """Cancel a scheduled message in a worker thread."""
+        await self._call(self.sync.cancel, id, phone)
+
+    async def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Replace a scheduled message's text or time in a worker thread."""
+        await self._call(self.sync.replace, id, phone, text=text, send_at=send_at)
 
     def send_many(
         self, messages: Iterable[Message] | AsyncIterable[Message]
@@ -397,6 +412,21 @@ class LoopThreadTransport(Transport):
     def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
         """Call an SMSC command by name on the private loop."""
         return self._run(self.async_transport.raw(command, params))
+
+    def cancel(self, id: str, phone: str) -> None:
+        """Cancel a scheduled message on the private loop."""
+        self._run(self.async_transport.cancel(id, phone))
+
+    def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Replace a scheduled message's text or time on the private loop."""
+        self._run(self.async_transport.replace(id, phone, text=text, send_at=send_at))
 
     def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
         """Drive the async ``send_many`` step by step from the calling thread."""

@@ -23,7 +23,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -64,10 +64,12 @@ class Capability(enum.StrEnum):
 
     ``RECEIPTS`` means the protocol pushes delivery receipts (and incoming messages) to
     the transport as they happen; ``INCOMING`` means :meth:`Transport.incoming` can list
-    the messages received on the account. ``SENDERS`` covers listing, adding and
-    confirming sender names; ``JOBS`` listing and cancelling scheduled mailings;
-    ``OPERATOR`` the network of a number; ``RAW`` calling any endpoint by name;
-    ``ATTACHMENTS`` files on MMS and e-mail messages.
+    the messages received on the account; ``CANCEL``/``REPLACE`` that
+    :meth:`Transport.cancel`/:meth:`Transport.replace` can ask the server to stop or
+    change one scheduled message (the server may still not have the operation).
+    ``SENDERS`` covers listing, adding and confirming sender names; ``JOBS`` listing
+    and cancelling scheduled mailings; ``OPERATOR`` the network of a number; ``RAW``
+    calling any endpoint by name; ``ATTACHMENTS`` files on MMS and e-mail messages.
     """
 
     SEND = "send"
@@ -84,6 +86,8 @@ class Capability(enum.StrEnum):
     JOBS = "jobs"
     RAW = "raw"
     ATTACHMENTS = "attachments"
+    CANCEL = "cancel"
+    REPLACE = "replace"
 
 
 # Which protocols can do what (before companions): the hint an UnsupportedOperation gives.
@@ -100,6 +104,8 @@ PROTOCOLS_FOR: dict[Capability, tuple[str, ...]] = {
     Capability.HISTORY: ("https",),
     Capability.SENDERS: ("https",),
     Capability.DELETE: ("https",),
+    Capability.CANCEL: ("smpp",),
+    Capability.REPLACE: ("smpp",),
 }
 
 
@@ -241,6 +247,30 @@ class Transport(_Base, abc.ABC):
         """
         raise self._unsupported(Capability.RAW)
 
+    def cancel(self, id: str, phone: str) -> None:
+        """Stop message ``id`` to ``phone`` before it is sent (a scheduled message).
+
+        ``id`` is the recipient's :attr:`~smsc_transports.results.PhoneResult.id`.
+        Raises :class:`UnsupportedOperation` when the protocol, or the server, cannot;
+        an :class:`~smsc_transports.errors.APIError` when the message has already left.
+        """
+        raise self._unsupported(Capability.CANCEL)
+
+    def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Give scheduled message ``id`` to ``phone`` a new ``text`` and/or ``send_at``.
+
+        Errors as :meth:`cancel`; a text that does not fit one SMS is a
+        :class:`~smsc_transports.errors.ValidationError` before anything is sent.
+        """
+        raise self._unsupported(Capability.REPLACE)
+
     def close(self) -> None:
         """Release connections; the transport cannot be used afterwards."""
 
@@ -359,6 +389,30 @@ class AsyncTransport(_Base, abc.ABC):
     async def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
         """Call SMSC's ``command`` by name; see :meth:`Transport.raw`."""
         raise self._unsupported(Capability.RAW)
+
+    async def cancel(self, id: str, phone: str) -> None:
+        """Stop message ``id`` to ``phone`` before it is sent (a scheduled message).
+
+        ``id`` is the recipient's :attr:`~smsc_transports.results.PhoneResult.id`.
+        Raises :class:`UnsupportedOperation` when the protocol, or the server, cannot;
+        an :class:`~smsc_transports.errors.APIError` when the message has already left.
+        """
+        raise self._unsupported(Capability.CANCEL)
+
+    async def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Give scheduled message ``id`` to ``phone`` a new ``text`` and/or ``send_at``.
+
+        Errors as :meth:`cancel`; a text that does not fit one SMS is a
+        :class:`~smsc_transports.errors.ValidationError` before anything is sent.
+        """
+        raise self._unsupported(Capability.REPLACE)
 
     async def aclose(self) -> None:
         """Release connections; the transport cannot be used afterwards."""

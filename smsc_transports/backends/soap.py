@@ -393,7 +393,7 @@ class SoapTransport(Transport):
         uncertain = False
         try:
             result, uncertain = self.client.call(call, repeatable=message.id is not None)
-            return wire.parse_send(result)
+            return wire.parse_send(result).for_recipients(message.phones)
         except RateLimited:
             if uncertain and message.id is not None:
                 # Our earlier attempt carried the same id and got through.

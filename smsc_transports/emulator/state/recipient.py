@@ -67,6 +67,15 @@ class Recipient:
                 steps.append((done, final, self.behaviour.err))
         self.steps = steps
 
+    def waits(self, now: float) -> bool:
+        """Whether the message has not left yet: scheduled for later, and not stopped."""
+        return now < self.start and self.step_at(now)[1][1] == MessageStatus.WAITING
+
+    def stop(self, now: float) -> None:
+        """Stop the message from ``now`` on (status -2); it will never leave."""
+        kept = [step for step in self.steps if step[0] <= now]
+        self.steps = [*kept, (now, MessageStatus.STOPPED, 0)]
+
     def click(self, now: float) -> bool:
         """A click on one of its short links: status 4 once it is delivered.
 
@@ -89,15 +98,6 @@ class Recipient:
             else:
                 break
         return index, self.steps[index]
-
-    def stop(self, now: float) -> bool:
-        """Stop the message at ``now`` if it is still waiting (status -2); say whether it was."""
-        _, (_, status, _) = self.step_at(now)
-        if status != MessageStatus.WAITING:
-            return False
-        self.steps = [step for step in self.steps if step[0] <= now]
-        self.steps.append((now, MessageStatus.STOPPED, 0))
-        return True
 
     def record(self, now: float) -> StatusRecord:
         """The recipient's status as seen at ``now``."""

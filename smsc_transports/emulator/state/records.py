@@ -58,6 +58,9 @@ class SendRequest:
     ``options`` are the other parameters SMSC received (``voice``, ``period``, ``pp``…),
     kept as they came. ``files`` are the attachments (multipart parts and ``fileurl``),
     stored with every recipient.
+    ``segments`` is the number of SMS a front end received the text in (SMPP's UDH or
+    SAR parts, joined into one message): each recipient is billed that many parts, as
+    SMSC bills what it sends.
     """
 
     phones: tuple[str, ...] = ()
@@ -82,6 +85,7 @@ class SendRequest:
     period: float | None = None
     freq: int | None = None
     line_options: tuple[tuple[str | None, float | None], ...] = ()
+    segments: int | None = None
 
 
 @dataclass(frozen=True)
