@@ -1,9 +1,12 @@
 """The emulator's HTTP front end: SMSC's ``/sys/*.php`` API and ``/rest/send/``.
 
 A stdlib :class:`~http.server.ThreadingHTTPServer` (HTTP/1.1 keep-alive, one daemon
-thread per connection). Every API error is an HTTP 200 answer in the requested
-format, as SMSC does; an unknown path is a plain 404; a handler bug is logged and
-answered with a bare 500, and the server keeps serving.
+thread per connection); with a ``tls_context`` it speaks HTTPS, the TLS handshake
+done in the connection's own thread. Every API error is an HTTP 200 answer in the
+requested format, as SMSC does; an unknown path is a plain 404; a handler bug is
+logged and answered with a bare 500, and the server keeps serving. The emulator's own
+paths under ``/_emulator/`` (health, control API) go to a
+:class:`~smsc_transports.emulator.http.control.ServiceApi` when one is given.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ import contextlib
 import json
 import logging
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from smsc_transports.emulator.http.commands import Reply, run_command
+from smsc_transports.emulator.http.control import PREFIX, ServiceApi
 from smsc_transports.emulator.http.params import RequestData, parse_request
 from smsc_transports.emulator.http.render import render_error
 from smsc_transports.emulator.state.pricing import params_error
@@ -58,6 +63,27 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             self._open.add(request)
         super().process_request(request, client_address)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        context = self.front.tls_context
+        if context is None:
+            super().finish_request(request, client_address)
+            return
+        # In the connection's thread, so a slow or failing handshake holds up no one.
+        request.settimeout(self.front.idle_timeout)
+        try:
+            connection = context.wrap_socket(request, server_side=True)
+        except OSError as exc:  # ssl.SSLError included; the socket is closed by then
+            log.debug("TLS handshake with %s failed: %s", client_address[0], exc)
+            return
+        with self._open_lock:
+            self._open.add(connection)
+        try:
+            super().finish_request(connection, client_address)
+        finally:
+            with self._open_lock:
+                self._open.discard(connection)
+            connection.close()
 
     def shutdown_request(self, request: Any) -> None:
         with self._open_lock:
@@ -105,6 +131,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         path, _, query = self.path.partition("?")
+        if path.startswith(PREFIX) and self.server.front.service is not None:
+            self._answer_service(path, query)
+            return
         if path == SOAP_PATH:
             self._answer_soap(query)
             return
@@ -148,6 +177,20 @@ class _Handler(BaseHTTPRequestHandler):
             front.url,
             client_ip=self.client_address[0],
             wait=front.wait,
+        )
+        self._write(status, answer, content_type)
+
+    def _answer_service(self, path: str, query: str) -> None:
+        body, refusal = self._read_body()
+        service = self.server.front.service
+        assert service is not None  # checked by the caller
+        if refusal is not None:
+            self.close_connection = True
+            self._write(413, b'{"error": "request too large"}', "application/json")
+            return
+        authorization = self.headers.get("Authorization")
+        status, content_type, answer = service.answer(
+            self.command, path, query, body, authorization
         )
         self._write(status, answer, content_type)
 
@@ -201,10 +244,10 @@ class HttpFrontEnd:
     """SMSC's HTTP API on ``host``:``port`` (0 = a free port) over ``state``.
 
     ``max_body`` bounds request bodies (bigger ones are refused unread with error 1);
-    ``idle_timeout`` closes idle keep-alive connections.
+    ``idle_timeout`` closes idle keep-alive connections. ``tls_context`` (a server
+    context with a certificate) makes it HTTPS, conventionally named ``https``.
+    ``service`` answers the ``/_emulator/`` paths (health, control API).
     """
-
-    name = "http"
 
     def __init__(
         self,
@@ -214,8 +257,14 @@ class HttpFrontEnd:
         port: int = 0,
         max_body: int = 1 << 20,
         idle_timeout: float = 30.0,
+        tls_context: ssl.SSLContext | None = None,
+        service: ServiceApi | None = None,
+        name: str | None = None,
     ) -> None:
         self.state = state
+        self.tls_context = tls_context
+        self.service = service
+        self.name = name or ("https" if tls_context is not None else "http")
         self.host = host
         self.requested_port = port
         self.max_body = max_body
@@ -241,8 +290,9 @@ class HttpFrontEnd:
 
     @property
     def url(self) -> str:
-        """``http://host:port`` of the running front end."""
-        return f"http://{self.host}:{self.port}"
+        """``http://host:port`` (``https://`` with TLS) of the running front end."""
+        scheme = "https" if self.tls_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def start(self) -> None:
         """Bind and serve in a daemon thread (returns once listening)."""
