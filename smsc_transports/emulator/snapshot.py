@@ -45,6 +45,8 @@ class SnapshotFile:
         self.state = state
         self.interval = interval
         self.saves = 0
+        self.loaded = False
+        """Whether :meth:`load` found a snapshot and restored it."""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -70,6 +72,7 @@ class SnapshotFile:
         move_to = getattr(clock, "set", None)
         if isinstance(saved, int | float) and callable(move_to) and saved > clock():
             move_to(float(saved))
+        self.loaded = True
         return True
 
     def save(self) -> None:

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from smsc_transports.emulator.cli import add_parser, parse_account
+from smsc_transports.emulator.cli import add_parser, parse_account, scenario_of
 
 
 def test_ready_line_then_serving_then_exit_0_on_sigint() -> None:
@@ -55,12 +55,16 @@ def test_subcommand_options() -> None:
         ("c", "d", Decimal("7")),
     ]
     assert (args.http_port, args.host, args.no_limits, args.deliver_after) == (
-        0,
-        "127.0.0.1",
+        None,
+        None,
         False,
         0.5,
     )
     assert callable(args.func)
+    # Options not given take the scenario's values (here the defaults: no --config).
+    scenario = scenario_of(args)
+    assert (scenario.http_port, scenario.host, scenario.deliver_after) == (0, "127.0.0.1", 0.5)
+    assert [a.login for a in scenario.accounts] == ["a", "c"]
 
 
 @pytest.mark.parametrize("value", ["nologin", ":pw", "login:"])
@@ -91,7 +95,7 @@ def _fails(*args: str) -> tuple[int, str]:
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["--smpps-port", "0"], "--smpps-port needs --tls-cert"),
+        (["--snapshot-interval", "5"], "--snapshot-interval needs --snapshot FILE"),
         (["--tls-cert", "/nonexistent.pem"], "cannot load --tls-cert /nonexistent.pem"),
         (["--tls-key", "/some.key"], "--tls-key needs --tls-cert"),
     ],
