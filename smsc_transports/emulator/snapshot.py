@@ -11,9 +11,11 @@ file beside it and renamed over it, so a crash mid-write leaves the previous sna
 whole; it is created readable by its owner only, since it holds the accounts'
 passwords.
 
-On load, a clock that can be moved (:class:`~.state.clock.ScaledClock`,
-:class:`~.state.clock.ManualClock`) that is behind the snapshot's time is moved forward
-to it, so no status goes back in time after a restart.
+On load, the clock continues from the snapshot's time: a
+:class:`~.state.clock.ScaledClock` that does not run at the wall clock's pace (speed
+other than 1: stopped, or faster) resumes exactly there, as if the emulator had never
+stopped; any other clock that can be moved and is behind is moved forward to it, so no
+status goes back in time after a restart.
 """
 
 from __future__ import annotations
@@ -69,8 +71,13 @@ class SnapshotFile:
             raise ValueError(f"snapshot {self.path} is damaged: {exc}") from None
         saved = image.get("clock")
         clock = self.state.clock
+        resume = getattr(clock, "resume", None)
         move_to = getattr(clock, "set", None)
-        if isinstance(saved, int | float) and callable(move_to) and saved > clock():
+        if not isinstance(saved, int | float) or isinstance(saved, bool):
+            pass
+        elif callable(resume) and getattr(clock, "speed", 1.0) != 1.0:
+            resume(float(saved))
+        elif callable(move_to) and saved > clock():
             move_to(float(saved))
         self.loaded = True
         return True

@@ -100,6 +100,13 @@ class ScaledClock:
                 raise ValueError("the clock only moves forward")
             self._base += timestamp - now
 
+    def resume(self, timestamp: float) -> None:
+        """Continue from ``timestamp`` (a snapshot's time), even if that is behind: only
+        before the emulator serves anything."""
+        with self._lock:
+            self._base = float(timestamp)
+            self._origin = self._source()
+
     def __repr__(self) -> str:
         return f"ScaledClock({self():.3f}, speed={self.speed:g})"
 
