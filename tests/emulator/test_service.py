@@ -385,3 +385,30 @@ def test_a_callback_is_dropped_after_the_last_retry(manual_clock: ManualClock) -
             assert (emu.callbacks.dropped, emu.callbacks.waiting) == (1, 0)
     finally:
         receiver.close()
+
+
+def test_the_scenario_on_the_docs_page_loads_as_written(tmp_path: Path) -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "emulator.md").read_text("utf-8")
+    (block,) = re.findall(r"```toml\n(.*?)```", page, re.S)
+    config = tmp_path / "emulator.toml"
+    config.write_text(block, encoding="utf-8")
+    scenario = load_scenario(config)
+    shop, broke = scenario.accounts
+    assert (shop.apikey, shop.balance, shop.credit) == (
+        "SHOP-API-KEY",
+        Decimal("250.00"),
+        Decimal("50.00"),
+    )
+    assert (shop.senders, shop.allowed_ips) == (("Shop", "ShopNews"), ("127.0.0.1",))
+    assert broke.balance == Decimal("0.00")
+    assert scenario.smtp is not None and scenario.smtp.tls == "starttls"
+    assert scenario.smtp.auth == {"mailer": "mail-secret"} and scenario.smtp.auth_required
+    assert scenario.smpp is not None
+    assert (scenario.smpp.throttle_rate, scenario.smpp.receipt_ids) == (50.0, "hex")
+    assert scenario.retry == RetryRule((10.0, 60.0, 600.0))
+    assert scenario.control.enabled and scenario.control.token == "change-me"
+    assert scenario.tariff is not None and scenario.tariff.part_price("375291234567") == Decimal(
+        "4.50"
+    )
+    assert scenario.snapshot == tmp_path / "state.json"
+    assert [m.text for m in scenario.incoming] == ["STOP"]
