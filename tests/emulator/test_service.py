@@ -412,3 +412,23 @@ def test_the_scenario_on_the_docs_page_loads_as_written(tmp_path: Path) -> None:
     )
     assert scenario.snapshot == tmp_path / "state.json"
     assert [m.text for m in scenario.incoming] == ["STOP"]
+
+
+def test_a_damaged_snapshot_stops_the_start_with_one_line_and_is_kept(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text('{"version": 1, "accounts": [{"login": 5}]}', "utf-8")
+    said = _errors(tmp_path, '[emulator]\nsnapshot = "state.json"\n')
+    assert "state.json is damaged: accounts[0].login: expected str" in said
+    assert (tmp_path / "state.json").read_text("utf-8").startswith('{"version": 1')
+
+
+def test_the_snapshot_is_also_written_every_interval(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    with Emulator(snapshot=path, snapshot_interval=0.05) as emu:
+        emu.push_incoming("demo", "79991112233", "kept")
+        deadline = 200
+        while (emu.snapshot is None or emu.snapshot.saves < 2) and deadline:
+            threading.Event().wait(0.05)
+            deadline -= 1
+        assert path.is_file() and '"kept"' in path.read_text("utf-8")
+    with Emulator(snapshot=path) as again:
+        assert [m.text for m in again.state.incoming(again.state.account("demo"))] == ["kept"]
