@@ -16,18 +16,17 @@ Relative paths in the file are read from the file's folder.
 
 from __future__ import annotations
 
-import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 from smsc_transports.emulator.callback_sender import RetryRule
 from smsc_transports.emulator.http.control import ControlSettings
+from smsc_transports.emulator.keyed_table import KeyedTable, ScenarioError
 from smsc_transports.emulator.state.accounts import Account, Limits, Tariff
-from smsc_transports.errors import ConfigurationError
 from smsc_transports.message import MessageKind
 
 __all__ = [
@@ -40,10 +39,6 @@ __all__ = [
 ]
 
 SmtpTls = Literal["none", "starttls", "implicit"]
-
-
-class ScenarioError(ConfigurationError):
-    """A scenario file that cannot be used; the message names the file and the key."""
 
 
 @dataclass(frozen=True)
@@ -105,126 +100,6 @@ class Scenario:
     source: str = "command line"
 
 
-class _Table:
-    """One TOML table being read: typed getters that name the key, and unknown-key checks."""
-
-    def __init__(self, data: Mapping[str, Any], path: str, scenario: _Reader) -> None:
-        self.data = data
-        self.path = path
-        self.reader = scenario
-        self.used: set[str] = set()
-
-    def fail(self, key: str, what: str) -> ScenarioError:
-        where = f"{self.path}.{key}" if self.path else key
-        return ScenarioError(f"{self.reader.name}: {where}: {what}")
-
-    def get(self, key: str) -> Any:
-        self.used.add(key)
-        return self.data.get(key)
-
-    def text(self, key: str, default: str | None = None) -> str | None:
-        value = self.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, str):
-            raise self.fail(key, f"expected a string, got {value!r}")
-        return value
-
-    def required(self, key: str) -> str:
-        value = self.text(key)
-        if not value:
-            raise self.fail(key, "is required (a non-empty string)")
-        return value
-
-    def number(self, key: str, default: float | None = None, *, minimum: float = 0) -> float | None:
-        value = self.get(key)
-        if value is None:
-            return default
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise self.fail(key, f"expected a number, got {value!r}")
-        if value < minimum:
-            raise self.fail(key, f"must be {minimum:g} or more, got {value!r}")
-        return float(value)
-
-    def port(self, key: str, default: int | None = None) -> int | None:
-        value = self.get(key)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
-            raise self.fail(key, f"expected a port 0-65535 (0 = any free port), got {value!r}")
-        return value
-
-    def flag(self, key: str, default: bool = False) -> bool:
-        value = self.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.fail(key, f"expected true or false, got {value!r}")
-        return value
-
-    def money(self, key: str, default: Decimal | None = None) -> Decimal | None:
-        value = self.get(key)
-        if value is None:
-            return default
-        return self.amount(key, value)
-
-    def amount(self, key: str, value: Any) -> Decimal:
-        amount = None
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
-            try:
-                amount = Decimal(str(value))
-            except InvalidOperation:
-                amount = None
-        if amount is None or not amount.is_finite():
-            raise self.fail(key, f'expected an amount ("250.00"), got {value!r}')
-        return amount
-
-    def strings(self, key: str) -> tuple[str, ...] | None:
-        value = self.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, f"expected a list of strings, got {value!r}")
-        return tuple(value)
-
-    def path_value(self, key: str) -> Path | None:
-        value = self.text(key)
-        return None if value is None else self.reader.folder / value
-
-    def table(self, key: str) -> _Table | None:
-        value = self.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise self.fail(key, f"expected a table ([{key}]), got {value!r}")
-        return _Table(value, f"{self.path}.{key}" if self.path else key, self.reader)
-
-    def tables(self, key: str) -> list[_Table]:
-        value = self.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise self.fail(key, f"expected an array of tables ([[{key}]]), got {value!r}")
-        prefix = f"{self.path}.{key}" if self.path else key
-        return [_Table(item, f"{prefix}[{i}]", self.reader) for i, item in enumerate(value)]
-
-    def done(self) -> None:
-        unknown = sorted(set(self.data) - self.used)
-        if unknown:
-            known = ", ".join(sorted(self.used))
-            raise self.fail(unknown[0], f"unknown key (known here: {known})")
-
-
-@dataclass
-class _Reader:
-    name: str
-    folder: Path
-
-
 def load_scenario(path: str | Path) -> Scenario:
     """Read and check the scenario file at ``path``; :class:`ScenarioError` when it is wrong."""
     file = Path(path)
@@ -238,7 +113,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{name}: cannot read it: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{name}: not valid TOML: {exc}") from None
-    root = _Table(data, "", _Reader(name, file.resolve().parent))
+    root = KeyedTable(data, "", name, file.resolve().parent)
     scenario = Scenario(source=name)
     _read_emulator(root, scenario)
     scenario.accounts = [_read_account(t) for t in root.tables("accounts")]
@@ -270,7 +145,7 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario
 
 
-def _read_emulator(root: _Table, scenario: Scenario) -> None:
+def _read_emulator(root: KeyedTable, scenario: Scenario) -> None:
     table = root.table("emulator")
     if table is None:
         return
@@ -292,14 +167,14 @@ def _read_emulator(root: _Table, scenario: Scenario) -> None:
     table.done()
 
 
-def _url(table: _Table, key: str) -> str | None:
+def _url(table: KeyedTable, key: str) -> str | None:
     url = table.text(key)
     if url is not None and not url.startswith(("http://", "https://")):
         raise table.fail(key, f"expected an http:// or https:// URL, got {url!r}")
     return url
 
 
-def _read_account(table: _Table) -> Account:
+def _read_account(table: KeyedTable) -> Account:
     account = Account(
         login=table.required("login"),
         password=table.text("password", "") or "",
@@ -317,7 +192,7 @@ def _read_account(table: _Table) -> Account:
     return account
 
 
-def _read_limits(table: _Table) -> Limits:
+def _read_limits(table: KeyedTable) -> Limits:
     base = Limits.unlimited() if table.flag("unlimited") else Limits()
     values: dict[str, Any] = {}
     for name in Limits.__dataclass_fields__:
@@ -336,7 +211,7 @@ def _read_limits(table: _Table) -> Limits:
     return Limits(**{**{n: getattr(base, n) for n in Limits.__dataclass_fields__}, **values})
 
 
-def _read_tariff(table: _Table) -> Tariff:
+def _read_tariff(table: KeyedTable) -> Tariff:
     default = table.money("default", Decimal("1.40")) or Decimal(0)
     sms: dict[str, Decimal] = {}
     prefixes = table.table("sms")
@@ -360,7 +235,7 @@ def _read_tariff(table: _Table) -> Tariff:
     return Tariff(sms=sms, default=default, per_message=per_message)
 
 
-def _read_tls(root: _Table, scenario: Scenario) -> None:
+def _read_tls(root: KeyedTable, scenario: Scenario) -> None:
     table = root.table("tls")
     if table is None:
         return
@@ -372,7 +247,7 @@ def _read_tls(root: _Table, scenario: Scenario) -> None:
     table.done()
 
 
-def _read_control(root: _Table, scenario: Scenario) -> None:
+def _read_control(root: KeyedTable, scenario: Scenario) -> None:
     table = root.table("control")
     if table is None:
         return
@@ -380,7 +255,7 @@ def _read_control(root: _Table, scenario: Scenario) -> None:
     table.done()
 
 
-def _read_callbacks(root: _Table, scenario: Scenario) -> None:
+def _read_callbacks(root: KeyedTable, scenario: Scenario) -> None:
     table = root.table("callbacks")
     if table is None:
         return
@@ -396,7 +271,7 @@ def _read_callbacks(root: _Table, scenario: Scenario) -> None:
     table.done()
 
 
-def _read_smtp(table: _Table, scenario: Scenario) -> SmtpScenario:
+def _read_smtp(table: KeyedTable, scenario: Scenario) -> SmtpScenario:
     tls = table.text("tls", "none")
     if tls not in ("none", "starttls", "implicit"):
         raise table.fail("tls", f'expected "none", "starttls" or "implicit", got {tls!r}')
@@ -423,7 +298,7 @@ def _read_smtp(table: _Table, scenario: Scenario) -> SmtpScenario:
     return smtp
 
 
-def _read_smpp(table: _Table, scenario: Scenario) -> SmppScenario:
+def _read_smpp(table: KeyedTable, scenario: Scenario) -> SmppScenario:
     receipt_ids = table.text("receipt_ids", "dec")
     if receipt_ids not in ("dec", "hex"):
         raise table.fail("receipt_ids", f'expected "dec" or "hex", got {receipt_ids!r}')

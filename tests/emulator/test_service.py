@@ -4,11 +4,15 @@ receiver takes them. Every process is started here and stopped by its own PID.""
 
 from __future__ import annotations
 
+import argparse
 import os
 import queue
 import re
+import shutil
 import signal
+import smtplib
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -26,6 +30,7 @@ from smsc_transports import Message, create_transport
 from smsc_transports.emulator import Account, Emulator, ManualClock
 from smsc_transports.emulator.callback_sender import RetryRule
 from smsc_transports.emulator.certificate import server_context
+from smsc_transports.emulator.cli import add_parser, build_emulator, scenario_of
 from smsc_transports.emulator.scenario import ScenarioError, load_scenario
 from smsc_transports.errors import TransportError
 from smsc_transports.statuses import MessageStatus
@@ -290,7 +295,7 @@ def test_the_library_verifies_the_https_listener_with_its_ca_file(
 
 
 def test_https_port_makes_a_self_signed_certificate_the_client_can_trust(tmp_path: Path) -> None:
-    if not any((Path(p) / "openssl").exists() for p in os.environ["PATH"].split(os.pathsep)):
+    if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
     with running(["--https-port", "0", "--tls-dir", "tls"], tmp_path) as emulator:
         pem = requests.get(emulator.url("/_emulator/ca.pem"), timeout=10)
@@ -432,3 +437,71 @@ def test_the_snapshot_is_also_written_every_interval(tmp_path: Path) -> None:
         assert path.is_file() and '"kept"' in path.read_text("utf-8")
     with Emulator(snapshot=path) as again:
         assert [m.text for m in again.state.incoming(again.state.account("demo"))] == ["kept"]
+
+
+FRONTS = """\
+[emulator]
+clock_speed = 0
+
+[tls]
+self_signed_dir = "tls"
+
+[control]
+enabled = true
+
+[[accounts]]
+login = "shop"
+password = "secret"
+
+[smtp]
+port = 0
+tls = "implicit"
+auth = { mailer = "mail-pw" }
+auth_required = true
+
+[smpp]
+port = 0
+tls_port = 0
+throttle_rate = 7
+receipt_ids = "hex"
+"""
+
+
+def test_smtp_with_implicit_tls_and_auth_from_a_scenario(tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    (tmp_path / "emulator.toml").write_text(FRONTS, encoding="utf-8")
+    with running(["--config", "emulator.toml"], tmp_path) as emulator:
+        assert set(emulator.ports) == {"http", "smtp", "smpp", "smpps"}
+        trust = ssl.create_default_context(cafile=str(tmp_path / "tls" / "cert.pem"))
+        body = b"Content-Type: text/plain; charset=utf-8\n\nshop:secret:9:,:0,0,,0:79990000001:hi"
+        with smtplib.SMTP_SSL(
+            "127.0.0.1", emulator.ports["smtp"], context=trust, timeout=10
+        ) as mail:
+            with pytest.raises(smtplib.SMTPSenderRefused):  # AUTH is required
+                mail.sendmail("api@example.org", ["send@send.smsc.ru"], body)
+            mail.login("mailer", "mail-pw")
+            mail.sendmail("api@example.org", ["send@send.smsc.ru"], body)
+        listed = requests.get(
+            emulator.url("/_emulator/messages"), params={"login": "shop"}, timeout=10
+        ).json()["messages"]
+        assert [(m["id"], m["text"]) for m in listed] == [("9", "hi")]
+        assert emulator.terminate() == 0
+
+
+def test_smpp_throttling_and_hex_receipts_come_from_the_scenario(tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed (the scenario's SMTP wants a certificate)")
+    (tmp_path / "emulator.toml").write_text(FRONTS.replace("tls_port = 0\n", ""), "utf-8")
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["emulator", "--config", str(tmp_path / "emulator.toml")])
+    with build_emulator(scenario_of(args)) as emu:
+        (smpp,) = [front for front in emu.front_ends if front.name == "smpp"]
+        assert (getattr(smpp, "throttle_rate", None), getattr(smpp, "receipt_ids", None)) == (
+            7.0,
+            "hex",
+        )
+        (smtp,) = [front for front in emu.front_ends if front.name == "smtp"]
+        assert getattr(smtp, "implicit_tls", None) is True
+        assert getattr(smtp, "auth_required", None) is True
