@@ -15,7 +15,8 @@ of their code. Inside, ``state/`` knows no front end; each front end (``http/``,
 ``smtp``, ``smpp/``) uses ``state/`` and ``wire``, never another front end; ``server``
 assembles them, ``callback_sender`` posts the state's callbacks, ``snapshot`` keeps
 the state in a file, ``cli`` (with ``scenario`` and ``keyed_table`` for its
-``--config`` file and ``certificate`` for TLS), ``__main__`` and ``sandbox`` start an :class:`Emulator`.
+``--config`` file and ``certificate`` for TLS), ``__main__`` and ``sandbox`` start
+an :class:`Emulator`.
 """
 
 from smsc_transports.emulator.callback_sender import CallbackDispatcher

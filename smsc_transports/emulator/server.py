@@ -177,8 +177,10 @@ class Emulator:
         if self._running:
             return self
         if self.snapshot is not None:
-            # Before listening: a damaged snapshot stops the start with nothing served.
+            # Before listening: a damaged snapshot, or a file that cannot be written,
+            # stops the start with nothing served (rather than losing the state at exit).
             self.snapshot.load()
+            self.snapshot.save()
         started: list[FrontEnd] = []
         try:
             for front in self.front_ends:

@@ -83,11 +83,18 @@ class SnapshotFile:
         return True
 
     def save(self) -> None:
-        """Write the state to the file, atomically (a temporary file renamed over it)."""
+        """Write the state to the file, atomically (a temporary file renamed over it).
+
+        Raises :class:`OSError` whose text names the file when it cannot be written.
+        """
         text = json.dumps(self.state.snapshot(), ensure_ascii=False, indent=1)
         folder = self.path.parent
         with self._lock:
-            handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=folder)
+            try:
+                handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=folder)
+            except OSError as exc:
+                reason = f"cannot write snapshot {self.path}: {exc.strerror or exc}"
+                raise OSError(exc.errno, reason) from None
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as out:
                     out.write(text)
@@ -111,12 +118,16 @@ class SnapshotFile:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop the periodic writer and write the file one last time."""
+        """Stop the periodic writer and write the file one last time (a failure is logged:
+        the emulator is stopping either way)."""
         self._stop.set()
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(10.0)
-        self.save()
+        try:
+            self.save()
+        except OSError as exc:
+            log.error("%s", exc.strerror or exc)
 
     def _run(self) -> None:
         assert self.interval is not None
@@ -124,4 +135,4 @@ class SnapshotFile:
             try:
                 self.save()
             except OSError as exc:  # a full disk must not stop the emulator; stop() retries
-                log.warning("cannot write snapshot %s: %s", self.path, exc.strerror or exc)
+                log.warning("%s", exc.strerror or exc)

@@ -426,6 +426,11 @@ def test_a_damaged_snapshot_stops_the_start_with_one_line_and_is_kept(tmp_path: 
     assert (tmp_path / "state.json").read_text("utf-8").startswith('{"version": 1')
 
 
+def test_a_snapshot_that_cannot_be_written_stops_the_start(tmp_path: Path) -> None:
+    said = _errors(tmp_path, '[emulator]\nsnapshot = "missing/folder/state.json"\n')
+    assert "cannot write snapshot" in said and "state.json" in said
+
+
 def test_the_snapshot_is_also_written_every_interval(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     with Emulator(snapshot=path, snapshot_interval=0.05) as emu:
