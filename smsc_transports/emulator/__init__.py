@@ -19,7 +19,8 @@ the state in a file, ``cli`` (with ``scenario`` and ``keyed_table`` for its
 an :class:`Emulator`.
 """
 
-from smsc_transports.emulator.callback_sender import CallbackDispatcher
+from smsc_transports.emulator.callback_sender import CallbackDispatcher, RetryRule
+from smsc_transports.emulator.http.control import ControlSettings
 from smsc_transports.emulator.http.front import HttpFrontEnd
 from smsc_transports.emulator.server import Emulator, FrontEnd, FrontEndFactory
 from smsc_transports.emulator.state import (
@@ -42,6 +43,7 @@ from smsc_transports.emulator.state import (
     behaviour_for,
     demo_account,
 )
+from smsc_transports.emulator.state.clock import ScaledClock
 
 __all__ = [
     "RULES",
@@ -51,6 +53,7 @@ __all__ = [
     "CallbackDispatcher",
     "CallbackEvent",
     "Clock",
+    "ControlSettings",
     "Emulator",
     "EmulatorState",
     "FrontEnd",
@@ -60,6 +63,8 @@ __all__ = [
     "Limits",
     "ManualClock",
     "PhoneOutcome",
+    "RetryRule",
+    "ScaledClock",
     "SendOutcome",
     "SendRequest",
     "StatusRecord",
