@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from smsc_transports.encoding import count_parts
+from smsc_transports.encoding import billed_parts
 from smsc_transports.errors import SMSCError, api_error
 from smsc_transports.message import Message
 from smsc_transports.results import Outcome, PhoneResult, SendResult
@@ -41,7 +41,7 @@ class Job:
         first = self.messages[0]
         if len(self.messages) == 1:
             return wire.send_params(first)
-        if all(m.text == first.text for m in self.messages):
+        if all(m.text == first.text and m.data == first.data for m in self.messages):
             return wire.send_params(first, phones=[p for m in self.messages for p in m.phones])
         return wire.list_params(self.messages)
 
@@ -51,6 +51,8 @@ class Job:
 
 
 def _options_key(message: Message) -> Hashable:
+    # Every field but the phones and the text: messages share one request only when all
+    # of them are equal, since the request carries the first message's options.
     return (
         message.sender,
         message.kind,
@@ -58,6 +60,17 @@ def _options_key(message: Message) -> Hashable:
         message.send_at,
         message.valid,
         tuple(sorted(message.extra.items())),
+        message.tz,
+        message.max_parts,
+        message.subject,
+        message.voice,
+        message.call_params,
+        message.spread_over,
+        message.spread_every,
+        message.short_links,
+        message.partner_id,
+        message.user_ip,
+        message.data,
     )
 
 
@@ -152,7 +165,7 @@ def settle_job(job: Job, answer: Any | SendResult | SMSCError, start: int = 0) -
     except SMSCError as exc:
         return [Outcome(pos, message, error=exc) for pos, message in pairs]
     by_phone = {_phone_key(p.phone): p for p in result.phones}
-    parts_per_text: dict[str, int] = {}
+    parts_per_text: dict[Hashable, int] = {}
     outcomes = []
     for pos, message in pairs:
         phones = tuple(
@@ -160,9 +173,11 @@ def settle_job(job: Job, answer: Any | SendResult | SMSCError, start: int = 0) -
             for found in (by_phone.get(_phone_key(p)) for p in message.phones)
             if found is not None
         )
-        if message.text not in parts_per_text:
-            parts_per_text[message.text] = count_parts(message.text, kind=message.kind).parts
-        settled = _settle_message(job, message, result, phones, parts_per_text[message.text])
+        # What SMSC bills depends on the text and the options that change it.
+        key = (message.text, message.kind, message.translit, message.max_parts, message.data)
+        if key not in parts_per_text:
+            parts_per_text[key] = billed_parts(message) // len(message.phones)
+        settled = _settle_message(job, message, result, phones, parts_per_text[key])
         outcomes.append(Outcome(pos, message, *settled))
     return outcomes
 
