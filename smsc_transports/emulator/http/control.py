@@ -325,4 +325,6 @@ def _message(record: StatusRecord) -> dict[str, object]:
         "changed": record.last_timestamp,
         "cost": str(record.cost),
         "parts": record.parts,
+        "subject": record.subject,
+        "options": dict(record.options),
     }

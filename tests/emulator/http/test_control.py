@@ -131,13 +131,15 @@ def test_forcing_a_status_checks_what_it_is_given(
 def test_messages_lists_what_the_emulator_received(controlled: Emulator) -> None:
     api = Api(controlled)
     api.send(phones="79990000001", mes="first")
-    api.send(phones="79990000002", mes="second", sender="Shop")
+    api.send(phones="79990000002", mes="second", sender="Shop", voice="w", subj="Re")
     listed = call(controlled, "GET", "messages", login="demo")["messages"]
     assert [(m["phone"], m["text"], m["status"]) for m in listed] == [
         ("79990000002", "second", -1),
         ("79990000001", "first", -1),
     ]
     assert listed[0]["sender"] == "Shop" and listed[0]["cost"] == "1.40"
+    assert (listed[0]["options"], listed[0]["subject"]) == ({"voice": "w"}, "Re")
+    assert (listed[1]["options"], listed[1]["subject"]) == ({}, None)
     one = call(controlled, "GET", "messages", login="demo", phone="79990000001", limit="5")
     assert [m["text"] for m in one["messages"]] == ["first"]
     assert call(controlled, "GET", "messages", login="shop") == {"messages": []}

@@ -18,7 +18,10 @@ def test_a_snapshot_round_trips_accounts_messages_and_numbering() -> None:
         [Account("a", "pw", apikey="K", credit=Decimal("5"), senders=("X",))], clock=clock
     )
     account = state.authenticate("a", "pw")
-    sent = state.send(account, SendRequest(phones=("79990000001", "79990001249"), text="hi"))
+    request = SendRequest(
+        phones=("79990000001", "79990001249"), text="hi", options=(("voice", "w"),)
+    )
+    sent = state.send(account, request)
     state.add_incoming("a", "79991112233", "yo")
     clock.advance(1.5)
     state.force_status("a", sent.id or "", "79990000001", MessageStatus.READ)
@@ -27,7 +30,8 @@ def test_a_snapshot_round_trips_accounts_messages_and_numbering() -> None:
     again = EmulatorState(clock=ManualClock(clock()))
     again.restore(image)
     restored = again.authenticate("", "", apikey="K")
-    assert again.status(restored, "1", "79990000001").status == MessageStatus.READ
+    first = again.status(restored, "1", "79990000001")
+    assert (first.status, first.options) == (MessageStatus.READ, (("voice", "w"),))
     again.clock.advance(5)  # type: ignore[attr-defined]
     assert again.status(restored, "1", "79990001249").status == MessageStatus.INVALID_NUMBER
     assert again.account_balance("a").balance == Decimal("97.20")
