@@ -107,7 +107,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add("--clock-speed", type=float, metavar="X",
         help="emulator seconds per real second "
         "(default 1; 0 = moves only by the control API)")  # fmt: skip
-    add("--no-limits", action="store_true", help="turn off SMSC's rate limits (error 9)")
+    add("--no-limits", action="store_true",
+        help="turn off SMSC's rate limits (error 9) and IP blocking (error 4)")  # fmt: skip
+    add("--no-ip-block", action="store_true",
+        help="never block an address after frequent errors (error 4), for test suites "
+        "that try wrong passwords on purpose")  # fmt: skip
+    add("--echo-charset", action="store_true",
+        help="name the charset an HTTP answer is really in, instead of SMSC's "
+        "charset=windows-1251 label")  # fmt: skip
     add("--control", action="store_true", help="enable the control API on the HTTP port(s)")
     add("--control-token", help=f"token the control API requires (or ${TOKEN_VARIABLE}); "
         "needed when --host is not loopback")  # fmt: skip
@@ -141,6 +148,10 @@ def scenario_of(args: argparse.Namespace) -> Scenario:
         scenario.accounts = [*scenario.accounts, *args.account]
     if args.no_limits:
         scenario.limits = Limits.unlimited()
+    if args.no_ip_block:
+        scenario.limits = (scenario.limits or Limits()).without_ip_block()
+    if args.echo_charset:
+        scenario.echo_charset = True
     token = args.control_token or scenario.control.token or os.environ.get(TOKEN_VARIABLE)
     enabled = args.control or scenario.control.enabled
     scenario.control = ControlSettings(enabled=enabled, token=token or None)
@@ -219,6 +230,7 @@ def build_emulator(scenario: Scenario) -> Iterator[Emulator]:
             callback_retry=scenario.retry,
             snapshot=scenario.snapshot,
             snapshot_interval=scenario.snapshot_interval,
+            echo_charset=scenario.echo_charset,
         )
 
 

@@ -97,6 +97,7 @@ class Scenario:
     smtp: SmtpScenario | None = None
     smpp: SmppScenario | None = None
     incoming: list[IncomingText] = field(default_factory=list)
+    echo_charset: bool = False
     source: str = "command line"
 
 
@@ -157,6 +158,7 @@ def _read_emulator(root: KeyedTable, scenario: Scenario) -> None:
     scenario.deliver_after = table.number("deliver_after", 3.0) or 0.0
     scenario.clock_speed = table.number("clock_speed", 1.0) or 0.0
     scenario.clock_start = table.number("clock_start")
+    scenario.echo_charset = table.flag("echo_charset")
     scenario.snapshot = table.path_value("snapshot")
     interval = table.number("snapshot_interval")
     if interval is not None and interval <= 0:
@@ -194,6 +196,8 @@ def _read_account(table: KeyedTable) -> Account:
 
 def _read_limits(table: KeyedTable) -> Limits:
     base = Limits.unlimited() if table.flag("unlimited") else Limits()
+    if not table.flag("ip_block", True):
+        base = base.without_ip_block()
     values: dict[str, Any] = {}
     for name in Limits.__dataclass_fields__:
         value = table.get(name)

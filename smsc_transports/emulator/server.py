@@ -69,12 +69,14 @@ class Emulator:
     ``smpp_port`` and ``smpps_port`` (0 = a free port; TLS ones need ``tls_context``)
     add the other front ends, ``front_ends`` any listener of your own; ``https_port``
     serves the HTTP API over TLS with ``tls_context`` too, and ``certificate`` (PEM
-    bytes) is then offered at ``/_emulator/ca.pem``. ``control`` enables the control
-    API on the HTTP ports (:class:`~.http.control.ControlSettings`); ``callback_retry``
-    is when failed callbacks are tried again (:class:`~.callback_sender.RetryRule`);
-    ``snapshot`` is a file the state is loaded from at start and saved to at stop
-    and every ``snapshot_interval`` seconds. Use as a context manager, or call
-    :meth:`start` and :meth:`stop`.
+    bytes) is then offered at ``/_emulator/ca.pem``. HTTP answers are labelled
+    ``charset=windows-1251`` whatever they are encoded in, as SMSC's are;
+    ``echo_charset=True`` names the charset the body is really in. ``control`` enables
+    the control API on the HTTP ports (:class:`~.http.control.ControlSettings`);
+    ``callback_retry`` is when failed callbacks are tried again
+    (:class:`~.callback_sender.RetryRule`); ``snapshot`` is a file the state is loaded
+    from at start and saved to at stop and every ``snapshot_interval`` seconds. Use as
+    a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class Emulator:
         smpp_port: int | None = None,
         smpps_port: int | None = None,
         tls_context: ssl.SSLContext | None = None,
+        echo_charset: bool = False,
         https_port: int | None = None,
         certificate: bytes | None = None,
         control: ControlSettings | None = None,
@@ -117,7 +120,12 @@ class Emulator:
         )
         self.service = ServiceApi(self.state, self, control, certificate=certificate)
         self.http = HttpFrontEnd(
-            self.state, host=host, port=http_port, max_body=max_body, service=self.service
+            self.state,
+            host=host,
+            port=http_port,
+            max_body=max_body,
+            echo_charset=echo_charset,
+            service=self.service,
         )
         self.front_ends: list[FrontEnd] = [self.http]
         if https_port is not None:
@@ -129,6 +137,7 @@ class Emulator:
                     host=host,
                     port=https_port,
                     max_body=max_body,
+                    echo_charset=echo_charset,
                     tls_context=tls_context,
                     service=self.service,
                 )

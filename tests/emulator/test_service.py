@@ -510,3 +510,20 @@ def test_smpp_throttling_and_hex_receipts_come_from_the_scenario(tmp_path: Path)
         (smtp,) = [front for front in emu.front_ends if front.name == "smtp"]
         assert getattr(smtp, "implicit_tls", None) is True
         assert getattr(smtp, "auth_required", None) is True
+
+
+def test_ip_block_and_charset_label_from_the_scenario_and_the_command_line(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "emulator.toml"
+    config.write_text("[emulator]\necho_charset = true\n[limits]\nip_block = false\n", "utf-8")
+    scenario = load_scenario(config)
+    assert scenario.echo_charset is True
+    assert scenario.limits is not None and scenario.limits.ip_block_auth_failures is None
+    assert scenario.limits.balance_per_minute == 10  # the other rules stay
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["emulator", "--no-ip-block", "--echo-charset"])
+    with build_emulator(scenario_of(args)) as emu:
+        assert emu.state.limits.ip_block_error_run is None
+        assert emu.http.echo_charset is True
