@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import queue
 import re
 import shutil
-import signal
 import smtplib
 import socket
 import ssl
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,66 +30,9 @@ from smsc_transports.emulator.cli import add_parser, build_emulator, scenario_of
 from smsc_transports.emulator.scenario import ScenarioError, load_scenario
 from smsc_transports.errors import TransportError
 from smsc_transports.statuses import MessageStatus
+from tests.emulator.api import ROOT, started_emulator
 
 MODULE = [sys.executable, "-m", "smsc_transports.emulator"]
-
-
-class Running:
-    """An emulator process: its PID, the ports of its ready line, its output."""
-
-    def __init__(self, args: list[str], cwd: Path) -> None:
-        self.process = subprocess.Popen(
-            [*MODULE, *args],
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-        )
-        self.pid = self.process.pid
-        lines: queue.Queue[str] = queue.Queue()
-        assert self.process.stdout is not None
-        stdout = self.process.stdout
-        threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
-        try:
-            line = lines.get(timeout=30)
-        except queue.Empty:
-            self.kill()
-            pytest.fail("no ready line within 30 s")
-        if not line.startswith("emulator ready"):
-            _, err = self.process.communicate(timeout=30)
-            pytest.fail(f"no ready line: {line!r} {err!r}")
-        self.ports = {name: int(port) for name, port in re.findall(r"(\w+)=(\d+)", line)}
-
-    def url(self, path: str, scheme: str = "http") -> str:
-        return f"{scheme}://127.0.0.1:{self.ports[scheme]}{path}"
-
-    def terminate(self) -> int:
-        """SIGTERM to the recorded PID; the exit status."""
-        os.kill(self.pid, signal.SIGTERM)
-        status = self.process.wait(timeout=30)
-        self.close()
-        return status
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.kill(self.pid, signal.SIGKILL)
-            self.process.wait(30)
-        self.close()
-
-    def close(self) -> None:
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
-
-
-@contextmanager
-def running(args: list[str], cwd: Path) -> Iterator[Running]:
-    emulator = Running(args, cwd)
-    try:
-        yield emulator
-    finally:
-        emulator.kill()
 
 
 def refused(port: int) -> bool:
@@ -148,7 +87,7 @@ def test_sigterm_ends_a_config_run_with_0_ports_closed_and_a_restart_keeps_state
 ) -> None:
     (tmp_path / "emulator.toml").write_text(SCENARIO, encoding="utf-8")
     token = {"Authorization": "Bearer tok"}
-    with running(["--config", "emulator.toml"], tmp_path) as first:
+    with started_emulator(["--config", "emulator.toml"], tmp_path) as first:
         assert set(first.ports) == {"http", "smpp"}
         send = first.url("/sys/send.php")
         answer = requests.post(
@@ -174,7 +113,7 @@ def test_sigterm_ends_a_config_run_with_0_ports_closed_and_a_restart_keeps_state
     assert '"balance": "8.50"' in saved
     assert oct((tmp_path / "state.json").stat().st_mode & 0o777) == "0o600"
 
-    with running(["--config", "emulator.toml"], tmp_path) as second:
+    with started_emulator(["--config", "emulator.toml"], tmp_path) as second:
         incoming = requests.get(
             second.url("/_emulator/incoming"), params={"login": "shop"}, headers=token, timeout=10
         ).json()["incoming"]
@@ -195,7 +134,7 @@ def test_sigterm_ends_a_config_run_with_0_ports_closed_and_a_restart_keeps_state
 
 
 def test_python_m_emulator_exits_0_on_sigterm_with_its_ports_closed(tmp_path: Path) -> None:
-    with running(["--http-port", "0", "--smpp-port", "0"], tmp_path) as emulator:
+    with started_emulator(["--http-port", "0", "--smpp-port", "0"], tmp_path) as emulator:
         health = requests.get(emulator.url("/_emulator/health"), timeout=10).json()
         assert health["status"] == "ok" and health["ports"] == emulator.ports
         ports = list(emulator.ports.values())
@@ -212,7 +151,7 @@ def _errors(tmp_path: Path, text: str) -> str:
         text=True,
         timeout=60,
         check=False,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert done.returncode == 2, done
     assert done.stdout == ""
@@ -297,7 +236,7 @@ def test_the_library_verifies_the_https_listener_with_its_ca_file(
 def test_https_port_makes_a_self_signed_certificate_the_client_can_trust(tmp_path: Path) -> None:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
-    with running(["--https-port", "0", "--tls-dir", "tls"], tmp_path) as emulator:
+    with started_emulator(["--https-port", "0", "--tls-dir", "tls"], tmp_path) as emulator:
         pem = requests.get(emulator.url("/_emulator/ca.pem"), timeout=10)
         assert pem.status_code == 200
         assert b"BEGIN CERTIFICATE" in pem.content and b"PRIVATE KEY" not in pem.content
@@ -393,7 +332,7 @@ def test_a_callback_is_dropped_after_the_last_retry(manual_clock: ManualClock) -
 
 
 def test_the_scenario_on_the_docs_page_loads_as_written(tmp_path: Path) -> None:
-    page = (Path(__file__).resolve().parents[2] / "docs" / "emulator.md").read_text("utf-8")
+    page = (ROOT / "docs" / "emulator.md").read_text("utf-8")
     (block,) = re.findall(r"```toml\n(.*?)```", page, re.S)
     config = tmp_path / "emulator.toml"
     config.write_text(block, encoding="utf-8")
@@ -476,7 +415,7 @@ def test_smtp_with_implicit_tls_and_auth_from_a_scenario(tmp_path: Path) -> None
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
     (tmp_path / "emulator.toml").write_text(FRONTS, encoding="utf-8")
-    with running(["--config", "emulator.toml"], tmp_path) as emulator:
+    with started_emulator(["--config", "emulator.toml"], tmp_path) as emulator:
         assert set(emulator.ports) == {"http", "smtp", "smpp", "smpps"}
         trust = ssl.create_default_context(cafile=str(tmp_path / "tls" / "cert.pem"))
         body = b"Content-Type: text/plain; charset=utf-8\n\nshop:secret:9:,:0,0,,0:79990000001:hi"
