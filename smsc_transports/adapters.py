@@ -25,12 +25,13 @@ from collections.abc import (
     Iterator,
 )
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Self, TypeVar
 
 from smsc_transports.config import Settings
 from smsc_transports.errors import SMSCError
 from smsc_transports.message import Message
+from smsc_transports.observe import Observer
 from smsc_transports.results import (
     Balance,
     CostResult,
@@ -53,6 +54,7 @@ class ThreadedAsyncTransport(AsyncTransport):
 
     def __init__(self, transport: Transport, *, max_workers: int = 8) -> None:
         self.sync = transport
+        self.observer = transport.observer
         self.protocol = transport.protocol  # type: ignore[misc]
         self.capabilities = transport.capabilities  # type: ignore[misc]
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="smsc-async")
@@ -61,6 +63,11 @@ class ThreadedAsyncTransport(AsyncTransport):
     def from_settings(cls, settings: Settings) -> Self:
         """Not used: wrap a transport built by the factory instead."""
         raise TypeError("build the sync transport first and wrap it")
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report to ``observer``: the wrapped transport does the reporting."""
+        self.observer = observer
+        self.sync.observe(observer)
 
     async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
@@ -117,6 +124,21 @@ class ThreadedAsyncTransport(AsyncTransport):
     async def delete(self, id: str, phone: str) -> None:
         """Delete a sent message in a worker thread."""
         await self._call(self.sync.delete, id, phone)
+
+    async def cancel(self, id: str, phone: str) -> None:
+        """Cancel a scheduled message in a worker thread."""
+        await self._call(self.sync.cancel, id, phone)
+
+    async def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Replace a scheduled message's text or time in a worker thread."""
+        await self._call(self.sync.replace, id, phone, text=text, send_at=send_at)
 
     async def send_many(
         self, messages: Iterable[Message] | AsyncIterable[Message]
@@ -222,6 +244,7 @@ class LoopThreadTransport(Transport):
 
     def __init__(self, transport: AsyncTransport) -> None:
         self.async_transport = transport
+        self.observer = transport.observer
         self.protocol = transport.protocol  # type: ignore[misc]
         self.capabilities = transport.capabilities  # type: ignore[misc]
         self._loop = asyncio.new_event_loop()
@@ -235,6 +258,11 @@ class LoopThreadTransport(Transport):
     def from_settings(cls, settings: Settings) -> Self:
         """Not used: wrap a transport built by the factory instead."""
         raise TypeError("build the async transport first and wrap it")
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report to ``observer``: the wrapped transport does the reporting."""
+        self.observer = observer
+        self.async_transport.observe(observer)
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         if self._closed:
@@ -284,6 +312,21 @@ class LoopThreadTransport(Transport):
     def delete(self, id: str, phone: str) -> None:
         """Delete a sent message on the private loop."""
         self._run(self.async_transport.delete(id, phone))
+
+    def cancel(self, id: str, phone: str) -> None:
+        """Cancel a scheduled message on the private loop."""
+        self._run(self.async_transport.cancel(id, phone))
+
+    def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Replace a scheduled message's text or time on the private loop."""
+        self._run(self.async_transport.replace(id, phone, text=text, send_at=send_at))
 
     def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
         """Drive the async ``send_many`` step by step from the calling thread."""

@@ -38,6 +38,7 @@ from smsc_transports.errors import (
     TransportError,
     TransportTimeout,
 )
+from smsc_transports.observe import Load, Observer
 
 __all__ = [
     "CallDeadline",
@@ -383,7 +384,46 @@ def with_failover(
                 raise
             last, uncertain = exc, True
         if target is not targets[-1]:
-            log.warning("SMSC request to %s failed (%s), trying the next host", name(target), last)
+            log.warning(
+                "SMSC request to %s failed (%s), trying the next host",
+                name(target),
+                last,
+                extra={"smsc_error": type(last).__name__, "smsc_host": name(target)},
+            )
     if last is None:
         raise ConnectError("no SMSC host to talk to")
     raise last
+
+
+class Observed:
+    """What an HTTP or SOAP client tells an observer: the observer, and its requests in
+    flight (counted only while one listens), read as a :class:`Load` when gauges are."""
+
+    def __init__(self) -> None:
+        self.observer: Observer | None = None
+        self.in_flight = 0
+        self.window = 1
+        self._lock = threading.Lock()
+
+    def attach(self, observer: Observer | None, protocol: str, window: int) -> None:
+        """Report to ``observer`` from now on (``None``: stop), ``window`` calls at once."""
+        if self.observer is not None:
+            self.observer.unwatch(self.load)
+        self.observer, self.window = observer, window
+        if observer is not None:
+            observer.watch(protocol, self.load)
+
+    def load(self) -> Load:
+        """Requests in flight now, of ``window``."""
+        return Load(self.in_flight, self.window, 0)
+
+    @contextlib.contextmanager
+    def flying(self) -> Iterator[None]:
+        """Count one request in flight while the block runs."""
+        with self._lock:
+            self.in_flight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1

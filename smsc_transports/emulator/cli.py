@@ -29,6 +29,7 @@ from smsc_transports.emulator.certificate import self_signed, server_context
 from smsc_transports.emulator.http.control import ControlSettings
 from smsc_transports.emulator.scenario import Scenario, SmppScenario, SmtpScenario, load_scenario
 from smsc_transports.emulator.server import Emulator, FrontEnd, FrontEndFactory
+from smsc_transports.emulator.smpp.front import SmppFrontEnd
 from smsc_transports.emulator.state.accounts import Account, Limits
 from smsc_transports.emulator.state.clock import ScaledClock
 from smsc_transports.emulator.state.smsc import EmulatorState
@@ -121,6 +122,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add("--snapshot", metavar="FILE", help="load the state from FILE at start, save it at exit")
     add("--snapshot-interval", type=float, metavar="SECONDS",
         help="also save the snapshot every SECONDS")  # fmt: skip
+    add("--live", type=float, metavar="SECONDS",
+        help="print a one-line summary (accepted, rate, refusals) on stderr "
+        "every SECONDS")  # fmt: skip
     parser.set_defaults(func=run)
 
 
@@ -273,8 +277,6 @@ def _front_ends(scenario: Scenario, tls: ssl.SSLContext | None) -> list[FrontEnd
                 continue
 
             def smpp_front(state: EmulatorState, port: int = port, name: str = name) -> FrontEnd:
-                from smsc_transports.emulator.smpp.front import SmppFrontEnd
-
                 return SmppFrontEnd(
                     state,
                     host=host,
@@ -287,6 +289,17 @@ def _front_ends(scenario: Scenario, tls: ssl.SSLContext | None) -> list[FrontEnd
 
             factories.append(smpp_front)
     return factories
+
+
+def _summary(emulator: Emulator) -> str:
+    """The ``--live`` line: what the state accepted and refused, and the SMPP links."""
+    line = emulator.state.activity.summary()
+    smpp = [front for front in emulator.front_ends if isinstance(front, SmppFrontEnd)]
+    if smpp:
+        links = sum(len(front.live) for front in smpp)
+        throttled = sum(front.throttled for front in smpp)
+        line += f" · SMPP links {links}, submits throttled {throttled}"
+    return line
 
 
 def run(args: argparse.Namespace) -> int:
@@ -321,8 +334,10 @@ def run(args: argparse.Namespace) -> int:
                     for text in scenario.incoming:
                         emulator.push_incoming(text.login, text.phone, text.text, text.to)
                 print(emulator.ready_line(), flush=True)
-                while not stop.wait(0.5):
-                    pass
+                every = args.live if args.live and args.live > 0 else None
+                while not stop.wait(every or 0.5):
+                    if every is not None:
+                        print(_summary(emulator), file=sys.stderr, flush=True)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -194,7 +194,7 @@ def _settle_message(
         code = failed[0].error or 0
         return None, api_error(code, f"refused for {failed[0].phone}", id=result.id)
     if len(job.messages) == 1:
-        return result, None
+        return result.for_recipients(message.phones), None
     costs = [p.cost for p in phones if not p.error and p.cost is not None]
     share = SendResult(
         id=result.id,
@@ -205,4 +205,4 @@ def _settle_message(
         transport=result.transport,
         raw=result.raw,
     )
-    return share, None
+    return share.for_recipients(message.phones), None

@@ -14,6 +14,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable
+from datetime import datetime
 from typing import ClassVar, Self, TypeVar
 
 from smsc_transports.backends.smpp.async_link import Link, messages_of, resolve
@@ -28,6 +29,7 @@ from smsc_transports.errors import (
     TransportTimeout,
 )
 from smsc_transports.message import Message
+from smsc_transports.observe import Observer, log_fields
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import AsyncTransport, Capability
 from smsc_transports.wire.smpp.session.link import (
@@ -41,10 +43,13 @@ from smsc_transports.wire.smpp.session.options import OPTION_NAMES, SmppOptions
 from smsc_transports.wire.smpp.session.stats import SmppStats
 from smsc_transports.wire.smpp.session.status_lookup import (
     answer_status,
+    change_target,
+    changed,
     query_target,
+    replacement,
     status_query,
 )
-from smsc_transports.wire.smpp.session.tickets import Pipeline, Ticket
+from smsc_transports.wire.smpp.session.tickets import Pipeline, Query, Ticket
 
 __all__ = ["AsyncSmppTransport"]
 
@@ -68,6 +73,7 @@ class AsyncSmppTransport(AsyncTransport):
         on_receipt: Callable[[StatusResult], object] | None = None,
         on_incoming: Callable[[IncomingMessage], object] | None = None,
         on_malformed: Callable[[ProtocolError], object] | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.options = options
         self._session = SmppSession(options)
@@ -83,6 +89,8 @@ class AsyncSmppTransport(AsyncTransport):
         self._closed = False
         self._seen_state = LinkState.CLOSED
         self._loop: asyncio.AbstractEventLoop | None = None
+        if observer is not None:
+            self.observe(observer)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -122,6 +130,11 @@ class AsyncSmppTransport(AsyncTransport):
     @on_malformed.setter
     def on_malformed(self, callback: Callable[[ProtocolError], object] | None) -> None:
         self._session.on_malformed = callback
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report every message's outcome, receipts, binds, drops and throttling to
+        ``observer`` (:mod:`smsc_transports.observe`), and let it watch the window."""
+        self.observer = self._session.observer = observer
 
     def stats(self) -> SmppStats:
         """A snapshot of the transport's counters."""
@@ -177,11 +190,17 @@ class AsyncSmppTransport(AsyncTransport):
                 link = await self._open(host, port)
             except APIError as exc:
                 self._give_up(exc)
-                log.error("SMPP bind refused: %s", exc)
+                log.error("SMPP bind refused: %s", exc, extra=log_fields("smpp", "bind", error=exc))
                 return
             except (OSError, TransportError, TimeoutError) as exc:
                 failures += 1
-                log.warning("SMPP connect to %s failed (%d): %s", host, failures, exc)
+                log.warning(
+                    "SMPP connect to %s failed (%d): %s",
+                    host,
+                    failures,
+                    exc,
+                    extra=log_fields("smpp", "connect", error=exc),
+                )
                 if failures >= options.reconnect_attempts:
                     error = exc if isinstance(exc, SMSCError) else ConnectError(str(exc))
                     self._give_up(error)
@@ -229,7 +248,13 @@ class AsyncSmppTransport(AsyncTransport):
         if error is not None:
             link.abort(error)
             raise error
-        log.info("SMPP bound to %s:%d as %s", host, port, options.bind)
+        log.info(
+            "SMPP bound to %s:%d as %s",
+            host,
+            port,
+            options.bind,
+            extra=log_fields("smpp", "bind"),
+        )
         return link
 
     def _received(self, link: Link, data: bytes) -> None:
@@ -239,7 +264,11 @@ class AsyncSmppTransport(AsyncTransport):
         try:
             session.feed(data)
         except ProtocolError as exc:
-            log.warning("SMPP protocol violation, dropping the link: %s", exc)
+            log.warning(
+                "SMPP protocol violation, dropping the link: %s",
+                exc,
+                extra=log_fields("smpp", "read", error=exc),
+            )
             link.abort(exc)
             return
         except Exception as exc:  # a bug must cost the link, never the event loop
@@ -379,6 +408,43 @@ class AsyncSmppTransport(AsyncTransport):
             await waiter
         return status_query(id, phone, query.result, known)
 
+    async def cancel(self, id: str, phone: str) -> None:
+        """Stop scheduled message ``id`` to ``phone`` (cancel_sm, SMPP 3.4 §4.9).
+
+        ``id`` is the recipient's ``PhoneResult.id``. A server without cancel_sm answers
+        :class:`~smsc_transports.errors.UnsupportedOperation`; a message that has left,
+        an :class:`~smsc_transports.errors.APIError` (ESME_RCANCELFAIL).
+        """
+        target, sender, destination = change_target(self._session, id, phone)
+        await self._change(lambda: self._session.cancel(target, sender, destination))
+
+    async def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Give scheduled message ``id`` to ``phone`` a new text and/or time (replace_sm).
+
+        The text must fit one SMS, in the original's alphabet (replace_sm has no
+        data_coding); errors as :meth:`cancel`.
+        """
+        short_message, schedule = replacement(self.options, text, send_at)
+        target, sender, _ = change_target(self._session, id, phone)
+        await self._change(lambda: self._session.replace(target, sender, short_message, schedule))
+
+    async def _change(self, ask: Callable[[], Query]) -> None:
+        await self.connect()
+        query = ask()
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        query.waiter = waiter
+        self._after()
+        if query.result is None:
+            await waiter
+        changed(query.result)
+
     def receipts(self, timeout: float | None = None) -> AsyncIterator[StatusResult]:
         """Yield receipts as they arrive; stop after ``timeout`` seconds without one."""
         return self._events(self._session.receipts, timeout)
@@ -435,3 +501,4 @@ class AsyncSmppTransport(AsyncTransport):
         session.link_lost(TransportError("the SMPP transport was closed"))
         session.finish()  # what was acknowledged reaches the user, even now
         self._after()
+        session.observer = None  # closed: nothing more to report, no window to watch

@@ -34,7 +34,7 @@ from smsc_transports.cli.bulk.csv_rows import STDIN, BulkRow, estimate_rows, ope
 from smsc_transports.cli.bulk.dry_run import price_rows
 from smsc_transports.cli.bulk.journal import Entry, Journal, ResultsWriter, RowResult, State
 from smsc_transports.cli.output import emit, open_transport
-from smsc_transports.cli.progress import Progress
+from smsc_transports.cli.progress import Progress, live_lines
 from smsc_transports.cli.stop import StopRequest
 from smsc_transports.errors import (
     APIError,
@@ -48,6 +48,7 @@ from smsc_transports.errors import (
     stops_sending,
 )
 from smsc_transports.message import Message
+from smsc_transports.observe import Tally
 from smsc_transports.results import Outcome
 from smsc_transports.statuses import MessageStatus
 from smsc_transports.transport import Capability, Transport
@@ -110,6 +111,7 @@ class BulkRun:
         self.parts = 0
         self.cost = Decimal(0)
         self.cost_unknown = 0  # rows sent over a protocol that reports no price (SMPP, SMTP)
+        self.cost_known = 0
 
     def resolve_doubts(self) -> int:
         """Ask SMSC about each row left in doubt; journal those it accepted; return how many."""
@@ -208,11 +210,19 @@ class BulkRun:
             repeat = result.already_accepted
             if result.cost is not None:
                 self.cost += result.cost
+                self.cost_known += 1
             else:
                 self.cost_unknown += 1
             self.parts += result.parts
             note = "accepted (a retry SMSC recognised by its id)" if repeat else ""
-            return replace(base, parts=result.parts, cost=result.cost, note=note)
+            accepted = replace(base, parts=result.parts, cost=result.cost, note=note)
+            recipients = result.for_recipients(outcome.message.phones).phones
+            if any(p.id not in (None, row.id) for p in recipients):
+                # SMPP answers SMSC's own id, one per recipient: kept to ask each status.
+                phones = tuple(p.phone for p in recipients)
+                ids = tuple(p.id or "" for p in recipients)
+                accepted = replace(accepted, phones=phones, ids=ids)
+            return accepted
         error = outcome.error
         assert error is not None
         text = f"{type(error).__name__}: {error}"
@@ -291,7 +301,14 @@ def bulk_command(args: argparse.Namespace) -> int:
         for name in bulk_input.ignored:
             progress.note(f"smsc: ignoring the unknown column {name!r}")
         stop = StopRequest()
-        with open_transport(args) as transport, stop.signals(progress.note):
+        tally = Tally() if args.live else None
+        with (
+            open_transport(args, observer=tally) as transport,
+            stop.signals(progress.note),
+            live_lines(
+                args.live, lambda: f"smsc: {tally.summary()}" if tally else "", progress.note
+            ),
+        ):
             if args.dry_run:
                 return price_rows(args, transport, bulk_input.rows(), out, progress, stop)
             journal = Journal(journal_path, restart=args.restart)
@@ -318,7 +335,8 @@ def _report(
         "accepted_earlier": run.earlier,
         "failed": run.failed,
         "parts": run.parts,
-        "cost": None if run.cost_unknown and not run.cost else run.cost,
+        # Unknown money is None, never 0: a sum only of the rows that had a price.
+        "cost": None if run.cost_unknown and not run.cost_known else run.cost,
         "cost_unknown_rows": run.cost_unknown,
         "results": str(out),
         "journal": str(journal),
@@ -346,7 +364,7 @@ def _report(
 def _cost_text(run: BulkRun) -> str:
     if not run.cost_unknown:
         return f"cost {run.cost}"
-    if not run.cost:
+    if not run.cost_known:
         return "cost unknown"
     return f"cost {run.cost} + unknown for {run.cost_unknown} row(s)"
 
@@ -371,4 +389,10 @@ def add_bulk_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--restart", action="store_true", help="forget the journal, send every row")
     p.add_argument("--dry-run", action="store_true", help="price every row; send nothing")
     p.add_argument("--delimiter", default=",", help="field separator (default ',')")
+    p.add_argument(
+        "--live",
+        type=float,
+        metavar="SECONDS",
+        help="print a summary line (rate, errors by class, window, reconnects) every SECONDS",
+    )
     p.set_defaults(handler=bulk_command)

@@ -41,8 +41,9 @@ from decimal import Decimal
 from typing import Any
 
 from smsc_transports.emulator.state.accounts import Account, Accounts, Limits, Tariff, demo_account
+from smsc_transports.emulator.state.activity import Activity
 from smsc_transports.emulator.state.clock import Clock, format_date
-from smsc_transports.emulator.state.image import capture, load
+from smsc_transports.emulator.state.image import capture, from_plain, load, to_plain
 from smsc_transports.emulator.state.inbox import Inbox
 from smsc_transports.emulator.state.ip_blocks import IpBlocks
 from smsc_transports.emulator.state.planning import sender_of, start_times
@@ -66,6 +67,7 @@ from smsc_transports.emulator.state.records import (
     StatusRecord,
 )
 from smsc_transports.emulator.state.short_links import ShortLink, ShortLinks
+from smsc_transports.encoding import count_parts
 from smsc_transports.errors import APIError, ValidationError, api_error
 from smsc_transports.message import MessageKind, normalize_phone
 from smsc_transports.statuses import MessageStatus
@@ -130,6 +132,7 @@ class EmulatorState:
         # int_id), and events ready to go.
         self._unsettled: dict[int, Recipient] = {}
         self._events: list[CallbackEvent] = []
+        self.activity = Activity()  # what ``smsc emulator --live`` prints
 
     # -- accounts ----------------------------------------------------------------------
 
@@ -245,7 +248,7 @@ class EmulatorState:
             return self.cost(account, request)
         if request.cost not in (0, 2, 3):
             raise params_error()
-        with self.lock:
+        with self.lock, self.activity.refusals():
             made: list[ShortLink] = []
             try:
                 return self._send(account, request, made)
@@ -289,6 +292,7 @@ class EmulatorState:
             self._store(account, request, msg_id, senders[id(p)], p, now, start)
             self._links.bind(made, p.text, (account.login, msg_id, p.phone))
         self._rates.sent(key, now)
+        self.activity.accepted += len(accepted)
         return SendOutcome(
             id=msg_id,
             parts=sum(p.parts for p in accepted),
@@ -299,6 +303,70 @@ class EmulatorState:
             op=request.op,
             err=request.err,
         )
+
+    def new_message_id(self, account: object) -> str:
+        """Number a message before it is sent: the id :meth:`send` would have given it.
+
+        For a front end that must answer with an id before the whole message has come
+        (the first parts of a split SMPP message); it then sends with ``id`` set to it.
+        """
+        with self.lock:
+            return self._recipients.new_id(self._login(account))
+
+    def cancel(self, account: object, id: str, phone: str) -> StatusRecord | None:
+        """Stop message ``id`` to ``phone`` if it has not left yet (a scheduled one).
+
+        A cancelled message is stopped (status -2) from now on, and its cost goes back to
+        the account. Returns its status after the call (not found, -3, when there is no
+        such message), or ``None`` when it had already left and nothing changed.
+        """
+        login = self._login(account)
+        with self.lock:
+            now = self.clock()
+            recipient = self._recipients.get(login, id, lookup_phone(phone))
+            if recipient is None:
+                return not_found(id, phone)
+            if not recipient.waits(now):
+                return None
+            recipient.stop(now)
+            self._accounts[login].balance += recipient.cost
+            return recipient.record(now)
+
+    def replace(
+        self,
+        account: object,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: float | None = None,
+    ) -> StatusRecord | None:
+        """Give message ``id`` to ``phone`` a new ``text`` and/or time, if it has not left.
+
+        The new text is priced again: the difference is charged (error 3 when the
+        balance cannot pay it) or given back. Returns what :meth:`cancel` returns: the
+        status after the call, not found, or ``None`` when it had already left.
+        """
+        login = self._login(account)
+        with self.lock:
+            now = self.clock()
+            recipient = self._recipients.get(login, id, lookup_phone(phone))
+            if recipient is None:
+                return not_found(id, phone)
+            if not recipient.waits(now):
+                return None
+            owner = self._accounts[login]
+            if text is not None:
+                parts = max(count_parts(text, kind=recipient.kind).parts, 1)
+                cost = self.tariff.price(recipient.phone, recipient.kind, parts)
+                if not owner.can_spend(cost - recipient.cost):
+                    raise refusal(3, id)
+                owner.balance -= cost - recipient.cost
+                recipient.text, recipient.parts, recipient.cost = text, parts, cost
+            if send_at is not None:
+                recipient.start = max(send_at, now)
+            recipient.plan(self.transfer_after, self.deliver_after)
+            return recipient.record(now)
 
     def _reused(self, login: str, request: SendRequest, prepared: list[Prepared]) -> list[float]:
         """When each recipient already stored under the request's own ``id`` was sent."""
@@ -577,20 +645,30 @@ class EmulatorState:
     # -- snapshots -----------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
-        """Accounts (with balances), messages sent and received, as plain JSON values."""
+        """Accounts (with balances), messages sent and received, contact groups, as plain
+        JSON values."""
         with self.lock:
-            return capture(self._accounts, self._recipients, self._inbox, self.clock())
+            image = capture(self._accounts, self._recipients, self._inbox, self.clock())
+            image["groups"] = to_plain(self._groups)
+            return image
 
     def restore(self, image: dict[str, Any]) -> None:
         """Load what :meth:`snapshot` gave: its accounts replace those of the same login.
 
         A damaged image raises ``ValueError`` naming what is wrong, and changes nothing.
         """
+        groups: dict[str, dict[str, tuple[str, ...]]] = (
+            from_plain(dict[str, dict[str, tuple[str, ...]]], image.get("groups", {}), "groups")
+            if isinstance(image, dict)
+            else {}
+        )
         with self.lock:
             for recipient in load(image, self._accounts, self._recipients, self._inbox):
                 url = self._accounts[recipient.login].callback_url or self.callback_url
                 if url and recipient.notified < len(recipient.steps) - 1:
                     self._unsettled[recipient.int_id] = recipient
+            for login, named in groups.items():
+                self._groups.setdefault(login, {}).update(named)
 
     # -- callbacks ---------------------------------------------------------------------
 

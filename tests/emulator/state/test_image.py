@@ -23,6 +23,7 @@ def test_a_snapshot_round_trips_accounts_messages_and_numbering() -> None:
     )
     sent = state.send(account, request)
     state.add_incoming("a", "79991112233", "yo")
+    group = state.add_group("a", ["79990000003", "79990000004"])
     clock.advance(1.5)
     state.force_status("a", sent.id or "", "79990000001", MessageStatus.READ)
     image = json.loads(json.dumps(state.snapshot()))
@@ -37,6 +38,8 @@ def test_a_snapshot_round_trips_accounts_messages_and_numbering() -> None:
     assert again.account_balance("a").balance == Decimal("97.20")
     assert [m.text for m in again.incoming(restored)] == ["yo"]
     assert again.send(restored, SendRequest(phones=("79990000002",), text="x")).id == "2"
+    to_group = again.send(restored, SendRequest(phones=(f"G{group}",), text="to the group"))
+    assert sorted(p.phone for p in to_group.phones) == ["79990000003", "79990000004"]
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
-"""What the SMSC pushes in deliver_sm, after the session accepted the PDU: receipts and
-incoming messages, turned into :class:`StatusResult` / :class:`IncomingMessage` events.
+"""What the SMSC pushes in deliver_sm (or data_sm, as some SMSCs send receipts), after the
+session accepted the PDU: receipts and incoming messages, turned into
+:class:`StatusResult` / :class:`IncomingMessage` events.
 
 Receipts update the :class:`ReceiptStore`. A receipt whose id matches no message
 exactly may be about a submit still unanswered (some SMSCs race the receipt and the
@@ -18,12 +19,14 @@ SMSC does not repeat it), counted, logged and reported to ``on_malformed`` as a
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import Final, TypeVar
 
 from smsc_transports.errors import ProtocolError
+from smsc_transports.observe import Observer, ReceiptEvent, log_fields, report
 from smsc_transports.results import IncomingMessage, StatusResult
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.incoming import Joined, Reassembler, incoming_part
@@ -31,7 +34,7 @@ from smsc_transports.wire.smpp.receipts import Receipt, canonical_id, is_receipt
 from smsc_transports.wire.smpp.session.options import SmppOptions
 from smsc_transports.wire.smpp.session.receipt_store import ReceiptStore
 from smsc_transports.wire.smpp.session.stats import SmppStats
-from smsc_transports.wire.smpp.short_message import decode_short_message
+from smsc_transports.wire.smpp.short_message import decode_data_sm, decode_short_message
 
 __all__ = ["Deliveries"]
 
@@ -61,6 +64,9 @@ class Deliveries:
         self.on_receipt: Callable[[StatusResult], object] | None = None
         self.on_incoming: Callable[[IncomingMessage], object] | None = None
         self.on_malformed: Callable[[ProtocolError], object] | None = None
+        # Set by the session when the transport is observed; ``clock`` times receipts.
+        self.observer: Observer | None = None
+        self.clock: Callable[[], float] = time.monotonic
         self.reassembler = Reassembler()
         # Early receipts by store key, oldest key first; one key may hold several
         # (an intermediate and a final receipt), and every one was acknowledged.
@@ -73,14 +79,14 @@ class Deliveries:
         """How many acknowledged receipts wait for their submit_sm_resp."""
         return self._early_count
 
-    def take(self, body: bytes, now: float, *, waiting: bool) -> int:
-        """Handle one deliver_sm body; return the command_status to answer it with.
+    def take(self, body: bytes, now: float, *, waiting: bool, data_sm: bool = False) -> int:
+        """Handle one deliver_sm (or ``data_sm``) body; return the command_status to answer.
 
         ``waiting`` says whether submits are unanswered, i.e. whether a receipt that
         matches no message may still be about to get its message.
         """
         try:
-            sm = decode_short_message(body)
+            sm = decode_data_sm(body) if data_sm else decode_short_message(body)
             receipt = parse_receipt(sm, self.options.receipt_utc_offset) if is_receipt(sm) else None
         except ProtocolError as exc:
             # The frame was whole, so the stream is still in step: refuse this one only,
@@ -131,7 +137,11 @@ class Deliveries:
 
     def _malformed(self, error: ProtocolError) -> None:
         self.stats.malformed += 1
-        log.warning("unreadable deliver_sm answered ESME_RX_P_APPN: %s", error)
+        log.warning(
+            "unreadable deliver_sm answered ESME_RX_P_APPN: %s",
+            error,
+            extra=log_fields("smpp", "deliver_sm", error=error),
+        )
         if self.on_malformed is not None:
             try:
                 self.on_malformed(error)
@@ -176,6 +186,10 @@ class Deliveries:
                 sender=track.sender or None,
                 raw=receipt,
             )
+        if self.observer is not None:
+            latency = None if track is None else max(0.0, self.clock() - track.added)
+            event = ReceiptEvent("smpp", track is not None, latency, status.name)
+            report(self.observer.receipt, event)
         self._emit(self.receipts, self.on_receipt, result)
 
     def _joined(self, messages: list[Joined]) -> None:
