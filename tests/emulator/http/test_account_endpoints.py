@@ -3,6 +3,8 @@ multipart uploads, spoken to with plain ``requests`` as any client of SMSC would
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 
@@ -106,3 +108,25 @@ def test_more_than_twenty_files_is_error_1(emulator: Emulator) -> None:
 
 def test_a_fileurl_that_is_not_http_is_error_1(api: Api) -> None:
     assert api.send(mms=1, mes="x", fileurl="file:///etc/passwd")["error_code"] == 1
+
+
+def test_a_snapshot_keeps_the_files_that_came_with_a_message(emulator: Emulator) -> None:
+    fields = {**CREDENTIALS, "phones": "79990000001", "mes": "pic", "mms": "1", "fmt": "3"}
+    files = {"file0": ("a.png", b"\x89PNG\x00\xff", "image/png")}
+    answer = requests.post(
+        emulator.http_url + "/sys/send.php", data=fields, files=files, timeout=5
+    ).json()
+    image = emulator.state.snapshot()
+    json.dumps(image)  # what the snapshot file holds
+    with Emulator(clock=ManualClock()) as restarted:
+        restarted.state.restore(json.loads(json.dumps(image)))
+        [stored] = restarted.state.attachments("demo", str(answer["id"]), "79990000001")
+    assert (stored.name, stored.content) == ("a.png", b"\x89PNG\x00\xff")
+
+
+@pytest.mark.parametrize("value", [5, "not base64!", None])
+def test_a_damaged_file_in_a_snapshot_is_refused_naming_where(value: object) -> None:
+    from smsc_transports.emulator.state.image import from_plain
+
+    with pytest.raises(ValueError, match=r"files\[0\]\.content"):
+        from_plain(bytes, value, "files[0].content")
