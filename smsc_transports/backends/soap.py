@@ -337,7 +337,14 @@ class SoapTransport(Transport):
     protocol: ClassVar[str] = "soap"
     schemes: ClassVar[tuple[str, ...]] = ("soap", "soap+https", "soap+http")
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.SEND, Capability.BULK, Capability.COST, Capability.STATUS, Capability.BALANCE}
+        {
+            Capability.SEND,
+            Capability.BULK,
+            Capability.COST,
+            Capability.STATUS,
+            Capability.BALANCE,
+            Capability.RAW,
+        }
     )
     option_names: ClassVar[frozenset[str] | None] = HTTP_OPTIONS | {
         "concurrency",
@@ -432,16 +439,34 @@ class SoapTransport(Transport):
         )
         return wire.parse_cost(result)
 
-    def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
-        """Return the status of message ``id`` to ``phone`` (``detail``: SMSC's ``all``)."""
-        call = wire.status_call(str(id), phone, self.client.credentials, detail=detail)
+    def status(
+        self, id: str, phone: str, *, detail: int = 0, query: Mapping[str, str] | None = None
+    ) -> StatusResult:
+        """Return the status of message ``id`` to ``phone`` (``detail``: SMSC's ``all``).
+
+        ``query`` adds parameters SOAP has no field for; the call is then ``get_status2``
+        with them in its ``query`` string.
+        """
+        call = wire.status_call(str(id), phone, self.client.credentials, detail=detail, extra=query)
         result, _ = self.client.call(call, repeatable=True)
         return wire.parse_status(result, str(id), phone)
 
     def balance(self) -> Balance:
-        """Return the balance (SOAP gives no currency or credit)."""
+        """Return the balance (SOAP gives no currency or credit: the WSDL has no field)."""
         result, _ = self.client.call(wire.balance_call(self.client.credentials), repeatable=True)
         return wire.parse_balance(result)
+
+    def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
+        """Call the WSDL operation ``command`` (``get_status2``, …) with ``params``.
+
+        The credentials are added; field names are checked against the WSDL before
+        anything is sent; the result comes back as a dict, an ``error`` in it as the
+        typed :class:`~smsc_transports.errors.APIError`. A raw call is repeated on a
+        backup host only when it cannot have arrived.
+        """
+        call = wire.raw_call(command, params, self.client.credentials)
+        result, _ = self.client.call(call, repeatable=False)
+        return wire.parse_raw(result, command)
 
     def close(self) -> None:
         """Stop the worker threads and close pooled connections."""

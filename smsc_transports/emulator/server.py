@@ -91,7 +91,7 @@ class Emulator:
         callback_url: str | None = None,
         transfer_after: float = 1.0,
         deliver_after: float = 3.0,
-        max_body: int = 1 << 20,
+        max_body: int = 4 << 20,
         callback_interval: float = 0.2,
         front_ends: Iterable[FrontEndFactory] = (),
         smtp_port: int | None = None,

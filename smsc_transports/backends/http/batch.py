@@ -16,10 +16,10 @@ from typing import Any
 from smsc_transports.encoding import billed_parts
 from smsc_transports.errors import SMSCError, api_error
 from smsc_transports.message import Message
-from smsc_transports.results import Outcome, PhoneResult, SendResult
+from smsc_transports.results import CostOutcome, CostResult, Outcome, PhoneResult, SendResult
 from smsc_transports.wire import http as wire
 
-__all__ = ["Job", "plan_jobs", "settle_job"]
+__all__ = ["Job", "plan_jobs", "settle_costs", "settle_job"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +36,15 @@ class Job:
             return str(self.messages[0].id)
         return None
 
-    def params(self) -> dict[str, str]:
-        """The request's parameters (without credentials)."""
+    def params(self, *, cost: int = 3) -> dict[str, str]:
+        """The request's parameters (without credentials); ``cost=1`` only prices."""
         first = self.messages[0]
         if len(self.messages) == 1:
-            return wire.send_params(first)
+            return wire.send_params(first, cost=cost)
         if all(m.text == first.text and m.data == first.data for m in self.messages):
-            return wire.send_params(first, phones=[p for m in self.messages for p in m.phones])
-        return wire.list_params(self.messages)
+            phones = [p for m in self.messages for p in m.phones]
+            return wire.send_params(first, cost=cost, phones=phones)
+        return wire.list_params(self.messages, cost=cost)
 
     def already_accepted(self) -> SendResult:
         """The result of a send SMSC had accepted on an attempt whose answer was lost."""
@@ -74,8 +75,14 @@ def _options_key(message: Message) -> Hashable:
     )
 
 
-def _alone(message: Message) -> bool:
-    return message.id is not None or "\n" in message.text or "\r" in message.text
+def _alone(message: Message, by_id: bool) -> bool:
+    # Files belong to one message: a request carrying them carries nothing else.
+    return (
+        (by_id and message.id is not None)
+        or bool(message.attachments)
+        or "\n" in message.text
+        or "\r" in message.text
+    )
 
 
 class _Group:
@@ -126,12 +133,18 @@ def _gather(
     return jobs, singles
 
 
-def plan_jobs(block: Sequence[Message], *, max_phones: int = 100) -> list[Job]:
-    """Split ``block`` into requests; every message lands in exactly one job."""
+def plan_jobs(
+    block: Sequence[Message], *, max_phones: int = 100, sending: bool = True
+) -> list[Job]:
+    """Split ``block`` into requests; every message lands in exactly one job.
+
+    A message with its own id goes alone when ``sending`` (SMSC keys duplicates by it);
+    a price (``sending=False``) is the same whatever the id, so it may share a request.
+    """
     jobs: list[Job] = []
     mergeable: list[tuple[int, Message]] = []
     for position, message in enumerate(block):
-        if _alone(message):
+        if _alone(message, sending):
             jobs.append(Job((message,), (position,)))
         else:
             mergeable.append((position, message))
@@ -206,3 +219,62 @@ def _settle_message(
         raw=result.raw,
     )
     return share.for_recipients(message.phones), None
+
+
+def settle_costs(
+    job: Job, answer: Any | SMSCError, start: int = 0
+) -> list[tuple[int, Message, CostOutcome | None]]:
+    """Return each message of a priced job with its :class:`CostOutcome`.
+
+    The outcome is ``None`` for a message of a several-message job whose answer gave
+    no per-number costs (a server that ignores ``op=1`` for prices): it cannot be told
+    from the others, and must be priced on its own.
+    """
+    pairs = [
+        (start + pos, message) for pos, message in zip(job.positions, job.messages, strict=True)
+    ]
+    if isinstance(answer, SMSCError):
+        return [(pos, m, CostOutcome(pos, m, error=answer)) for pos, m in pairs]
+    try:
+        result = wire.parse_cost(answer)
+    except SMSCError as exc:
+        return [(pos, m, CostOutcome(pos, m, error=exc)) for pos, m in pairs]
+    if len(pairs) == 1:
+        pos, message = pairs[0]
+        return [(pos, message, _cost_outcome(pos, message, result, result.phones, None))]
+    by_phone = {_phone_key(p.phone): p for p in result.phones}
+    settled: list[tuple[int, Message, CostOutcome | None]] = []
+    for pos, message in pairs:
+        phones = tuple(
+            found
+            for found in (by_phone.get(_phone_key(p)) for p in message.phones)
+            if found is not None
+        )
+        if len(phones) < len(message.phones) or any(p.cost is None for p in phones if not p.error):
+            settled.append((pos, message, None))
+            continue
+        parts = billed_parts(message) // len(message.phones)
+        settled.append((pos, message, _cost_outcome(pos, message, result, phones, parts)))
+    return settled
+
+
+def _cost_outcome(
+    pos: int,
+    message: Message,
+    result: CostResult,
+    phones: tuple[PhoneResult, ...],
+    parts_per_phone: int | None,
+) -> CostOutcome:
+    failed = [p for p in phones if p.error]
+    if failed and len(failed) == len(message.phones):
+        error = api_error(failed[0].error or 0, f"refused for {failed[0].phone}", operation="cost")
+        return CostOutcome(pos, message, error=error)
+    if parts_per_phone is None:
+        return CostOutcome(pos, message, result=result)
+    share = CostResult(
+        cost=sum((p.cost or Decimal(0) for p in phones if not p.error), Decimal(0)),
+        parts=parts_per_phone * (len(message.phones) - len(failed)),
+        phones=phones,
+        raw=result.raw,
+    )
+    return CostOutcome(pos, message, result=share)

@@ -29,7 +29,7 @@ from smsc_transports.backends.requests_io import (
 from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
 from smsc_transports.errors import APIError, SMSCError, TransportError, safe_excerpt
 from smsc_transports.observe import Stopwatch
-from smsc_transports.wire.http import CHARSET, auth_params, check_error, decode_answer
+from smsc_transports.wire.http import CHARSET, FilePart, auth_params, check_error, decode_answer
 
 __all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions", "base_url"]
 
@@ -167,14 +167,19 @@ class HttpClient:
         *,
         repeatable: bool,
         operation: str | None = None,
+        files: Sequence[FilePart] = (),
     ) -> Any:
         """POST ``params`` to ``path`` and return the decoded JSON answer.
 
         Fails over to the backup hosts when the request cannot have arrived, and also
         when it may have arrived but ``repeatable`` says repeating it is harmless.
-        ``operation`` names the request for the observer (see :meth:`exchange`).
+        ``operation`` names the request for the observer (see :meth:`exchange`). With
+        ``files`` the POST is ``multipart/form-data``: the parameters (credentials
+        included) as form fields, then the files.
         """
-        return self.exchange(path, params, repeatable=repeatable, operation=operation)[0]
+        return self.exchange(path, params, repeatable=repeatable, operation=operation, files=files)[
+            0
+        ]
 
     def exchange(
         self,
@@ -184,6 +189,7 @@ class HttpClient:
         repeatable: bool,
         operation: str | None = None,
         messages: int = 1,
+        files: Sequence[FilePart] = (),
     ) -> tuple[Any, bool]:
         """Like :meth:`call`; also say whether an earlier attempt may have reached SMSC.
 
@@ -194,9 +200,9 @@ class HttpClient:
         credentials = {key: secret.reveal() for key, secret in self._credentials.items()}
         data = {**credentials, **params, "fmt": "3", "charset": CHARSET}
         if self.observed.observer is not None:
-            return self._observed(path, data, repeatable, operation, messages)
+            return self._observed(path, data, repeatable, operation, messages, files)
         body, uncertain = with_failover(
-            self.bases, lambda base: self._post(base + path, data), repeatable=repeatable
+            self.bases, lambda base: self._post(base + path, data, files), repeatable=repeatable
         )
         return decode_answer(body, self.secrets), uncertain
 
@@ -207,6 +213,7 @@ class HttpClient:
         repeatable: bool,
         operation: str | None,
         messages: int,
+        files: Sequence[FilePart],
     ) -> tuple[Any, bool]:
         """:meth:`exchange`, timed and reported to the observer."""
         observer = self.observed.observer
@@ -215,11 +222,13 @@ class HttpClient:
         phones = data.get("phones", "")
         one = phones if phones and "," not in phones and ";" not in phones else None
         watch = Stopwatch(observer, "https", name, messages=messages, phone=one)
-        watch.bytes_sent = len(urlencode(data))
+        watch.bytes_sent = len(urlencode(data)) + sum(len(f[1][1]) for f in files)
         try:
             with self.observed.flying():
                 body, uncertain = with_failover(
-                    self.bases, lambda base: self._post(base + path, data), repeatable=repeatable
+                    self.bases,
+                    lambda base: self._post(base + path, data, files),
+                    repeatable=repeatable,
                 )
                 answer = decode_answer(body, self.secrets)
         except SMSCError as exc:
@@ -231,17 +240,23 @@ class HttpClient:
         watch.done(_refusal(answer, name))
         return answer, uncertain
 
-    def _post(self, url: str, data: Mapping[str, str]) -> bytes:
+    def _post(self, url: str, data: Mapping[str, str], files: Sequence[FilePart] = ()) -> bytes:
         if log.isEnabledFor(logging.DEBUG):
             shown = {k: ("***" if k in _SECRET_KEYS else v[:60]) for k, v in data.items()}
-            log.debug("POST %s %s", url, shown)
+            attached = [f"{name} ({len(content)} bytes)" for _, (name, content, _) in files]
+            log.debug("POST %s %s%s", url, shown, f" files {attached}" if files else "")
         timeout = (min(self.options.connect_timeout, self.options.timeout), self.options.timeout)
         with (
             self.watchdog.deadline(self.options.timeout) as deadline,
             self._mapped_errors(url, deadline),
         ):
             response = self.session.post(
-                url, data=data, timeout=timeout, stream=True, allow_redirects=False
+                url,
+                data=data,
+                files=list(files) or None,
+                timeout=timeout,
+                stream=True,
+                allow_redirects=False,
             )
             try:
                 body = read_bounded(response, self.options.max_answer_bytes)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from smsc_transports.emulator.state.clock import format_date
+from smsc_transports.emulator.state.mailings import Job
 from smsc_transports.emulator.state.records import (
     BalanceInfo,
     HlrRecord,
@@ -29,10 +30,12 @@ from smsc_transports.message import MessageKind
 __all__ = [
     "Fields",
     "hlr_fields",
+    "job_fields",
     "json_id",
     "money",
     "render_balance",
     "render_error",
+    "render_fields",
     "render_items",
     "render_link",
     "render_send",
@@ -349,6 +352,31 @@ def render_items(fmt: int, items: Iterable[Fields], element: str) -> str:
     if fmt == 2:
         return "<result>" + "".join(f"<{element}>{_xml(r)}</{element}>" for r in rows) + "</result>"
     return "\n".join(",".join(_plain(v) for _, v in row) for row in rows)
+
+
+def render_fields(fmt: int, fields: Fields, element: str = "result") -> str:
+    """One object's answer: JSON object, XML element, ``a,b`` (1) or ``name = value, …`` (0)."""
+    if fmt == 3:
+        return _json(_to_json(fields))
+    if fmt == 2:
+        return f"<{element}>{_xml(fields)}</{element}>"
+    if fmt == 1:
+        return ",".join(_plain(v) for _, v in fields if not isinstance(v, list))
+    return ", ".join(f"{n} = {_plain(v)}" for n, v in fields if not isinstance(v, list))
+
+
+def job_fields(job: Job, status: int) -> Fields:
+    """One scheduled mailing of ``jobs.php?get_all=1`` (the emulator's own shape, [U])."""
+    return [
+        ("id", str(job.id)),
+        ("name", job.name),
+        ("status", status),
+        ("time", format_date(job.start)),
+        ("timestamp", int(job.start)),
+        ("phones", ",".join(job.phones)),
+        ("mes", job.text),
+        ("sms_id", job.message_id),
+    ]
 
 
 def _single(fmt: int, fields: Fields) -> str:

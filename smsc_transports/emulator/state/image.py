@@ -18,6 +18,8 @@ loading half a state.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import enum
 import types
@@ -83,11 +85,14 @@ def load(image: Any, accounts: Accounts, recipients: Recipients, inbox: Inbox) -
 
 
 def to_plain(value: object) -> Any:
-    """``value`` as JSON-ready values: dataclasses as dicts, Decimals as strings."""
+    """``value`` as JSON-ready values: dataclasses as dicts, Decimals as strings, bytes
+    (the files that came with a message) as base64 strings."""
     if isinstance(value, enum.Enum):
         return to_plain(value.value)
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
@@ -154,6 +159,13 @@ def _build(kind: Any, value: Any, path: str) -> Any:  # noqa: PLR0912
         return amount
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         return _dataclass(kind, value, path)
+    if kind is bytes:
+        try:
+            if isinstance(value, str):
+                return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+        raise ValueError(f"{path}: expected base64, got {value!r}")
     if kind is float:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)

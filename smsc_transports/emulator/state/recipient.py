@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from smsc_transports.emulator.state.number_rules import Behaviour, describe_hlr, describe_number
-from smsc_transports.emulator.state.records import StatusRecord
+from smsc_transports.emulator.state.records import StatusRecord, StoredFile
 from smsc_transports.message import MessageKind
 from smsc_transports.statuses import MessageStatus
 
@@ -40,6 +40,7 @@ class Recipient:
     behaviour: Behaviour
     int_id: int
     subject: str | None = None
+    files: tuple[StoredFile, ...] = ()
     options: tuple[tuple[str, str], ...] = ()
     notified: int = 0
     """How many timeline steps callbacks have already reported (step 0 is never sent)."""

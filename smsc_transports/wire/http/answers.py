@@ -320,8 +320,12 @@ def parse_cost(answer: Any) -> CostResult:
     return CostResult(cost=cost, parts=_int(body, "cnt"), phones=_phones(body), raw=body)
 
 
+# The fields an HLR message's status carries (smsc-protocol.md §1.7, [S]).
+_HLR_KEYS = ("imsi", "msc", "mcc", "mnc", "cn", "net", "rcn", "rnet")
+
+
 def _hlr(body: Mapping[str, Any]) -> HlrInfo | None:
-    if not any(key in body for key in ("imsi", "msc", "mcc", "mnc")):
+    if not any(key in body for key in _HLR_KEYS):
         return None
     return HlrInfo(
         imsi=_optional_str(body, "imsi"),
@@ -355,6 +359,7 @@ def parse_status(answer: Any, id: str = "", phone: str = "") -> StatusResult:
         operator=_optional_str(body, "operator"),
         region=_optional_str(body, "region"),
         hlr=_hlr(body),
+        int_id=error_id(body.get("int_id")),
         raw=body,
     )
 
