@@ -57,6 +57,7 @@ class MessageKind(enum.IntEnum):
 # Separators people type inside numbers; SMSC wants digits only (with an optional '+').
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 _PHONE = re.compile(r"\+?[0-9]{5,15}")
+_PHONE_SEPARATORS = re.compile(r"[,;\n]")
 _GROUP = re.compile(r"G[0-9]{1,10}")
 _EMAIL = re.compile(r"[^@\s,;:<>\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
 _TELEGRAM = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}|#[0-9]{1,20}")
@@ -68,6 +69,8 @@ _BOT = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,64}")
 _TIME_FORMS = re.compile(
     r"\d{10}|\d{2}\.\d{2}\.\d{2} \d{2}:\d{2}|\d{1,2}-\d{1,2}|0\d{9,11}|\+\d{1,6}", re.ASCII
 )
+# Messages without extra parameters share one empty, read-only mapping.
+_NO_EXTRA: Mapping[str, str | int] = MappingProxyType({})
 # Parameters the transports set themselves; letting ``extra`` override them would let a
 # caller change the account, the answer format or the billing mode by accident.
 RESERVED_PARAMETERS = frozenset(
@@ -84,7 +87,11 @@ def normalize_phone(value: str, kind: MessageKind = MessageKind.SMS) -> str:
     if not isinstance(value, str):
         raise ValidationError(f"phone must be a string, got {type(value).__name__}")
     stripped = value.strip()
-    if _GROUP.fullmatch(stripped):
+    if stripped.isdigit() and stripped.isascii() and kind is not MessageKind.MAIL:
+        # The common case, plain digits, is settled without a regular expression.
+        if 5 <= len(stripped) <= 15:
+            return stripped
+    elif _GROUP.fullmatch(stripped):
         return stripped
     if kind is MessageKind.MAIL:
         if _EMAIL.fullmatch(stripped):
@@ -102,7 +109,7 @@ def normalize_phone(value: str, kind: MessageKind = MessageKind.SMS) -> str:
 
 
 def _normalize_phones(phones: str | Iterable[str], kind: MessageKind) -> tuple[str, ...]:
-    items = re.split(r"[,;\n]", phones) if isinstance(phones, str) else phones
+    items = _PHONE_SEPARATORS.split(phones) if isinstance(phones, str) else phones
     result: list[str] = []
     for item in items:
         if isinstance(item, str) and not item.strip():
@@ -229,7 +236,7 @@ class Message:
         extra: Mapping[str, str | int] | None = None,
     ) -> None:
         try:
-            kind = MessageKind(kind)
+            kind = kind if type(kind) is MessageKind else MessageKind(kind)
         except ValueError:
             raise ValidationError(f"unknown message kind {kind!r}", field="kind") from None
         if not isinstance(text, str):
@@ -253,8 +260,9 @@ class Message:
             _check_send_at(send_at)
         if valid is not None:
             _check_valid(valid)
-        extra = dict(extra or {})
-        _check_extra(extra)
+        extra = dict(extra) if extra else {}
+        if extra:
+            _check_extra(extra)
         setter = object.__setattr__
         setter(self, "phones", _normalize_phones(phones, kind))
         setter(self, "text", text)
@@ -264,7 +272,7 @@ class Message:
         setter(self, "translit", translit)
         setter(self, "send_at", send_at)
         setter(self, "valid", valid)
-        setter(self, "extra", MappingProxyType(extra))
+        setter(self, "extra", MappingProxyType(extra) if extra else _NO_EXTRA)
 
     def __hash__(self) -> int:
         # ``extra`` is a read-only mapping and cannot be hashed; equal messages still

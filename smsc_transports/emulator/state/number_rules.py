@@ -206,7 +206,14 @@ def describe_number(address: str) -> NumberInfo:
     for length in (3, 2, 1):
         found = _COUNTRIES.get(digits[:length])
         if found:
-            country, mcc = found
-            operator = "Emulator Test" if digits.startswith(TEST_PREFIX) else "Emulator"
-            return NumberInfo(country, operator, "", f"{mcc}99")
-    return NumberInfo("", "Emulator", "", "")
+            return _network(*found, digits.startswith(TEST_PREFIX))
+    return _NO_COUNTRY
+
+
+_NO_COUNTRY = NumberInfo("", "Emulator", "", "")
+
+
+@functools.cache
+def _network(country: str, mcc: str, test: bool) -> NumberInfo:
+    # One value per country and kind of number: a bulk answer describes every recipient.
+    return NumberInfo(country, "Emulator Test" if test else "Emulator", "", f"{mcc}99")

@@ -113,8 +113,13 @@ def prepare(request: SendRequest, tariff: Tariff, limits: Limits) -> list[Prepar
         raise params_error()
     prepared: list[Prepared] = []
     seen: set[str] = set()
+    # A bulk request repeats one text (or a few): each is shaped and counted once.
+    finals: dict[str, str] = {}
+    parts_of: dict[str, int] = {}
     for raw, text in wanted:
-        final = _final_text(text, request, limits)
+        final = finals.get(text)
+        if final is None:
+            final = finals[text] = _final_text(text, request, limits)
         address = _address(raw, request.kind)
         if address is None:
             prepared.append(Prepared(raw, final, 0, Decimal(0), 7, behaviour_for(raw)))
@@ -128,10 +133,12 @@ def prepare(request: SendRequest, tariff: Tariff, limits: Limits) -> list[Prepar
                 Prepared(address, final, 0, Decimal(0), behaviour.send_error, behaviour)
             )
             continue
-        try:
-            parts = max(count_parts(final, kind=request.kind).parts, 1)
-        except ValidationError:
-            raise params_error() from None
+        parts = parts_of.get(final)
+        if parts is None:
+            try:
+                parts = parts_of[final] = max(count_parts(final, kind=request.kind).parts, 1)
+            except ValidationError:
+                raise params_error() from None
         cost = tariff.price(address, request.kind, parts)
         prepared.append(Prepared(address, final, parts, cost, 0, behaviour))
     return prepared

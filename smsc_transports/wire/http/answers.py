@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -63,6 +63,10 @@ _MIN_EXPONENT = -30
 _ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
 # How much of the server's error text goes into an exception.
 _ERROR_TEXT_LIMIT = 300
+# A run of digits long enough to hold an integer out of range (10**18 has 19 digits).
+# An answer without one cannot hold such an integer, so the JSON reader may build its
+# integers itself instead of calling back into Python for each of them.
+_LONG_DIGITS = re.compile(f"[0-9]{{{_MAX_EXPONENT + 1},}}")
 
 
 class _NumberOutOfRange(ValueError):
@@ -108,9 +112,10 @@ def decode_answer(body: bytes, secrets: Iterable[str | None] = ()) -> Any:
         ) from None
     if not text.strip():
         raise ProtocolError("SMSC sent an empty answer")
+    parse_int = _json_int if _LONG_DIGITS.search(text) else None
     try:
         answer = json.loads(
-            text, parse_float=_json_decimal, parse_int=_json_int, parse_constant=_json_constant
+            text, parse_float=_json_decimal, parse_int=parse_int, parse_constant=_json_constant
         )
     except _NumberOutOfRange:
         raise ProtocolError(
@@ -119,6 +124,10 @@ def decode_answer(body: bytes, secrets: Iterable[str | None] = ()) -> Any:
         ) from None
     except (ValueError, RecursionError):
         raise ProtocolError(f"SMSC answer is not JSON: {safe_excerpt(text, secrets)!r}") from None
+    if "\\" not in text and not any(secret and secret in text for secret in secrets):
+        # Without an escape, every string of the answer is a slice of its text: a
+        # secret absent from the text is absent from every string.
+        return answer
     return mask_secrets(answer, secrets)
 
 
@@ -277,22 +286,60 @@ def _phones(answer: Mapping[str, Any]) -> tuple[PhoneResult, ...]:
         return ()
     if not isinstance(items, list):
         raise ProtocolError("SMSC answer field 'phones' is not a list")
+    # A bulk answer repeats the same few costs, statuses and codes for every recipient:
+    # each distinct value is checked once per answer (the results are immutable).
+    costs: dict[Any, Decimal | None] = {}
+    statuses: dict[Any, MessageStatus | None] = {}
+    errors: dict[Any, int | None] = {}
     results = []
     for item in items:
         entry = _expect_object(item, "per-phone")
-        status = entry.get("status")
-        error = entry.get("error")
+        phone = entry.get("phone")
+        cost = _memo(costs, entry, "cost", _decimal)
+        status = _memo(statuses, entry, "status", _status_code)
+        error = _memo(errors, entry, "error", _error_code)
+        mccmnc = entry.get("mccmnc")
         results.append(
             PhoneResult(
-                phone=_text(entry.get("phone"), "phone"),
-                cost=_decimal(entry, "cost"),
-                status=None if status in (None, "") else MessageStatus(_int(entry, "status")),
-                error=None if error in (None, "", 0, "0") else _int(entry, "error"),
-                mccmnc=_optional_str(entry, "mccmnc"),
+                phone=phone if type(phone) is str else _text(phone, "phone"),
+                cost=cost,
+                status=status,
+                error=error,
+                mccmnc=mccmnc if type(mccmnc) is str and mccmnc else _optional_str(entry, "mccmnc"),
                 raw=entry,
             )
         )
     return tuple(results)
+
+
+def _memo(
+    memo: dict[Any, Any],
+    entry: Mapping[str, Any],
+    name: str,
+    read: Callable[[Mapping[str, Any], str], Any],
+) -> Any:
+    """``read(entry, name)``, remembered in ``memo`` for a string, an int or nothing."""
+    value = entry.get(name)
+    kind = type(value)
+    if kind is not str and kind is not int and value is not None:
+        # Anything else is rare or wrong (a Decimal "1.4" equals "1.40" but prints
+        # otherwise, a list cannot be a key): read it as it is.
+        return read(entry, name)
+    key = (kind, value)
+    found = memo.get(key, memo)
+    if found is memo:
+        found = memo[key] = read(entry, name)
+    return found
+
+
+def _status_code(entry: Mapping[str, Any], name: str) -> MessageStatus | None:
+    value = entry.get(name)
+    return None if value in (None, "") else MessageStatus(_int(entry, name))
+
+
+def _error_code(entry: Mapping[str, Any], name: str) -> int | None:
+    value = entry.get(name)
+    return None if value in (None, "", 0, "0") else _int(entry, name)
 
 
 def parse_send(answer: Any, *, transport: str = "https") -> SendResult:
