@@ -18,6 +18,7 @@ import contextlib
 import io
 import logging
 import re
+import threading
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,7 +33,7 @@ import zeep.helpers
 import zeep.transports
 
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
-from smsc_transports.backends.http.client import HttpOptions, base_url
+from smsc_transports.backends.http.client import HttpOptions, RepeatRule, base_url
 from smsc_transports.backends.requests_io import (
     CallDeadline,
     Watchdog,
@@ -143,6 +144,8 @@ class SoapClient:
 
         self.session = watched_session()
         self.watchdog = Watchdog("smsc-soap-deadline")
+        self.pacer = self.options.pacer()
+        self._closing = threading.Event()
         self.session.verify = self.options.verify
         self.session.trust_env = False  # settings decide proxies, not the environment
         if self.options.proxy:
@@ -187,18 +190,23 @@ class SoapClient:
         text = _PSW_ELEMENT.sub(r"\1***", text)
         return safe_excerpt(text, [s.reveal() for s in self._secrets], limit=limit)
 
-    def call(self, call: wire.SoapCall, *, repeatable: bool) -> tuple[Any, bool]:
+    def call(
+        self, call: wire.SoapCall, *, repeatable: bool, repeat: RepeatRule | None = None
+    ) -> tuple[Any, bool]:
         """Call ``call.operation``; return its result (a dict, or ``None`` when the answer
         had no result element) and whether an earlier attempt may have reached SMSC.
 
         Moves on to the next backup host when the request cannot have arrived, and also
-        when it may have arrived but ``repeatable`` says repeating it is harmless.
+        when it may have arrived but ``repeatable`` says repeating it is harmless. A
+        result with error 9 is asked again, after a back-off and within the ``retry``
+        budget, while ``repeat`` allows it (never, without one).
         """
         log.debug("SOAP %r", call)
 
         def attempt(target: tuple[str, Any]) -> Any:
             address, service = target
             with (
+                self.pacer.turn(),
                 self.watchdog.deadline(self.options.timeout) as deadline,
                 self.mapped_errors(address, deadline),
             ):
@@ -207,12 +215,25 @@ class SoapClient:
             # A server that echoes the password must not put it into an error or raw.
             return wire_http.mask_secrets(answer, [s.reveal() for s in self._secrets])
 
-        return with_failover(
-            list(zip(self.addresses, self.services, strict=True)),
-            attempt,
-            repeatable=repeatable,
-            name=lambda target: target[0],
-        )
+        delays = self.options.retry.delays() if repeat is not None else iter(())
+        uncertain = False
+        while True:
+            answer, maybe_arrived = with_failover(
+                list(zip(self.addresses, self.services, strict=True)),
+                attempt,
+                repeatable=repeatable,
+                name=lambda target: target[0],
+            )
+            uncertain = uncertain or maybe_arrived
+            refused = _rate_limited(answer)
+            if refused is None or repeat is None or not repeat(refused, uncertain):
+                return answer, uncertain
+            delay = next(delays, None)
+            if delay is None:
+                return answer, uncertain  # the budget is spent: the caller raises it
+            log.info("SMSC refused %s (error 9); asking again in %.2f s", call.operation, delay)
+            if self._closing.wait(delay):
+                return answer, uncertain
 
     @contextlib.contextmanager
     def mapped_errors(self, where: str, deadline: CallDeadline | None = None) -> Iterator[None]:
@@ -254,9 +275,41 @@ class SoapClient:
         return self.excerpt(str(exc), limit=300)
 
     def close(self) -> None:
-        """Close the session's pooled connections and stop the deadline thread."""
+        """Close the session's pooled connections and stop the deadline thread.
+
+        A call waiting to be asked again gives up and returns its last answer.
+        """
+        self._closing.set()
         self.session.close()
         self.watchdog.close()
+
+
+def _rate_limited(result: Any) -> RateLimited | None:
+    """The error 9 a SOAP result holds, if any (other errors are the parsers' business)."""
+    try:
+        wire.check_error(result, "send")
+    except RateLimited as exc:
+        return exc
+    except SMSCError:
+        return None
+    return None
+
+
+def _repeat_read(error: RateLimited, uncertain: bool) -> bool:
+    del error, uncertain
+    return True  # a read changes nothing: asking again is always harmless
+
+
+def _repeat_send(message: Message) -> RepeatRule:
+    """SOAP's error 9 has no text, so it never proves a refusal for load: only a
+    message with its own id, which SMSC recognises in a repeat, is sent again (and
+    not after an attempt that may have arrived: that 9 says it was accepted)."""
+
+    def rule(error: RateLimited, uncertain: bool) -> bool:
+        del error
+        return message.id is not None and not uncertain
+
+    return rule
 
 
 def _binding_name(client: Any) -> Any:
@@ -320,7 +373,9 @@ class SoapTransport(Transport):
         # A send is repeated on another host only if SMSC can recognise the repeat.
         uncertain = False
         try:
-            result, uncertain = self.client.call(call, repeatable=message.id is not None)
+            result, uncertain = self.client.call(
+                call, repeatable=message.id is not None, repeat=_repeat_send(message)
+            )
             return wire.parse_send(result)
         except RateLimited:
             if uncertain and message.id is not None:
@@ -363,19 +418,20 @@ class SoapTransport(Transport):
     def cost(self, message: Message) -> CostResult:
         """Return what ``message`` would cost (``get_sms_cost``/``get_sms_cost2``)."""
         result, _ = self.client.call(
-            wire.cost_call(message, self.client.credentials), repeatable=True
+            wire.cost_call(message, self.client.credentials), repeatable=True, repeat=_repeat_read
         )
         return wire.parse_cost(result)
 
     def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
         """Return the status of message ``id`` to ``phone`` (``detail``: SMSC's ``all``)."""
         call = wire.status_call(str(id), phone, self.client.credentials, detail=detail)
-        result, _ = self.client.call(call, repeatable=True)
+        result, _ = self.client.call(call, repeatable=True, repeat=_repeat_read)
         return wire.parse_status(result, str(id), phone)
 
     def balance(self) -> Balance:
         """Return the balance (SOAP gives no currency or credit)."""
-        result, _ = self.client.call(wire.balance_call(self.client.credentials), repeatable=True)
+        call = wire.balance_call(self.client.credentials)
+        result, _ = self.client.call(call, repeatable=True, repeat=_repeat_read)
         return wire.parse_balance(result)
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from smsc_transports.encoding import count_parts
-from smsc_transports.errors import SMSCError, api_error
+from smsc_transports.errors import RateLimited, SMSCError, api_error
 from smsc_transports.message import Message
 from smsc_transports.results import Outcome, PhoneResult, SendResult
 from smsc_transports.wire import http as wire
@@ -44,6 +44,15 @@ class Job:
         if all(m.text == first.text for m in self.messages):
             return wire.send_params(first, phones=[p for m in self.messages for p in m.phones])
         return wire.list_params(self.messages)
+
+    def may_repeat(self, error: RateLimited, uncertain: bool) -> bool:
+        """Whether the request may be made again after SMSC refused it with ``error``.
+
+        ``uncertain`` (an earlier attempt may have arrived) happens only to a message
+        with its own id, which SMSC recognises in a repeat: the rule is the same.
+        """
+        del uncertain
+        return wire.may_repeat_send(error, own_id=self.client_id is not None)
 
     def already_accepted(self) -> SendResult:
         """The result of a send SMSC had accepted on an attempt whose answer was lost."""

@@ -3,19 +3,23 @@
 The retry rule (DESIGN.md "Reliability rules"): a request that cannot have reached SMSC
 (refused, DNS, TLS handshake, connect timeout) moves on to the next backup host; a
 request that may have arrived is repeated only when the caller says repeating is safe
-(reads, and sends that carry the caller's own ``id``).
+(reads, and sends that carry the caller's own ``id``). Opt-in: every attempt waits its
+turn under a :class:`~smsc_transports.backends.pacing.RequestPacer`, and a request SMSC
+refused with error 9 is made again after a back-off when the caller's rule allows it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
+from smsc_transports.backends.pacing import RequestPacer, RetryPolicy
 from smsc_transports.backends.requests_io import (
     CallDeadline,
     Watchdog,
@@ -25,10 +29,17 @@ from smsc_transports.backends.requests_io import (
     with_failover,
 )
 from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
-from smsc_transports.errors import TransportError, safe_excerpt
-from smsc_transports.wire.http import CHARSET, auth_params, decode_answer
+from smsc_transports.errors import RateLimited, TransportError, safe_excerpt
+from smsc_transports.wire.http import (
+    CHARSET,
+    MAX_CONCURRENCY,
+    auth_params,
+    decode_answer,
+    rate_limited,
+    refused_for_load,
+)
 
-__all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions", "base_url"]
+__all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions", "RepeatRule", "base_url"]
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +50,13 @@ _SECRET_KEYS = frozenset({"psw", "apikey"})
 # The settings options HttpOptions reads: every backend built on it takes them.
 OPTION_NAMES = frozenset(
     {"timeout", "connect_timeout", "verify", "proxy", "backup_hosts", "max_answer_bytes",
-     "user_agent"}
+     "user_agent", "max_rate", "max_concurrent", "retry_rate_limited", "retry_backoff",
+     "retry_max_wait"}
 )  # fmt: skip
+
+RepeatRule = Callable[[RateLimited, bool], bool]
+"""Whether a request SMSC refused with error 9 may be made again, given that error and
+whether an earlier attempt of it may have reached SMSC."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +69,11 @@ class HttpOptions:
     both schemes; ``backup_hosts`` the failover hosts as ``(host, port)``, the port
     ``None`` where the main one applies (default: www2…www5 of an SMSC domain, none
     for other hosts); ``max_answer_bytes`` the largest answer accepted.
+
+    Opt-in limits: ``max_rate`` requests a second and ``max_concurrent`` requests at
+    once (at most 15, SMSC's own limit) for the whole transport; ``retry`` how requests
+    SMSC refused for load (error 9) are repeated (``retry_rate_limited`` repeats,
+    ``retry_backoff`` seconds doubling, ``retry_max_wait`` seconds in all).
     """
 
     timeout: float = 30.0
@@ -62,6 +83,13 @@ class HttpOptions:
     backup_hosts: tuple[tuple[str, int | None], ...] = ()
     max_answer_bytes: int = 4 * 1024 * 1024
     user_agent: str = "smsc-transports"
+    max_rate: float | None = None
+    max_concurrent: int | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def pacer(self) -> RequestPacer:
+        """A :class:`RequestPacer` applying ``max_rate`` and ``max_concurrent``."""
+        return RequestPacer(self.max_rate, self.max_concurrent)
 
     @classmethod
     def from_settings(cls, settings: Settings, host: str) -> HttpOptions:
@@ -82,10 +110,26 @@ class HttpOptions:
             else host_list(backups, None),
             max_answer_bytes=settings.get_int("max_answer_bytes", 4 * 1024 * 1024),
             user_agent=settings.get_str("user_agent", "smsc-transports") or "smsc-transports",
+            max_rate=_positive(settings.get_float("max_rate", 0.0)),
+            max_concurrent=_concurrent(settings.get_int("max_concurrent", 0)),
+            retry=RetryPolicy(
+                attempts=settings.get_int("retry_rate_limited", 0),
+                backoff=settings.get_float("retry_backoff", 1.0),
+                max_wait=settings.get_float("retry_max_wait", 30.0),
+            ),
         )
 
 
 _BOOL_WORDS = frozenset({"1", "0", "true", "false", "yes", "no", "on", "off", ""})
+
+
+def _positive(value: float) -> float | None:
+    return value if value > 0 else None
+
+
+def _concurrent(value: int) -> int | None:
+    # SMSC answers error 9 to more than 15 requests at once (smsc-protocol.md §1.6).
+    return min(value, MAX_CONCURRENCY) if value > 0 else None
 
 
 def _default_backups(host: str) -> tuple[str, ...]:
@@ -125,6 +169,8 @@ class HttpClient:
         self._secrets = [v for k, v in self._credentials.items() if k in _SECRET_KEYS]
         self.session: requests.Session = watched_session()
         self.watchdog = Watchdog("smsc-http-deadline")
+        self.pacer = options.pacer()
+        self._closing = threading.Event()
         self.session.headers["User-Agent"] = options.user_agent
         self.session.verify = options.verify
         self.session.trust_env = False  # settings decide proxies, not the environment
@@ -160,24 +206,48 @@ class HttpClient:
         """POST ``params`` to ``path`` and return the decoded JSON answer.
 
         Fails over to the backup hosts when the request cannot have arrived, and also
-        when it may have arrived but ``repeatable`` says repeating it is harmless.
+        when it may have arrived but ``repeatable`` says repeating it is harmless. With
+        ``retry_rate_limited`` on, a ``repeatable`` request refused with error 9 is made
+        again after a back-off; another one only when SMSC's answer proves a refusal
+        for load.
         """
-        return self.exchange(path, params, repeatable=repeatable)[0]
+        rule = _repeat_any if repeatable else _repeat_refused
+        return self.exchange(path, params, repeatable=repeatable, repeat=rule)[0]
 
     def exchange(
-        self, path: str, params: Mapping[str, str], *, repeatable: bool
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        repeatable: bool,
+        repeat: RepeatRule | None = None,
     ) -> tuple[Any, bool]:
         """Like :meth:`call`; also say whether an earlier attempt may have reached SMSC.
 
         A send repeated after such an attempt reads SMSC's "duplicate" answer (code 9)
-        as "the first attempt was accepted".
+        as "the first attempt was accepted". An answer with error 9 is asked again,
+        after a back-off and within the ``retry`` budget, while ``repeat`` allows it
+        (never, without one); the last answer is returned either way.
         """
         credentials = {key: secret.reveal() for key, secret in self._credentials.items()}
         data = {**credentials, **params, "fmt": "3", "charset": CHARSET}
-        body, uncertain = with_failover(
-            self.bases, lambda base: self._post(base + path, data), repeatable=repeatable
-        )
-        return decode_answer(body, self.secrets), uncertain
+        delays = self.options.retry.delays() if repeat is not None else iter(())
+        uncertain = False
+        while True:
+            body, maybe_arrived = with_failover(
+                self.bases, lambda base: self._post(base + path, data), repeatable=repeatable
+            )
+            uncertain = uncertain or maybe_arrived
+            answer = decode_answer(body, self.secrets)
+            refused = rate_limited(answer)
+            if refused is None or repeat is None or not repeat(refused, uncertain):
+                return answer, uncertain
+            delay = next(delays, None)
+            if delay is None:
+                return answer, uncertain  # the budget is spent: the caller raises it
+            log.info("SMSC refused %s for load (%s); asking again in %.2f s", path, refused, delay)
+            if self._closing.wait(delay):
+                return answer, uncertain
 
     def _post(self, url: str, data: Mapping[str, str]) -> bytes:
         if log.isEnabledFor(logging.DEBUG):
@@ -185,6 +255,7 @@ class HttpClient:
             log.debug("POST %s %s", url, shown)
         timeout = (min(self.options.connect_timeout, self.options.timeout), self.options.timeout)
         with (
+            self.pacer.turn(),
             self.watchdog.deadline(self.options.timeout) as deadline,
             self._mapped_errors(url, deadline),
         ):
@@ -216,6 +287,19 @@ class HttpClient:
         return safe_excerpt(str(reason), self.secrets, limit=300)
 
     def close(self) -> None:
-        """Close the session's pooled connections and stop the deadline thread."""
+        """Close the session's pooled connections and stop the deadline thread.
+
+        A request waiting to be asked again gives up and returns its last answer.
+        """
+        self._closing.set()
         self.session.close()
         self.watchdog.close()
+
+
+def _repeat_any(error: RateLimited, uncertain: bool) -> bool:
+    del error, uncertain
+    return True  # a read changes nothing: asking again is always harmless
+
+
+def _repeat_refused(error: RateLimited, uncertain: bool) -> bool:
+    return not uncertain and refused_for_load(error)

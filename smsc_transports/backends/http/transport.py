@@ -154,7 +154,7 @@ class HttpTransport(Transport):
         uncertain = False
         try:
             answer, uncertain = self.client.exchange(
-                "/sys/send.php", job.params(), repeatable=repeatable
+                "/sys/send.php", job.params(), repeatable=repeatable, repeat=job.may_repeat
             )
             wire.check_error(answer, "send")
         except RateLimited as exc:

@@ -20,7 +20,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from smsc_transports.errors import ProtocolError, api_error, safe_excerpt
+from smsc_transports.errors import (
+    APIError,
+    ProtocolError,
+    RateLimited,
+    SMSCError,
+    api_error,
+    safe_excerpt,
+)
 from smsc_transports.results import (
     Balance,
     CostResult,
@@ -40,6 +47,7 @@ __all__ = [
     "decode_answer",
     "error_id",
     "mask_secrets",
+    "may_repeat_send",
     "parse_balance",
     "parse_cost",
     "parse_incoming",
@@ -47,6 +55,9 @@ __all__ = [
     "parse_senders",
     "parse_status",
     "parse_statuses",
+    "rate_limited",
+    "refused_for_load",
+    "says_duplicate",
 ]
 
 # SMSC's dates ("DD.MM.YYYY hh:mm:ss") are Moscow time, which has no DST since 2014.
@@ -201,6 +212,63 @@ def check_error(answer: Any, operation: str) -> None:
         message = answer.get("error")
         text = safe_excerpt(message, limit=_ERROR_TEXT_LIMIT) if isinstance(message, str) else ""
         raise api_error(code, text, id=error_id(answer.get("id")), operation=operation)
+
+
+# Error 9 stands for two things (smsc-protocol.md §1.6): a repeat of a send accepted
+# within the last minute ("duplicate request, wait a minute", as recorded from SMSC),
+# and too many requests at once or too often. Only the second proves that the request
+# was refused for load and may be made again; the texts are matched loosely, in
+# English and Russian, because SMSC's exact wording for it is not documented [U].
+_DUPLICATE_WORDS = ("duplicate", "повтор", "дубл")
+_LOAD_WORDS = ("too many", "concurrent", "simultaneous", "too frequent", "одновремен", "много")
+
+
+def rate_limited(answer: Any, operation: str = "send") -> RateLimited | None:
+    """Return the :class:`RateLimited` error (code 9) ``answer`` carries, else ``None``.
+
+    Any other error, and a malformed answer, is left to the parsers.
+    """
+    try:
+        check_error(answer, operation)
+    except RateLimited as exc:
+        return exc
+    except SMSCError:
+        return None
+    return None
+
+
+def says_duplicate(error: APIError) -> bool:
+    """Whether an error 9 says the request repeats one SMSC accepted within a minute.
+
+    Such a request was not accepted itself, but an identical one (or one with the same
+    ``id``) was: repeating it later could send the message twice.
+    """
+    text = error.message.lower()
+    return error.code == 9 and any(word in text for word in _DUPLICATE_WORDS)
+
+
+def refused_for_load(error: APIError) -> bool:
+    """Whether an error 9 proves the request was refused for load (too many at once or
+    too often) and not for being a duplicate: the request was not accepted, and nothing
+    identical was, so making it again cannot send anything twice."""
+    text = error.message.lower()
+    return (
+        error.code == 9 and not says_duplicate(error) and any(word in text for word in _LOAD_WORDS)
+    )
+
+
+def may_repeat_send(error: APIError, *, own_id: bool) -> bool:
+    """Whether a send SMSC refused with ``error`` may be made again without risk of
+    sending it twice (every earlier attempt of it having been answered).
+
+    Only an error 9: when it proves a refusal for load; or, for a message with the
+    caller's own ``id`` (``own_id``), whenever it does not say "duplicate" — SMSC
+    refuses a second message with that id within a minute, so a repeat cannot be
+    accepted twice.
+    """
+    if error.code != 9 or says_duplicate(error):
+        return False
+    return own_id or refused_for_load(error)
 
 
 def _expect_object(answer: Any, what: str) -> dict[str, Any]:

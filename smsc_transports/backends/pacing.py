@@ -1,0 +1,116 @@
+"""Staying inside SMSC's limits: a cap on requests, and the back-off of refused ones.
+
+Both are opt-in (HTTP and SOAP options ``max_rate``, ``max_concurrent``,
+``retry_rate_limited``, ``retry_backoff``, ``retry_max_wait``; ``docs/http.md``).
+:class:`RequestPacer` holds every attempt of one transport to at most
+``max_concurrent`` at once and starts them at most ``max_rate`` a second, spaced
+evenly. :class:`RetryPolicy` says how long to wait before repeating a request SMSC
+refused for load: exponential back-off with jitter, so that many workers refused
+together do not come back together, within a budget of repeats and of time.
+
+Which refusals may be repeated is the caller's decision (a send only when SMSC's answer
+proves it was not accepted); this module only paces and counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+__all__ = ["MAX_RETRY_WAIT", "RequestPacer", "RetryPolicy"]
+
+# SMSC refuses a repeat of a send it accepted within the last minute (error 9,
+# smsc-protocol.md §1.12). Repeats of one send all happen within this many seconds of
+# the first attempt, so SMSC still recognises a message's own id in every one of them.
+MAX_RETRY_WAIT = 50.0
+
+
+class RequestPacer:
+    """At most ``max_concurrent`` requests at once, started at most ``max_rate`` a second.
+
+    ``None`` switches either cap off. Thread-safe: every thread of a transport (the
+    ``send_many`` pool, the async face's workers, the caller's own) shares one pacer.
+    ``clock`` and ``sleep`` are ``time.monotonic`` and ``time.sleep`` unless a test
+    gives its own.
+    """
+
+    def __init__(
+        self,
+        max_rate: float | None = None,
+        max_concurrent: int | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.max_rate = max_rate if max_rate and max_rate > 0 else None
+        self.max_concurrent = max_concurrent if max_concurrent and max_concurrent > 0 else None
+        self._slots = (
+            threading.BoundedSemaphore(self.max_concurrent) if self.max_concurrent else None
+        )
+        self._interval = 1.0 / self.max_rate if self.max_rate else 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._next_start = -float("inf")
+        self._lock = threading.Lock()
+
+    @property
+    def active(self) -> bool:
+        """Whether either cap is on."""
+        return self._slots is not None or self._interval > 0
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        """Hold one request's place: wait for a free slot, then for its start time."""
+        if self._slots is not None:
+            self._slots.acquire()
+        try:
+            if self._interval:
+                self._wait_start()
+            yield
+        finally:
+            if self._slots is not None:
+                self._slots.release()
+
+    def _wait_start(self) -> None:
+        # Each request books the next start time, one interval after the last booked
+        # one, so requests from any number of threads leave evenly spaced.
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next_start)
+            self._next_start = start + self._interval
+        if start > now:
+            self._sleep(start - now)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how long to wait before repeating a request refused for load.
+
+    ``attempts`` repeats at most (0: never repeat), the n-th after about
+    ``backoff * 2**n`` seconds, jittered between half and all of it, and all of them
+    within ``max_wait`` seconds of waiting in all (at most :data:`MAX_RETRY_WAIT`).
+    """
+
+    attempts: int = 0
+    backoff: float = 1.0
+    max_wait: float = 30.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attempts", max(0, self.attempts))
+        object.__setattr__(self, "backoff", max(0.0, self.backoff))
+        object.__setattr__(self, "max_wait", min(max(0.0, self.max_wait), MAX_RETRY_WAIT))
+
+    def delays(self, jitter: Callable[[float, float], float] = random.uniform) -> Iterator[float]:
+        """The waits before each repeat, ending where the budget of repeats or time ends."""
+        waited = 0.0
+        for repeat in range(self.attempts):
+            full = self.backoff * 2**repeat
+            delay = jitter(full / 2, full)
+            if waited + delay > self.max_wait:
+                return
+            waited += delay
+            yield delay
