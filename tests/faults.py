@@ -210,19 +210,44 @@ class FaultProxy(Listener):
 
 @dataclass
 class CannedServer(Listener):
-    """An HTTP server answering every request with ``answer`` (raw bytes, headers too)."""
+    """An HTTP server answering every request with ``answer`` (raw bytes, headers too).
+
+    ``script`` answers the first requests, one each, in order; ``hold`` seconds pass
+    between reading a request and answering it, and ``peak`` counts the most requests
+    being answered at once.
+    """
 
     answer: bytes
     listen_host: str = "127.0.0.1"
+    script: list[bytes] = field(default_factory=list)
+    hold: float = 0.0
     requests: list[bytes] = field(default_factory=list, init=False)
+    peak: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         Listener.__init__(self, self.listen_host, 0)
+        self._lock = threading.Lock()
+        self._in_flight = 0
 
     def serve(self, conn: socket.socket) -> None:
         """Record the request and send the canned answer, then close."""
-        self.requests.append(_read_http_request(self, conn))
-        conn.sendall(self.answer)
+        request = _read_http_request(self, conn)
+        with self._lock:
+            self.requests.append(request)
+            answer = (
+                self.script[len(self.requests) - 1]
+                if len(self.requests) <= len(self.script)
+                else self.answer
+            )
+            self._in_flight += 1
+            self.peak = max(self.peak, self._in_flight)
+        try:
+            if self.hold:
+                self._stop.wait(self.hold)
+            conn.sendall(answer)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
 
 @dataclass

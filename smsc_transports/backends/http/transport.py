@@ -46,7 +46,9 @@ class HttpTransport(Transport):
     Options (URL query or settings): ``timeout``, ``connect_timeout``, ``verify``,
     ``proxy``, ``backup_hosts``, ``concurrency`` (requests in flight in ``send_many``,
     default 4, at most 15), ``batch_phones`` (recipients per request, default 100),
-    ``block`` (input messages planned at once, default 1000), ``max_answer_bytes``.
+    ``block`` (input messages planned at once, default 1000), ``max_answer_bytes``;
+    opt-in limits ``max_rate``, ``max_concurrent``, ``retry_rate_limited``,
+    ``retry_backoff``, ``retry_max_wait`` (``docs/http.md``).
     """
 
     protocol: ClassVar[str] = "https"
