@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
+from smsc_transports import Message, create_transport
+from smsc_transports.emulator import Emulator
+
 
 class Fault(enum.Enum):
     """What the proxy does to each connection."""
@@ -300,3 +303,26 @@ def closed_port() -> Iterator[int]:
     port: int = sock.getsockname()[1]
     sock.close()
     yield port
+
+
+@contextlib.contextmanager
+def one_send_held(emulator: Emulator) -> Iterator[None]:
+    """Run the block while ``emulator`` holds one send's answer back (a slow test number,
+    answered after a second); at the end, let it go and wait for it."""
+    url = emulator.url()
+
+    def slow() -> None:
+        with create_transport(url) as transport:
+            transport.send(Message("79990003001", "slow"))
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while emulator.http.held == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert emulator.http.held == 1, "the emulator is not holding the slow send"
+        yield
+    finally:
+        emulator.http.release_delayed()
+        thread.join()

@@ -9,19 +9,32 @@ refused for load: exponential back-off with jitter, so that many workers refused
 together do not come back together, within a budget of repeats and of time.
 
 Which refusals may be repeated is the caller's decision (a send only when SMSC's answer
-proves it was not accepted); this module only paces and counts.
+proves it was not accepted, a :data:`RepeatRule`); :func:`ask_until_accepted` runs the
+repeats for the HTTP and the SOAP client alike.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
-__all__ = ["MAX_RETRY_WAIT", "RequestPacer", "RetryPolicy"]
+from smsc_transports.errors import RateLimited
+
+__all__ = ["MAX_RETRY_WAIT", "RepeatRule", "RequestPacer", "RetryPolicy", "ask_until_accepted"]
+
+log = logging.getLogger(__name__)
+
+Answer = TypeVar("Answer")
+
+RepeatRule = Callable[[RateLimited, bool], bool]
+"""Whether a request SMSC refused with error 9 may be made again, given that error and
+whether an earlier attempt of it may have reached SMSC."""
 
 # SMSC refuses a repeat of a send it accepted within the last minute (error 9,
 # smsc-protocol.md §1.12). Repeats of one send all happen within this many seconds of
@@ -114,3 +127,34 @@ class RetryPolicy:
                 return
             waited += delay
             yield delay
+
+
+def ask_until_accepted(
+    ask: Callable[[], tuple[Answer, bool]],
+    refusal_in: Callable[[Answer], RateLimited | None],
+    repeat: RepeatRule | None,
+    policy: RetryPolicy,
+    closing: threading.Event,
+    what: str,
+) -> tuple[Answer, bool]:
+    """Make a request with ``ask`` (its answer, and whether an attempt may have arrived)
+    and make it again while its answer holds an error 9 that ``repeat`` allows, after
+    the waits of ``policy``; return the last answer either way.
+
+    Without a ``repeat`` rule, or once ``closing`` is set, nothing is repeated: the
+    caller raises the error the answer holds.
+    """
+    delays = policy.delays() if repeat is not None else iter(())
+    uncertain = False
+    while True:
+        answer, maybe_arrived = ask()
+        uncertain = uncertain or maybe_arrived
+        refused = refusal_in(answer)
+        if refused is None or repeat is None or not repeat(refused, uncertain):
+            return answer, uncertain
+        delay = next(delays, None)
+        if delay is None:
+            return answer, uncertain  # the budget is spent
+        log.info("SMSC refused %s (%s); asking again in %.2f s", what, refused, delay)
+        if closing.wait(delay):
+            return answer, uncertain

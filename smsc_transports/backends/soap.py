@@ -33,7 +33,8 @@ import zeep.helpers
 import zeep.transports
 
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
-from smsc_transports.backends.http.client import HttpOptions, RepeatRule, base_url
+from smsc_transports.backends.http.client import HttpOptions, base_url
+from smsc_transports.backends.pacing import RepeatRule, ask_until_accepted
 from smsc_transports.backends.requests_io import (
     CallDeadline,
     Watchdog,
@@ -215,25 +216,17 @@ class SoapClient:
             # A server that echoes the password must not put it into an error or raw.
             return wire_http.mask_secrets(answer, [s.reveal() for s in self._secrets])
 
-        delays = self.options.retry.delays() if repeat is not None else iter(())
-        uncertain = False
-        while True:
-            answer, maybe_arrived = with_failover(
+        def ask() -> tuple[Any, bool]:
+            return with_failover(
                 list(zip(self.addresses, self.services, strict=True)),
                 attempt,
                 repeatable=repeatable,
                 name=lambda target: target[0],
             )
-            uncertain = uncertain or maybe_arrived
-            refused = _rate_limited(answer)
-            if refused is None or repeat is None or not repeat(refused, uncertain):
-                return answer, uncertain
-            delay = next(delays, None)
-            if delay is None:
-                return answer, uncertain  # the budget is spent: the caller raises it
-            log.info("SMSC refused %s (error 9); asking again in %.2f s", call.operation, delay)
-            if self._closing.wait(delay):
-                return answer, uncertain
+
+        return ask_until_accepted(
+            ask, _rate_limited, repeat, self.options.retry, self._closing, call.operation
+        )
 
     @contextlib.contextmanager
     def mapped_errors(self, where: str, deadline: CallDeadline | None = None) -> Iterator[None]:

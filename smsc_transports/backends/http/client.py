@@ -13,13 +13,18 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
-from smsc_transports.backends.pacing import RequestPacer, RetryPolicy
+from smsc_transports.backends.pacing import (
+    RepeatRule,
+    RequestPacer,
+    RetryPolicy,
+    ask_until_accepted,
+)
 from smsc_transports.backends.requests_io import (
     CallDeadline,
     Watchdog,
@@ -39,7 +44,7 @@ from smsc_transports.wire.http import (
     refused_for_load,
 )
 
-__all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions", "RepeatRule", "base_url"]
+__all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions", "base_url"]
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +58,6 @@ OPTION_NAMES = frozenset(
      "user_agent", "max_rate", "max_concurrent", "retry_rate_limited", "retry_backoff",
      "retry_max_wait"}
 )  # fmt: skip
-
-RepeatRule = Callable[[RateLimited, bool], bool]
-"""Whether a request SMSC refused with error 9 may be made again, given that error and
-whether an earlier attempt of it may have reached SMSC."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,23 +232,16 @@ class HttpClient:
         """
         credentials = {key: secret.reveal() for key, secret in self._credentials.items()}
         data = {**credentials, **params, "fmt": "3", "charset": CHARSET}
-        delays = self.options.retry.delays() if repeat is not None else iter(())
-        uncertain = False
-        while True:
+
+        def ask() -> tuple[Any, bool]:
             body, maybe_arrived = with_failover(
                 self.bases, lambda base: self._post(base + path, data), repeatable=repeatable
             )
-            uncertain = uncertain or maybe_arrived
-            answer = decode_answer(body, self.secrets)
-            refused = rate_limited(answer)
-            if refused is None or repeat is None or not repeat(refused, uncertain):
-                return answer, uncertain
-            delay = next(delays, None)
-            if delay is None:
-                return answer, uncertain  # the budget is spent: the caller raises it
-            log.info("SMSC refused %s for load (%s); asking again in %.2f s", path, refused, delay)
-            if self._closing.wait(delay):
-                return answer, uncertain
+            return decode_answer(body, self.secrets), maybe_arrived
+
+        return ask_until_accepted(
+            ask, rate_limited, repeat, self.options.retry, self._closing, path
+        )
 
     def _post(self, url: str, data: Mapping[str, str]) -> bytes:
         if log.isEnabledFor(logging.DEBUG):

@@ -11,8 +11,6 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -27,8 +25,8 @@ from smsc_transports import (
 )
 from smsc_transports.backends.http import HttpTransport
 from smsc_transports.backends.pacing import MAX_RETRY_WAIT, RequestPacer, RetryPolicy
-from smsc_transports.emulator import Account, Emulator, Limits
-from tests.faults import CannedServer, DrippingServer, http_answer
+from smsc_transports.emulator import Emulator
+from tests.faults import CannedServer, DrippingServer, http_answer, one_send_held
 
 TOO_MANY = {"error": "too many concurrent requests", "error_code": 9}
 DUPLICATE = {"error": "duplicate request, wait a minute", "error_code": 9}
@@ -246,54 +244,18 @@ def test_send_many_repeats_only_the_requests_refused_for_load() -> None:
 # Against the emulator's own limit (SMSC's 15 at once, here 1) --------------------------
 
 
-@pytest.fixture
-def one_at_a_time() -> Iterator[Emulator]:
-    """An emulator that, like SMSC above 15, refuses a second request in flight (error 9)."""
-    rich = Account("demo", "demo", balance=Decimal(100))
-    limits = Limits(max_in_flight=1, duplicate_window=None)
-    with Emulator([rich], limits=limits) as running:
-        yield running
-
-
-def _hold_one_request(emulator: Emulator) -> threading.Thread:
-    """Send to a slow test number (answer held 1 s) and return once it is being held."""
-    url = emulator.url()
-
-    def slow() -> None:
-        with create_transport(url) as transport:
-            transport.send(Message("79990003001", "slow"))
-
-    thread = threading.Thread(target=slow)
-    thread.start()
-    front = emulator.http
-    deadline = time.monotonic() + 10
-    while front.held == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert front.held == 1
-    return thread
-
-
 def test_the_emulator_s_concurrency_refusal_is_repeated_until_it_passes(
     one_at_a_time: Emulator,
 ) -> None:
-    holder = _hold_one_request(one_at_a_time)
     url = one_at_a_time.url() + "?retry_rate_limited=8&retry_backoff=0.1&retry_max_wait=20"
-    try:
-        with create_transport(url) as transport:
-            result = transport.send(Message("79990000001", "while another is held"))
-    finally:
-        holder.join()
+    with one_send_held(one_at_a_time), create_transport(url) as transport:
+        result = transport.send(Message("79990000001", "while another is held"))
     assert result.parts == 1
 
 
 def test_without_retries_the_emulator_s_concurrency_refusal_is_rate_limited(
     one_at_a_time: Emulator,
 ) -> None:
-    holder = _hold_one_request(one_at_a_time)
-    try:
-        with create_transport(one_at_a_time.url()) as transport:
-            with pytest.raises(RateLimited, match="too many concurrent"):
-                transport.send(Message("79990000001", "while another is held"))
-    finally:
-        one_at_a_time.http.release_delayed()
-        holder.join()
+    with one_send_held(one_at_a_time), create_transport(one_at_a_time.url()) as transport:
+        with pytest.raises(RateLimited, match="too many concurrent"):
+            transport.send(Message("79990000001", "while another is held"))

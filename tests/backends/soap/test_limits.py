@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
@@ -19,83 +19,46 @@ import pytest
 from smsc_transports import Message, RateLimited, create_transport
 from smsc_transports.backends.soap import SoapTransport
 from smsc_transports.emulator import Account, Emulator, Limits
+from tests.faults import one_send_held
 
 RETRY = "retry_rate_limited=8&retry_backoff=0.1&retry_max_wait=20"
-
-
-@pytest.fixture
-def one_at_a_time() -> Iterator[Emulator]:
-    """An emulator that refuses a second request in flight (error 9), its limit set to 1."""
-    rich = Account("demo", "demo", balance=Decimal(100))
-    with Emulator([rich], limits=Limits(max_in_flight=1, duplicate_window=None)) as running:
-        yield running
 
 
 def soap_url(emulator: Emulator, options: str = "") -> str:
     return emulator.url("soap+http") + (f"?{options}" if options else "")
 
 
-def hold_one_request(emulator: Emulator) -> threading.Thread:
-    """Send to a slow test number (its answer held 1 s); return once it is being held."""
-    url = emulator.url()
-
-    def slow() -> None:
-        with create_transport(url) as transport:
-            transport.send(Message("79990003001", "slow"))
-
-    thread = threading.Thread(target=slow)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while emulator.http.held == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert emulator.http.held == 1
-    return thread
-
-
-def repeats(caplog: pytest.LogCaptureFixture) -> int:
-    return sum("asking again" in record.getMessage() for record in caplog.records)
+@pytest.fixture
+def repeats(caplog: pytest.LogCaptureFixture) -> Callable[[], int]:
+    """How many times a refused request has been asked again so far (from the log)."""
+    caplog.set_level(logging.INFO, "smsc_transports.backends.pacing")
+    return lambda: sum("asking again" in r.getMessage() for r in caplog.records)
 
 
 def test_a_refused_read_is_asked_again_until_it_passes(
-    one_at_a_time: Emulator, caplog: pytest.LogCaptureFixture
+    one_at_a_time: Emulator, repeats: Callable[[], int]
 ) -> None:
-    caplog.set_level(logging.INFO, "smsc_transports.backends.soap")
-    holder = hold_one_request(one_at_a_time)
-    try:
-        with create_transport(soap_url(one_at_a_time, RETRY)) as transport:
-            assert transport.balance().amount > 0
-    finally:
-        holder.join()
-    assert repeats(caplog) >= 1
+    with one_send_held(one_at_a_time), create_transport(soap_url(one_at_a_time, RETRY)) as soap:
+        assert soap.balance().amount > 0
+    assert repeats() >= 1
 
 
 def test_a_refused_send_with_its_own_id_is_sent_again(
-    one_at_a_time: Emulator, caplog: pytest.LogCaptureFixture
+    one_at_a_time: Emulator, repeats: Callable[[], int]
 ) -> None:
-    caplog.set_level(logging.INFO, "smsc_transports.backends.soap")
-    holder = hold_one_request(one_at_a_time)
-    try:
-        with create_transport(soap_url(one_at_a_time, RETRY)) as transport:
-            result = transport.send(Message("79990000001", "mine", id="order-9"))
-    finally:
-        holder.join()
+    with one_send_held(one_at_a_time), create_transport(soap_url(one_at_a_time, RETRY)) as soap:
+        result = soap.send(Message("79990000001", "mine", id="order-9"))
     assert result.id == "order-9"
-    assert repeats(caplog) >= 1
+    assert repeats() >= 1
 
 
 def test_a_refused_send_without_id_is_never_sent_again(
-    one_at_a_time: Emulator, caplog: pytest.LogCaptureFixture
+    one_at_a_time: Emulator, repeats: Callable[[], int]
 ) -> None:
-    caplog.set_level(logging.INFO, "smsc_transports.backends.soap")
-    holder = hold_one_request(one_at_a_time)
-    try:
-        with create_transport(soap_url(one_at_a_time, RETRY)) as transport:
-            with pytest.raises(RateLimited):
-                transport.send(Message("79990000001", "no id"))
-    finally:
-        one_at_a_time.http.release_delayed()
-        holder.join()
-    assert repeats(caplog) == 0
+    with one_send_held(one_at_a_time), create_transport(soap_url(one_at_a_time, RETRY)) as soap:
+        with pytest.raises(RateLimited):
+            soap.send(Message("79990000001", "no id"))
+    assert repeats() == 0
 
 
 def peak_held(emulator: Emulator, url: str, count: int) -> int:
