@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -355,18 +355,15 @@ def _phones(answer: Mapping[str, Any]) -> tuple[PhoneResult, ...]:
     if not isinstance(items, list):
         raise ProtocolError("SMSC answer field 'phones' is not a list")
     # A bulk answer repeats the same few costs, statuses and codes for every recipient:
-    # each distinct value is checked once per answer (the results are immutable).
-    costs: dict[Any, Decimal | None] = {}
-    statuses: dict[Any, MessageStatus | None] = {}
-    errors: dict[Any, int | None] = {}
+    # each distinct combination is checked once per answer (the results are immutable).
+    seen: dict[tuple[Any, Any, Any], tuple[Decimal | None, MessageStatus | None, int | None]]
+    seen = {}
     results = []
     for item in items:
-        entry = _expect_object(item, "per-phone")
+        entry = item if type(item) is dict else _expect_object(item, "per-phone")
         phone = entry.get("phone")
-        cost = _memo(costs, entry, "cost", _decimal)
-        status = _memo(statuses, entry, "status", _status_code)
-        error = _memo(errors, entry, "error", _error_code)
         mccmnc = entry.get("mccmnc")
+        cost, status, error = _cost_and_codes(entry, seen)
         results.append(
             PhoneResult(
                 phone=phone if type(phone) is str else _text(phone, "phone"),
@@ -380,24 +377,29 @@ def _phones(answer: Mapping[str, Any]) -> tuple[PhoneResult, ...]:
     return tuple(results)
 
 
-def _memo(
-    memo: dict[Any, Any],
+# Values that equal each other only when they print alike (a Decimal "1.4" equals
+# "1.40"; a bool equals an int): only these are remembered.
+_PLAIN = (str, int, type(None))
+
+
+def _cost_and_codes(
     entry: Mapping[str, Any],
-    name: str,
-    read: Callable[[Mapping[str, Any], str], Any],
-) -> Any:
-    """``read(entry, name)``, remembered in ``memo`` for a string, an int or nothing."""
-    value = entry.get(name)
-    kind = type(value)
-    if kind is not str and kind is not int and value is not None:
-        # Anything else is rare or wrong (a Decimal "1.4" equals "1.40" but prints
-        # otherwise, a list cannot be a key): read it as it is.
-        return read(entry, name)
-    key = (kind, value)
-    found = memo.get(key, memo)
-    if found is memo:
-        found = memo[key] = read(entry, name)
-    return found
+    seen: dict[tuple[Any, Any, Any], tuple[Decimal | None, MessageStatus | None, int | None]],
+) -> tuple[Decimal | None, MessageStatus | None, int | None]:
+    """A per-phone entry's cost, status and error, remembered in ``seen`` by their values."""
+    key = (entry.get("cost"), entry.get("status"), entry.get("error"))
+    if type(key[0]) in _PLAIN and type(key[1]) in _PLAIN and type(key[2]) in _PLAIN:
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = _read_cost_and_codes(entry)
+        return found
+    return _read_cost_and_codes(entry)
+
+
+def _read_cost_and_codes(
+    entry: Mapping[str, Any],
+) -> tuple[Decimal | None, MessageStatus | None, int | None]:
+    return _decimal(entry, "cost"), _status_code(entry, "status"), _error_code(entry, "error")
 
 
 def _status_code(entry: Mapping[str, Any], name: str) -> MessageStatus | None:
