@@ -37,8 +37,9 @@ RepeatRule = Callable[[RateLimited, bool], bool]
 whether an earlier attempt of it may have reached SMSC."""
 
 # SMSC refuses a repeat of a send it accepted within the last minute (error 9,
-# smsc-protocol.md §1.12). Repeats of one send all happen within this many seconds of
-# the first attempt, so SMSC still recognises a message's own id in every one of them.
+# smsc-protocol.md §1.12). The waits before the repeats of one request add up to less,
+# so a message's own id keeps the repeats close to the minute in which SMSC would
+# recognise a copy.
 MAX_RETRY_WAIT = 50.0
 
 

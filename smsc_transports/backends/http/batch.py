@@ -48,11 +48,11 @@ class Job:
     def may_repeat(self, error: RateLimited, uncertain: bool) -> bool:
         """Whether the request may be made again after SMSC refused it with ``error``.
 
-        ``uncertain`` (an earlier attempt may have arrived) happens only to a message
-        with its own id, which SMSC recognises in a repeat: the rule is the same.
+        Never once an earlier attempt may have arrived (``uncertain``): the 9 is then
+        read as that attempt's duplicate, and time spent backing off could take a
+        repeat past the minute in which SMSC recognises it.
         """
-        del uncertain
-        return wire.may_repeat_send(error, own_id=self.client_id is not None)
+        return not uncertain and wire.may_repeat_send(error, own_id=self.client_id is not None)
 
     def already_accepted(self) -> SendResult:
         """The result of a send SMSC had accepted on an attempt whose answer was lost."""

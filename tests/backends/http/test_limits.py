@@ -228,6 +228,21 @@ def test_a_send_that_may_have_arrived_is_not_repeated_with_retries_on() -> None:
     assert sends_made(server) == 1
 
 
+def test_a_send_with_id_is_not_repeated_after_an_attempt_that_may_have_arrived() -> None:
+    # The first host takes the request and never answers in time; the backup refuses
+    # the repeat for load. Backing off now could take the next repeat past SMSC's
+    # minute: the 9 is read as before (the first attempt got through), no more asked.
+    with (
+        DrippingServer(canned(SENT), interval=0.5, prompt=20) as first,
+        CannedServer(canned(SENT), script=[canned(TOO_MANY)]) as backup,
+    ):
+        url = url_of(first, f"{QUICK_RETRY}&timeout=0.4&backup_hosts=127.0.0.1:{backup.port}")
+        with create_transport(url) as transport:
+            result = transport.send(Message("79120000001", "hi", id="order-10"))
+    assert result.already_accepted
+    assert (sends_made(first), sends_made(backup)) == (1, 1)
+
+
 def test_send_many_repeats_only_the_requests_refused_for_load() -> None:
     # Two one-text requests of 2 recipients each: the first is refused once for load.
     script = [canned(TOO_MANY)]
