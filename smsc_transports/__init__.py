@@ -52,7 +52,7 @@ from smsc_transports.errors import (
     api_error,
 )
 from smsc_transports.factory import create_async_transport, create_transport
-from smsc_transports.message import Message, MessageKind
+from smsc_transports.message import CallParams, Message, MessageKind
 from smsc_transports.results import (
     Balance,
     CostResult,
@@ -77,6 +77,7 @@ __all__ = [
     "AsyncTransport",
     "AuthenticationError",
     "Balance",
+    "CallParams",
     "Capability",
     "ConfigurationError",
     "ConnectError",

@@ -23,6 +23,7 @@ from typing import Final, Literal
 
 from smsc_transports.errors import ValidationError
 from smsc_transports.message import Message, MessageKind
+from smsc_transports.translit import transliterate
 
 __all__ = [
     "GSM7_BASIC",
@@ -38,6 +39,7 @@ __all__ = [
     "encode_ucs2",
     "is_gsm7",
     "pack_gsm7",
+    "sent_text",
     "split",
     "unpack_gsm7",
 ]
@@ -199,10 +201,29 @@ def _pack_items(text: str, capacity: int) -> list[tuple[int, int]]:
 def billed_parts(message: Message) -> int:
     """Count the parts SMSC bills for ``message``: its text's parts for each recipient.
 
-    The library's own count, for when SMSC does not say (a send it had accepted on an
-    attempt whose answer was lost, an SMTP gateway's bare "accepted").
+    The text counted is the one SMSC sends (:func:`sent_text`: transliterated and cut to
+    ``max_parts``); a binary message counts its octets. The library's own count, for when
+    SMSC does not say (a send it had accepted on an attempt whose answer was lost, an
+    SMTP gateway's bare "accepted") and for SMPP, which must match HTTP's.
     """
-    return count_parts(message.text, kind=message.kind).parts * len(message.phones)
+    if message.data is not None:
+        parts = count_parts(message.data.hex(), kind=MessageKind.BIN_HEX).parts
+    else:
+        parts = count_parts(sent_text(message), kind=message.kind).parts
+    return parts * len(message.phones)
+
+
+def sent_text(message: Message) -> str:
+    """The text SMSC sends for ``message``: ``translit`` applied, then cut to ``max_parts``.
+
+    SMSC cuts a text longer than ``maxsms`` parts to fit (smsc-protocol.md §1.4), at the
+    same boundaries :func:`split` finds; a protocol that cannot ask SMSC to do it (SMPP)
+    sends this text instead.
+    """
+    text = transliterate(message.text, message.translit) if message.translit else message.text
+    if message.max_parts is not None:
+        text = "".join(split(text)[: message.max_parts])
+    return text
 
 
 def count_parts(text: str, *, kind: MessageKind = MessageKind.SMS) -> Parts:

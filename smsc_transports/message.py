@@ -9,6 +9,7 @@ byte leaves the process.
 from __future__ import annotations
 
 import enum
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,12 +18,18 @@ from types import MappingProxyType
 
 from smsc_transports.errors import ValidationError
 
-__all__ = ["MAX_TEXT_LENGTH", "Message", "MessageKind", "normalize_phone"]
+__all__ = ["MAX_TEXT_LENGTH", "CallParams", "Message", "MessageKind", "normalize_phone"]
 
 MAX_TEXT_LENGTH = 1000
 MAX_INT_ID = 2_147_483_647
 MIN_VALIDITY = timedelta(minutes=1)
 MAX_VALIDITY = timedelta(hours=24)
+MAX_PARTS = 255  # what one concatenated SMS can hold (an 8-bit part count)
+MAX_BINARY_OCTETS = 1000  # SMSC's 1000-character limit, as octets
+# send.php ``period`` (0.1 … 720 hours, in tenths) and ``freq`` (1 … 1440 minutes), §1.4.
+_PERIOD_STEP = timedelta(minutes=6)
+_MAX_PERIOD = timedelta(hours=720)
+_MAX_FREQ = timedelta(minutes=1440)
 
 
 class MessageKind(enum.IntEnum):
@@ -74,8 +81,37 @@ _NO_EXTRA: Mapping[str, str | int] = MappingProxyType({})
 # Parameters the transports set themselves; letting ``extra`` override them would let a
 # caller change the account, the answer format or the billing mode by accident.
 RESERVED_PARAMETERS = frozenset(
-    {"login", "psw", "apikey", "phones", "mes", "fmt", "charset", "cost", "list", "id"}
+    {"login", "psw", "apikey", "phones", "mes", "fmt", "charset", "cost", "list", "id", "op"}
+    | {"err"}
 )
+# send.php parameters a typed field stands for (the field's name in the value): ``extra``
+# refuses them, so one option has one spelling and every protocol can check it.
+TYPED_PARAMETERS: Mapping[str, str] = MappingProxyType(
+    {
+        "sender": "sender",
+        "bot": "sender (with kind=BOT)",
+        "translit": "translit",
+        "time": "send_at",
+        "tz": "tz",
+        "valid": "valid",
+        "maxsms": "max_parts",
+        "subj": "subject",
+        "voice": "voice",
+        "param": "call_params",
+        "period": "spread_over",
+        "freq": "spread_every",
+        "tinyurl": "short_links",
+        "pp": "partner_id",
+        "userip": "user_ip",
+        **{flag: "kind" for flag in ("flash", "push", "hlr", "bin", "ping", "mms", "mail")},
+        **{flag: "kind" for flag in ("call", "viber", "soc", "tg")},
+    }
+)
+_VOICE = re.compile(r"[mw][2-4]?(?:,[a-z]{2})?", re.ASCII)
+_PARTNER = re.compile(r"[A-Za-z0-9_-]{1,40}", re.ASCII)
+_SUBJECT_LENGTH = 200
+_SPLIT_KINDS = (MessageKind.SMS, MessageKind.FLASH, MessageKind.PUSH)
+_NO_OPTIONS = (None,) * 9
 
 
 def normalize_phone(value: str, kind: MessageKind = MessageKind.SMS) -> str:
@@ -196,10 +232,218 @@ def _check_extra(extra: Mapping[str, str | int]) -> None:
         if key in RESERVED_PARAMETERS:
             raise ValidationError(
                 f"extra parameter {key!r} is set by the transport; use the Message field "
-                "or the transport settings instead"
+                "or the transport settings instead",
+                field="extra",
+            )
+        if key in TYPED_PARAMETERS:
+            raise ValidationError(
+                f"extra parameter {key!r} has a typed field: use Message({TYPED_PARAMETERS[key]}"
+                "=...), which every protocol maps or refuses",
+                field="extra",
             )
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise ValidationError(f"extra parameter {key!r} must be a str or an int")
+
+
+@dataclass(frozen=True, slots=True)
+class CallParams:
+    """How a voice call (``kind=CALL``) is placed: SMSC's ``param=wait,interval,attempts``.
+
+    ``wait``: seconds to wait for an answer (0–99); ``interval``: seconds between
+    attempts (10–3600); ``attempts``: how many calls at most (1–9). SMSC's defaults
+    are 22, 20 and 5 (smsc-protocol.md §1.4, [S]).
+    """
+
+    wait: int = 22
+    interval: int = 20
+    attempts: int = 5
+
+    def __post_init__(self) -> None:
+        for name, low, high in (("wait", 0, 99), ("interval", 10, 3600), ("attempts", 1, 9)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValidationError(
+                    f"call_params.{name} must be a whole number in {low}…{high}, got {value!r}",
+                    field="call_params",
+                )
+
+    @property
+    def parameter(self) -> str:
+        """The value of SMSC's ``param``."""
+        return f"{self.wait},{self.interval},{self.attempts}"
+
+
+_ZONED_TIME = re.compile(r"\d{10}|\d{2}\.\d{2}\.\d{2} \d{2}:\d{2}|\d{1,2}-\d{1,2}", re.ASCII)
+
+
+def _check_text(text: str, kind: MessageKind) -> None:
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValidationError(
+            f"text is {len(text)} characters long, SMSC accepts at most {MAX_TEXT_LENGTH}",
+            field="text",
+        )
+    if kind.needs_text and not text.strip():
+        raise ValidationError(f"text is empty; a {kind.name} message needs one", field="text")
+    if "\x00" in text:
+        raise ValidationError("text must not contain NUL characters", field="text")
+
+
+def _check_tz(tz: int, send_at: datetime | str | None) -> None:
+    if isinstance(tz, bool) or not isinstance(tz, int) or not -12 <= tz <= 12:
+        raise ValidationError(f"tz must be whole hours from Moscow, -12…12, got {tz!r}", field="tz")
+    # tz says in which zone SMSC reads a date or an hour window; a datetime carries its
+    # own zone and "+minutes"/"0<unix time>" need none, so there tz would change nothing.
+    if not isinstance(send_at, str) or not _ZONED_TIME.fullmatch(send_at):
+        raise ValidationError(
+            "tz applies to send_at given as DDMMYYhhmm, 'DD.MM.YY hh:mm' or 'h1-h2' "
+            "(an aware datetime carries its own zone)",
+            field="tz",
+        )
+
+
+def _check_kind_field(name: str, kind: MessageKind, kinds: tuple[MessageKind, ...]) -> None:
+    if kind not in kinds:
+        names = ", ".join(k.name for k in kinds)
+        raise ValidationError(
+            f"{name} applies to {names} messages only, not {kind.name}: SMSC would ignore it",
+            field=name,
+        )
+
+
+def _check_whole(name: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(f"{name} must be a whole number in {low}…{high}", field=name)
+    return value
+
+
+def _check_spread(over: timedelta | None, every: timedelta | None) -> None:
+    if every is not None and over is None:
+        raise ValidationError(
+            "spread_every needs spread_over (SMSC ignores freq alone)", field="spread_every"
+        )
+    if over is not None:
+        if not isinstance(over, timedelta) or not _PERIOD_STEP <= over <= _MAX_PERIOD:
+            raise ValidationError(
+                "spread_over must be a timedelta of 6 minutes … 720 hours", field="spread_over"
+            )
+        if over % _PERIOD_STEP:
+            raise ValidationError(
+                "spread_over must be whole tenths of an hour (6 minutes)", field="spread_over"
+            )
+    if every is not None:
+        if not isinstance(every, timedelta) or not timedelta(minutes=1) <= every <= _MAX_FREQ:
+            raise ValidationError(
+                "spread_every must be a timedelta of 1 … 1440 minutes", field="spread_every"
+            )
+        if every % timedelta(minutes=1):
+            raise ValidationError("spread_every must be whole minutes", field="spread_every")
+
+
+def _check_subject(subject: str, kind: MessageKind) -> None:
+    _check_kind_field("subject", kind, (MessageKind.MAIL, MessageKind.MMS))
+    if not isinstance(subject, str) or not subject.strip():
+        raise ValidationError("subject must be a non-empty string", field="subject")
+    if len(subject) > _SUBJECT_LENGTH or any(ord(c) < 32 or c == "\x7f" for c in subject):
+        raise ValidationError(
+            f"subject must be one line of at most {_SUBJECT_LENGTH} characters", field="subject"
+        )
+
+
+def _binary_data(kind: MessageKind, text: str, data: bytes | None) -> bytes | None:
+    """The octets of a BIN/BIN_HEX message, from ``data`` or (older form) from ``text``."""
+    if kind not in (MessageKind.BIN, MessageKind.BIN_HEX):
+        if data is not None:
+            raise ValidationError("data is for kind=BIN or BIN_HEX messages", field="data")
+        return None
+    if data is None:
+        # The older spelling: hex digits (BIN_HEX) or U+0000…U+00FF characters (BIN).
+        try:
+            if kind is MessageKind.BIN_HEX:
+                data = bytes.fromhex(text) if re.fullmatch(r"[0-9A-Fa-f]*", text) else None
+            else:
+                data = text.encode("latin-1")
+        except (ValueError, UnicodeEncodeError):
+            data = None
+        if data is None:
+            raise ValidationError(
+                "binary text must be hex digits (BIN_HEX) or characters U+0000…U+00FF (BIN); "
+                "or give the octets as data=bytes",
+                field="text",
+            )
+    elif text:
+        raise ValidationError(
+            "give a binary message's content as data or as text, not both", field="data"
+        )
+    if not isinstance(data, bytes | bytearray):
+        raise ValidationError(f"data must be bytes, got {type(data).__name__}", field="data")
+    data = bytes(data)
+    if not data:
+        raise ValidationError("binary data is empty", field="data")
+    if len(data) > MAX_BINARY_OCTETS:
+        raise ValidationError(
+            f"binary data is {len(data)} octets, at most {MAX_BINARY_OCTETS}", field="data"
+        )
+    # SMSC reads the first octet as the user data header's length (00: no header).
+    if data[0] > len(data) - 1:
+        raise ValidationError(
+            f"the first octet of binary data is the header length ({data[0]}), longer than "
+            "what follows; start with 00 for no header",
+            field="data",
+        )
+    return data
+
+
+def _check_options(
+    kind: MessageKind,
+    send_at: datetime | str | None,
+    *,
+    tz: int | None,
+    max_parts: int | None,
+    subject: str | None,
+    voice: str | None,
+    call_params: CallParams | None,
+    spread_over: timedelta | None,
+    spread_every: timedelta | None,
+    short_links: bool,
+    partner_id: str | None,
+    user_ip: str | None,
+) -> str | None:
+    """Check the typed options; return ``user_ip`` in its canonical spelling."""
+    if tz is not None:
+        _check_tz(tz, send_at)
+    if max_parts is not None:
+        _check_whole("max_parts", max_parts, 1, MAX_PARTS)
+        _check_kind_field("max_parts", kind, _SPLIT_KINDS)
+    if subject is not None:
+        _check_subject(subject, kind)
+    if voice is not None:
+        _check_kind_field("voice", kind, (MessageKind.CALL,))
+        if not isinstance(voice, str) or not _VOICE.fullmatch(voice):
+            raise ValidationError(
+                f"voice must be m, m2…m4, w or w2…w4, optionally with ',<language>': {voice!r}",
+                field="voice",
+            )
+    if call_params is not None:
+        _check_kind_field("call_params", kind, (MessageKind.CALL,))
+        if not isinstance(call_params, CallParams):
+            raise ValidationError("call_params must be a CallParams", field="call_params")
+    _check_spread(spread_over, spread_every)
+    if not isinstance(short_links, bool):
+        raise ValidationError("short_links must be True or False", field="short_links")
+    if partner_id is not None and (
+        not isinstance(partner_id, str) or not _PARTNER.fullmatch(partner_id)
+    ):
+        raise ValidationError(
+            "partner_id must be 1 to 40 characters of A-Z a-z 0-9 _ -", field="partner_id"
+        )
+    if user_ip is not None:
+        try:
+            user_ip = str(ipaddress.ip_address(user_ip))
+        except ValueError:
+            raise ValidationError(
+                f"user_ip {user_ip!r} is not an IP address", field="user_ip"
+            ) from None
+    return user_ip
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +453,26 @@ class Message:
     ``phones`` takes a list or a comma/semicolon separated string. For
     :attr:`MessageKind.MAIL` they are e-mail addresses, for Telegram nicks or ``#ID``.
     ``send_at`` is an aware datetime or one of SMSC's own time strings; ``valid`` is the
-    lifetime (1 minute … 24 hours). ``extra`` carries any other documented send
-    parameter (``tinyurl``, ``maxsms``, ``subj``, ``voice``…) as-is.
+    lifetime (1 minute … 24 hours).
+
+    The options SMSC documents have typed fields, each named after what it does, with
+    SMSC's ``send.php`` parameter in brackets:
+
+    * ``tz`` (``tz``): whole hours from Moscow in which a date or hour-window ``send_at``
+      string is read.
+    * ``max_parts`` (``maxsms``): at most this many parts; SMSC cuts a longer text.
+    * ``subject`` (``subj``): the subject of an e-mail or MMS.
+    * ``voice`` (``voice``: ``m``, ``m2``…``m4``, ``w``…``w4``, optionally ``,en``) and
+      ``call_params`` (``param``, a :class:`CallParams`) for voice calls.
+    * ``spread_over`` (``period``) and ``spread_every`` (``freq``): spread a mailing.
+    * ``short_links`` (``tinyurl=1``): shorten links and track clicks.
+    * ``partner_id`` (``pp``), ``user_ip`` (``userip``): referral id, end user's address.
+    * ``data``: the octets of a ``BIN``/``BIN_HEX`` message; the first octet is the
+      user data header's length (``00`` for none), as SMSC reads binary messages.
+
+    ``extra`` carries any other send parameter as-is (what SMSC adds later); a name a
+    typed field stands for is refused. Every protocol sends, maps or refuses each field
+    (:mod:`smsc_transports.field_support`); none is dropped silently.
     """
 
     phones: tuple[str, ...]
@@ -222,11 +484,22 @@ class Message:
     send_at: datetime | str | None = None
     valid: timedelta | None = None
     extra: Mapping[str, str | int] = field(default_factory=lambda: MappingProxyType({}))
+    tz: int | None = None
+    max_parts: int | None = None
+    subject: str | None = None
+    voice: str | None = None
+    call_params: CallParams | None = None
+    spread_over: timedelta | None = None
+    spread_every: timedelta | None = None
+    short_links: bool = False
+    partner_id: str | None = None
+    user_ip: str | None = None
+    data: bytes | None = None
 
     def __init__(
         self,
         phones: str | Iterable[str],
-        text: str,
+        text: str = "",
         sender: str | None = None,
         id: int | str | None = None,
         kind: MessageKind | int = MessageKind.SMS,
@@ -234,6 +507,18 @@ class Message:
         send_at: datetime | str | None = None,
         valid: timedelta | None = None,
         extra: Mapping[str, str | int] | None = None,
+        *,
+        tz: int | None = None,
+        max_parts: int | None = None,
+        subject: str | None = None,
+        voice: str | None = None,
+        call_params: CallParams | None = None,
+        spread_over: timedelta | None = None,
+        spread_every: timedelta | None = None,
+        short_links: bool = False,
+        partner_id: str | None = None,
+        user_ip: str | None = None,
+        data: bytes | None = None,
     ) -> None:
         try:
             kind = kind if type(kind) is MessageKind else MessageKind(kind)
@@ -241,15 +526,12 @@ class Message:
             raise ValidationError(f"unknown message kind {kind!r}", field="kind") from None
         if not isinstance(text, str):
             raise ValidationError(f"text must be a string, got {type(text).__name__}")
-        if len(text) > MAX_TEXT_LENGTH:
-            raise ValidationError(
-                f"text is {len(text)} characters long, SMSC accepts at most {MAX_TEXT_LENGTH}",
-                field="text",
-            )
-        if kind.needs_text and not text.strip():
-            raise ValidationError(f"text is empty; a {kind.name} message needs one", field="text")
-        if "\x00" in text:
-            raise ValidationError("text must not contain NUL characters", field="text")
+        if data is not None or kind is MessageKind.BIN or kind is MessageKind.BIN_HEX:
+            data = _binary_data(kind, text, data)
+        if data is not None:
+            text = ""  # a binary message's content is its data
+        else:
+            _check_text(text, kind)
         if sender is not None:
             _check_sender(sender, kind)
         if id is not None:
@@ -260,6 +542,23 @@ class Message:
             _check_send_at(send_at)
         if valid is not None:
             _check_valid(valid)
+        # Most messages set none of the options: skip their checks (a bulk send builds many).
+        if (tz, max_parts, subject, voice, call_params, spread_over, spread_every, partner_id,
+            user_ip) != _NO_OPTIONS or short_links is not False:  # fmt: skip
+            user_ip = _check_options(
+                kind,
+                send_at,
+                tz=tz,
+                max_parts=max_parts,
+                subject=subject,
+                voice=voice,
+                call_params=call_params,
+                spread_over=spread_over,
+                spread_every=spread_every,
+                short_links=short_links,
+                partner_id=partner_id,
+                user_ip=user_ip,
+            )
         extra = dict(extra) if extra else {}
         if extra:
             _check_extra(extra)
@@ -273,14 +572,43 @@ class Message:
         setter(self, "send_at", send_at)
         setter(self, "valid", valid)
         setter(self, "extra", MappingProxyType(extra) if extra else _NO_EXTRA)
+        setter(self, "tz", tz)
+        setter(self, "max_parts", max_parts)
+        setter(self, "subject", subject)
+        setter(self, "voice", voice)
+        setter(self, "call_params", call_params)
+        setter(self, "spread_over", spread_over)
+        setter(self, "spread_every", spread_every)
+        setter(self, "short_links", short_links)
+        setter(self, "partner_id", partner_id)
+        setter(self, "user_ip", user_ip)
+        setter(self, "data", data)
 
     def __hash__(self) -> int:
         # ``extra`` is a read-only mapping and cannot be hashed; equal messages still
         # hash equal because every field hashed here takes part in equality.
-        return hash((self.phones, self.text, self.sender, self.id, self.kind, self.send_at))
+        return hash(
+            (self.phones, self.text, self.sender, self.id, self.kind, self.send_at, self.data)
+        )
+
+    @property
+    def header(self) -> bytes:
+        """A binary message's user data header (with its length octet), ``b""`` if none."""
+        if not self.data or not self.data[0]:
+            return b""
+        return self.data[: 1 + self.data[0]]
+
+    @property
+    def payload(self) -> bytes:
+        """A binary message's octets after its header (and after the ``00`` of no header)."""
+        if not self.data:
+            return b""
+        return self.data[1 + self.data[0] :]
 
     def replace(self, **changes: object) -> Message:
         """Return a copy with ``changes`` applied, validated again."""
         values: dict[str, object] = {name: getattr(self, name) for name in self.__slots__}
         values.update(changes)
+        if values.get("data") is not None and "text" not in changes:
+            values["text"] = ""
         return Message(**values)  # type: ignore[arg-type]

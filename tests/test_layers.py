@@ -34,6 +34,7 @@ VALUE_CORE = {
         "config",
         "encoding",
         "errors",
+        "field_support",
         "message",
         "results",
         "statuses",

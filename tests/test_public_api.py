@@ -105,6 +105,18 @@ def test_message_takes_the_contract_arguments_in_order() -> None:
         "send_at",
         "valid",
         "extra",
+        # Added after the contract, keyword-only so that no positional call changes.
+        "tz",
+        "max_parts",
+        "subject",
+        "voice",
+        "call_params",
+        "spread_over",
+        "spread_every",
+        "short_links",
+        "partner_id",
+        "user_ip",
+        "data",
     ]
 
 

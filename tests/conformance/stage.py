@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 from urllib.parse import quote
 
 from smsc_transports import (
@@ -46,6 +46,8 @@ __all__ = [
     "Driver",
     "Mode",
     "Play",
+    "Playable",
+    "Plays",
     "Profile",
     "Stage",
     "accounts",
@@ -54,6 +56,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 Mode = Literal["sync", "async"]
 MODES: tuple[Mode, ...] = ("sync", "async")
 
@@ -280,3 +283,33 @@ def _step_through(run: Coroutine[Any, Any, T]) -> T:
         return result
     run.close()
     raise RuntimeError("a sync-mode scenario waited for something; the sync drivers never do")
+
+
+class Playable(Protocol[T_co]):
+    """Something a :class:`Plays` can play: a name and a body (a scenario, a field row)."""
+
+    @property
+    def name(self) -> str:
+        """What tells it apart from the others of its kind."""
+
+    @property
+    def play(self) -> Play[T_co]:
+        """The body to play on a :class:`Stage`."""
+
+
+class Plays(Generic[T]):
+    """Each (playable, protocol, mode) played once, on first demand, and kept.
+
+    The parametrised tests and the docs-table tests read the same records, so a whole
+    run plays each once, and any subset still plays what it needs.
+    """
+
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str, Mode], T] = {}
+
+    def get(self, playable: Playable[T], profile: Profile, mode: Mode) -> T:
+        """What ``playable`` recorded over ``profile`` in ``mode``."""
+        key = (playable.name, profile.key, mode)
+        if key not in self._records:
+            self._records[key] = play(playable.play, profile, mode)
+        return self._records[key]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 
 from smsc_transports import MessageStatus
+from tests.conformance.fields import render_field_table
 from tests.conformance.observations import (
     Record,
     Refused,
@@ -24,7 +25,7 @@ from tests.conformance.observations import (
     as_seen_by,
 )
 from tests.conformance.scenarios import SCENARIOS, Scenario
-from tests.conformance.stage import ASKED, PROFILES, Mode, Profile, play
+from tests.conformance.stage import ASKED, PROFILES, Plays, Profile
 
 __all__ = ["PAGE", "Observations", "render_page"]
 
@@ -32,18 +33,8 @@ PAGE = Path(__file__).resolve().parents[2] / "docs" / "conformance.md"
 WRITE_VARIABLE = "SMSC_WRITE_CONFORMANCE"
 
 
-class Observations:
+class Observations(Plays[Record]):
     """Each (scenario, protocol, mode) played once, on first demand."""
-
-    def __init__(self) -> None:
-        self._records: dict[tuple[str, str, Mode], Record] = {}
-
-    def get(self, scenario: Scenario, profile: Profile, mode: Mode) -> Record:
-        """The record of ``scenario`` over ``profile`` in ``mode``."""
-        key = (scenario.name, profile.key, mode)
-        if key not in self._records:
-            self._records[key] = play(scenario.play, profile, mode)
-        return self._records[key]
 
 
 def _mark(step: Step, expected: Value, profile: Profile) -> str:
@@ -127,8 +118,9 @@ def render_table(observations: Observations) -> str:
 
 
 def render_page(observations: Observations) -> str:
-    """The whole of ``docs/conformance.md``."""
-    return _HEAD + render_table(observations) + "\n" + _TAIL
+    """The whole of ``docs/conformance.md``: the scenario table, then the field table."""
+    fields = _FIELDS_HEAD + render_field_table() + "\n" + _FIELDS_TAIL
+    return _HEAD + render_table(observations) + "\n" + _TAIL + fields
 
 
 _HEAD = """\
@@ -188,4 +180,41 @@ with what HTTP gives:
 
 The scenarios run on a manual clock, so a scheduled message's status is read exactly one
 second before its time and just after it, with no waiting and no timing in the results.
+"""
+
+_FIELDS_HEAD = """
+## Message fields
+
+Every option field of `Message` is sent, mapped to the protocol's own field, or refused
+with a `ValidationError` naming the field and the protocols that can send it, before
+anything is sent. None is dropped silently. This table is written from the library's
+declaration (`smsc_transports/field_support.py`); the suite (`tests/conformance/test_fields.py`)
+plays every row over every protocol, sync and async, against the emulator and fails when
+a protocol does not do what its cell says: a carried field must make SMSC store exactly
+what it stores over HTTP (text, parts, kind, sender, schedule, lifetime, subject and the
+other parameters), a refused one must raise and leave nothing stored.
+
+"""
+
+_FIELDS_TAIL = """
+* **sent as**: the `send.php` parameter of that name. **sent in `send_sms2`'s `query`**:
+  SOAP's `send_sms2` carries the HTTP parameters in its `query` string.
+* **mapped to**: the protocol's own field carries the same meaning (an SMPP schedule is
+  an absolute `schedule_delivery_time` in UTC; a `tz` date is read in Moscow time + `tz`
+  first, as SMSC reads it).
+* **applied locally** / **cut locally**: SMPP has no such field, so the library does
+  what SMSC would have done before encoding: transliterate, or cut the text to
+  `max_parts` parts at the boundaries SMSC uses (`encoding.sent_text`), so the parts
+  billed are the same as over HTTP.
+* **refused**: `ValidationError` with `field` set to the field.
+* `extra` carries a parameter with no typed field (what SMSC adds later): HTTP and SOAP
+  pass it as named; the e-mail body and SMPP have nowhere to put it.
+* Binary content always travels as hex (`bin=2`): `bin=1`'s raw octets would pass
+  through the request's charset. Over SMPP the octets go with `data_coding` 4; a header
+  goes in front with UDHI (and must then fit one SMS). SMSC's own client also sends
+  plain ASCII text with `data_coding` 4, so whether SMSC tells the two apart is **[U]**;
+  the emulator counts 8-bit data with a non-printable octet as binary.
+* `Message.id` is not in the table: SMPP has no field for a client's id (SMSC assigns
+  its own, returned as `SendResult.id`), and the SMPP backend never resends a
+  `submit_sm`, so the duplicate guard the id exists for is not needed there.
 """

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from smsc_transports.encoding import count_parts
+from smsc_transports.encoding import billed_parts
 from smsc_transports.errors import RateLimited, SMSCError, api_error
 from smsc_transports.message import Message
 from smsc_transports.results import Outcome, PhoneResult, SendResult
@@ -41,7 +41,7 @@ class Job:
         first = self.messages[0]
         if len(self.messages) == 1:
             return wire.send_params(first)
-        if all(m.text == first.text for m in self.messages):
+        if all(m.text == first.text and m.data == first.data for m in self.messages):
             return wire.send_params(first, phones=[p for m in self.messages for p in m.phones])
         return wire.list_params(self.messages)
 
@@ -60,6 +60,8 @@ class Job:
 
 
 def _options_key(message: Message) -> Hashable:
+    # Every field but the phones and the text: messages share one request only when all
+    # of them are equal, since the request carries the first message's options.
     return (
         message.sender,
         message.kind,
@@ -67,6 +69,17 @@ def _options_key(message: Message) -> Hashable:
         message.send_at,
         message.valid,
         tuple(sorted(message.extra.items())) if message.extra else (),
+        message.tz,
+        message.max_parts,
+        message.subject,
+        message.voice,
+        message.call_params,
+        message.spread_over,
+        message.spread_every,
+        message.short_links,
+        message.partner_id,
+        message.user_ip,
+        message.data,
     )
 
 
@@ -168,14 +181,14 @@ def settle_job(job: Job, answer: Any | SendResult | SMSCError, start: int = 0) -
         phones = _phones_of(message, {_phone_key(p.phone): p for p in result.phones})
         return [Outcome(start + pos, message, *_settle_alone(message, result, phones))]
     by_phone = {_phone_key(p.phone): p for p in result.phones}
-    parts_per_text: dict[str, int] = {}
+    parts_per_text: dict[Hashable, int] = {}
     outcomes = []
     for pos, message in pairs:
-        parts = parts_per_text.get(message.text)
+        # What SMSC bills depends on the text and the options that change it.
+        key = (message.text, message.kind, message.translit, message.max_parts, message.data)
+        parts = parts_per_text.get(key)
         if parts is None:
-            parts = parts_per_text[message.text] = count_parts(
-                message.text, kind=message.kind
-            ).parts
+            parts = parts_per_text[key] = billed_parts(message) // len(message.phones)
         share, error = _share(message, result, _phones_of(message, by_phone), parts)
         outcomes.append(Outcome(start + pos, message, share, error))
     return outcomes

@@ -10,6 +10,11 @@ One connection is opened lazily, reused by every call (calls take turns), pipeli
 when the server offers ``PIPELINING``, and re-opened when the server dropped it. A
 message whose content never went out is sent again once on a fresh connection; once
 its content is written, a lost link is :class:`OutcomeUnknown`, never a resend.
+
+``backup_hosts`` are tried in order when a connection cannot be opened (refused,
+timed out, TLS failed, the server refused before any message): only a new connection
+fails over, so a message goes to another host only when it cannot have reached the
+one before.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import TYPE_CHECKING, ClassVar, Self, cast
 
 import aiosmtplib
 
-from smsc_transports.backends.smtp.errors import connect_errors
+from smsc_transports.backends.smtp.errors import SmtpAuthenticationError, connect_errors
 from smsc_transports.backends.smtp.link import (
     Delivery,
     Letter,
@@ -33,7 +38,7 @@ from smsc_transports.backends.smtp.link import (
     Rejected,
     wire_data,
 )
-from smsc_transports.config import REGION_HOSTS, Settings
+from smsc_transports.config import REGION_HOSTS, Settings, host_list
 from smsc_transports.encoding import billed_parts
 from smsc_transports.errors import (
     ConfigurationError,
@@ -70,15 +75,16 @@ class AsyncSmtpTransport(AsyncTransport):
     needs no SMTP authentication. Options: ``body_form`` (long|short), ``charset``,
     ``transfer_encoding``, ``mail_from``, ``mail_to``, ``region``, ``tz``, ``test``,
     ``smtp_user``, ``smtp_password``, ``starttls``, ``verify``, ``ca_file``,
-    ``timeout``, ``helo_name``, ``pipelining``, ``max_idle``, ``status_via``; see
-    ``docs/smtp.md``.
+    ``timeout``, ``helo_name``, ``pipelining``, ``max_idle``, ``status_via``,
+    ``backup_hosts``; see ``docs/smtp.md``.
     """
 
     protocol: ClassVar[str] = "smtp"
     schemes: ClassVar[tuple[str, ...]] = ("smtp", "smtps")
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.SEND, Capability.BULK})
     option_names: ClassVar[frozenset[str] | None] = frozenset(
-        {"body_form", "ca_file", "charset", "helo_name", "mail_from", "mail_to", "max_idle",
+        {"backup_hosts", "body_form", "ca_file", "charset", "helo_name", "mail_from", "mail_to",
+         "max_idle",
          "pipelining", "smtp_password", "smtp_user", "starttls", "status_via", "test",
          "timeout", "transfer_encoding", "tz", "verify"}
     )  # fmt: skip
@@ -88,6 +94,11 @@ class AsyncSmtpTransport(AsyncTransport):
         self.settings = settings
         self.host, port = settings.address
         self.port = port or (465 if settings.scheme == "smtps" else 25)
+        backups = host_list(settings.get_str("backup_hosts") or "", self.port)
+        self.hosts: tuple[tuple[str, int], ...] = (
+            (self.host, self.port),
+            *((h, p or self.port) for h, p in backups),
+        )
         self.implicit_tls = settings.scheme == "smtps"
         self.login = settings.login or ""
         secret = settings.apikey or settings.password
@@ -219,10 +230,29 @@ class AsyncSmtpTransport(AsyncTransport):
     # Connection ------------------------------------------------------------------------
 
     async def _connect(self) -> MailLink:
-        address = f"{self.host}:{self.port}"
+        """A new link to the first host that takes one (the main host, then the backups).
+
+        Nothing was sent on a connection that failed to open, so the next host is safe;
+        a refused SMTP AUTH is the same on every host and is raised at once.
+        """
+        failure: ConnectError | None = None
+        for host, port in self.hosts:
+            try:
+                return await self._connect_to(host, port)
+            except SmtpAuthenticationError:
+                raise
+            except ConnectError as exc:
+                if len(self.hosts) > 1:
+                    log.warning("SMTP host %s:%s failed: %s", host, port, exc)
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def _connect_to(self, host: str, port: int) -> MailLink:
+        address = f"{host}:{port}"
         client = aiosmtplib.SMTP(
-            hostname=self.host,
-            port=self.port,
+            hostname=host,
+            port=port,
             timeout=self.timeout,
             use_tls=self.implicit_tls,
             start_tls=self.starttls,

@@ -9,7 +9,10 @@ Message dict keys (absent when empty): ``phones`` (list), ``text``, ``sender``, 
 (int or str, as given), ``kind`` (the :class:`~smsc_transports.message.MessageKind`
 name), ``translit``, ``send_at`` (ISO 8601 with its offset, for an aware datetime),
 ``time`` (one of SMSC's own time strings, for a ``send_at`` given that way),
-``valid_minutes``, ``extra`` (object), and ``v``, the format's version.
+``valid_minutes``, ``extra`` (object), the typed options ``tz``, ``max_parts``,
+``subject``, ``voice``, ``call_params`` (``[wait, interval, attempts]``),
+``spread_over_minutes``, ``spread_every_minutes``, ``short_links``, ``partner_id``,
+``user_ip``, ``data_hex`` (a binary message's octets), and ``v``, the format's version.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 
 from smsc_transports.encoding import billed_parts
 from smsc_transports.errors import APIError, SMSCError, ValidationError
-from smsc_transports.message import Message, MessageKind
+from smsc_transports.message import CallParams, Message, MessageKind
 from smsc_transports.results import SendResult
 
 __all__ = [
@@ -38,8 +41,18 @@ __all__ = [
 FORMAT_VERSION = 1
 _KEYS = frozenset(
     {"v", "phones", "text", "sender", "id", "kind", "translit", "send_at", "time"}
-    | {"valid_minutes", "extra"}
+    | {"valid_minutes", "extra", "tz", "max_parts", "subject", "voice", "call_params"}
+    | {"spread_over_minutes", "spread_every_minutes", "short_links", "partner_id", "user_ip"}
+    | {"data_hex"}
 )
+# Typed options that are JSON values as they are (None/False/0 when unset).
+_PLAIN_OPTIONS = ("tz", "max_parts", "subject", "voice", "short_links", "partner_id", "user_ip")
+_PLAIN_TYPES: Mapping[str, type | tuple[type, ...]] = {
+    "tz": int,
+    "max_parts": int,
+    "short_links": bool,
+}
+_MINUTES = timedelta(minutes=1)
 
 
 def message_to_dict(message: Message) -> dict[str, Any]:
@@ -67,6 +80,26 @@ def message_to_dict(message: Message) -> dict[str, Any]:
         data["valid_minutes"] = message.valid // timedelta(minutes=1)
     if message.extra:
         data["extra"] = dict(message.extra)
+    data.update(_options_to_dict(message))
+    return data
+
+
+def _options_to_dict(message: Message) -> dict[str, Any]:
+    """The typed options of ``message`` that are set, as JSON values."""
+    data: dict[str, Any] = {}
+    for name in _PLAIN_OPTIONS:
+        value = getattr(message, name)
+        if value not in (None, False):
+            data[name] = value
+    if message.call_params is not None:
+        params = message.call_params
+        data["call_params"] = [params.wait, params.interval, params.attempts]
+    if message.spread_over is not None:
+        data["spread_over_minutes"] = message.spread_over // _MINUTES
+    if message.spread_every is not None:
+        data["spread_every_minutes"] = message.spread_every // _MINUTES
+    if message.data is not None:
+        data["data_hex"] = message.data.hex()
     return data
 
 
@@ -99,7 +132,44 @@ def message_from_dict(data: Mapping[str, Any]) -> Message:
         send_at=_send_at(data),
         valid=_valid(data.get("valid_minutes")),
         extra=_extra(data.get("extra", {})),
+        call_params=_call_params(data.get("call_params")),
+        spread_over=_minutes(data, "spread_over_minutes"),
+        spread_every=_minutes(data, "spread_every_minutes"),
+        data=_data(data.get("data_hex")),
+        **{name: _option(data, name) for name in _PLAIN_OPTIONS if name in data},
     )
+
+
+def _option(data: Mapping[str, Any], name: str) -> Any:
+    if name == "short_links":
+        value = data[name]
+        if not isinstance(value, bool):
+            raise ValidationError("short_links must be true or false", field=name)
+        return value
+    return _typed(data, name, _PLAIN_TYPES.get(name, str))
+
+
+def _call_params(value: object) -> CallParams | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 3:
+        raise ValidationError("call_params must be [wait, interval, attempts]", field="call_params")
+    return CallParams(*value)
+
+
+def _minutes(data: Mapping[str, Any], key: str) -> timedelta | None:
+    value = _typed(data, key, int)
+    return None if value is None else timedelta(minutes=value)
+
+
+def _data(value: object) -> bytes | None:
+    if value is None:
+        return None
+    try:
+        return bytes.fromhex(value) if isinstance(value, str) else None
+    except ValueError:
+        pass
+    raise ValidationError("data_hex must be hex digits", field="data")
 
 
 def _typed(

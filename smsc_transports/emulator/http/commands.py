@@ -45,6 +45,13 @@ class Reply:
 _STRING_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
 _TZ = re.compile(r"[+-]?[0-9]{1,2}")
 _SPLIT = re.compile(r"[,;\n]")
+# The send.php parameters the emulator reads itself; every other one is kept with the
+# message as SMSC received it (``options``), so a test can see that it arrived.
+_READ_PARAMETERS = frozenset(
+    {"login", "psw", "apikey", "phones", "mes", "id", "sender", "bot", "bin", "time", "tz"}
+    | {"valid", "translit", "cost", "op", "err", "list", "maxsms", "subj", "fmt", "charset"}
+    | {"flash", "push", "hlr", "ping", "mms", "mail", "call", "viber", "soc", "tg"}
+)
 # Kind switches in the order they are looked at; the first one set wins.
 _KIND_FLAGS = (
     ("flash", MessageKind.FLASH),
@@ -113,6 +120,7 @@ def send_request(params: Params) -> SendRequest:
         raise params_error()
     maxsms = params.number("maxsms", 0, low=1, high=100)
     params.number("tinyurl", 0, high=1)  # accepted, links are not shortened
+    options = tuple(sorted((k, v) for k, v in params.values.items() if k not in _READ_PARAMETERS))
     return SendRequest(
         phones=phones,
         text=params.text("mes"),
@@ -129,6 +137,7 @@ def send_request(params: Params) -> SendRequest:
         pairs=pairs,
         maxsms=maxsms or None,
         subject=params.get("subj"),
+        options=options,
     )
 
 

@@ -27,6 +27,7 @@ from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.command_status import status_for_code
 from smsc_transports.wire.smpp.incoming import incoming_part
 from smsc_transports.wire.smpp.short_message import (
+    TAG_MESSAGE_PAYLOAD,
     ShortMessage,
     decode_short_message,
     encode_deliver_sm,
@@ -247,11 +248,15 @@ class SmppConnection(asyncio.Protocol):
             return answer(w.ESME_RINVEXPIRY)
         # Message class 0 in a GSM data_coding is a flash SMS (3GPP TS 23.038 §4).
         flash = sm.data_coding & 0xF3 == 0x10
+        kind = MessageKind.FLASH if flash else MessageKind.SMS
+        binary = binary_octets(sm)
+        if binary is not None:
+            kind = MessageKind.BIN_HEX
         request = SendRequest(
             phones=(sm.destination_addr,),
-            text=incoming_part(sm).text,
+            text=incoming_part(sm).text if binary is None else binary.hex(),
             sender=sm.source_addr or None,
-            kind=MessageKind.FLASH if flash else MessageKind.SMS,
+            kind=kind,
             send_at=start.timestamp() if start is not None else None,
             valid=(expiry - (start or moment)).total_seconds() if expiry is not None else None,
         )
@@ -285,3 +290,22 @@ class SmppConnection(asyncio.Protocol):
             record.err & 0xFF,
         )
         return w.encode_query_sm_resp(w.ESME_ROK, sequence, response)
+
+
+_TEXT_OCTETS = frozenset({9, 10, 13, *range(32, 127)})
+
+
+def binary_octets(sm: ShortMessage) -> bytes | None:
+    """A submit's octets in SMSC's binary form (header length first), if it is binary.
+
+    ``data_coding`` 4 is 8-bit data, but SMSC's own client sends plain ASCII text with it
+    too; so 8-bit user data counts as binary when it holds an octet that is not printable
+    ASCII (a tab, CR or LF aside). A header (UDHI) travels in front, as SMSC writes it.
+    """
+    if sm.data_coding != 4:
+        return None
+    data = sm.tlv(TAG_MESSAGE_PAYLOAD) or sm.short_message
+    if sm.esm_class & 0x40 and data:
+        body = data[1 + data[0] :]
+        return data if not _TEXT_OCTETS.issuperset(body) else None
+    return b"\0" + data if not _TEXT_OCTETS.issuperset(data) else None

@@ -40,6 +40,7 @@ class Recipient:
     behaviour: Behaviour
     int_id: int
     subject: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
     notified: int = 0
     """How many timeline steps callbacks have already reported (step 0 is never sent)."""
     steps: list[Step] = field(default_factory=list)
@@ -93,6 +94,9 @@ class Recipient:
             region=info.region,
             mccmnc=info.mccmnc,
             int_id=self.int_id,
+            valid=self.valid,
+            subject=self.subject,
+            options=self.options,
         )
 
 

@@ -31,7 +31,8 @@ class SendRequest:
     ``valid`` is the lifetime in seconds. ``cost`` is SMSC's mode: 0 send, 1 only price,
     2 send and report the cost, 3 also report the new balance. ``op``/``err`` ask for
     per-phone results (all / only the refused ones). ``pairs`` is ``list=``: per-phone
-    texts, used instead of ``phones`` and ``text`` when not empty.
+    texts, used instead of ``phones`` and ``text`` when not empty. ``options`` are the
+    other parameters SMSC received (``voice``, ``period``, ``pp``…), kept as they came.
     """
 
     phones: tuple[str, ...] = ()
@@ -50,6 +51,7 @@ class SendRequest:
     pairs: tuple[tuple[str, str], ...] = ()
     maxsms: int | None = None
     subject: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,8 @@ class StatusRecord:
 
     ``status`` is :attr:`MessageStatus.NOT_FOUND` (and the rest empty) when there is no
     such message. Timestamps are Unix seconds; ``last_timestamp`` is when the status
-    last changed, ``send_timestamp`` when it left (or is scheduled to leave).
+    last changed, ``send_timestamp`` when it left (or is scheduled to leave). ``valid``
+    is the lifetime in seconds; ``subject`` and ``options`` what the send carried.
     """
 
     id: str
@@ -112,6 +115,9 @@ class StatusRecord:
     region: str = ""
     mccmnc: str = ""
     int_id: int = 0
+    valid: float = 0.0
+    subject: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
 
     @property
     def found(self) -> bool:

@@ -264,6 +264,7 @@ class EmulatorState:
             behaviour=p.behaviour,
             int_id=self._recipients.new_int_id(),
             subject=request.subject,
+            options=request.options,
         )
         recipient.plan(self.transfer_after, self.deliver_after)
         self._recipients.add(recipient)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from smsc_transports.field_support import refuse_uncarried
 from smsc_transports.message import Message, MessageKind
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "auth_params",
     "balance_params",
     "list_params",
+    "message_text",
+    "period_param",
     "send_params",
     "status_params",
     "time_param",
@@ -32,7 +35,9 @@ _KIND_FLAG: Mapping[MessageKind, tuple[str, str]] = {
     MessageKind.FLASH: ("flash", "1"),
     MessageKind.PUSH: ("push", "1"),
     MessageKind.HLR: ("hlr", "1"),
-    MessageKind.BIN: ("bin", "1"),
+    # Binary content always travels as hex (bin=2): bin=1's raw octets would be read
+    # through the request's charset, which cannot carry every octet.
+    MessageKind.BIN: ("bin", "2"),
     MessageKind.BIN_HEX: ("bin", "2"),
     MessageKind.PING: ("ping", "1"),
     MessageKind.MMS: ("mms", "1"),
@@ -80,8 +85,46 @@ def _options(message: Message) -> dict[str, str]:
         params["time"] = time_param(message.send_at)
     if message.valid is not None:
         params["valid"] = valid_param(message.valid)
+    params.update(_typed_options(message))
     params.update({key: str(value) for key, value in message.extra.items()})
     return params
+
+
+def period_param(value: timedelta) -> str:
+    """Return a spreading period as SMSC's ``period``: hours, in tenths (``0.1``…``720``)."""
+    tenths = value // timedelta(minutes=6)
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
+
+
+def _typed_options(message: Message) -> dict[str, str]:
+    """The send.php parameters of the typed options (each field's parameter is SMSC's)."""
+    params: dict[str, str] = {}
+    if message.tz is not None:
+        params["tz"] = str(message.tz)
+    if message.max_parts is not None:
+        params["maxsms"] = str(message.max_parts)
+    if message.subject is not None:
+        params["subj"] = message.subject
+    if message.voice is not None:
+        params["voice"] = message.voice
+    if message.call_params is not None:
+        params["param"] = message.call_params.parameter
+    if message.spread_over is not None:
+        params["period"] = period_param(message.spread_over)
+    if message.spread_every is not None:
+        params["freq"] = str(message.spread_every // timedelta(minutes=1))
+    if message.short_links:
+        params["tinyurl"] = "1"
+    if message.partner_id is not None:
+        params["pp"] = message.partner_id
+    if message.user_ip is not None:
+        params["userip"] = message.user_ip
+    return params
+
+
+def message_text(message: Message) -> str:
+    """``mes`` for ``message``: its text, or a binary message's octets in hex (``bin=2``)."""
+    return message.data.hex() if message.data is not None else message.text
 
 
 def send_params(
@@ -97,8 +140,9 @@ def send_params(
     ``per_phone`` adds ``op=1`` so the answer lists every recipient's outcome.
     ``phones`` replaces the message's recipients (several messages sharing one text).
     """
+    refuse_uncarried(message, "https")
     recipients = message.phones if phones is None else phones
-    params = {"phones": ",".join(recipients), "mes": message.text, "cost": str(cost)}
+    params = {"phones": ",".join(recipients), "mes": message_text(message), "cost": str(cost)}
     if message.id is not None:
         params["id"] = str(message.id)
     if per_phone:
@@ -113,7 +157,7 @@ def list_params(messages: Sequence[Message], *, per_phone: bool = True) -> dict[
     All ``messages`` must share every option but text and phones; texts must not hold a
     new line (it separates the lines) and a phone may appear once.
     """
-    lines = [f"{phone}:{message.text}" for message in messages for phone in message.phones]
+    lines = [f"{phone}:{message_text(message)}" for message in messages for phone in message.phones]
     params = {"list": "\n".join(lines), "cost": "3"}
     if per_phone:
         params["op"] = "1"

@@ -28,8 +28,9 @@ from datetime import datetime
 from typing import Literal, get_args
 
 from smsc_transports.errors import ValidationError
-from smsc_transports.message import Message
-from smsc_transports.wire.http import time_param
+from smsc_transports.field_support import refuse_uncarried
+from smsc_transports.message import Message, MessageKind
+from smsc_transports.wire.http import message_text, time_param
 
 __all__ = [
     "CHARSETS",
@@ -224,28 +225,28 @@ def body_from_message(
 ) -> MailBody:
     """Return the body fields that send ``message`` under ``id``.
 
-    ``valid`` and ``extra`` have no place in the e-mail body, so a message using them
-    raises :class:`ValidationError` rather than lose them silently.
+    The body has fields for the id, time, tz, translit, format and sender; ``tz`` is
+    the message's own when it has one, else the transport's. A binary message goes as
+    format 5 with its octets in hex (a body cannot hold raw octets). Any other option
+    (``valid``, ``max_parts``, ``extra``…) raises :class:`ValidationError` naming the
+    protocols that can send it, rather than be lost silently.
     """
-    if message.valid is not None:
-        raise ValidationError("the e-mail body has no field for valid", field="valid")
-    if message.extra:
-        names = ", ".join(sorted(message.extra))
-        raise ValidationError(f"the e-mail body has no field for {names}", field="extra")
+    refuse_uncarried(message, "smtp")
     # An empty sender field means "the account's default"; SMSC spells "none" as ".".
     sender = "." if message.sender == "" else message.sender or ""
+    binary = message.data is not None
     return MailBody(
         login=login,
         password=password,
         id=id,
         time="" if message.send_at is None else mail_time(message.send_at),
-        tz=tz,
+        tz=tz if message.tz is None else str(message.tz),
         translit=message.translit,
-        format=int(message.kind),
+        format=int(MessageKind.BIN_HEX if binary else message.kind),
         sender=sender,
         test=test,
         phones=message.phones,
-        text=message.text,
+        text=message_text(message),
         form=form,
     )
 

@@ -12,6 +12,7 @@ import itertools
 from dataclasses import dataclass
 
 from smsc_transports.errors import ValidationError
+from smsc_transports.field_support import refuse_uncarried
 from smsc_transports.message import Message, MessageKind
 from smsc_transports.wire.smpp.short_message import ShortMessage, encode_tlvs
 from smsc_transports.wire.smpp.text import (
@@ -137,10 +138,11 @@ class SubmitEncoder:
         return prefix
 
     def _common(self, message: Message) -> tuple[str, Content, str, str]:
+        refuse_uncarried(message, "smpp")
         sender = message.sender if message.sender is not None else self.settings.default_sender
         reference = self._next_reference() if self.settings.long_mode != "payload" else 0
         content = plan_content(message, self.settings.coding, self.settings.long_mode, reference)
-        schedule = schedule_time(message.send_at)
+        schedule = schedule_time(message.send_at, message.tz)
         validity = relative_time(message.valid) if message.valid is not None else ""
         return sender or "", content, schedule, validity
 
@@ -185,7 +187,14 @@ class SubmitEncoder:
             or message.translit
             or message.send_at is not None
             or message.valid is not None
+            or message.max_parts is not None
+            or message.extra
+            or message.spread_over is not None
+            or message.short_links
+            or message.partner_id is not None
+            or message.user_ip is not None
         ):
+            # Options take the general path, which maps each one or refuses it.
             return None
         raw = text.encode("ascii")
         coding = self.settings.coding

@@ -25,11 +25,11 @@ from smsc_transports.encoding import (
     encode_gsm7,
     encode_ucs2,
     is_gsm7,
+    sent_text,
     split,
 )
 from smsc_transports.errors import UnsupportedOperation, ValidationError
 from smsc_transports.message import Message, MessageKind
-from smsc_transports.translit import transliterate
 from smsc_transports.wire.smpp.short_message import (
     MAX_SHORT_MESSAGE,
     TAG_MESSAGE_PAYLOAD,
@@ -145,16 +145,23 @@ def _flash(data_coding: int, text: str, encoded: bytes) -> tuple[int, bytes]:
     return 0x18, encode_ucs2(text) if data_coding != DC_UCS2 else encoded
 
 
-def _binary(message: Message) -> bytes:
-    if message.kind == MessageKind.BIN_HEX:
-        try:
-            return bytes.fromhex(message.text)
-        except ValueError:
-            raise ValidationError("BIN_HEX text must be hex digits", field="text") from None
-    try:
-        return message.text.encode("latin-1")
-    except UnicodeEncodeError:
-        raise ValidationError("BIN text must hold characters U+0000…U+00FF", field="text") from None
+def _binary(message: Message, long_mode: LongMode, reference: int) -> Content:
+    """A binary message's submits: its header (if any) with UDHI, its octets as they are.
+
+    SMSC's binary form starts with the header's length (``00`` for none); SMPP carries
+    the header in ``short_message`` with ``esm_class`` UDHI (SMPP 3.4 §5.2.12), so a
+    message with its own header must fit one submit; one without is split like text.
+    """
+    data = message.data or b""
+    if not message.header:
+        return _fit(DC_OCTETS, "", message.payload, long_mode, reference)
+    if len(data) > SINGLE_OCTETS:
+        raise ValidationError(
+            f"a binary message with its own header is {len(data)} octets; over SMPP it must "
+            f"fit one SMS ({SINGLE_OCTETS}), or be sent over https or soap",
+            field="data",
+        )
+    return Content(DC_OCTETS, ESM_UDHI, ((data, ()),), 1)
 
 
 def _concat(
@@ -214,10 +221,11 @@ def plan_content(
     """Return how ``message``'s text travels in submit_sm; ``reference`` numbers a split."""
     kind = message.kind
     if kind in _BINARY_KINDS:
-        return _fit(DC_OCTETS, "", _binary(message), long_mode, reference)
+        return _binary(message, long_mode, reference)
     if kind not in _TEXT_KINDS:
         raise UnsupportedOperation(f"sending {kind.name} messages", "smpp", ("https", "soap"))
-    text = transliterate(message.text, message.translit) if message.translit else message.text
+    # translit and max_parts are applied here, to the text SMSC would have sent (§1.4).
+    text = sent_text(message)
     return text_content(
         text,
         flash=kind == MessageKind.FLASH,

@@ -61,12 +61,13 @@ def parse_absolute_time(value: str) -> datetime | None:
     return moment.replace(microsecond=int(value[12]) * 100000, tzinfo=zone)
 
 
-def schedule_time(send_at: datetime | str | None) -> str:
+def schedule_time(send_at: datetime | str | None, tz: int | None = None) -> str:
     """schedule_delivery_time for a Message's ``send_at`` ("" to send at once).
 
     SMSC's own time strings are accepted too: ``+m`` (minutes from now), ``0<unix
-    time>``, and ``DDMMYYhhmm`` / ``DD.MM.YY hh:mm`` read in Moscow time as SMSC does;
-    an hour window (``h1-h2``) has no SMPP form.
+    time>``, and ``DDMMYYhhmm`` / ``DD.MM.YY hh:mm`` read in Moscow time shifted by
+    ``tz`` hours, as SMSC reads them (§1.4 ``tz``); an hour window (``h1-h2``) has no
+    SMPP form.
     """
     if send_at is None:
         return ""
@@ -85,7 +86,8 @@ def schedule_time(send_at: datetime | str | None) -> str:
         except ValueError:
             continue
         # SMSC reads its own time forms in Moscow time unless told otherwise (§1.4 tz).
-        return absolute_time(local.replace(tzinfo=MOSCOW))
+        zone = MOSCOW if not tz else timezone(timedelta(hours=3 + tz))
+        return absolute_time(local.replace(tzinfo=zone))
     raise ValidationError(
         f"send_at {send_at!r} (an hour window) cannot be expressed in SMPP", field="send_at"
     )

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from smsc_transports.errors import ProtocolError, ValidationError, api_error, safe_excerpt
+from smsc_transports.field_support import refuse_uncarried
 from smsc_transports.message import Message
 from smsc_transports.results import Balance, CostResult, PhoneResult, SendResult, StatusResult
 from smsc_transports.statuses import MessageStatus
@@ -263,6 +264,7 @@ def send_call(
     ``send_sms2`` can answer. SOAP answers always carry cost and balance, so the HTTP
     ``cost`` mode is not sent.
     """
+    refuse_uncarried(message, "soap")
     params = http.send_params(message, cost=3, per_phone=False)
     del params["cost"]
     if report_refused:

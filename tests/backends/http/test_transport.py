@@ -17,6 +17,7 @@ from smsc_transports import (
     InvalidPhone,
     Message,
     MessageForbidden,
+    MessageKind,
     MessageStatus,
     RateLimited,
     SendResult,
@@ -260,6 +261,28 @@ def test_each_message_of_a_shared_request_gets_its_own_share(shared_emulator: Em
     assert shared.cost == Decimal("1.40")
     assert two.balance == third.balance
     assert not any(r.already_accepted for r in (shared, two, third))
+
+
+def test_send_many_never_folds_messages_whose_options_differ(shared_emulator: Emulator) -> None:
+    long_text = "Folded or not. " * 30  # 3 parts
+    messages = [
+        Message("79120000101", long_text, max_parts=1),
+        Message("79120000102", long_text),
+        Message("79120000103", long_text, short_links=True),
+        Message("79120000104", kind=MessageKind.BIN, data=b"\x00\x01"),
+        Message("79120000105", kind=MessageKind.BIN, data=b"\x00\x02"),
+    ]
+    with create_transport(shared_emulator.url()) as transport:
+        outcomes = [o.unwrap() for o in transport.send_many(messages)]
+    state = shared_emulator.state
+    stored = [
+        state.status(state.account("demo"), sent.id, m.phones[0], throttled=False)
+        for sent, m in zip(outcomes, messages, strict=True)
+    ]
+    assert [sent.parts for sent in outcomes[:3]] == [1, 3, 3]
+    assert [len(record.text) for record in stored[:2]] == [153, len(long_text)]
+    assert [record.options for record in stored[1:3]] == [(), (("tinyurl", "1"),)]
+    assert [record.text for record in stored[3:]] == ["0001", "0002"]
 
 
 def test_send_many_reads_its_input_lazily(shared_emulator: Emulator) -> None:

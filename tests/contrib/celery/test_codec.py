@@ -21,7 +21,7 @@ from smsc_transports.contrib.celery.codec import (
     with_id,
 )
 from smsc_transports.errors import ConnectError, InvalidPhone
-from smsc_transports.message import MAX_INT_ID, RESERVED_PARAMETERS
+from smsc_transports.message import MAX_INT_ID, RESERVED_PARAMETERS, TYPED_PARAMETERS
 
 OFFSETS = [UTC, timezone(timedelta(hours=3)), timezone(timedelta(hours=-5, minutes=-30))]
 SMSC_TIMES = ["+30", "0101251230", "01.01.25 12:30", "10-18", "01700000000"]
@@ -37,7 +37,7 @@ send_times = (
 )
 extras = st.dictionaries(
     st.from_regex(r"[a-z_][a-z0-9_]{0,10}", fullmatch=True).filter(
-        lambda k: k not in RESERVED_PARAMETERS
+        lambda k: k not in RESERVED_PARAMETERS and k not in TYPED_PARAMETERS
     ),
     st.integers(-(2**31), 2**31) | st.text(max_size=20),
     max_size=4,
@@ -74,7 +74,7 @@ def test_the_dict_reads_like_the_message() -> None:
         send_at=at,
         valid=timedelta(hours=2),
         kind=MessageKind.FLASH,
-        extra={"tinyurl": 1},
+        extra={"later": 1},
     )
     assert message_to_dict(message) == {
         "v": 1,
@@ -85,7 +85,7 @@ def test_the_dict_reads_like_the_message() -> None:
         "kind": "FLASH",
         "send_at": "2025-03-01T09:30:00+03:00",
         "valid_minutes": 120,
-        "extra": {"tinyurl": 1},
+        "extra": {"later": 1},
     }
 
 
@@ -171,3 +171,29 @@ def test_outcome_entries_are_json_safe_and_name_the_error() -> None:
     assert (entries[2]["id"], entries[2]["ok"]) == ("99", False)
     assert entries[3]["error"]["class"] == "ConnectError" and entries[3]["error"]["code"] is None
     assert failure_entry(4, object(), RateLimited())["message_id"] is None
+
+
+def test_the_typed_options_and_binary_data_survive_a_json_round_trip() -> None:
+    from smsc_transports import CallParams
+
+    options = [
+        Message(
+            "79991234567",
+            "Hi",
+            send_at="01.01.30 10:00",
+            tz=-2,
+            max_parts=2,
+            spread_over=timedelta(hours=1, minutes=30),
+            spread_every=timedelta(minutes=10),
+            short_links=True,
+            partner_id="p7",
+            user_ip="192.0.2.1",
+        ),
+        Message("79991234567", "Hi", kind=MessageKind.CALL, voice="w2", call_params=CallParams(9)),
+        Message("a@example.org", "Body", kind=MessageKind.MAIL, subject="Order"),
+        Message("79991234567", kind=MessageKind.BIN, data=b"\x00\x01\xff"),
+    ]
+    for message in options:
+        data = json.loads(json.dumps(message_to_dict(message)))
+        assert message_from_dict(data) == message
+    assert message_to_dict(options[3])["data_hex"] == "0001ff"

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from smsc_transports import (
     AuthenticationError,
+    CallParams,
     DeleteError,
     InsufficientFunds,
     InvalidPhone,
@@ -49,7 +50,11 @@ def test_send_params_map_every_option() -> None:
         translit=2,
         send_at=when,
         valid=timedelta(hours=1, minutes=30),
-        extra={"tinyurl": 1, "subj": "x"},
+        extra={"later": 1, "note": "x"},
+        short_links=True,
+        max_parts=2,
+        partner_id="p-7",
+        user_ip="::ffff:10.0.0.1",
     )
     params = wire.send_params(message, cost=1, per_phone=False)
     assert params == {
@@ -63,8 +68,48 @@ def test_send_params_map_every_option() -> None:
         "time": "0" + str(int(when.timestamp())),
         "valid": "01:30",
         "tinyurl": "1",
-        "subj": "x",
+        "maxsms": "2",
+        "pp": "p-7",
+        "userip": "::ffff:a00:1",
+        "later": "1",
+        "note": "x",
     }
+
+
+def test_send_params_map_the_scheduling_and_call_options() -> None:
+    spread = Message(
+        "79991234567",
+        "hi",
+        send_at="15.01.30 10:00",
+        tz=2,
+        spread_over=timedelta(hours=1, minutes=30),
+        spread_every=timedelta(minutes=15),
+    )
+    assert wire.send_params(spread, per_phone=False) | {"cost": "3"} == {
+        "phones": "79991234567",
+        "mes": "hi",
+        "cost": "3",
+        "time": "15.01.30 10:00",
+        "tz": "2",
+        "period": "1.5",
+        "freq": "15",
+    }
+    call = Message(
+        "79991234567", "Hello", kind=MessageKind.CALL, voice="w,en", call_params=CallParams(30)
+    )
+    params = wire.send_params(call, per_phone=False)
+    assert (params["call"], params["voice"], params["param"]) == ("1", "w,en", "30,20,5")
+    mail = Message(
+        "a@example.org", "body", sender="me@example.org", kind=MessageKind.MAIL, subject="Hi"
+    )
+    assert wire.send_params(mail)["subj"] == "Hi"
+
+
+def test_binary_content_goes_as_hex_with_bin_2_whatever_the_kind() -> None:
+    for kind in (MessageKind.BIN, MessageKind.BIN_HEX):
+        message = Message("79991234567", kind=kind, data=b"\x00\x01\x00\xff")
+        params = wire.send_params(message)
+        assert (params["bin"], params["mes"]) == ("2", "000100ff")
 
 
 @pytest.mark.parametrize(
@@ -73,7 +118,7 @@ def test_send_params_map_every_option() -> None:
         (MessageKind.FLASH, ("flash", "1")),
         (MessageKind.PUSH, ("push", "1")),
         (MessageKind.HLR, ("hlr", "1")),
-        (MessageKind.BIN, ("bin", "1")),
+        (MessageKind.BIN, ("bin", "2")),
         (MessageKind.BIN_HEX, ("bin", "2")),
         (MessageKind.PING, ("ping", "1")),
         (MessageKind.MMS, ("mms", "1")),
@@ -85,6 +130,7 @@ def test_send_params_map_every_option() -> None:
 )
 def test_each_kind_sets_its_send_flag(kind: MessageKind, flag: tuple[str, str]) -> None:
     text = "" if kind in (MessageKind.HLR, MessageKind.PING) else "00ff"
+    text = "\x00\xff" if kind is MessageKind.BIN else text
     params = wire.send_params(Message("79991234567", text, kind=kind))
     assert params[flag[0]] == flag[1]
 

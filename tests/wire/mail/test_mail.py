@@ -201,7 +201,11 @@ def test_times_never_carry_a_colon(send_at: datetime | str, expected: str) -> No
 
 @pytest.mark.parametrize(
     ("change", "field"), [({"valid": __import__("datetime").timedelta(hours=1)}, "valid"),
-                          ({"extra": {"tinyurl": 1}}, "extra")],
+                          ({"extra": {"later": 1}}, "extra"),
+                          ({"max_parts": 1}, "max_parts"),
+                          ({"short_links": True}, "short_links"),
+                          ({"partner_id": "p7"}, "partner_id"),
+                          ({"user_ip": "192.0.2.1"}, "user_ip")],
 )  # fmt: skip
 def test_options_the_body_cannot_carry_are_refused_not_dropped(
     change: dict[str, object], field: str
@@ -210,6 +214,27 @@ def test_options_the_body_cannot_carry_are_refused_not_dropped(
     with pytest.raises(ValidationError) as caught:
         body_from_message(message, login="a", password="b", id="1")
     assert caught.value.field == field
+
+
+def test_a_messages_own_tz_wins_over_the_transports() -> None:
+    message = Message("79991234567", "hi", send_at="01.01.30 10:00", tz=-2)
+    body = body_from_message(message, login="a", password="b", id="1", tz="3")
+    assert (body.time, body.tz) == ("0101301000", "-2")
+    assert build_body(body).startswith("a:b:1:0101301000,-2:0,0,,0:")
+    default = body_from_message(
+        Message("79991234567", "hi"), login="a", password="b", id="1", tz="3"
+    )
+    assert default.tz == "3"
+    with pytest.raises(ValidationError) as short:
+        build_body(body_from_message(message, login="a", password="b", id="1", form="short"))
+    assert short.value.field == "tz"
+
+
+def test_binary_data_travels_as_format_5_hex() -> None:
+    message = Message("79991234567", kind=MessageKind.BIN, data=b"\x00\x00\xff")
+    body = body_from_message(message, login="a", password="b", id="1")
+    assert (body.format, body.text) == (5, "0000ff")
+    assert parse_body(build_body(body)).text == "0000ff"
 
 
 def test_generated_ids_fit_smscs_rule_and_differ() -> None:

@@ -75,7 +75,12 @@ CASES: list[tuple[str, Message, SubmitSettings]] = [
     ("sar", Message(PHONE, "Длинный текст " * 20), SubmitSettings(long_mode="sar")),
     ("sar latin-1", Message(PHONE, "ç" * 300), SubmitSettings(long_mode="sar")),
     ("valid", Message(PHONE, "Hi", valid=timedelta(hours=2)), SubmitSettings(priority_flag=3)),
-    ("binary", Message(PHONE, "0b0c0d", kind=MessageKind.BIN_HEX), SubmitSettings()),
+    ("binary", Message(PHONE, "000b0c0d", kind=MessageKind.BIN_HEX), SubmitSettings()),
+    (
+        "binary with a header",
+        Message(PHONE, kind=MessageKind.BIN, data=bytes.fromhex("0605040b8423f0dc0601ae")),
+        SubmitSettings(),
+    ),
     ("no receipt", Message(PHONE, "x", sender="."), SubmitSettings(registered_delivery=0)),
 ]
 
@@ -290,3 +295,33 @@ def test_parsing_any_time_field_never_raises(value: str) -> None:
 def test_a_hostile_send_at_string_is_a_validation_error(send_at: str) -> None:
     with pytest.raises(ValidationError):
         schedule_time(send_at)
+
+
+def test_binary_data_goes_as_8_bit_octets_with_udhi_only_for_a_header() -> None:
+    encoder = SubmitEncoder(SubmitSettings())
+    with_header = bytes.fromhex("0605040b8423f0dc0601ae")
+    sm = encoder.fields(Message(PHONE, kind=MessageKind.BIN, data=with_header))[0]
+    assert [(s.data_coding, s.esm_class, s.short_message) for s in sm] == [(4, 0x40, with_header)]
+    plain = encoder.fields(Message(PHONE, kind=MessageKind.BIN_HEX, data=b"\x00\x00\x01\xff"))[0]
+    assert [(s.data_coding, s.esm_class, s.short_message) for s in plain] == [
+        (4, 0, b"\x00\x01\xff")  # the 00 says "no header"; a NUL octet of content stays
+    ]
+
+
+def test_a_binary_message_with_a_header_longer_than_one_sms_is_refused() -> None:
+    data = bytes.fromhex("0605040b8423f0") + bytes(200)
+    with pytest.raises(ValidationError) as refused:
+        SubmitEncoder(SubmitSettings()).encode(Message(PHONE, kind=MessageKind.BIN, data=data))
+    assert refused.value.field == "data"
+
+
+def test_max_parts_cuts_the_text_where_smsc_does_and_tz_shifts_the_schedule() -> None:
+    encoder = SubmitEncoder(SubmitSettings(long_mode="udh"))
+    text = "Long text. " * 36 + "The end"  # 3 GSM parts
+    parts = encoder.fields(Message(PHONE, text, max_parts=2))[0]
+    assert len(parts) == 2
+    assert encoder.encode(Message(PHONE, text, max_parts=2)).parts == 2
+    moscow = encoder.fields(Message(PHONE, "Hi", send_at="01.01.35 10:00"))[0][0]
+    plus_two = encoder.fields(Message(PHONE, "Hi", send_at="01.01.35 10:00", tz=2))[0][0]
+    assert moscow.schedule_delivery_time == "350101070000000+"
+    assert plus_two.schedule_delivery_time == "350101050000000+"

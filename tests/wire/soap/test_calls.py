@@ -75,10 +75,12 @@ def test_id_sender_and_time_still_fit_send_sms() -> None:
         Message("79991234567", "hi", translit=1),
         Message("79991234567", "hi", kind=MessageKind.FLASH),
         Message("79991234567", "hi", valid=timedelta(hours=2)),
-        Message("79991234567", "hi", extra={"tinyurl": 1, "maxsms": 3}),
+        Message("79991234567", "hi", extra={"newopt": 1, "later": "x"}),
+        Message("79991234567", "hi", short_links=True, max_parts=3),
         Message("79991234567", "", kind=MessageKind.HLR),
+        Message("79991234567", kind=MessageKind.BIN, data=b"\x00\x01\xff"),
     ],
-    ids=["translit", "flash", "valid", "extra", "hlr"],
+    ids=["translit", "flash", "valid", "extra", "typed options", "hlr", "binary"],
 )
 def test_a_message_needing_more_goes_as_send_sms2_with_the_http_parameters(
     message: Message,
@@ -107,8 +109,8 @@ def test_reporting_refused_numbers_asks_send_sms2_for_err() -> None:
 
 
 def test_the_query_escapes_what_would_break_it() -> None:
-    message = Message("79991234567", "hi", extra={"subj": "a&b=c+d %"})
-    assert _query(wire.send_call(message, CREDENTIALS)) == {"subj": "a&b=c+d %"}
+    message = Message("79991234567", "hi", extra={"note": "a&b=c+d %"})
+    assert _query(wire.send_call(message, CREDENTIALS)) == {"note": "a&b=c+d %"}
 
 
 MESSAGES = st.builds(
@@ -132,9 +134,9 @@ MESSAGES = st.builds(
     translit=st.sampled_from([0, 1, 2]),
     send_at=st.none() | st.sampled_from(["+30", "0101301200", "10-18"]),
     valid=st.none() | st.integers(1, 24 * 60).map(lambda m: timedelta(minutes=m)),
-    extra=st.dictionaries(
-        st.sampled_from(["tinyurl", "maxsms", "subj", "tz"]), st.text(max_size=8)
-    ),
+    extra=st.dictionaries(st.sampled_from(["note", "tag", "later"]), st.text(max_size=8)),
+    max_parts=st.none() | st.integers(1, 10),
+    short_links=st.booleans(),
 )
 
 

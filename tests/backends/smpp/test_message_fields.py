@@ -1,0 +1,58 @@
+"""SMPP maps every Message option or refuses it before anything is sent (issue #12 item 2).
+
+Each test sends over HTTP and over SMPP to one emulator and compares what SMSC stored:
+before these fields were mapped, ``maxsms=1`` on a 400-character text was billed 3 parts
+over SMPP (1 over HTTP) and a ``tz`` date was read in Moscow time over SMPP only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from smsc_transports import Message, ValidationError, create_transport
+from smsc_transports.emulator import Emulator, ManualClock
+
+OK = "79990000001"
+LONG = "Long text. " * 36 + "The end"  # 403 GSM characters: 3 parts
+
+
+@pytest.fixture
+def both() -> Iterator[Emulator]:
+    with Emulator(clock=ManualClock(), smpp_port=0) as emulator:
+        yield emulator
+
+
+def _sent(emulator: Emulator, scheme: str, message: Message) -> tuple[int, str, float]:
+    with create_transport(emulator.url(scheme, "demo", "demo")) as transport:
+        result = transport.send(message)
+    state = emulator.state
+    stored = state.status(state.account("demo"), result.id, OK, throttled=False)
+    return result.parts, stored.text, stored.send_timestamp
+
+
+def test_max_parts_bills_the_same_parts_over_smpp_as_over_http(both: Emulator) -> None:
+    over_http = _sent(both, "http", Message([OK], LONG, max_parts=1))
+    both.state.clock.advance(61)  # type: ignore[attr-defined]  # past the duplicate minute
+    over_smpp = _sent(both, "smpp", Message([OK], LONG, max_parts=1))
+    assert over_smpp[:2] == over_http[:2]
+    assert over_smpp[0] == 1
+
+
+def test_a_tz_date_is_scheduled_at_the_same_moment_over_smpp(both: Emulator) -> None:
+    message = Message([OK], "Hi", send_at="01.01.35 10:00", tz=2)
+    over_http = _sent(both, "http", message)
+    both.state.clock.advance(61)  # type: ignore[attr-defined]
+    over_smpp = _sent(both, "smpp", message)
+    assert over_smpp[2] == over_http[2]  # 10:00 at Moscow + 2 h = 05:00 UTC
+    assert over_smpp[2] == 2051240400.0
+
+
+def test_an_option_smpp_cannot_carry_is_refused_before_anything_is_sent(both: Emulator) -> None:
+    with create_transport(both.url("smpp", "demo", "demo")) as transport:
+        with pytest.raises(ValidationError) as refused:
+            transport.send(Message([OK], "Hi", short_links=True))
+    assert refused.value.field == "short_links"
+    assert "https, soap" in str(refused.value)
+    assert both.state.history(both.state.account("demo")) == []
