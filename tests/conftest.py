@@ -8,8 +8,9 @@
   ``emulator.url()`` (``http://demo:demo@127.0.0.1:PORT``) for ``create_transport``,
   ``emulator.http_url`` for raw requests, ``emulator.state`` to inspect or seed it.
 * ``shared_emulator`` — one emulator for the whole session on the real clock, with
-  every rate limit off and ``demo``/``demo`` holding 1 000 000.00 RUB; for tests that
-  only need a live peer and do not care about time or leftovers from other tests.
+  every rate limit and the IP block (error 4) off and ``demo``/``demo`` holding
+  1 000 000.00 RUB; for tests that only need a live peer and do not care about time
+  or leftovers from other tests.
 """
 
 from __future__ import annotations

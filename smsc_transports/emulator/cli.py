@@ -73,7 +73,21 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="seconds from sending to the final status (default 3)",
     )
     parser.add_argument(
-        "--no-limits", action="store_true", help="turn off SMSC's rate limits (error 9)"
+        "--no-limits",
+        action="store_true",
+        help="turn off SMSC's rate limits (error 9) and IP blocking (error 4)",
+    )
+    parser.add_argument(
+        "--no-ip-block",
+        action="store_true",
+        help="never block an address after frequent errors (error 4), for test suites "
+        "that try wrong passwords on purpose",
+    )
+    parser.add_argument(
+        "--echo-charset",
+        action="store_true",
+        help="name the charset an HTTP answer is really in, instead of SMSC's "
+        "charset=windows-1251 label",
     )
     parser.set_defaults(func=run)
 
@@ -95,6 +109,11 @@ def _tls_context(args: argparse.Namespace) -> ssl.SSLContext | None:
     return context
 
 
+def _limits(args: argparse.Namespace) -> Limits:
+    limits = Limits.unlimited() if args.no_limits else Limits()
+    return limits.without_ip_block() if args.no_ip_block else limits
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM, then stop cleanly; return the exit status (0).
 
@@ -112,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         args.account,
         host=args.host,
         http_port=args.http_port,
-        limits=Limits.unlimited() if args.no_limits else None,
+        limits=_limits(args),
         callback_url=args.callback_url,
         transfer_after=min(1.0, args.deliver_after),
         deliver_after=args.deliver_after,
@@ -120,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         smpp_port=args.smpp_port,
         smpps_port=args.smpps_port,
         tls_context=_tls_context(args),
+        echo_charset=args.echo_charset,
     )
     previous = {}
     in_main = threading.current_thread() is threading.main_thread()

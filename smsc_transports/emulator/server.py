@@ -60,7 +60,9 @@ class Emulator:
     ``tariff``, ``transfer_after``, ``deliver_after`` and ``callback_url`` go to the
     state; ``http_port`` 0 picks a free port. HTTP always runs; ``smtp_port``,
     ``smpp_port`` and ``smpps_port`` (0 = a free port; TLS ones need ``tls_context``)
-    add the other front ends, ``front_ends`` any listener of your own. Use as a context
+    add the other front ends, ``front_ends`` any listener of your own. HTTP answers are
+    labelled ``charset=windows-1251`` whatever they are encoded in, as SMSC's are;
+    ``echo_charset=True`` names the charset the body is really in. Use as a context
     manager, or call :meth:`start` and :meth:`stop`.
     """
 
@@ -83,6 +85,7 @@ class Emulator:
         smpp_port: int | None = None,
         smpps_port: int | None = None,
         tls_context: ssl.SSLContext | None = None,
+        echo_charset: bool = False,
     ) -> None:
         self.host = host
         self.state = EmulatorState(
@@ -94,7 +97,9 @@ class Emulator:
             deliver_after=deliver_after,
             callback_url=callback_url,
         )
-        self.http = HttpFrontEnd(self.state, host=host, port=http_port, max_body=max_body)
+        self.http = HttpFrontEnd(
+            self.state, host=host, port=http_port, max_body=max_body, echo_charset=echo_charset
+        )
         self.front_ends: list[FrontEnd] = [self.http]
         self.front_ends += [factory(self.state) for factory in front_ends]
         if smtp_port is not None:

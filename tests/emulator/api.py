@@ -1,8 +1,14 @@
-"""A thin raw-HTTP helper for the emulator tests: SMSC requests with ``requests``."""
+"""Helpers for the emulator tests: SMSC requests with ``requests``, the emulator command."""
 
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -52,3 +58,30 @@ class Api:
     def status(self, id: object, phone: str = "79990000001", **params: Any) -> Any:
         """A fmt=3 status answer, parsed."""
         return self.json("status", id=id, phone=phone, **params)
+
+
+@contextmanager
+def emulator_process(*options: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``python -m smsc_transports.emulator --http-port 0 OPTIONS`` and its HTTP base URL.
+
+    Yields once the ready line is read (fails after 20 s without one); the process is
+    killed at exit if the test has not stopped it, and its pipes are closed.
+    """
+    command = [sys.executable, "-m", "smsc_transports.emulator", "--http-port", "0", *options]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()))  # type: ignore[union-attr]
+        reader.start()
+        reader.join(20)
+        assert lines, "no ready line within 20 s"
+        match = re.fullmatch(r"emulator ready http=(\d+)\n", lines[0])
+        assert match, lines[0]
+        yield process, f"http://127.0.0.1:{match[1]}"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()

@@ -3,45 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import re
 import signal
 import socket
 import subprocess
 import sys
-import threading
 from decimal import Decimal
 
 import pytest
 import requests
 
 from smsc_transports.emulator.cli import add_parser, parse_account
+from tests.emulator.api import emulator_process
 
 
 def test_ready_line_then_serving_then_exit_0_on_sigint() -> None:
-    command = [sys.executable, "-m", "smsc_transports.emulator", "--http-port", "0",
-               "--account", "shop:pa:ss:12.5", "--no-limits"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()))  # type: ignore[union-attr]
-        reader.start()
-        reader.join(20)
-        assert lines, "no ready line within 20 s"
-        match = re.fullmatch(r"emulator ready http=(\d+)\n", lines[0])
-        assert match, lines[0]
-        url = f"http://127.0.0.1:{match[1]}/sys/balance.php"
+    options = ("--account", "shop:pa:ss:12.5", "--no-limits")
+    with emulator_process(*options) as (process, base):
         fields: dict[str, str | int] = {"login": "shop", "psw": "pa:ss", "fmt": 3}
-        assert requests.get(url, params=fields, timeout=5).json() == {"balance": "12.50"}
+        answer = requests.get(base + "/sys/balance.php", params=fields, timeout=5)
+        assert answer.json() == {"balance": "12.50"}
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
         assert process.stdout is not None and process.stdout.read() == ""
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(5)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
 
 
 def test_subcommand_options() -> None:

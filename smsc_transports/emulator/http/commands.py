@@ -15,7 +15,9 @@ from smsc_transports.emulator.http.render import (
     render_balance,
     render_error,
     render_items,
+    render_link,
     render_send,
+    render_stat,
     render_status,
     render_statuses,
 )
@@ -26,7 +28,7 @@ from smsc_transports.emulator.state.pricing import params_error
 from smsc_transports.emulator.state.records import SendRequest
 from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.emulator.state.time_forms import parse_valid
-from smsc_transports.errors import APIError, api_error
+from smsc_transports.errors import APIError
 from smsc_transports.message import MessageKind
 
 __all__ = ["COMMANDS", "Reply", "run_command"]
@@ -95,32 +97,66 @@ def _kind_and_sender(params: Params) -> tuple[MessageKind, str | None]:
     return MessageKind.SMS, sender
 
 
-def _pairs(value: str) -> tuple[tuple[str, str], ...]:
-    """``list=``: ``phone:message`` lines (a ``sender|`` prefix on a line is ignored)."""
-    pairs = []
+ListLines = tuple[tuple[tuple[str, str], ...], tuple[tuple[str | None, float | None], ...]]
+
+
+def _list_lines(value: str) -> ListLines:
+    """``list=``: ``[sender[,tz]|]phone:message`` lines, as (phone, text) pairs and each
+    line's own (sender, tz) (smsc-protocol.md §1.4)."""
+    pairs, options = [], []
     for line in value.replace("\r\n", "\n").split("\n"):
         if not line.strip():
             continue
-        phone, colon, text = line.partition(":")
+        head, colon, text = line.partition(":")
         if not colon:
             raise params_error()
-        pairs.append((phone.rpartition("|")[2].strip(), text))
-    return tuple(pairs)
+        prefix, bar, phone = head.rpartition("|")
+        sender: str | None = None
+        tz: float | None = None
+        if bar:
+            sender_text, comma, tz_text = prefix.partition(",")
+            sender = sender_text.strip()
+            tz = _tz(tz_text) if comma else None
+        pairs.append((phone.strip(), text))
+        options.append((sender, tz))
+    return tuple(pairs), tuple(options) if any(o != (None, None) for o in options) else ()
+
+
+def _tz(value: str) -> float | None:
+    """A ``tz`` value: hours from Moscow, -12…12; empty = none; else error 1."""
+    value = value.strip()
+    if not value:
+        return None
+    if not (_TZ.fullmatch(value) and -12 <= int(value) <= 12):
+        raise params_error()
+    return float(value)
+
+
+def _period(params: Params) -> tuple[float | None, int | None]:
+    """``period`` (0.1-720 hours) and ``freq`` (1-1440 minutes, ignored without a period)."""
+    text = params.text("period").strip()
+    if not text:
+        return None, None
+    try:
+        period = float(text)
+    except ValueError:
+        raise params_error() from None
+    if not 0.1 <= period <= 720:
+        raise params_error()
+    return period, params.number("freq", 60, low=1, high=1440)
 
 
 def send_request(params: Params) -> SendRequest:
     """A :class:`SendRequest` from ``send.php`` parameters (error 1 for bad ones)."""
     kind, sender = _kind_and_sender(params)
-    pairs = _pairs(params.text("list"))
+    pairs, line_options = _list_lines(params.text("list"))
     phones = tuple(p for p in _SPLIT.split(params.text("phones")) if p.strip())
     if not pairs and not phones:
         raise params_error()
-    tz_text = params.text("tz").strip()
-    if tz_text and not (_TZ.fullmatch(tz_text) and -12 <= int(tz_text) <= 12):
-        raise params_error()
+    tz = _tz(params.text("tz"))
     maxsms = params.number("maxsms", 0, low=1, high=100)
-    params.number("tinyurl", 0, high=1)  # accepted, links are not shortened
     options = tuple(sorted((k, v) for k, v in params.values.items() if k not in _READ_PARAMETERS))
+    period, freq = _period(params)
     return SendRequest(
         phones=phones,
         text=params.text("mes"),
@@ -128,7 +164,7 @@ def send_request(params: Params) -> SendRequest:
         id=_client_id(params.get("id")),
         kind=kind,
         time=params.get("time"),
-        tz=float(tz_text) if tz_text else None,
+        tz=tz,
         valid=parse_valid(params.get("valid")),
         translit=params.number("translit", 0, high=2),
         cost=params.number("cost", 0, high=3),
@@ -138,6 +174,10 @@ def send_request(params: Params) -> SendRequest:
         maxsms=maxsms or None,
         subject=params.get("subj"),
         options=options,
+        tinyurl=bool(params.number("tinyurl", 0, high=1)),
+        period=period,
+        freq=freq,
+        line_options=line_options,
     )
 
 
@@ -223,6 +263,29 @@ def _get(state: EmulatorState, account: Account, data: RequestData, wait: Wait) 
             to_phone=params.get("to_phone"),
         )
         return render_items(data.fmt, (inbox_fields(r) for r in records_in), "sms")
+    if params.flag("get_stat"):
+        end = _date(params.get("end"))
+        stats = state.stat(account, _date(params.get("start")), end + 86400 if end else None)
+        return render_stat(data.fmt, stats)
+    # get_price, get_mega_accounts and any other switch: SMSC's answer to a command it
+    # does not know, error 1.
+    raise params_error("get")
+
+
+def _tinyurls(state: EmulatorState, account: Account, data: RequestData, wait: Wait) -> str:
+    params = data.params
+    if not params.flag("get"):
+        raise params_error("get")
+    link_id = params.number("id", 0)
+    found = state.short_link(account, link=params.get("link"), id=link_id or None)
+    if found is None:
+        raise params_error("get")
+    return render_link(data.fmt, found)
+
+
+def _unknown_command(state: EmulatorState, account: Account, data: RequestData, wait: Wait) -> str:
+    """A documented command the emulator does not model: SMSC's answer to a command it
+    does not know (error 1), after the login is checked like any other request."""
     raise params_error("get")
 
 
@@ -240,6 +303,8 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
     "balance": ("balance", _balance),
     "get": ("get", _get),
     "senders": ("senders", _senders),
+    "tinyurls": ("get", _tinyurls),
+    "unknown": ("get", _unknown_command),
 }
 
 
@@ -253,12 +318,21 @@ def run_command(
     params = data.params
     login, password, apikey = params.get("login"), params.get("psw"), params.get("apikey")
     try:
+        state.check_ip(ip, operation)
         if not (login or password or apikey):
             raise params_error(operation)
         account = state.authenticate(login, password, apikey, ip=ip, operation=operation)
+    except APIError as refused:
+        return Reply(render_error(data.fmt, refused))
+    failure: APIError | None = None
+    try:
         with state.request_slot(account.login):
             return Reply(handler(state, account, data, wait))
-    except APIError as error:
-        return Reply(render_error(data.fmt, error))
+    except APIError as refused:
+        failure = refused
     except ValueError:  # e.g. an unknown message format number
-        return Reply(render_error(data.fmt, api_error(1, "parameters error")))
+        failure = params_error(operation)
+    finally:
+        if command == "send":
+            state.note_send_answer(ip, failure)
+    return Reply(render_error(data.fmt, failure))

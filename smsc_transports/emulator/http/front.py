@@ -2,8 +2,10 @@
 
 A stdlib :class:`~http.server.ThreadingHTTPServer` (HTTP/1.1 keep-alive, one daemon
 thread per connection). Every API error is an HTTP 200 answer in the requested
-format, as SMSC does; an unknown path is a plain 404; a handler bug is logged and
-answered with a bare 500, and the server keeps serving.
+format, as SMSC does; a documented command the emulator does not model answers error
+1; an undocumented path is a plain 404; a handler bug is logged and answered with a
+bare 500, and the server keeps serving. Short links made by ``tinyurl=1`` are served
+at ``/t/<code>`` (a redirect that counts the click).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from smsc_transports.emulator.state.pricing import params_error
 from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.errors import APIError
 
-__all__ = ["ROUTES", "HttpFrontEnd"]
+__all__ = ["LINK_PATH", "ROUTES", "SMSC_LABEL", "HttpFrontEnd"]
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +37,30 @@ ROUTES: dict[str, tuple[str, bool]] = {
     "/sys/balance.php": ("balance", False),
     "/sys/get.php": ("get", False),
     "/sys/senders.php": ("senders", False),
+    "/sys/tinyurls.php": ("tinyurls", False),
     "/rest/send/": ("send", True),
     "/rest/send": ("send", True),
+    # Documented commands the emulator does not model: after the login check they
+    # answer as SMSC answers a command it does not know (error 1), never a bare 404.
+    **{
+        f"/sys/{name}.php": ("unknown", False)
+        for name in (
+            "phones",
+            "templates",
+            "op_templates",
+            "users",
+            "documents",
+            "receive_phones",
+            "ping",
+            "wait_call",
+        )
+    },
 }
+LINK_PATH = "/t/"
+"""Where the emulator's short links (``tinyurl=1``) are served."""
 _CONTENT_TYPES = {0: "text/plain", 1: "text/plain", 2: "text/xml", 3: "application/json"}
+SMSC_LABEL = "windows-1251"
+"""The charset SMSC names in every answer's ``Content-Type``, whatever the body is in."""
 
 
 class _Server(ThreadingHTTPServer):
@@ -108,6 +130,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path == SOAP_PATH:
             self._answer_soap(query)
             return
+        if path.startswith(LINK_PATH) and self.command == "GET":
+            self._follow_link(path[len(LINK_PATH) :])
+            return
         route = ROUTES.get(path)
         if route is None:
             self._skip_body()
@@ -129,6 +154,18 @@ class _Handler(BaseHTTPRequestHandler):
         front = self.server.front
         reply = run_command(front.state, command, data, self.client_address[0], front.wait)
         self._reply(data, reply)
+
+    def _follow_link(self, code: str) -> None:
+        """A short link: count the click (status 4) and redirect to the original."""
+        self._skip_body()
+        url = self.server.front.state.click(code)
+        if url is None:
+            self._write(404, b"not found", "text/plain; charset=utf-8")
+            return
+        self.send_response(302)
+        self.send_header("Location", url)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _answer_soap(self, query: str) -> None:
         # SOAP shares the HTTP port, as on SMSC: /sys/soap.php next to /sys/send.php.
@@ -183,8 +220,12 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 errors = "xmlcharrefreplace" if data.fmt == 2 else "replace"
                 body = text.encode(data.codec, errors)
-        content_type = f"{_CONTENT_TYPES[data.fmt]}; charset={data.charset}"
-        self._write(reply.status, body, content_type)
+        # SMSC labels every answer windows-1251 whatever charset the body is in
+        # (smsc-protocol.md §1.1, recorded answers); ``echo_charset`` names the real one.
+        # /rest/send/ is JSON, UTF-8 both ways: its label is the truth [U].
+        smsc_label = not (self.server.front.echo_charset or self.path.startswith("/rest/"))
+        label = SMSC_LABEL if smsc_label else data.charset
+        self._write(reply.status, body, f"{_CONTENT_TYPES[data.fmt]}; charset={label}")
 
     def _write(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
@@ -201,7 +242,9 @@ class HttpFrontEnd:
     """SMSC's HTTP API on ``host``:``port`` (0 = a free port) over ``state``.
 
     ``max_body`` bounds request bodies (bigger ones are refused unread with error 1);
-    ``idle_timeout`` closes idle keep-alive connections.
+    ``idle_timeout`` closes idle keep-alive connections. Answers are encoded in the
+    charset the request asked for and labelled ``charset=windows-1251``, as SMSC
+    labels them; ``echo_charset=True`` names the real charset instead.
     """
 
     name = "http"
@@ -214,8 +257,10 @@ class HttpFrontEnd:
         port: int = 0,
         max_body: int = 1 << 20,
         idle_timeout: float = 30.0,
+        echo_charset: bool = False,
     ) -> None:
         self.state = state
+        self.echo_charset = echo_charset
         self.host = host
         self.requested_port = port
         self.max_body = max_body
@@ -261,6 +306,7 @@ class HttpFrontEnd:
             daemon=True,
         )
         self._thread.start()
+        self.state.set_link_base(self.url + LINK_PATH)
 
     def stop(self) -> None:
         """Stop serving, end held-back answers and close the socket."""

@@ -15,21 +15,28 @@ from xml.sax.saxutils import escape
 from smsc_transports.emulator.state.clock import format_date
 from smsc_transports.emulator.state.records import (
     BalanceInfo,
+    HlrRecord,
     IncomingRecord,
+    LinkStats,
     SendOutcome,
+    SendStats,
     StatusRecord,
     kind_flag,
 )
 from smsc_transports.errors import APIError
+from smsc_transports.message import MessageKind
 
 __all__ = [
     "Fields",
+    "hlr_fields",
     "json_id",
     "money",
     "render_balance",
     "render_error",
     "render_items",
+    "render_link",
     "render_send",
+    "render_stat",
     "render_status",
     "render_statuses",
     "status_fields",
@@ -181,6 +188,8 @@ def status_fields(record: StatusRecord, level: int) -> Fields:
         ("flag", kind_flag(record.kind) if found else 0),
         ("err", record.err),
     ]
+    if record.hlr is not None:
+        fields += hlr_fields(record.hlr)
     if level >= 1:
         fields += [
             ("send_date", format_date(record.send_timestamp) if found else ""),
@@ -195,30 +204,68 @@ def status_fields(record: StatusRecord, level: int) -> Fields:
             ("sms_cnt", record.parts),
             ("mccmnc", record.mccmnc),
         ]
+        if record.kind in _SUBJECT_KINDS:
+            # SMSC documents no answer field for the subject [U]: shown under the
+            # request's own name, so a rehearsal can see what was stored.
+            fields.append(("subj", record.subject or ""))
     if level >= 2:
         fields += [("country", record.country), ("operator", record.operator)]
         fields += [("region", record.region)]
     return fields
 
 
-# fmt=1 all>=1 order: the official libraries split on "," at most 8 times, so the
-# message text (which may hold commas) must be the 9th and last field.
-_FMT1_ORDER = ("status", "last_timestamp", "err", "send_timestamp", "phone", "cost")
-_FMT1_TAIL = ("sender_id", "status_name")
+_SUBJECT_KINDS = frozenset({MessageKind.MAIL, MessageKind.MMS})
+
+
+def hlr_fields(hlr: HlrRecord) -> Fields:
+    """An HLR request's lookup fields, in the official libraries' order (L-php35, L-py20).
+
+    ``mcc``/``mnc`` are JSON numbers (T-cs types them ``int``) when they are digits.
+    """
+    mcc: Value = int(hlr.mcc) if hlr.mcc.isdigit() else hlr.mcc
+    mnc: Value = int(hlr.mnc) if hlr.mnc.isdigit() else hlr.mnc
+    return [
+        ("imsi", hlr.imsi),
+        ("msc", hlr.msc),
+        ("mcc", mcc),
+        ("mnc", mnc),
+        ("cn", hlr.cn),
+        ("net", hlr.net),
+        ("rcn", hlr.rcn),
+        ("rnet", hlr.rnet),
+    ]
+
+
+# fmt=1 order (L-py20/L-php35): status, time, err, the 8 HLR fields for an HLR request,
+# then with all>=1 send time, phone, cost, sender, status name, text. The libraries
+# split on "," at most 8 (all=1) or 11 (all=2) times, so the text (which may hold
+# commas) is last; for an HLR request they look for "HLR" at index 14 (all=1) or 17
+# (all=2): that is the sender, so all=2's country, operator, region come before it.
+_FMT1_HEAD = ("status", "last_timestamp", "err")
+_HLR_NAMES = ("imsi", "msc", "mcc", "mnc", "cn", "net", "rcn", "rnet")
+_FMT1_DETAIL = ("send_timestamp", "phone", "cost")
+_FMT1_PLACE = ("country", "operator", "region")
+_FMT1_TAIL = ("sender_id", "status_name", "message")
 _FMT0_NAMES = {"status": "Status", "last_date": "check_time"}
 _FMT0_SKIP = frozenset({"last_timestamp", "send_timestamp", "flag"})
+
+
+def _fmt1_names(record: StatusRecord, level: int) -> list[str]:
+    names = list(_FMT1_HEAD)
+    if record.hlr is not None:
+        names += _HLR_NAMES
+    if level >= 1:
+        names += _FMT1_DETAIL
+        if level >= 2:
+            names += _FMT1_PLACE
+        names += _FMT1_TAIL
+    return names
 
 
 def _status_line(fmt: int, record: StatusRecord, level: int) -> str:
     fields = dict(status_fields(record, level))
     if fmt == 1:
-        names = list(_FMT1_ORDER[:3])
-        if level >= 1:
-            names = [*_FMT1_ORDER, *_FMT1_TAIL]
-            if level >= 2:
-                names += ["country", "operator", "region"]
-            names.append("message")
-        return ",".join(_plain(fields[n]) for n in names)
+        return ",".join(_plain(fields[n]) for n in _fmt1_names(record, level))
     shown = [(n, v) for n, v in status_fields(record, level) if n not in _FMT0_SKIP]
     return ", ".join(f"{_FMT0_NAMES.get(n, n)} = {_plain(v)}" for n, v in shown)
 
@@ -232,24 +279,33 @@ def render_status(fmt: int, record: StatusRecord, level: int) -> str:
     return _status_line(fmt, record, level)
 
 
+def _row_keys(record: StatusRecord, level: int) -> Fields:
+    """What a several-message answer adds to each row (L-php35's get_status comment):
+    the message id and phone with ``all=0``, only the id with ``all=1``/``all=2``,
+    whose rows already carry the phone."""
+    if level >= 1:
+        return [("id", record.id)]
+    return [("id", record.id), ("phone", record.phone)]
+
+
 def render_statuses(fmt: int, records: Sequence[StatusRecord], level: int) -> str:
     """The answer for several messages: a JSON array / XML list / one line each."""
     if fmt == 3:
-        items = [
-            _to_json([("id", r.id), ("phone", r.phone), *status_fields(r, level)]) for r in records
-        ]
-        return _json(items)
+        return _json([_to_json([*_row_keys(r, level), *status_fields(r, level)]) for r in records])
     if fmt == 2:
         inner = "".join(
-            f"<sms>{_xml([('id', r.id), ('phone', r.phone), *status_fields(r, level)])}</sms>"
-            for r in records
+            f"<sms>{_xml([*_row_keys(r, level), *status_fields(r, level)])}</sms>" for r in records
         )
         return f"<result>{inner}</result>"
-    joiner = "," if fmt == 1 else ", "
-    prefix = "{0},{1}" if fmt == 1 else "id = {0}, phone = {1}"
-    return "\n".join(
-        prefix.format(r.id, r.phone) + joiner + _status_line(fmt, r, level) for r in records
-    )
+    lines = []
+    for record in records:
+        keys = _row_keys(record, level)
+        if fmt == 1:
+            head = ",".join(_plain(v) for _, v in keys) + ","
+        else:
+            head = ", ".join(f"{n} = {_plain(v)}" for n, v in keys) + ", "
+        lines.append(head + _status_line(fmt, record, level))
+    return "\n".join(lines)
 
 
 def render_balance(fmt: int, info: BalanceInfo, currency: bool) -> str:
@@ -281,6 +337,7 @@ def history_fields(record: StatusRecord) -> Fields:
         ("format", int(record.kind)),
         ("status_name", record.status.description),
         ("message", record.text),
+        *([("subj", record.subject or "")] if record.kind in _SUBJECT_KINDS else []),
     ]
 
 
@@ -304,3 +361,43 @@ def render_items(fmt: int, items: Iterable[Fields], element: str) -> str:
     if fmt == 2:
         return "<result>" + "".join(f"<{element}>{_xml(r)}</{element}>" for r in rows) + "</result>"
     return "\n".join(",".join(_plain(v) for _, v in row) for row in rows)
+
+
+def _single(fmt: int, fields: Fields) -> str:
+    """A one-object answer: JSON object, XML ``<result>``, or comma-separated values."""
+    if fmt == 3:
+        return _json(_to_json(fields))
+    if fmt == 2:
+        return f"<result>{_xml(fields)}</result>"
+    return ",".join(_plain(v) for _, v in fields)
+
+
+def render_stat(fmt: int, stats: SendStats) -> str:
+    """``get.php?get_stat=1``: login, messages, money spent (``credit``), paid in
+    (``debit``, never in the emulator) and currency — D-stat's names; the shape [U]."""
+    return _single(
+        fmt,
+        [
+            ("login", stats.login),
+            ("cnt", stats.count),
+            ("credit", stats.spent),
+            ("debit", Decimal(0)),
+            ("currency", stats.currency),
+        ],
+    )
+
+
+def render_link(fmt: int, link: LinkStats) -> str:
+    """``tinyurls.php?get=1``: the link's number and clicks (in all, this month, today)
+    — D-tinyurl's ``id, cnt, cnt_mon, cnt_day``; ``link``/``url`` are the emulator's [U]."""
+    return _single(
+        fmt,
+        [
+            ("id", link.id),
+            ("cnt", link.clicks),
+            ("cnt_mon", link.month),
+            ("cnt_day", link.day),
+            ("link", link.link),
+            ("url", link.url),
+        ],
+    )

@@ -138,7 +138,7 @@ def _answer(
         account = state.authenticate(login, password, apikey, ip=client_ip, operation=kind)
         with state.request_slot(account.login):
             if kind == "send":
-                return _send(state, account, params, wait)
+                return _send(state, account, params, wait, client_ip)
             if kind == "cost":
                 return _cost(state, account, params)
             if kind == "status":
@@ -154,14 +154,27 @@ def _answer(
 
 
 def _send(
-    state: EmulatorState, account: Account, params: Params, wait: Callable[[float], object]
+    state: EmulatorState,
+    account: Account,
+    params: Params,
+    wait: Callable[[float], object],
+    client_ip: str | None,
 ) -> Result:
     # SOAP's send answer always has cost and balance: SMSC's cost=3.
     params.values["cost"] = "3"
-    request = send_request(params)
+    failure: APIError | None = None
+    try:
+        request = send_request(params)
+    except APIError as bad:
+        state.note_send_answer(client_ip, bad)  # towards the "100 in a row" IP block
+        raise
     try:
         outcome: SendOutcome = state.send(account, request)
+    except APIError as bad:
+        failure = bad
+        raise
     finally:
+        state.note_send_answer(client_ip, failure)
         # Slow test numbers hold the answer back whatever it is, like a slow server.
         wait(answer_delay(request.phones or [p for p, _ in request.pairs]))
     result: Result = {

@@ -15,7 +15,10 @@ that state's lock.
   table of them.
 * ``inbox`` — incoming (MO) messages.
 * ``rate_limits`` — SMSC's error 9: sliding windows and requests in flight.
+* ``ip_blocks`` — SMSC's error 4: an address blocked after frequent errors.
+* ``short_links`` — ``tinyurl=1``: short links and the clicks on them.
 * ``pricing`` — a send request turned into validated, priced recipients.
+* ``planning`` — when each recipient leaves and under which sender.
 * ``number_rules`` — test numbers: recipients with known fates (:data:`RULES`).
 * ``time_forms`` — SMSC's ``time``/``tz`` and ``valid`` forms.
 * ``clock`` — clocks, :class:`ManualClock`, and SMSC's date format (Moscow time).

@@ -98,6 +98,10 @@ class Accounts:
         """Every account, in the order they were added."""
         return iter(self._by_login.values())
 
+    def allowed_ips(self) -> frozenset[str]:
+        """Every address on some account's allow-list."""
+        return frozenset(ip for a in self._by_login.values() for ip in a.allowed_ips or ())
+
     def authenticate(
         self,
         login: str | None,
@@ -214,9 +218,22 @@ class Limits:
     balance_per_minute: int | None = 10
     max_in_flight: int | None = 15
     """Requests of one login being answered at the same time; one more gets error 9."""
+    ip_block_auth_failures: int | None = 5
+    """Failed logins from one address within 30 minutes that block it for 30 minutes
+    (error 4), unless it is on an account's allow-list."""
+    ip_block_error_run: int | None = 100
+    """Erroneous send requests in a row from one address within 10 minutes that block
+    it for 10 minutes (error 4)."""
 
     @classmethod
     def unlimited(cls) -> Limits:
-        """Limits with every throttle off (the 1000-character text rule stays)."""
+        """Limits with every throttle and the IP block off (the 1000-character text rule stays)."""
         off = {f.name: None for f in fields(cls) if f.name != "max_text_length"}
         return replace(cls(), **off)
+
+    def without_ip_block(self) -> Limits:
+        """These limits with error 4 (IP blocked after frequent errors) switched off.
+
+        For test suites that try wrong passwords on purpose.
+        """
+        return replace(self, ip_block_auth_failures=None, ip_block_error_run=None)

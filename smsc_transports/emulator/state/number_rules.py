@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from smsc_transports.emulator.state.records import HlrRecord
 from smsc_transports.statuses import MessageStatus
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Rule",
     "answer_delay",
     "behaviour_for",
+    "describe_hlr",
     "describe_number",
     "failure_status",
 ]
@@ -39,7 +41,8 @@ class Behaviour:
     """What happens to one recipient.
 
     ``final_status`` is reached after the delivery delay (``None``: stays "transferred"
-    forever); ``err`` goes with it. ``send_error`` refuses the recipient at send time
+    forever); ``err`` goes with it. ``stopped`` keeps it at -2 instead; ``hlr`` is what
+    an HLR request to the number finds. ``send_error`` refuses the recipient at send time
     with that SMSC error code. ``answer_delay`` holds the send answer back that many
     seconds. ``expires`` keeps it transferred until its lifetime ends, then status 3.
     """
@@ -49,6 +52,10 @@ class Behaviour:
     send_error: int | None = None
     answer_delay: float = 0.0
     expires: bool = False
+    stopped: bool = False
+    """Stays "stopped" (-2) from the start: a mailing paused before it left."""
+    hlr: str = "home"
+    """What an HLR request finds: ``home``, ``roaming``, ``absent`` or ``unknown``."""
 
 
 DELIVERED = Behaviour()
@@ -141,6 +148,36 @@ RULES: tuple[Rule, ...] = (
         lambda m: Behaviour(final_status=MessageStatus.READ),
     ),
     Rule(
+        r"79990007000",
+        "79990007000",
+        "HLR: reachable in its home network (status 1, err 0; as every other number)",
+        lambda m: DELIVERED,
+    ),
+    Rule(
+        r"79990007001",
+        "79990007001",
+        "HLR: absent, switched off or out of coverage (status 20, err 6; IMSI known, no MSC)",
+        lambda m: Behaviour(final_status=MessageStatus.UNABLE_TO_DELIVER, err=6, hlr="absent"),
+    ),
+    Rule(
+        r"79990007002",
+        "79990007002",
+        "HLR: roaming abroad (status 1, err 0; roaming country and operator filled)",
+        lambda m: Behaviour(hlr="roaming"),
+    ),
+    Rule(
+        r"79990007003",
+        "79990007003",
+        "HLR: unknown subscriber (status 20, err 1; no IMSI, no MSC)",
+        lambda m: Behaviour(final_status=MessageStatus.UNABLE_TO_DELIVER, err=1, hlr="unknown"),
+    ),
+    Rule(
+        r"79990008000",
+        "79990008000",
+        "stopped (-2) from the start: a mailing paused before it left, never sent",
+        lambda m: Behaviour(final_status=None, stopped=True),
+    ),
+    Rule(
         r"read@emulator\.test",
         "read@emulator.test",
         "e-mail: delivered and read (status 2)",
@@ -178,6 +215,37 @@ def answer_delay(addresses: Iterable[str]) -> float:
     return max((behaviour_for(a).answer_delay for a in addresses), default=0.0)
 
 
+def describe_hlr(address: str, behaviour: Behaviour) -> HlrRecord:
+    """The HLR answer for ``address`` given its test-number ``behaviour``.
+
+    The home network is the number's country (``describe_number``) with MNC 99; the
+    IMSI is MCC+MNC and the number's last ten digits; a roaming subscriber is in
+    Turkey on "Emulator Roaming". An unknown subscriber has no IMSI and no MSC, an
+    absent one no MSC; a failure of the other test numbers (err 1 included) is
+    reported like those.
+    """
+    info = describe_number(address)
+    digits = address.lstrip("+")
+    mcc, mnc = info.mccmnc[:3], info.mccmnc[3:]
+    imsi = f"{info.mccmnc}{digits[-10:]}" if info.mccmnc else ""
+    msc = f"{digits[:4]}9900000" if digits[:4].isdigit() else ""
+    kind = behaviour.hlr
+    if behaviour.err == 1:
+        kind = "unknown"
+    elif behaviour.err and kind == "home":
+        kind = "absent"
+    if kind == "unknown":
+        return HlrRecord("", "", mcc, mnc, info.country, info.operator)
+    if kind == "absent":
+        return HlrRecord(imsi, "", mcc, mnc, info.country, info.operator)
+    if kind == "roaming":
+        return HlrRecord(
+            imsi, "905329900000", mcc, mnc, info.country, info.operator, "Turkey",
+            "Emulator Roaming",
+        )  # fmt: skip
+    return HlrRecord(imsi, msc, mcc, mnc, info.country, info.operator)
+
+
 @dataclass(frozen=True)
 class NumberInfo:
     """What the emulator reports about a number's network (op=1, status all=2)."""
@@ -198,6 +266,28 @@ _COUNTRIES: dict[str, tuple[str, str]] = {
 }
 
 
+# Regions of a few Russian number ranges (ABC/DEF codes), so ``region`` is not always
+# empty; longest prefix wins, anything else has none, as SMSC for numbers it cannot place.
+_REGIONS: dict[str, str] = {
+    TEST_PREFIX: "Emulator Test Region",
+    "7495": "Moscow",
+    "7499": "Moscow",
+    "7812": "Saint Petersburg",
+    "7903": "Moscow",
+    "7916": "Moscow",
+    "7921": "Saint Petersburg",
+    "7343": "Sverdlovsk Region",
+}
+
+
+def _region(digits: str) -> str:
+    for length in range(min(len(digits), 7), 0, -1):
+        region = _REGIONS.get(digits[:length])
+        if region is not None:
+            return region
+    return ""
+
+
 def describe_number(address: str) -> NumberInfo:
     """Country, operator, region and MCC+MNC the emulator reports for ``address``."""
     digits = address.lstrip("+")
@@ -206,7 +296,8 @@ def describe_number(address: str) -> NumberInfo:
     for length in (3, 2, 1):
         found = _COUNTRIES.get(digits[:length])
         if found:
-            return _network(*found, digits.startswith(TEST_PREFIX))
+            test = digits.startswith(TEST_PREFIX)
+            return _network(*found, test, _region(digits))
     return _NO_COUNTRY
 
 
@@ -214,6 +305,7 @@ _NO_COUNTRY = NumberInfo("", "Emulator", "", "")
 
 
 @functools.cache
-def _network(country: str, mcc: str, test: bool) -> NumberInfo:
-    # One value per country and kind of number: a bulk answer describes every recipient.
-    return NumberInfo(country, "Emulator Test" if test else "Emulator", "", f"{mcc}99")
+def _network(country: str, mcc: str, test: bool, region: str) -> NumberInfo:
+    # One value per country, kind of number and region: a bulk answer describes every
+    # recipient, and these few values are all it needs.
+    return NumberInfo(country, "Emulator Test" if test else "Emulator", region, f"{mcc}99")

@@ -5,7 +5,8 @@ Nothing here touches the state; :meth:`EmulatorState.send` calls these under its
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from smsc_transports.emulator.state.accounts import Limits, Tariff
@@ -17,15 +18,24 @@ from smsc_transports.message import MessageKind, normalize_phone
 from smsc_transports.statuses import MessageStatus
 from smsc_transports.translit import transliterate
 
-__all__ = ["ERROR_TEXT", "Prepared", "params_error", "prepare", "refusal"]
+__all__ = [
+    "ERROR_TEXT",
+    "PREFIXES",
+    "Prepared",
+    "apply_prefix",
+    "params_error",
+    "prepare",
+    "refusal",
+]
 
 # SMSC's short English error texts (recorded ones: "authorise error", "invalid number",
-# "duplicate request, wait a minute"; the rest are made up in the same style).
+# "duplicate request, wait a minute"; "ip is blocked" from SMSC's FAQ; the rest are made
+# up in the same style).
 ERROR_TEXT = {
     1: "parameters error",
     2: "authorise error",
     3: "no money",
-    4: "IP blocked",
+    4: "ip is blocked",
     5: "invalid date format",
     6: "message is forbidden",
     7: "invalid number",
@@ -41,6 +51,30 @@ _REFUSED_STATUS = {
 _SPLITTABLE = (MessageKind.SMS, MessageKind.FLASH, MessageKind.PUSH)
 
 
+# Message-type prefixes at the start of ``mes`` (SMSC's "Using prefixes when sending
+# messages"; names from T-panda's Prefix.php [S]): the text after one is sent as that kind.
+PREFIXES: dict[str, MessageKind] = {
+    "__CALL__": MessageKind.CALL,
+    "__VIBER__": MessageKind.VIBER,
+    "__SOC__": MessageKind.SOC,
+    "__PING__": MessageKind.PING,
+    "__HLR__": MessageKind.HLR,
+}
+
+
+def apply_prefix(request: SendRequest) -> SendRequest:
+    """``request`` sent as the kind a prefix of its text names, the prefix removed.
+
+    Only a plain SMS request looks at prefixes: a kind switch (``call=1``…) wins.
+    """
+    if request.kind is not MessageKind.SMS or not request.text.startswith("__"):
+        return request
+    for prefix, kind in PREFIXES.items():
+        if request.text.startswith(prefix):
+            return replace(request, kind=kind, text=request.text[len(prefix) :].lstrip())
+    return request
+
+
 def params_error(operation: str = "send") -> APIError:
     """SMSC's error 1."""
     return api_error(1, ERROR_TEXT[1], operation=operation)
@@ -53,7 +87,11 @@ def refusal(code: int, id: str | None, operation: str = "send") -> APIError:
 
 @dataclass
 class Prepared:
-    """One recipient of a request after validation and pricing; ``error`` 0 = accepted."""
+    """One recipient of a request after validation and pricing; ``error`` 0 = accepted.
+
+    ``line`` is the index of its ``list=`` line (``None`` outside ``list=``), for the
+    line's own sender and time zone.
+    """
 
     phone: str
     text: str
@@ -61,6 +99,7 @@ class Prepared:
     cost: Decimal
     error: int
     behaviour: Behaviour
+    line: int | None = None
 
     def outcome(self) -> PhoneOutcome:
         """This recipient as the per-phone part of a send answer."""
@@ -69,12 +108,16 @@ class Prepared:
         return PhoneOutcome(self.phone, mccmnc, self.cost, int(status), self.error, self.parts)
 
 
-def _final_text(text: str, request: SendRequest, limits: Limits) -> str:
-    """Apply the length rule, ``translit`` and ``maxsms`` to one text."""
+def _final_text(
+    text: str, request: SendRequest, limits: Limits, shorten: Callable[[str], str] | None
+) -> str:
+    """Apply the length rule, ``tinyurl``, ``translit`` and ``maxsms`` to one text."""
     if limits.max_text_length is not None and len(text) > limits.max_text_length:
         raise params_error()
     if request.kind.needs_text and not text.strip():
         raise params_error()
+    if shorten is not None:
+        text = shorten(text)
     try:
         text = transliterate(text, request.translit)
     except ValidationError:
@@ -92,37 +135,50 @@ def _address(raw: str, kind: MessageKind) -> str | None:
     except ValidationError:
         return None
     if address.startswith("G"):
-        return None  # contact groups are not modelled
+        return None  # a contact group that does not exist (known ones are expanded)
     return address.lstrip("+")
 
 
-def prepare(request: SendRequest, tariff: Tariff, limits: Limits) -> list[Prepared]:
+def prepare(
+    request: SendRequest,
+    tariff: Tariff,
+    limits: Limits,
+    *,
+    groups: Callable[[str], Sequence[str] | None] | None = None,
+    shorten: Callable[[str], str] | None = None,
+) -> list[Prepared]:
     """Validate and price every recipient of ``request`` (duplicates dropped).
 
     Raises error 1 for a request that is wrong as a whole (no recipients, a text too
     long or empty, an unknown translit, binary text that is not binary). A bad
     recipient is not an exception: it comes back with ``error`` 7 (or the code its
-    test number asks for).
+    test number asks for). ``groups`` turns a ``G<id>`` recipient into the phones of
+    that contact group (``None``: no such group, error 7); ``shorten`` rewrites the
+    links of each text (``tinyurl=1``) before it is counted and priced.
     """
+    wanted: list[tuple[str, str, int | None]]
     if request.pairs:
-        wanted = list(request.pairs)
+        wanted = [(phone, text, line) for line, (phone, text) in enumerate(request.pairs)]
     else:
-        wanted = [(phone, request.text) for phone in request.phones]
-    wanted = [(phone.strip(), text) for phone, text in wanted if phone.strip()]
+        wanted = [(phone, request.text, None) for phone in request.phones]
+    wanted = [(phone.strip(), text, line) for phone, text, line in wanted if phone.strip()]
     if not wanted or (request.maxsms is not None and request.maxsms < 1):
         raise params_error()
     prepared: list[Prepared] = []
     seen: set[str] = set()
-    # A bulk request repeats one text (or a few): each is shaped and counted once.
+    # A bulk request repeats one text (or a few): each is shaped and counted once —
+    # unless links are shortened, which gives every recipient links of its own.
     finals: dict[str, str] = {}
     parts_of: dict[str, int] = {}
-    for raw, text in wanted:
-        final = finals.get(text)
+    for raw, text, line in _expand_groups(wanted, groups):
+        final = finals.get(text) if shorten is None else None
         if final is None:
-            final = finals[text] = _final_text(text, request, limits)
+            final = _final_text(text, request, limits, shorten)
+            if shorten is None:
+                finals[text] = final
         address = _address(raw, request.kind)
         if address is None:
-            prepared.append(Prepared(raw, final, 0, Decimal(0), 7, behaviour_for(raw)))
+            prepared.append(Prepared(raw, final, 0, Decimal(0), 7, behaviour_for(raw), line))
             continue
         if address in seen:
             continue
@@ -130,7 +186,7 @@ def prepare(request: SendRequest, tariff: Tariff, limits: Limits) -> list[Prepar
         behaviour = behaviour_for(address)
         if behaviour.send_error:
             prepared.append(
-                Prepared(address, final, 0, Decimal(0), behaviour.send_error, behaviour)
+                Prepared(address, final, 0, Decimal(0), behaviour.send_error, behaviour, line)
             )
             continue
         parts = parts_of.get(final)
@@ -140,5 +196,21 @@ def prepare(request: SendRequest, tariff: Tariff, limits: Limits) -> list[Prepar
             except ValidationError:
                 raise params_error() from None
         cost = tariff.price(address, request.kind, parts)
-        prepared.append(Prepared(address, final, parts, cost, 0, behaviour))
+        prepared.append(Prepared(address, final, parts, cost, 0, behaviour, line))
     return prepared
+
+
+def _expand_groups(
+    wanted: list[tuple[str, str, int | None]],
+    groups: Callable[[str], Sequence[str] | None] | None,
+) -> list[tuple[str, str, int | None]]:
+    """Replace each ``G<id>`` recipient with its contact group's phones (SMSC's
+    "sending to a group of numbers"); an unknown group stays, to be refused as 7."""
+    out: list[tuple[str, str, int | None]] = []
+    for raw, text, line in wanted:
+        members = groups(raw[1:]) if groups and raw[:1] in ("G", "g") else None
+        if members is None:
+            out.append((raw, text, line))
+        else:
+            out += [(member, text, line) for member in members]
+    return out

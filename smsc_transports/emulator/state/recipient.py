@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from smsc_transports.emulator.state.number_rules import Behaviour, describe_number
+from smsc_transports.emulator.state.number_rules import Behaviour, describe_hlr, describe_number
 from smsc_transports.emulator.state.records import StatusRecord
 from smsc_transports.message import MessageKind
 from smsc_transports.statuses import MessageStatus
@@ -47,6 +47,9 @@ class Recipient:
 
     def plan(self, transfer_after: float, deliver_after: float) -> None:
         """Fix the timeline: waiting, then transferred, then the behaviour's final status."""
+        if self.behaviour.stopped:
+            self.steps = [(self.created, MessageStatus.STOPPED, 0)]
+            return
         transferred = self.start + transfer_after
         steps: list[Step] = [(self.created, MessageStatus.WAITING, 0)]
         steps.append((transferred, MessageStatus.TRANSFERRED, 0))
@@ -62,6 +65,19 @@ class Recipient:
             else:
                 steps.append((done, final, self.behaviour.err))
         self.steps = steps
+
+    def click(self, now: float) -> bool:
+        """A click on one of its short links: status 4 once it is delivered.
+
+        Only a message that ends delivered can show a click; the step goes at the
+        click's time, or at delivery when the click came first. Returns whether the
+        timeline changed (a second click changes nothing).
+        """
+        when, final, _ = self.steps[-1]
+        if final != MessageStatus.DELIVERED:
+            return False
+        self.steps.append((max(now, when), MessageStatus.LINK_CLICKED, 0))
+        return True
 
     def step_at(self, now: float) -> tuple[int, Step]:
         """The index and value of the timeline step in force at ``now``."""
@@ -97,6 +113,7 @@ class Recipient:
             valid=self.valid,
             subject=self.subject,
             options=self.options,
+            hlr=describe_hlr(self.phone, self.behaviour) if self.kind is MessageKind.HLR else None,
         )
 
 
@@ -135,6 +152,10 @@ class Recipients:
         """Store ``recipient`` (replacing one under the same login, id and phone)."""
         self._by_key[(recipient.login, recipient.id, recipient.phone)] = recipient
         self._by_login.setdefault(recipient.login, []).append(recipient)
+
+    def sent_by(self, login: str) -> list[Recipient]:
+        """Every recipient of ``login``, in send order (for statistics)."""
+        return list(self._by_login.get(login, []))
 
     def get(self, login: str, id: str, phone: str) -> Recipient | None:
         """The recipient ``phone`` (in stored form) of ``login``'s message ``id``, if any."""

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
+from smsc_transports.emulator.state.clock import MOSCOW
+from smsc_transports.emulator.state.short_links import ShortLink
 from smsc_transports.message import MessageKind
 from smsc_transports.statuses import MessageStatus
 
 __all__ = [
     "BalanceInfo",
     "CallbackEvent",
+    "HlrRecord",
     "IncomingRecord",
+    "LinkStats",
     "PhoneOutcome",
     "SendOutcome",
     "SendRequest",
+    "SendStats",
     "StatusRecord",
     "kind_flag",
 ]
@@ -31,8 +37,12 @@ class SendRequest:
     ``valid`` is the lifetime in seconds. ``cost`` is SMSC's mode: 0 send, 1 only price,
     2 send and report the cost, 3 also report the new balance. ``op``/``err`` ask for
     per-phone results (all / only the refused ones). ``pairs`` is ``list=``: per-phone
-    texts, used instead of ``phones`` and ``text`` when not empty. ``options`` are the
-    other parameters SMSC received (``voice``, ``period``, ``pp``…), kept as they came.
+    texts, used instead of ``phones`` and ``text`` when not empty; ``line_options``
+    gives each ``list=`` line's own (sender, tz), ``None`` where the line names none.
+    ``tinyurl`` shortens the links of the text; ``period`` (hours) spreads the
+    recipients over that time in batches every ``freq`` minutes (default 60).
+    ``options`` are the other parameters SMSC received (``voice``, ``period``, ``pp``…),
+    kept as they came.
     """
 
     phones: tuple[str, ...] = ()
@@ -52,6 +62,10 @@ class SendRequest:
     maxsms: int | None = None
     subject: str | None = None
     options: tuple[tuple[str, str], ...] = ()
+    tinyurl: bool = False
+    period: float | None = None
+    freq: int | None = None
+    line_options: tuple[tuple[str | None, float | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,13 +104,32 @@ class SendOutcome:
 
 
 @dataclass(frozen=True)
+class HlrRecord:
+    """What an HLR request found: SMSC's ``imsi, msc, mcc, mnc, cn, net, rcn, rnet``.
+
+    Empty strings where the network told nothing (no MSC for an absent subscriber,
+    no roaming country at home).
+    """
+
+    imsi: str
+    msc: str
+    mcc: str
+    mnc: str
+    cn: str
+    net: str
+    rcn: str = ""
+    rnet: str = ""
+
+
+@dataclass(frozen=True)
 class StatusRecord:
     """A message's state for one recipient, as status/history answers show it.
 
     ``status`` is :attr:`MessageStatus.NOT_FOUND` (and the rest empty) when there is no
     such message. Timestamps are Unix seconds; ``last_timestamp`` is when the status
     last changed, ``send_timestamp`` when it left (or is scheduled to leave). ``valid``
-    is the lifetime in seconds; ``subject`` and ``options`` what the send carried.
+    is the lifetime in seconds; ``subject`` (``subj`` of an e-mail or MMS) and
+    ``options`` what the send carried. ``hlr`` is set for HLR requests.
     """
 
     id: str
@@ -118,6 +151,8 @@ class StatusRecord:
     valid: float = 0.0
     subject: str | None = None
     options: tuple[tuple[str, str], ...] = ()
+    hlr: HlrRecord | None = None
+    """The lookup's result, for an HLR request only."""
 
     @property
     def found(self) -> bool:
@@ -180,3 +215,40 @@ class CallbackEvent:
 
     url: str
     fields: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class SendStats:
+    """What an account sent in a period (``get_stat``): messages and what they cost."""
+
+    login: str
+    count: int
+    spent: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class LinkStats:
+    """Clicks on one short link (``tinyurls.php``): in all, this month and today (Moscow)."""
+
+    id: int
+    link: str
+    url: str
+    clicks: int
+    month: int
+    day: int
+
+    @classmethod
+    def of(cls, link: ShortLink, base: str, now: float) -> LinkStats:
+        """The counts of ``link`` as of ``now``."""
+        today = datetime.fromtimestamp(now, MOSCOW)
+        days = [datetime.fromtimestamp(t, MOSCOW) for t in link.clicks]
+        month = [d for d in days if (d.year, d.month) == (today.year, today.month)]
+        return cls(
+            id=link.id,
+            link=base + link.code,
+            url=link.url,
+            clicks=len(days),
+            month=len(month),
+            day=sum(1 for d in month if d.day == today.day),
+        )

@@ -36,25 +36,35 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 
 from smsc_transports.emulator.state.accounts import Account, Accounts, Limits, Tariff, demo_account
 from smsc_transports.emulator.state.clock import Clock, format_date
 from smsc_transports.emulator.state.inbox import Inbox
-from smsc_transports.emulator.state.pricing import Prepared, params_error, prepare, refusal
+from smsc_transports.emulator.state.ip_blocks import IpBlocks
+from smsc_transports.emulator.state.planning import sender_of, start_times
+from smsc_transports.emulator.state.pricing import (
+    Prepared,
+    apply_prefix,
+    params_error,
+    prepare,
+    refusal,
+)
 from smsc_transports.emulator.state.rate_limits import RateLimits
 from smsc_transports.emulator.state.recipient import Recipient, Recipients, not_found
 from smsc_transports.emulator.state.records import (
     BalanceInfo,
     CallbackEvent,
     IncomingRecord,
+    LinkStats,
     SendOutcome,
     SendRequest,
+    SendStats,
     StatusRecord,
 )
-from smsc_transports.emulator.state.time_forms import parse_send_time
-from smsc_transports.errors import ValidationError, api_error
+from smsc_transports.emulator.state.short_links import ShortLink, ShortLinks
+from smsc_transports.errors import APIError, ValidationError, api_error
 from smsc_transports.message import MessageKind, normalize_phone
 from smsc_transports.statuses import MessageStatus
 
@@ -106,8 +116,14 @@ class EmulatorState:
         self.callback_url = callback_url
         self._accounts = Accounts([demo_account()] if accounts is None else accounts)
         self._rates = RateLimits(self.limits)
+        self._ip_blocks = IpBlocks(
+            self.limits.ip_block_auth_failures, self.limits.ip_block_error_run
+        )
         self._recipients = Recipients()
         self._inbox = Inbox()
+        self._links = ShortLinks()
+        # Contact groups: login -> group id -> phones (``phones=G<id>``).
+        self._groups: dict[str, dict[str, tuple[str, ...]]] = {}
         # Callbacks owed: recipients whose status changes are not all reported yet (by
         # int_id), and events ready to go.
         self._unsettled: dict[int, Recipient] = {}
@@ -134,13 +150,38 @@ class EmulatorState:
         ip: str | None = None,
         operation: str = "send",
     ) -> Account:
-        """Return the account the credentials open, or raise error 2.
+        """Return the account the credentials open, or raise error 2 (4 from a blocked ``ip``).
 
         The rules (password or its MD5, API keys, IP lists) are
-        :meth:`~.accounts.Accounts.authenticate`'s; this takes the state's lock.
+        :meth:`~.accounts.Accounts.authenticate`'s; a failure counts towards blocking
+        ``ip`` (:mod:`.ip_blocks`). This takes the state's lock.
         """
         with self.lock:
-            return self._accounts.authenticate(login, password, apikey, ip=ip, operation=operation)
+            now = self.clock()
+            self._ip_blocks.check(ip, now, operation)
+            try:
+                return self._accounts.authenticate(
+                    login, password, apikey, ip=ip, operation=operation
+                )
+            except APIError:
+                self._ip_blocks.auth_failed(ip, now, self._accounts.allowed_ips())
+                raise
+
+    def check_ip(self, ip: str | None, operation: str = "send") -> None:
+        """Raise error 4 when ``ip`` is blocked now (for requests refused before a login)."""
+        with self.lock:
+            self._ip_blocks.check(ip, self.clock(), operation)
+
+    def note_send_answer(self, ip: str | None, error: APIError | None) -> None:
+        """Count a send request's outcome towards SMSC's "100 errors in a row" IP block.
+
+        Errors 2 (counted as a failed login), 4 and 9 (throttling) are not counted.
+        """
+        with self.lock:
+            if error is None:
+                self._ip_blocks.request_succeeded(ip)
+            elif error.code not in (2, 4, 9):
+                self._ip_blocks.request_failed(ip, self.clock())
 
     def set_balance(self, login: str, amount: Decimal | int | str) -> None:
         """Set an account's balance (tests use it to provoke error 3)."""
@@ -186,51 +227,65 @@ class EmulatorState:
         Errors: 1 bad request, 5 bad time, 9 duplicate (no id); 6 unregistered sender,
         7/8 every recipient refused, 3 not enough money (with the assigned id).
         """
+        request = apply_prefix(request)
         if request.cost == 1:
             return self.cost(account, request)
         if request.cost not in (0, 2, 3):
             raise params_error()
         with self.lock:
-            now = self.clock()
-            prepared = prepare(request, self.tariff, self.limits)
-            start = request.send_at
-            if start is None:
-                start = parse_send_time(request.time, tz=request.tz, now=now)
-            start = now if start is None or start < now else start
-            # "Identical" is judged by content: an e-mail send carries a fresh id in every
-            # mail, and would otherwise never be seen as a repeat. A reused client id is
-            # caught by its own rule, from the send times of what that id already names.
-            key = (
-                account.login,
-                request.kind,
-                request.sender,
-                tuple((p.phone, p.text) for p in prepared),
-            )
-            self._rates.check_duplicate(key, now, self._reused(account.login, request, prepared))
-            msg_id = request.id or self._recipients.new_id(account.login)
-            sender = request.sender if request.sender is not None else account.default_sender
-            if request.kind.is_sms_like and not _sender_allowed(account, sender):
-                raise refusal(6, msg_id)
-            accepted = [p for p in prepared if not p.error]
-            if not accepted:
-                raise refusal(prepared[0].error, msg_id)
-            total = sum((p.cost for p in accepted), Decimal(0))
-            if not account.can_spend(total):
-                raise refusal(3, msg_id)
-            account.balance -= total
-            for p in accepted:
-                self._store(account, request, msg_id, sender, p, now, start)
-            self._rates.sent(key, now)
-            return SendOutcome(
-                id=msg_id,
-                parts=sum(p.parts for p in accepted),
-                cost=total,
-                balance=account.balance,
-                phones=tuple(p.outcome() for p in prepared),
-                cost_mode=request.cost,
-                op=request.op,
-                err=request.err,
-            )
+            made: list[ShortLink] = []
+            try:
+                return self._send(account, request, made)
+            finally:
+                self._links.drop(made)  # the links of a refused send lead nowhere
+
+    def _send(self, account: Account, request: SendRequest, made: list[ShortLink]) -> SendOutcome:
+        now = self.clock()
+        shorten = self._links.shortener(made) if request.tinyurl else None
+        groups = self._group_lookup(account.login)
+        prepared = prepare(request, self.tariff, self.limits, groups=groups, shorten=shorten)
+        # "Identical" is judged by content: an e-mail send carries a fresh id in every
+        # mail, and would otherwise never be seen as a repeat. A reused client id is
+        # caught by its own rule, from the send times of what that id already names.
+        # (The texts are the request's: short links differ on every send.)
+        key = (
+            account.login,
+            request.kind,
+            request.sender,
+            tuple(p.phone for p in prepared),
+            request.text,
+            request.pairs,
+            request.line_options,
+        )
+        self._rates.check_duplicate(key, now, self._reused(account.login, request, prepared))
+        msg_id = request.id or self._recipients.new_id(account.login)
+        accepted = [p for p in prepared if not p.error]
+        senders = {id(p): sender_of(account, request, p) for p in prepared}
+        if request.kind.is_sms_like and not all(
+            _sender_allowed(account, senders[id(p)]) for p in accepted or prepared
+        ):
+            raise refusal(6, msg_id)
+        if not accepted:
+            raise refusal(prepared[0].error, msg_id)
+        starts = start_times(request, accepted, now)
+        total = sum((p.cost for p in accepted), Decimal(0))
+        if not account.can_spend(total):
+            raise refusal(3, msg_id)
+        account.balance -= total
+        for p, start in zip(accepted, starts, strict=True):
+            self._store(account, request, msg_id, senders[id(p)], p, now, start)
+            self._links.bind(made, p.text, (account.login, msg_id, p.phone))
+        self._rates.sent(key, now)
+        return SendOutcome(
+            id=msg_id,
+            parts=sum(p.parts for p in accepted),
+            cost=total,
+            balance=account.balance,
+            phones=tuple(p.outcome() for p in prepared),
+            cost_mode=request.cost,
+            op=request.op,
+            err=request.err,
+        )
 
     def _reused(self, login: str, request: SendRequest, prepared: list[Prepared]) -> list[float]:
         """When each recipient already stored under the request's own ``id`` was sent."""
@@ -273,9 +328,13 @@ class EmulatorState:
 
     def cost(self, account: Account, request: SendRequest) -> SendOutcome:
         """Price ``request`` without sending it (``cost=1``); error 9 after 5 identical a minute."""
+        request = apply_prefix(request)
         with self.lock:
             now = self.clock()
-            prepared = prepare(request, self.tariff, self.limits)
+            # Price short links at their length without making any.
+            shorten = self._links.placeholder if request.tinyurl else None
+            groups = self._group_lookup(account.login)
+            prepared = prepare(request, self.tariff, self.limits, groups=groups, shorten=shorten)
             accepted = [p for p in prepared if not p.error]
             if not accepted:
                 raise refusal(prepared[0].error, None, "cost")
@@ -297,6 +356,72 @@ class EmulatorState:
                 op=request.op,
                 err=request.err,
             )
+
+    # -- contact groups and short links ---------------------------------------------------
+
+    def add_group(self, login: str, phones: Iterable[str]) -> str:
+        """Create a contact group of ``login`` holding ``phones``; return its id.
+
+        ``phones=G<id>`` then sends to every phone of the group (SMSC's "sending to a
+        group of numbers"); an id with no group is refused as an invalid number (7).
+        """
+        with self.lock:
+            self._accounts[login]  # KeyError for an unknown login
+            groups = self._groups.setdefault(login, {})
+            group_id = str(len(groups) + 1)
+            groups[group_id] = tuple(phones)
+            return group_id
+
+    def _group_lookup(self, login: str) -> Callable[[str], Sequence[str] | None]:
+        return self._groups.get(login, {}).get
+
+    def set_link_base(self, base: str) -> None:
+        """Where short links point: ``<base><code>`` (the HTTP front end's ``/t/``)."""
+        with self.lock:
+            self._links.base = base
+
+    def click(self, code: str) -> str | None:
+        """Follow short link ``code``: count the click, mark its message clicked (status 4
+        once delivered) and return the original URL (``None`` for an unknown code)."""
+        with self.lock:
+            now = self.clock()
+            link = self._links.click(code, now)
+            if link is None:
+                return None
+            if link.owner is not None:
+                recipient = self._recipients.get(*link.owner)
+                if (
+                    recipient is not None
+                    and recipient.click(now)
+                    and (self._accounts[recipient.login].callback_url or self.callback_url)
+                ):
+                    self._unsettled[recipient.int_id] = recipient
+            return link.url
+
+    def short_link(
+        self, account: object, *, link: str | None = None, id: int | None = None
+    ) -> LinkStats | None:
+        """Click counts of one of the account's short links (``tinyurls.php?get=1``)."""
+        login = self._login(account)
+        with self.lock:
+            found = self._links.find(login, link=link, id=id)
+            if found is None:
+                return None
+            return LinkStats.of(found, self._links.base, self.clock())
+
+    # -- statistics ----------------------------------------------------------------------
+
+    def stat(self, account: object, start: float | None, end: float | None) -> SendStats:
+        """What the account sent in [``start``, ``end``): messages and money (``get_stat``)."""
+        login = self._login(account)
+        with self.lock:
+            sent = [
+                r
+                for r in self._recipients.sent_by(login)
+                if (start is None or r.created >= start) and (end is None or r.created < end)
+            ]
+            spent = sum((r.cost for r in sent), Decimal(0))
+            return SendStats(login, len(sent), spent, self._accounts[login].currency)
 
     # -- reading -----------------------------------------------------------------------
 

@@ -116,7 +116,8 @@ class TestHistoryAndInbox:
         assert api.json("get", get_answers=1, after_id=1) == []
 
     def test_get_without_a_known_switch_is_error_1(self, api: Api) -> None:
-        assert api.json("get", get_stat=1)["error_code"] == 1
+        assert api.json("get", get_price=1)["error_code"] == 1
+        assert api.json("get", get_foo=1)["error_code"] == 1
 
 
 class TestSenders:

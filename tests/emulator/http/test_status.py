@@ -76,7 +76,7 @@ class TestFormats:
         assert (answer["country"], answer["operator"], answer["region"]) == (
             "Russia",
             "Emulator Test",
-            "",
+            "Emulator Test Region",
         )
 
     def test_fmt1_all_1_ends_with_the_text_so_commas_survive(self, api: Api) -> None:

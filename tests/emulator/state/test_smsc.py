@@ -311,3 +311,32 @@ class TestReadSide:
             ("79990000001", "first"),
         ]
         assert inbox[1].to_phone == "79990009999"
+
+
+def test_a_click_on_a_short_link_is_reported_by_a_callback(clock: ManualClock) -> None:
+    state = EmulatorState(clock=clock, callback_url="http://127.0.0.1:9/cb")
+    state.set_link_base("http://emu/t/")
+    account = state.authenticate("demo", "demo")
+    outcome = state.send(
+        account, SendRequest(phones=(PHONE,), text="go https://a.example", tinyurl=True)
+    )
+    clock.advance(3)
+    assert [e.fields["status"] for e in state.collect_callbacks()] == ["0", "1"]
+    text = state.status(account, str(outcome.id), PHONE).text
+    assert text.startswith("go http://emu/t/")
+    assert state.click(text.rpartition("/")[2]) == "https://a.example"
+    assert state.click("nope") is None
+    events = state.collect_callbacks()
+    assert [(e.fields["status"], e.fields["ts"]) for e in events] == [("4", str(int(clock())))]
+    assert state.status(account, str(outcome.id), PHONE).status == MessageStatus.LINK_CLICKED
+
+
+def test_a_refused_send_leaves_no_short_links(state: EmulatorState) -> None:
+    state.set_link_base("http://emu/t/")
+    account = state.authenticate("demo", "demo")
+    with pytest.raises(InvalidPhone):
+        state.send(account, SendRequest(phones=("12",), text="https://a.example", tinyurl=True))
+    sent = state.send(account, SendRequest(phones=(PHONE,), text="https://b.example", tinyurl=True))
+    code = state.status(account, str(sent.id), PHONE).text.rpartition("/")[2]
+    assert state.short_link(account, link=code) is not None
+    assert state.short_link(account, id=1) is None  # the refused send's link is gone
