@@ -31,6 +31,7 @@ from typing import Any, Self, TypeVar
 from smsc_transports.config import Settings
 from smsc_transports.errors import SMSCError
 from smsc_transports.message import Message
+from smsc_transports.observe import Observer
 from smsc_transports.results import (
     Balance,
     CostResult,
@@ -53,6 +54,7 @@ class ThreadedAsyncTransport(AsyncTransport):
 
     def __init__(self, transport: Transport, *, max_workers: int = 8) -> None:
         self.sync = transport
+        self.observer = transport.observer
         self.protocol = transport.protocol  # type: ignore[misc]
         self.capabilities = transport.capabilities  # type: ignore[misc]
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="smsc-async")
@@ -61,6 +63,11 @@ class ThreadedAsyncTransport(AsyncTransport):
     def from_settings(cls, settings: Settings) -> Self:
         """Not used: wrap a transport built by the factory instead."""
         raise TypeError("build the sync transport first and wrap it")
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report to ``observer``: the wrapped transport does the reporting."""
+        self.observer = observer
+        self.sync.observe(observer)
 
     async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
@@ -222,6 +229,7 @@ class LoopThreadTransport(Transport):
 
     def __init__(self, transport: AsyncTransport) -> None:
         self.async_transport = transport
+        self.observer = transport.observer
         self.protocol = transport.protocol  # type: ignore[misc]
         self.capabilities = transport.capabilities  # type: ignore[misc]
         self._loop = asyncio.new_event_loop()
@@ -235,6 +243,11 @@ class LoopThreadTransport(Transport):
     def from_settings(cls, settings: Settings) -> Self:
         """Not used: wrap a transport built by the factory instead."""
         raise TypeError("build the async transport first and wrap it")
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report to ``observer``: the wrapped transport does the reporting."""
+        self.observer = observer
+        self.async_transport.observe(observer)
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         if self._closed:

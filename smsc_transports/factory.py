@@ -20,6 +20,7 @@ from typing import Any
 from smsc_transports.adapters import LoopThreadTransport, ThreadedAsyncTransport
 from smsc_transports.config import Settings, load_settings
 from smsc_transports.errors import ConfigurationError
+from smsc_transports.observe import Observer
 from smsc_transports.transport import AsyncTransport, Transport
 
 __all__ = [
@@ -115,21 +116,36 @@ def check_options(backend: type[Transport] | type[AsyncTransport], settings: Set
     )
 
 
-def create_transport(config: Config = None, **overrides: Any) -> Transport:
+def _built(
+    backend: type[Transport] | type[AsyncTransport], settings: Settings, observer: Observer | None
+) -> Transport | AsyncTransport:
+    transport = backend.from_settings(settings)
+    if observer is not None:
+        transport.observe(observer)
+    return transport
+
+
+def create_transport(
+    config: Config = None, *, observer: Observer | None = None, **overrides: Any
+) -> Transport:
     """Return a synchronous transport for ``config`` (a URL, mapping, Settings, TOML path).
 
     With no ``config``, ``SMSC_URL`` from the environment is used. Keyword overrides
-    win over the configuration (``create_transport(url, timeout=5)``).
+    win over the configuration (``create_transport(url, timeout=5)``). ``observer``
+    hears what the transport does (:mod:`smsc_transports.observe`).
     """
     settings = load_settings(config, **overrides)
     backend = _backend_for(settings)
     check_options(backend, settings)
-    if issubclass(backend, Transport):
-        return backend.from_settings(settings)
-    return LoopThreadTransport(backend.from_settings(settings))
+    transport = _built(backend, settings, observer)
+    if isinstance(transport, Transport):
+        return transport
+    return LoopThreadTransport(transport)
 
 
-def create_async_transport(config: Config = None, **overrides: Any) -> AsyncTransport:
+def create_async_transport(
+    config: Config = None, *, observer: Observer | None = None, **overrides: Any
+) -> AsyncTransport:
     """Return an asyncio transport for ``config``; see :func:`create_transport`.
 
     A backend written synchronously runs in a thread pool of ``async_workers``
@@ -139,7 +155,8 @@ def create_async_transport(config: Config = None, **overrides: Any) -> AsyncTran
     native = _NATIVE_ASYNC.get(settings.scheme)
     backend = _import(native) if native else _backend_for(settings)
     check_options(backend, settings)
-    if issubclass(backend, AsyncTransport):
-        return backend.from_settings(settings)
+    transport = _built(backend, settings, observer)
+    if isinstance(transport, AsyncTransport):
+        return transport
     workers = settings.get_int("async_workers", 8)
-    return ThreadedAsyncTransport(backend.from_settings(settings), max_workers=workers)
+    return ThreadedAsyncTransport(transport, max_workers=workers)

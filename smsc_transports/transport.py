@@ -26,6 +26,7 @@ from typing import ClassVar, Self
 from smsc_transports.config import Settings
 from smsc_transports.errors import NotSent, SMSCError, UnsupportedOperation, stops_sending
 from smsc_transports.message import Message
+from smsc_transports.observe import Observer
 from smsc_transports.results import (
     Balance,
     CostResult,
@@ -79,6 +80,16 @@ class _Base:
     # other name, so a misspelt option is an error instead of a silent default; None
     # (a backend that declares nothing) turns the check off.
     option_names: ClassVar[frozenset[str] | None] = None
+    # Who hears what the transport does (smsc_transports.observe); None costs nothing.
+    observer: Observer | None = None
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report to ``observer`` from now on (``None``: report nothing).
+
+        A backend that has parts of its own to tell (a client, a session) overrides this
+        and passes the observer on; one that does not still takes it, and reports nothing.
+        """
+        self.observer = observer
 
     def _unsupported(self, capability: Capability) -> UnsupportedOperation:
         return UnsupportedOperation(

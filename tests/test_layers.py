@@ -36,6 +36,7 @@ VALUE_CORE = {
         "errors",
         "field_support",
         "message",
+        "observe",
         "results",
         "statuses",
         "translit",

@@ -19,7 +19,7 @@ works only from the checkout all pass there. This script, standard library only:
    every front end (SMPP over TLS and SMTP's STARTTLS too when ``openssl`` can make a
    certificate), then send, cost, status and balance over HTTP, SOAP, SMTP and SMPP —
    what a protocol cannot do must exit with status 2 — a text from standard input, and
-   ``bulk`` of 300 rows from a file and 300 from standard input.
+   ``bulk`` of 300 rows from a file and 300 from standard input (with ``--live``).
 
 Every process it starts runs in a session of its own and is stopped by its PID (its
 process group after a timeout); the temporary folder is removed unless ``--keep``.
@@ -378,7 +378,9 @@ class Smoke:
             )
         piped = source.read_text(encoding="utf-8").replace(",строка ", ",piped ")
         done = self.smsc(
-            f"bulk - of {ROWS} rows over SMPP", "bulk", "-", "--json", "--url", smpp, stdin=piped
+            f"bulk - of {ROWS} rows over SMPP, --live",
+            *("bulk", "-", "--json", "--live", "60", "--url", smpp),
+            stdin=piped,
         )
         if done is not None:
             summary = json.loads(done.stdout)
@@ -386,6 +388,12 @@ class Smoke:
                 "every piped row accepted, cost unknown over SMPP",
                 (summary["accepted"], summary["cost"]) == (ROWS, None),
                 f"{summary['accepted']} accepted, cost {summary['cost']}",
+            )
+            live = [line for line in done.stderr.splitlines() if line.startswith("smsc: sent")]
+            self.record(
+                "--live ends with the transport's own count on stderr",
+                len(live) == 1 and live[0].startswith(f"smsc: sent {ROWS} "),
+                repr(live),
             )
 
 

@@ -137,13 +137,16 @@ def ask_until_accepted(
     policy: RetryPolicy,
     closing: threading.Event,
     what: str,
+    *,
+    on_back_off: Callable[[RateLimited, float], None] | None = None,
 ) -> tuple[Answer, bool]:
     """Make a request with ``ask`` (its answer, and whether an attempt may have arrived)
     and make it again while its answer holds an error 9 that ``repeat`` allows, after
     the waits of ``policy``; return the last answer either way.
 
     Without a ``repeat`` rule, or once ``closing`` is set, nothing is repeated: the
-    caller raises the error the answer holds.
+    caller raises the error the answer holds. ``on_back_off`` hears each wait (the
+    refusal and the seconds) before it starts.
     """
     delays = policy.delays() if repeat is not None else iter(())
     uncertain = False
@@ -157,5 +160,7 @@ def ask_until_accepted(
         if delay is None:
             return answer, uncertain  # the budget is spent
         log.info("SMSC refused %s (%s); asking again in %.2f s", what, refused, delay)
+        if on_back_off is not None:
+            on_back_off(refused, delay)
         if closing.wait(delay):
             return answer, uncertain

@@ -35,9 +35,11 @@ from smsc_transports.errors import (
     ConnectError,
     OutcomeUnknown,
     ProtocolError,
+    SMSCError,
     TransportError,
     TransportTimeout,
 )
+from smsc_transports.observe import Link, LinkEvent, Load, Observer, report
 
 __all__ = [
     "CallDeadline",
@@ -383,7 +385,55 @@ def with_failover(
                 raise
             last, uncertain = exc, True
         if target is not targets[-1]:
-            log.warning("SMSC request to %s failed (%s), trying the next host", name(target), last)
+            log.warning(
+                "SMSC request to %s failed (%s), trying the next host",
+                name(target),
+                last,
+                extra={"smsc_error": type(last).__name__, "smsc_host": name(target)},
+            )
     if last is None:
         raise ConnectError("no SMSC host to talk to")
     raise last
+
+
+class Observed:
+    """What an HTTP or SOAP client tells an observer: the observer, and its requests in
+    flight (counted only while one listens), read as a :class:`Load` when gauges are."""
+
+    def __init__(self) -> None:
+        self.observer: Observer | None = None
+        self.protocol = ""
+        self.in_flight = 0
+        self.window = 1
+        self._lock = threading.Lock()
+
+    def attach(self, observer: Observer | None, protocol: str, window: int) -> None:
+        """Report to ``observer`` from now on (``None``: stop), ``window`` calls at once."""
+        if self.observer is not None:
+            self.observer.unwatch(self.load)
+        self.observer, self.window, self.protocol = observer, window, protocol
+        if observer is not None:
+            observer.watch(protocol, self.load)
+
+    def backing_off(self, refusal: SMSCError, pause: float) -> None:
+        """Tell the observer that SMSC refused a request for load and the client waits
+        ``pause`` seconds before asking again (a throttling back-off)."""
+        observer = self.observer
+        if observer is not None:
+            event = LinkEvent(self.protocol, Link.THROTTLED, type(refusal).__name__, pause)
+            report(observer.link, event)
+
+    def load(self) -> Load:
+        """Requests in flight now, of ``window``."""
+        return Load(self.in_flight, self.window, 0)
+
+    @contextlib.contextmanager
+    def flying(self) -> Iterator[None]:
+        """Count one request in flight while the block runs."""
+        with self._lock:
+            self.in_flight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1

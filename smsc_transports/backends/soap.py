@@ -37,6 +37,7 @@ from smsc_transports.backends.http.client import HttpOptions, base_url
 from smsc_transports.backends.pacing import RepeatRule, ask_until_accepted
 from smsc_transports.backends.requests_io import (
     CallDeadline,
+    Observed,
     Watchdog,
     mapped_requests_errors,
     read_bounded,
@@ -54,6 +55,7 @@ from smsc_transports.errors import (
     safe_excerpt,
 )
 from smsc_transports.message import Message
+from smsc_transports.observe import Observer, Stopwatch, log_fields
 from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
 from smsc_transports.transport import BatchGuard, Capability, Transport, iter_outcomes
 from smsc_transports.wire import http as wire_http
@@ -92,6 +94,8 @@ class _BoundedTransport(zeep.transports.Transport):
             )
         # zeep reads ``response.content``; hand it the bytes already read.
         response._content = body
+        if self._client.observed.observer is not None:
+            self._client.count_bytes(len(message), len(body))
         return response
 
     def _fetch(self, method: str, url: str, **options: Any) -> tuple[requests.Response, bytes]:
@@ -143,6 +147,8 @@ class SoapClient:
         secrets = [s for s in (password, apikey, self.options.proxy) if s]
         self._secrets = [Secret(s) for s in {*secrets, *(escape(s) for s in secrets)}]
 
+        self.observed = Observed()  # the transport attaches its observer here
+        self._timed = threading.local()  # the call being timed, per thread
         self.session = watched_session()
         self.watchdog = Watchdog("smsc-soap-deadline")
         self.pacer = self.options.pacer()
@@ -204,6 +210,55 @@ class SoapClient:
         """
         log.debug("SOAP %r", call)
 
+        def ask() -> tuple[Any, bool]:
+            if self.observed.observer is not None:
+                return self._observed(call, repeatable)
+            return self._call(call, repeatable)
+
+        return ask_until_accepted(
+            ask,
+            _rate_limited,
+            repeat,
+            self.options.retry,
+            self._closing,
+            call.operation,
+            on_back_off=self.observed.backing_off,
+        )
+
+    def _observed(self, call: wire.SoapCall, repeatable: bool) -> tuple[Any, bool]:
+        """:meth:`call`, timed and reported to the observer."""
+        observer = self.observed.observer
+        assert observer is not None
+        name = _OPERATIONS.get(call.operation.rstrip("2"), call.operation)
+        phones = call.fields.get("phones", "")
+        one = phones if phones and "," not in phones and ";" not in phones else None
+        watch = self._timed.watch = Stopwatch(observer, "soap", name, phone=one)
+        try:
+            with self.observed.flying():
+                result, uncertain = self._call(call, repeatable)
+        except SMSCError as exc:
+            watch.done(exc)
+            raise
+        finally:
+            self._timed.watch = None
+        error = None
+        try:
+            body = wire.check_error(result, name)
+            if isinstance(body.get("id"), str | int):
+                watch.id = str(body["id"])
+        except SMSCError as exc:
+            error = exc
+        watch.done(error)
+        return result, uncertain
+
+    def count_bytes(self, sent: int, received: int) -> None:
+        """Add one HTTP exchange's sizes to the call being timed in this thread."""
+        watch = getattr(self._timed, "watch", None)
+        if watch is not None:
+            watch.bytes_sent += sent
+            watch.bytes_received += received
+
+    def _call(self, call: wire.SoapCall, repeatable: bool) -> tuple[Any, bool]:
         def attempt(target: tuple[str, Any]) -> Any:
             address, service = target
             with (
@@ -216,16 +271,11 @@ class SoapClient:
             # A server that echoes the password must not put it into an error or raw.
             return wire_http.mask_secrets(answer, [s.reveal() for s in self._secrets])
 
-        def ask() -> tuple[Any, bool]:
-            return with_failover(
-                list(zip(self.addresses, self.services, strict=True)),
-                attempt,
-                repeatable=repeatable,
-                name=lambda target: target[0],
-            )
-
-        return ask_until_accepted(
-            ask, _rate_limited, repeat, self.options.retry, self._closing, call.operation
+        return with_failover(
+            list(zip(self.addresses, self.services, strict=True)),
+            attempt,
+            repeatable=repeatable,
+            name=lambda target: target[0],
         )
 
     @contextlib.contextmanager
@@ -305,6 +355,15 @@ def _repeat_send(message: Message) -> RepeatRule:
     return rule
 
 
+# SOAP operation -> the name every protocol reports it under (``…2`` variants alike).
+_OPERATIONS = {
+    "send_sms": "send",
+    "get_sms_cost": "cost",
+    "get_status": "status",
+    "get_balance": "balance",
+}
+
+
 def _binding_name(client: Any) -> Any:
     """The binding of the WSDL's first port that has ``send_sms`` (a live WSDL may rename)."""
     for service in client.wsdl.services.values():
@@ -341,12 +400,19 @@ class SoapTransport(Transport):
     }
 
     def __init__(
-        self, client: SoapClient, *, concurrency: int = 4, report_refused: bool = False
+        self,
+        client: SoapClient,
+        *,
+        concurrency: int = 4,
+        report_refused: bool = False,
+        observer: Observer | None = None,
     ) -> None:
         self.client = client
         self.concurrency = max(1, min(concurrency, wire_http.MAX_CONCURRENCY))
         self.report_refused = report_refused
         self._executor: ThreadPoolExecutor | None = None
+        if observer is not None:
+            self.observe(observer)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -359,6 +425,11 @@ class SoapTransport(Transport):
 
     def __repr__(self) -> str:
         return f"<SoapTransport {self.client.addresses[0]}>"
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report every call to ``observer`` and let it watch the calls in flight."""
+        self.observer = observer
+        self.client.observed.attach(observer, self.protocol, self.concurrency)
 
     def send(self, message: Message) -> SendResult:
         """Send one message (``send_sms``, or ``send_sms2`` when it needs more fields)."""
@@ -433,6 +504,7 @@ class SoapTransport(Transport):
             self._executor.shutdown(wait=True)
             self._executor = None
         self.client.close()
+        self.client.observed.attach(None, self.protocol, self.concurrency)
 
 
 def _settle(index: int, message: Message, future: Future[SendResult]) -> Outcome:
@@ -442,7 +514,9 @@ def _settle(index: int, message: Message, future: Future[SendResult]) -> Outcome
         return Outcome(index, message, error=exc)
     except Exception as exc:
         # Never lose the message to an unexpected failure: it becomes its outcome.
-        log.exception("unexpected failure while sending over SOAP")
+        log.exception(
+            "unexpected failure while sending over SOAP", extra=log_fields("soap", "send")
+        )
         return Outcome(
             index, message, error=TransportError(f"unexpected failure: {type(exc).__name__}")
         )

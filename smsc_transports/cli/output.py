@@ -17,6 +17,7 @@ from typing import Any
 
 from smsc_transports.errors import ValidationError
 from smsc_transports.factory import create_transport
+from smsc_transports.observe import Observer
 from smsc_transports.results import StatusResult
 from smsc_transports.transport import Transport
 
@@ -51,9 +52,9 @@ def emit(args: argparse.Namespace, value: Any, human: str) -> None:
         print(human)
 
 
-def open_transport(args: argparse.Namespace) -> Transport:
-    """Return the transport ``--url`` (or ``SMSC_URL``) configures."""
-    return create_transport(args.url) if args.url else create_transport()
+def open_transport(args: argparse.Namespace, observer: Observer | None = None) -> Transport:
+    """Return the transport ``--url`` (or ``SMSC_URL``) configures, told to ``observer``."""
+    return create_transport(args.url or None, observer=observer)
 
 
 def describe_status(result: StatusResult) -> str:

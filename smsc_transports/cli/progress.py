@@ -12,12 +12,14 @@ the first block of a batching transport) is paid once, not once per remaining ro
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
-__all__ = ["Progress", "format_duration"]
+__all__ = ["Progress", "format_duration", "live_lines"]
 
 TTY_INTERVAL = 0.1
 PLAIN_INTERVAL = 5.0
@@ -63,6 +65,8 @@ class Progress:
         self._shown_at: float | None = None
         self._drawn = False
         self._first: tuple[float, int] | None = None  # when the first row finished, and count
+        # A live summary notes from its own thread: one writer at a time keeps lines whole.
+        self._writing = threading.RLock()
 
     def advance(self, *, ok: bool) -> None:
         """Count one finished row (``ok``: accepted, or priced in a dry run)."""
@@ -78,12 +82,13 @@ class Progress:
             self._show(now)
 
     def note(self, text: str) -> None:
-        """Print a line of its own without leaving a half-drawn bar behind."""
-        if self.tty and self._drawn:
-            self.stream.write("\r\x1b[K")
-            self._drawn = False
-        self.stream.write(text + "\n")
-        self.stream.flush()
+        """Print a line of its own without leaving a half-drawn bar behind (any thread)."""
+        with self._writing:
+            if self.tty and self._drawn:
+                self.stream.write("\r\x1b[K")
+                self._drawn = False
+            self.stream.write(text + "\n")
+            self.stream.flush()
 
     def finish(self) -> None:
         """Show the final counts (and end the bar's line on a terminal)."""
@@ -115,6 +120,10 @@ class Progress:
         return (self.total - self.done) * elapsed / (self.done - base)
 
     def _show(self, now: float) -> None:
+        with self._writing:
+            self._show_now(now)
+
+    def _show_now(self, now: float) -> None:
         self._shown_at = now
         rate = self.rate(now)
         total = self.total if self.total is not None and self.total >= self.done else None
@@ -152,3 +161,31 @@ class Progress:
             text += f", ETA {eta}"
         self.stream.write(text + "\n")
         self.stream.flush()
+
+
+@contextlib.contextmanager
+def live_lines(
+    every: float | None, line: Callable[[], str], say: Callable[[str], object]
+) -> Iterator[None]:
+    """While the block runs, ``say(line())`` every ``every`` seconds, and once at the end.
+
+    ``None`` (or 0) shows nothing. The lines come from a daemon thread, so a slow send
+    does not delay them.
+    """
+    if not every or every <= 0:
+        yield
+        return
+    done = threading.Event()
+
+    def loop() -> None:
+        while not done.wait(every):
+            say(line())
+
+    thread = threading.Thread(target=loop, name="smsc-live", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(timeout=5)
+        say(line())

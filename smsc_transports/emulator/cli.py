@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from types import FrameType
 
 from smsc_transports.emulator.server import Emulator
+from smsc_transports.emulator.smpp.front import SmppFrontEnd
 from smsc_transports.emulator.state.accounts import Account, Limits
 from smsc_transports.errors import ConfigurationError
 
@@ -89,6 +90,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="name the charset an HTTP answer is really in, instead of SMSC's "
         "charset=windows-1251 label",
     )
+    parser.add_argument(
+        "--live",
+        type=float,
+        metavar="SECONDS",
+        help="print a one-line summary (accepted, rate, refusals) on stderr every SECONDS",
+    )
     parser.set_defaults(func=run)
 
 
@@ -112,6 +119,17 @@ def _tls_context(args: argparse.Namespace) -> ssl.SSLContext | None:
 def _limits(args: argparse.Namespace) -> Limits:
     limits = Limits.unlimited() if args.no_limits else Limits()
     return limits.without_ip_block() if args.no_ip_block else limits
+
+
+def _summary(emulator: Emulator) -> str:
+    """The ``--live`` line: what the state accepted and refused, and the SMPP links."""
+    line = emulator.state.activity.summary()
+    smpp = [front for front in emulator.front_ends if isinstance(front, SmppFrontEnd)]
+    if smpp:
+        links = sum(len(front.live) for front in smpp)
+        throttled = sum(front.throttled for front in smpp)
+        line += f" · SMPP links {links}, submits throttled {throttled}"
+    return line
 
 
 def run(args: argparse.Namespace) -> int:
@@ -153,8 +171,10 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigurationError(str(exc.strerror or exc)) from None
         with emulator:
             print(emulator.ready_line(), flush=True)
-            while not stop.wait(0.5):
-                pass
+            every = args.live if args.live and args.live > 0 else None
+            while not stop.wait(every or 0.5):
+                if every is not None:
+                    print(_summary(emulator), file=sys.stderr, flush=True)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -75,7 +75,7 @@ def emulator_process(*options: str) -> Iterator[tuple[subprocess.Popen[str], str
         reader.start()
         reader.join(20)
         assert lines, "no ready line within 20 s"
-        match = re.fullmatch(r"emulator ready http=(\d+)\n", lines[0])
+        match = re.fullmatch(r"emulator ready http=(\d+)(?: \w+=\d+)*\n", lines[0])
         assert match, lines[0]
         yield process, f"http://127.0.0.1:{match[1]}"
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import socket
 import subprocess
@@ -12,8 +13,10 @@ from decimal import Decimal
 import pytest
 import requests
 
+from smsc_transports import Message, create_transport
 from smsc_transports.emulator.cli import add_parser, parse_account
 from tests.emulator.api import emulator_process
+from tests.faults import closed_port
 
 
 def test_ready_line_then_serving_then_exit_0_on_sigint() -> None:
@@ -91,3 +94,29 @@ def test_a_port_in_use_is_one_line_and_exit_2() -> None:
         status, err = _fails("--http-port", str(port))
     assert status == 2
     assert err.startswith(f"smsc: cannot listen on 127.0.0.1:{port}") and err.count("\n") == 1, err
+
+
+def test_live_prints_what_was_accepted_and_refused_on_stderr() -> None:
+    with closed_port() as smpp_port:
+        options = ("--no-limits", "--live", "0.2", "--smpp-port", str(smpp_port))
+    with emulator_process(*options) as (process, base):
+        assert process.stderr is not None
+        fields = {"login": "demo", "psw": "demo", "fmt": 3, "mes": "hi"}
+        requests.post(base + "/sys/send.php", data={**fields, "phones": "79990000001,79990000002"},
+                      timeout=5)  # fmt: skip
+        requests.post(base + "/sys/send.php", data={**fields, "phones": "79990004007"},
+                      timeout=5)  # fmt: skip  # refused: error 7
+        with create_transport(f"smpp://demo:demo@127.0.0.1:{smpp_port}") as smpp:
+            smpp.send(Message("79990000003", "over SMPP"))
+            seen = ""
+            for _ in range(50):  # the summary comes every 0.2 s; a later one has it all
+                seen = process.stderr.readline()
+                if "accepted 3 " in seen and "links 1" in seen:
+                    break
+        assert re.fullmatch(
+            r"emulator: accepted 3 \(\d+/s\) · refused by code: 7: 1"
+            r" · SMPP links 1, submits throttled 0\n",
+            seen,
+        )
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -27,6 +28,7 @@ from smsc_transports.backends.pacing import (
 )
 from smsc_transports.backends.requests_io import (
     CallDeadline,
+    Observed,
     Watchdog,
     mapped_requests_errors,
     read_bounded,
@@ -34,11 +36,13 @@ from smsc_transports.backends.requests_io import (
     with_failover,
 )
 from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
-from smsc_transports.errors import RateLimited, TransportError, safe_excerpt
+from smsc_transports.errors import APIError, RateLimited, SMSCError, TransportError, safe_excerpt
+from smsc_transports.observe import Stopwatch
 from smsc_transports.wire.http import (
     CHARSET,
     MAX_CONCURRENCY,
     auth_params,
+    check_error,
     decode_answer,
     rate_limited,
     refused_for_load,
@@ -178,6 +182,7 @@ class HttpClient:
         if options.proxy:
             self.session.proxies = {"http": options.proxy, "https": options.proxy}
             self._secrets.append(Secret(options.proxy))
+        self.observed = Observed()  # the transport attaches its observer here
 
     @classmethod
     def for_settings(cls, settings: Settings) -> HttpClient:
@@ -203,17 +208,26 @@ class HttpClient:
     def __repr__(self) -> str:
         return f"<HttpClient {self.bases[0]}>"
 
-    def call(self, path: str, params: Mapping[str, str], *, repeatable: bool) -> Any:
+    def call(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        repeatable: bool,
+        operation: str | None = None,
+    ) -> Any:
         """POST ``params`` to ``path`` and return the decoded JSON answer.
 
         Fails over to the backup hosts when the request cannot have arrived, and also
         when it may have arrived but ``repeatable`` says repeating it is harmless. With
         ``retry_rate_limited`` on, a ``repeatable`` request refused with error 9 is made
         again after a back-off; another one only when SMSC's answer proves a refusal
-        for load.
+        for load. ``operation`` names the request for the observer (see :meth:`exchange`).
         """
         rule = _repeat_any if repeatable else _repeat_refused
-        return self.exchange(path, params, repeatable=repeatable, repeat=rule)[0]
+        return self.exchange(path, params, repeatable=repeatable, repeat=rule, operation=operation)[
+            0
+        ]
 
     def exchange(
         self,
@@ -222,26 +236,69 @@ class HttpClient:
         *,
         repeatable: bool,
         repeat: RepeatRule | None = None,
+        operation: str | None = None,
+        messages: int = 1,
     ) -> tuple[Any, bool]:
         """Like :meth:`call`; also say whether an earlier attempt may have reached SMSC.
 
         A send repeated after such an attempt reads SMSC's "duplicate" answer (code 9)
         as "the first attempt was accepted". An answer with error 9 is asked again,
         after a back-off and within the ``retry`` budget, while ``repeat`` allows it
-        (never, without one); the last answer is returned either way.
+        (never, without one); the last answer is returned either way. ``operation``
+        (default: the script's name, ``send`` for ``/sys/send.php``) and ``messages``
+        are what the observer hears, once per request made.
         """
         credentials = {key: secret.reveal() for key, secret in self._credentials.items()}
         data = {**credentials, **params, "fmt": "3", "charset": CHARSET}
 
         def ask() -> tuple[Any, bool]:
+            if self.observed.observer is not None:
+                return self._observed(path, data, repeatable, operation, messages)
             body, maybe_arrived = with_failover(
                 self.bases, lambda base: self._post(base + path, data), repeatable=repeatable
             )
             return decode_answer(body, self.secrets), maybe_arrived
 
         return ask_until_accepted(
-            ask, rate_limited, repeat, self.options.retry, self._closing, path
+            ask,
+            rate_limited,
+            repeat,
+            self.options.retry,
+            self._closing,
+            path,
+            on_back_off=self.observed.backing_off,
         )
+
+    def _observed(
+        self,
+        path: str,
+        data: Mapping[str, str],
+        repeatable: bool,
+        operation: str | None,
+        messages: int,
+    ) -> tuple[Any, bool]:
+        """:meth:`exchange`, timed and reported to the observer."""
+        observer = self.observed.observer
+        assert observer is not None
+        name = operation or path.rsplit("/", 1)[-1].removesuffix(".php")
+        phones = data.get("phones", "")
+        one = phones if phones and "," not in phones and ";" not in phones else None
+        watch = Stopwatch(observer, "https", name, messages=messages, phone=one)
+        watch.bytes_sent = len(urlencode(data))
+        try:
+            with self.observed.flying():
+                body, uncertain = with_failover(
+                    self.bases, lambda base: self._post(base + path, data), repeatable=repeatable
+                )
+                answer = decode_answer(body, self.secrets)
+        except SMSCError as exc:
+            watch.done(exc)
+            raise
+        watch.bytes_received = len(body)
+        if isinstance(answer, dict) and isinstance(answer.get("id"), str | int):
+            watch.id = str(answer["id"])
+        watch.done(_refusal(answer, name))
+        return answer, uncertain
 
     def _post(self, url: str, data: Mapping[str, str]) -> bytes:
         if log.isEnabledFor(logging.DEBUG):
@@ -297,3 +354,12 @@ def _repeat_any(error: RateLimited, uncertain: bool) -> bool:
 
 def _repeat_refused(error: RateLimited, uncertain: bool) -> bool:
     return not uncertain and refused_for_load(error)
+
+
+def _refusal(answer: Any, operation: str) -> APIError | None:
+    """The error an answer carries, for the observer (the caller raises it itself)."""
+    try:
+        check_error(answer, operation)
+    except APIError as exc:
+        return exc
+    return None

@@ -24,6 +24,7 @@ from smsc_transports.backends.http.client import HttpClient
 from smsc_transports.config import Settings
 from smsc_transports.errors import RateLimited, SMSCError, TransportError
 from smsc_transports.message import Message
+from smsc_transports.observe import Observer, log_fields
 from smsc_transports.results import (
     Balance,
     CostResult,
@@ -79,12 +80,15 @@ class HttpTransport(Transport):
         concurrency: int = 4,
         batch_phones: int = 100,
         block: int = 1000,
+        observer: Observer | None = None,
     ) -> None:
         self.client = client
         self.concurrency = max(1, min(concurrency, wire.MAX_CONCURRENCY))
         self.batch_phones = max(1, batch_phones)
         self.block = max(1, block)
         self._executor: ThreadPoolExecutor | None = None
+        if observer is not None:
+            self.observe(observer)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -98,6 +102,11 @@ class HttpTransport(Transport):
 
     def __repr__(self) -> str:
         return f"<HttpTransport {self.client.bases[0]}>"
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report every request to ``observer`` and let it watch the requests in flight."""
+        self.observer = observer
+        self.client.observed.attach(observer, self.protocol, self.concurrency)
 
     # Sending -----------------------------------------------------------------------
 
@@ -156,7 +165,11 @@ class HttpTransport(Transport):
         uncertain = False
         try:
             answer, uncertain = self.client.exchange(
-                "/sys/send.php", job.params(), repeatable=repeatable, repeat=job.may_repeat
+                "/sys/send.php",
+                job.params(),
+                repeatable=repeatable,
+                repeat=job.may_repeat,
+                messages=len(job.messages),
             )
             wire.check_error(answer, "send")
         except RateLimited as exc:
@@ -180,7 +193,8 @@ class HttpTransport(Transport):
     def cost(self, message: Message) -> CostResult:
         """Return what ``message`` would cost (``cost=1``); nothing is sent."""
         params = wire.send_params(message, cost=1)
-        return wire.parse_cost(self.client.call("/sys/send.php", params, repeatable=True))
+        answer = self.client.call("/sys/send.php", params, repeatable=True, operation="cost")
+        return wire.parse_cost(answer)
 
     def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
         """Return the status of message ``id`` to ``phone`` (``detail``: SMSC's ``all``)."""
@@ -199,7 +213,7 @@ class HttpTransport(Transport):
     def delete(self, id: str, phone: str) -> None:
         """Delete a sent message from SMSC's history (``status.php?del=1``)."""
         params = {**wire.status_params([str(id)], [phone]), "del": "1"}
-        answer = self.client.call("/sys/status.php", params, repeatable=True)
+        answer = self.client.call("/sys/status.php", params, repeatable=True, operation="delete")
         wire.check_error(answer, "delete")
 
     def balance(self) -> Balance:
@@ -223,7 +237,7 @@ class HttpTransport(Transport):
             params["end"] = end.strftime("%d.%m.%Y")
         if phone is not None:
             params["phone"] = phone
-        answer = self.client.call("/sys/get.php", params, repeatable=True)
+        answer = self.client.call("/sys/get.php", params, repeatable=True, operation="history")
         if isinstance(answer, list) and not answer:
             return []
         return wire.parse_statuses(answer)
@@ -239,7 +253,8 @@ class HttpTransport(Transport):
         }
         if after_id is not None:
             params["after_id"] = after_id
-        return wire.parse_incoming(self.client.call("/sys/get.php", params, repeatable=True))
+        answer = self.client.call("/sys/get.php", params, repeatable=True, operation="incoming")
+        return wire.parse_incoming(answer)
 
     def senders(self) -> list[str]:
         """Return the account's registered sender IDs (``senders.php?get=1``)."""
@@ -252,6 +267,7 @@ class HttpTransport(Transport):
             self._executor.shutdown(wait=True)
             self._executor = None
         self.client.close()
+        self.client.observed.attach(None, self.protocol, self.concurrency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,5 +286,5 @@ def _answer_of(future: Future[Any]) -> Any | SMSCError:
         return exc
     except Exception as exc:
         # Never lose the message to an unexpected failure: it becomes its outcome.
-        log.exception("unexpected failure while sending")
+        log.exception("unexpected failure while sending", extra=log_fields("https", "send"))
         return TransportError(f"unexpected failure while sending: {type(exc).__name__}")

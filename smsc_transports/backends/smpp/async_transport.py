@@ -28,6 +28,7 @@ from smsc_transports.errors import (
     TransportTimeout,
 )
 from smsc_transports.message import Message
+from smsc_transports.observe import Observer, log_fields
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import AsyncTransport, Capability
 from smsc_transports.wire.smpp.session.link import (
@@ -68,6 +69,7 @@ class AsyncSmppTransport(AsyncTransport):
         on_receipt: Callable[[StatusResult], object] | None = None,
         on_incoming: Callable[[IncomingMessage], object] | None = None,
         on_malformed: Callable[[ProtocolError], object] | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.options = options
         self._session = SmppSession(options)
@@ -83,6 +85,8 @@ class AsyncSmppTransport(AsyncTransport):
         self._closed = False
         self._seen_state = LinkState.CLOSED
         self._loop: asyncio.AbstractEventLoop | None = None
+        if observer is not None:
+            self.observe(observer)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -122,6 +126,11 @@ class AsyncSmppTransport(AsyncTransport):
     @on_malformed.setter
     def on_malformed(self, callback: Callable[[ProtocolError], object] | None) -> None:
         self._session.on_malformed = callback
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report every message's outcome, receipts, binds, drops and throttling to
+        ``observer`` (:mod:`smsc_transports.observe`), and let it watch the window."""
+        self.observer = self._session.observer = observer
 
     def stats(self) -> SmppStats:
         """A snapshot of the transport's counters."""
@@ -177,11 +186,17 @@ class AsyncSmppTransport(AsyncTransport):
                 link = await self._open(host, port)
             except APIError as exc:
                 self._give_up(exc)
-                log.error("SMPP bind refused: %s", exc)
+                log.error("SMPP bind refused: %s", exc, extra=log_fields("smpp", "bind", error=exc))
                 return
             except (OSError, TransportError, TimeoutError) as exc:
                 failures += 1
-                log.warning("SMPP connect to %s failed (%d): %s", host, failures, exc)
+                log.warning(
+                    "SMPP connect to %s failed (%d): %s",
+                    host,
+                    failures,
+                    exc,
+                    extra=log_fields("smpp", "connect", error=exc),
+                )
                 if failures >= options.reconnect_attempts:
                     error = exc if isinstance(exc, SMSCError) else ConnectError(str(exc))
                     self._give_up(error)
@@ -229,7 +244,13 @@ class AsyncSmppTransport(AsyncTransport):
         if error is not None:
             link.abort(error)
             raise error
-        log.info("SMPP bound to %s:%d as %s", host, port, options.bind)
+        log.info(
+            "SMPP bound to %s:%d as %s",
+            host,
+            port,
+            options.bind,
+            extra=log_fields("smpp", "bind"),
+        )
         return link
 
     def _received(self, link: Link, data: bytes) -> None:
@@ -239,7 +260,11 @@ class AsyncSmppTransport(AsyncTransport):
         try:
             session.feed(data)
         except ProtocolError as exc:
-            log.warning("SMPP protocol violation, dropping the link: %s", exc)
+            log.warning(
+                "SMPP protocol violation, dropping the link: %s",
+                exc,
+                extra=log_fields("smpp", "read", error=exc),
+            )
             link.abort(exc)
             return
         except Exception as exc:  # a bug must cost the link, never the event loop
@@ -435,3 +460,4 @@ class AsyncSmppTransport(AsyncTransport):
         session.link_lost(TransportError("the SMPP transport was closed"))
         session.finish()  # what was acknowledged reaches the user, even now
         self._after()
+        session.observer = None  # closed: nothing more to report, no window to watch

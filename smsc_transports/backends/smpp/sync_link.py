@@ -27,6 +27,7 @@ from smsc_transports.errors import (
     TransportError,
     TransportTimeout,
 )
+from smsc_transports.observe import log_fields
 from smsc_transports.wire.smpp.session.link import TICK, LinkState, SmppSession, reconnect_delay
 from smsc_transports.wire.smpp.session.options import SmppOptions
 
@@ -83,7 +84,13 @@ class ReaderThread:
                 if self._stop.is_set():
                     return
                 failures += 1
-                log.warning("SMPP connect to %s failed (%d): %s", host, failures, exc)
+                log.warning(
+                    "SMPP connect to %s failed (%d): %s",
+                    host,
+                    failures,
+                    exc,
+                    extra=log_fields("smpp", "connect", error=exc),
+                )
                 if failures >= options.reconnect_attempts:
                     self._give_up(_as_connect_error(exc, host), fatal=False)
                 if self._stop.wait(reconnect_delay(options, failures)):
@@ -109,7 +116,7 @@ class ReaderThread:
                 self._reader = None
             self.changed.notify_all()
         if fatal:
-            log.error("SMPP bind refused: %s", error)
+            log.error("SMPP bind refused: %s", error, extra=log_fields("smpp", "bind", error=error))
 
     def _open(self, host: str, port: int) -> None:
         """Connect (TLS for smpps) and bind; the socket is ours once bound."""
@@ -126,7 +133,13 @@ class ReaderThread:
             self._opening = None
         sock.settimeout(self.options.timeout)  # bounds writes; reads wait in select()
         self._sock = sock
-        log.info("SMPP bound to %s:%d as %s", host, port, self.options.bind)
+        log.info(
+            "SMPP bound to %s:%d as %s",
+            host,
+            port,
+            self.options.bind,
+            extra=log_fields("smpp", "bind"),
+        )
 
     def _connect(self, host: str, port: int) -> socket.socket:
         options = self.options
@@ -209,7 +222,11 @@ class ReaderThread:
                         return TransportTimeout(reason)
                 self.flush()
             except ProtocolError as exc:
-                log.warning("SMPP protocol violation, dropping the link: %s", exc)
+                log.warning(
+                    "SMPP protocol violation, dropping the link: %s",
+                    exc,
+                    extra=log_fields("smpp", "read", error=exc),
+                )
                 return exc
             except (OSError, ValueError) as exc:
                 return ConnectError(f"SMPP link failed: {exc}")
@@ -256,7 +273,9 @@ class ReaderThread:
                 sock.sendall(data)
             except OSError as exc:
                 # The reader sees the dead socket and does the bookkeeping.
-                log.warning("SMPP write failed: %s", exc)
+                log.warning(
+                    "SMPP write failed: %s", exc, extra=log_fields("smpp", "write", error=exc)
+                )
                 _shutdown(sock)
 
     def write_now(self, data: bytes) -> None:

@@ -26,6 +26,7 @@ from smsc_transports.errors import (
     TransportError,
 )
 from smsc_transports.message import Message
+from smsc_transports.observe import Observer
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import Capability, Transport
 from smsc_transports.wire.smpp.session.link import CAPABILITIES, TICK, LinkState, SmppSession
@@ -66,6 +67,7 @@ class SmppTransport(Transport):
         on_receipt: Callable[[StatusResult], object] | None = None,
         on_incoming: Callable[[IncomingMessage], object] | None = None,
         on_malformed: Callable[[ProtocolError], object] | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.options = options
         self._session = SmppSession(options)
@@ -75,6 +77,8 @@ class SmppTransport(Transport):
         self._link = ReaderThread(options, self._session)
         self._lock = self._link.lock
         self._changed = self._link.changed
+        if observer is not None:
+            self.observe(observer)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -119,6 +123,11 @@ class SmppTransport(Transport):
     def on_malformed(self, callback: Callable[[ProtocolError], object] | None) -> None:
         with self._lock:
             self._session.on_malformed = callback
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report every message's outcome, receipts, binds, drops and throttling to
+        ``observer`` (:mod:`smsc_transports.observe`), and let it watch the window."""
+        self.observer = self._session.observer = observer
 
     def stats(self) -> SmppStats:
         """A snapshot of the transport's counters."""
@@ -264,4 +273,5 @@ class SmppTransport(Transport):
             )
             session.link_lost(TransportError("the SMPP transport was closed"))
             session.finish()  # what was acknowledged reaches the user, even now
+            session.observer = None  # closed: nothing more to report, no window to watch
             self._changed.notify_all()

@@ -56,6 +56,7 @@ class Letter:
     rcpt_to: str
     data: bytes
     resent: bool = False
+    started: float = 0.0  # perf_counter when built; set only when the transport is observed
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,16 @@ from smsc_transports.errors import (
     ValidationError,
 )
 from smsc_transports.message import Message
+from smsc_transports.observe import (
+    Link,
+    LinkEvent,
+    Observer,
+    OperationEvent,
+    error_fields,
+    log_fields,
+    mask_phone,
+    report,
+)
 from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
 from smsc_transports.transport import AsyncTransport, BatchGuard, Capability
 from smsc_transports.wire.mail import body as wire
@@ -89,7 +99,7 @@ class AsyncSmtpTransport(AsyncTransport):
          "timeout", "transfer_encoding", "tz", "verify"}
     )  # fmt: skip
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, observer: Observer | None = None) -> None:
         settings.require_credentials()
         self.settings = settings
         self.host, port = settings.address
@@ -128,6 +138,16 @@ class AsyncSmtpTransport(AsyncTransport):
             self.capabilities = self.capabilities | _COMPANION_CAPABILITIES  # type: ignore[misc]
         self._link: MailLink | None = None
         self._lock: asyncio.Lock | None = None
+        self._links_made = 0
+        if observer is not None:
+            self.observe(observer)
+
+    def observe(self, observer: Observer | None) -> None:
+        """Report every e-mail and connection to ``observer`` (the HTTP companion's
+        requests too)."""
+        self.observer = observer
+        if self.companion is not None:
+            self.companion.observe(observer)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -216,9 +236,16 @@ class AsyncSmtpTransport(AsyncTransport):
             transfer_encoding=self.transfer_encoding,
         )
         parts = billed_parts(message)
-        log.debug("SMTP letter %s: %r", msg_id, body)  # MailBody's repr masks the password
+        log.debug(  # MailBody's repr masks the password
+            "SMTP letter %s: %r",
+            msg_id,
+            body,
+            extra=log_fields("smtp", "send", id=msg_id, phone=_one_phone(message)),
+        )
+        data = wire_data(composed.data)
+        started = time.perf_counter() if self.observer is not None else 0.0
         return Letter(
-            index, message, msg_id, parts, self.mail_from, self.mail_to, wire_data(composed.data)
+            index, message, msg_id, parts, self.mail_from, self.mail_to, data, started=started
         )
 
     def _item(self, index: int, message: Message) -> Letter | Rejected:
@@ -272,6 +299,10 @@ class AsyncSmtpTransport(AsyncTransport):
             raise ConnectError(f"cannot talk to {address}: {exc}") from None
         link.pipelining = link.pipelining and self.pipelining
         log.debug("SMTP connected to %s (pipelining=%s)", address, link.pipelining)
+        self._links_made += 1
+        if self.observer is not None:
+            change = Link.CONNECTED if self._links_made == 1 else Link.RECONNECTED
+            report(self.observer.link, LinkEvent("smtp", change))
         return link
 
     async def _ready_link(self) -> MailLink:
@@ -356,19 +387,43 @@ class AsyncSmtpTransport(AsyncTransport):
                     link = await self._ready_link()
                 except SMSCError as exc:
                     guard.saw(exc)
-                    yield _outcome(Delivery(first, error=exc))
+                    yield self._told(Delivery(first, error=exc))
                     continue
                 retry.append(first)
                 async with aclosing(link.deliver(next_item, lookahead=lookahead)) as deliveries:
                     async for delivery in deliveries:
-                        if (outcome := _settle(delivery, retry, guard)) is not None:
-                            yield outcome
+                        if (settled := _settle(delivery, retry, guard)) is not None:
+                            yield self._told(settled)
                 if not link.usable:
                     await link.close()
                     self._link = None
+                    if self.observer is not None:
+                        report(self.observer.link, LinkEvent("smtp", Link.DROPPED))
             if guard.cause is not None:
                 async for outcome in self._not_sent(retry, items, guard.cause):
                     yield outcome
+
+    def _told(self, delivery: Delivery) -> Outcome:
+        """The delivery's outcome, reported to the observer if there is one."""
+        outcome = _outcome(delivery)
+        if self.observer is not None and isinstance(delivery.item, Letter):
+            letter = delivery.item
+            name, code = error_fields(delivery.error)
+            reply = delivery.reply
+            event = OperationEvent(
+                "smtp",
+                "send",
+                name,
+                time.perf_counter() - letter.started if letter.started else 0.0,
+                1,
+                len(letter.data),
+                0 if reply is None else len(reply.text) + 6,  # "250 " … CRLF
+                code,
+                letter.id if delivery.error is None else None,
+                mask_phone(_one_phone(letter.message)),
+            )
+            report(self.observer.operation, event)
+        return outcome
 
     async def _not_sent(
         self,
@@ -415,8 +470,8 @@ class AsyncSmtpTransport(AsyncTransport):
 
 def _settle(
     delivery: Delivery, retry: list[Letter | Rejected], guard: BatchGuard
-) -> Outcome | None:
-    """The outcome of ``delivery``, or ``None`` when its letter goes back to be sent again.
+) -> Delivery | None:
+    """What became of ``delivery``, or ``None`` when its letter goes back to be sent again.
 
     A letter that never went out is resent once on a fresh link; twice lost, it fails.
     """
@@ -428,8 +483,12 @@ def _settle(
             item.resent = True
             retry.append(item)
             return None
-        return _outcome(Delivery(item, error=_lost_twice(item)))
-    return _outcome(delivery)
+        return Delivery(item, error=_lost_twice(item))
+    return delivery
+
+
+def _one_phone(message: Message) -> str | None:
+    return message.phones[0] if len(message.phones) == 1 else None
 
 
 def _left_out(item: Letter | Rejected, cause: SMSCError) -> Outcome:

@@ -34,7 +34,7 @@ from smsc_transports.cli.bulk.csv_rows import STDIN, BulkRow, estimate_rows, ope
 from smsc_transports.cli.bulk.dry_run import price_rows
 from smsc_transports.cli.bulk.journal import Entry, Journal, ResultsWriter, RowResult, State
 from smsc_transports.cli.output import emit, open_transport
-from smsc_transports.cli.progress import Progress
+from smsc_transports.cli.progress import Progress, live_lines
 from smsc_transports.cli.stop import StopRequest
 from smsc_transports.errors import (
     APIError,
@@ -48,6 +48,7 @@ from smsc_transports.errors import (
     stops_sending,
 )
 from smsc_transports.message import Message
+from smsc_transports.observe import Tally
 from smsc_transports.results import Outcome
 from smsc_transports.statuses import MessageStatus
 from smsc_transports.transport import Capability, Transport
@@ -291,7 +292,14 @@ def bulk_command(args: argparse.Namespace) -> int:
         for name in bulk_input.ignored:
             progress.note(f"smsc: ignoring the unknown column {name!r}")
         stop = StopRequest()
-        with open_transport(args) as transport, stop.signals(progress.note):
+        tally = Tally() if args.live else None
+        with (
+            open_transport(args, observer=tally) as transport,
+            stop.signals(progress.note),
+            live_lines(
+                args.live, lambda: f"smsc: {tally.summary()}" if tally else "", progress.note
+            ),
+        ):
             if args.dry_run:
                 return price_rows(args, transport, bulk_input.rows(), out, progress, stop)
             journal = Journal(journal_path, restart=args.restart)
@@ -371,4 +379,10 @@ def add_bulk_parser(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--restart", action="store_true", help="forget the journal, send every row")
     p.add_argument("--dry-run", action="store_true", help="price every row; send nothing")
     p.add_argument("--delimiter", default=",", help="field separator (default ',')")
+    p.add_argument(
+        "--live",
+        type=float,
+        metavar="SECONDS",
+        help="print a summary line (rate, errors by class, window, reconnects) every SECONDS",
+    )
     p.set_defaults(handler=bulk_command)

@@ -9,6 +9,8 @@ no thread; everything it holds changes only through :class:`EmulatorState`, unde
 that state's lock.
 
 * ``smsc`` — :class:`EmulatorState`, the one object front ends call.
+* ``activity`` — :class:`Activity`: messages accepted and sends refused, for
+  ``smsc emulator --live``.
 * ``accounts`` — :class:`Account`, :class:`Tariff`, :class:`Limits`, and the accounts
   table that authenticates.
 * ``recipient`` — one recipient of a sent message and its status timeline, and the

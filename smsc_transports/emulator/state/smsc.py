@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 
 from smsc_transports.emulator.state.accounts import Account, Accounts, Limits, Tariff, demo_account
+from smsc_transports.emulator.state.activity import Activity
 from smsc_transports.emulator.state.clock import Clock, format_date
 from smsc_transports.emulator.state.inbox import Inbox
 from smsc_transports.emulator.state.ip_blocks import IpBlocks
@@ -128,6 +129,7 @@ class EmulatorState:
         # int_id), and events ready to go.
         self._unsettled: dict[int, Recipient] = {}
         self._events: list[CallbackEvent] = []
+        self.activity = Activity()  # what ``smsc emulator --live`` prints
 
     # -- accounts ----------------------------------------------------------------------
 
@@ -232,7 +234,7 @@ class EmulatorState:
             return self.cost(account, request)
         if request.cost not in (0, 2, 3):
             raise params_error()
-        with self.lock:
+        with self.lock, self.activity.refusals():
             made: list[ShortLink] = []
             try:
                 return self._send(account, request, made)
@@ -276,6 +278,7 @@ class EmulatorState:
             self._store(account, request, msg_id, senders[id(p)], p, now, start)
             self._links.bind(made, p.text, (account.login, msg_id, p.phone))
         self._rates.sent(key, now)
+        self.activity.accepted += len(accepted)
         return SendOutcome(
             id=msg_id,
             parts=sum(p.parts for p in accepted),

@@ -11,6 +11,7 @@ import asyncio
 import json
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from smsc_transports import (
 from smsc_transports.backends.http import HttpTransport
 from smsc_transports.backends.pacing import MAX_RETRY_WAIT, RequestPacer, RetryPolicy
 from smsc_transports.emulator import Emulator
+from smsc_transports.observe import Link, Tally
 from tests.faults import CannedServer, DrippingServer, http_answer, one_send_held
 
 TOO_MANY = {"error": "too many concurrent requests", "error_code": 9}
@@ -166,6 +168,19 @@ def test_a_send_refused_for_load_is_repeated_and_then_accepted() -> None:
             result = transport.send(Message("79120000001", "hi"))
     assert result.id == "41"
     assert sends_made(server) == 3
+
+
+def test_each_request_and_each_back_off_reach_the_observer() -> None:
+    tally = Tally()
+    script = [canned(TOO_MANY), canned(TOO_MANY)]
+    with CannedServer(canned(SENT), script=script) as server:
+        with create_transport(url_of(server, QUICK_RETRY), observer=tally) as transport:
+            transport.send(Message("79120000001", "hi"))
+    assert tally.operations == Counter(
+        {("https", "send", "RateLimited"): 2, ("https", "send", "ok"): 1}
+    )
+    assert tally.links[Link.THROTTLED] == 2
+    assert tally.backoff > 0
 
 
 def test_a_read_refused_with_error_9_is_repeated() -> None:

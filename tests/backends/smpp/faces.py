@@ -21,6 +21,7 @@ from smsc_transports import (
     create_transport,
 )
 from smsc_transports.backends.smpp import AsyncSmppTransport, SmppTransport
+from smsc_transports.observe import Observer
 
 FACES = ("sync", "async")
 
@@ -42,11 +43,12 @@ def run_face(
     *,
     linger: Callable[[Run], bool] | None = None,
     linger_timeout: float = 5.0,
+    observer: Observer | None = None,
 ) -> Run:
     """Send ``messages`` through ``face``; before closing, wait (bounded) for ``linger``."""
     run = Run()
     if face == "sync":
-        with create_transport(url) as transport:
+        with create_transport(url, observer=observer) as transport:
             assert isinstance(transport, SmppTransport)
             transport.on_receipt = run.receipts.append
             transport.on_malformed = run.malformed.append
@@ -58,7 +60,7 @@ def run_face(
         return run
 
     async def main() -> None:
-        async with create_async_transport(url) as transport:
+        async with create_async_transport(url, observer=observer) as transport:
             assert isinstance(transport, AsyncSmppTransport)
             transport.on_receipt = run.receipts.append
             transport.on_malformed = run.malformed.append

@@ -19,6 +19,7 @@ import pytest
 from smsc_transports import Message, RateLimited, create_transport
 from smsc_transports.backends.soap import SoapTransport
 from smsc_transports.emulator import Account, Emulator, Limits
+from smsc_transports.observe import Link, Tally
 from tests.faults import one_send_held
 
 RETRY = "retry_rate_limited=8&retry_backoff=0.1&retry_max_wait=20"
@@ -41,6 +42,17 @@ def test_a_refused_read_is_asked_again_until_it_passes(
     with one_send_held(one_at_a_time), create_transport(soap_url(one_at_a_time, RETRY)) as soap:
         assert soap.balance().amount > 0
     assert repeats() >= 1
+
+
+def test_soap_back_offs_reach_the_observer(one_at_a_time: Emulator) -> None:
+    tally = Tally()
+    url = soap_url(one_at_a_time, RETRY)
+    with one_send_held(one_at_a_time), create_transport(url, observer=tally) as soap:
+        soap.balance()
+    refused = tally.operations[("soap", "balance", "RateLimited")]
+    assert refused >= 1
+    assert tally.links[Link.THROTTLED] == refused
+    assert tally.operations[("soap", "balance", "ok")] == 1
 
 
 def test_a_refused_send_with_its_own_id_is_sent_again(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -241,3 +242,18 @@ def test_a_wrong_password_stops_the_run_between_requests_and_a_later_run_sends_e
     emulator.state.set_balance("demo", 1000)
     assert main(["bulk", str(source), "--url", emulator.url()]) == 0
     assert history_phones(emulator) == {phone: 1 for phone, _ in rows}
+
+
+def test_live_prints_the_transports_own_counts_during_and_after_the_run(
+    rich: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [("79990000001", f"live {n}") for n in range(30)] + [("79990004007", "refused")]
+    source = write_csv(tmp_path / "live.csv", ["phone", "text"], rows)
+
+    code = main(["bulk", str(source), "--url", rich.url(), "--live", "30"])
+
+    assert code == 1
+    live = [line for line in capsys.readouterr().err.splitlines() if line.startswith("smsc: sent")]
+    # The run is shorter than the interval: the one line is the closing one, all counted.
+    assert len(live) == 1
+    assert re.match(r"smsc: sent 30 \(\d+/s\) · errors: InvalidPhone 1 · in flight 0/4 ", live[0])

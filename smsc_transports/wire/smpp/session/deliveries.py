@@ -18,12 +18,14 @@ SMSC does not repeat it), counted, logged and reported to ``on_malformed`` as a
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import Final, TypeVar
 
 from smsc_transports.errors import ProtocolError
+from smsc_transports.observe import Observer, ReceiptEvent, log_fields, report
 from smsc_transports.results import IncomingMessage, StatusResult
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.incoming import Joined, Reassembler, incoming_part
@@ -61,6 +63,9 @@ class Deliveries:
         self.on_receipt: Callable[[StatusResult], object] | None = None
         self.on_incoming: Callable[[IncomingMessage], object] | None = None
         self.on_malformed: Callable[[ProtocolError], object] | None = None
+        # Set by the session when the transport is observed; ``clock`` times receipts.
+        self.observer: Observer | None = None
+        self.clock: Callable[[], float] = time.monotonic
         self.reassembler = Reassembler()
         # Early receipts by store key, oldest key first; one key may hold several
         # (an intermediate and a final receipt), and every one was acknowledged.
@@ -131,7 +136,11 @@ class Deliveries:
 
     def _malformed(self, error: ProtocolError) -> None:
         self.stats.malformed += 1
-        log.warning("unreadable deliver_sm answered ESME_RX_P_APPN: %s", error)
+        log.warning(
+            "unreadable deliver_sm answered ESME_RX_P_APPN: %s",
+            error,
+            extra=log_fields("smpp", "deliver_sm", error=error),
+        )
         if self.on_malformed is not None:
             try:
                 self.on_malformed(error)
@@ -176,6 +185,10 @@ class Deliveries:
                 sender=track.sender or None,
                 raw=receipt,
             )
+        if self.observer is not None:
+            latency = None if track is None else max(0.0, self.clock() - track.added)
+            event = ReceiptEvent("smpp", track is not None, latency, status.name)
+            report(self.observer.receipt, event)
         self._emit(self.receipts, self.on_receipt, result)
 
     def _joined(self, messages: list[Joined]) -> None:

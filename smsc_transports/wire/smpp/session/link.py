@@ -36,6 +36,15 @@ from datetime import UTC, datetime
 from typing import Final
 
 from smsc_transports.errors import ConnectError, ProtocolError, SMSCError
+from smsc_transports.observe import (
+    Link,
+    LinkEvent,
+    Load,
+    Observer,
+    OperationEvent,
+    error_fields,
+    report,
+)
 from smsc_transports.results import IncomingMessage, StatusResult
 from smsc_transports.transport import Capability
 from smsc_transports.wire.smpp import pdu as w
@@ -90,6 +99,7 @@ class SmppSession:
             options.receipt_store_size, options.receipt_ttl, options.receipt_id
         )
         self.deliveries = Deliveries(options, self.store, self.stats, wall)
+        self.deliveries.clock = clock
         self.window = SubmitWindow(
             options,
             clock,
@@ -117,6 +127,25 @@ class SmppSession:
     def state(self, state: LinkState) -> None:
         self._state = state
         self.window.bound = state is LinkState.BOUND
+
+    @property
+    def observer(self) -> Observer | None:
+        """Hears each message's outcome, each receipt, binds, drops and throttling."""
+        return self.window.observer
+
+    @observer.setter
+    def observer(self, observer: Observer | None) -> None:
+        # The observer reads the window through load() until it is replaced or unset.
+        if self.window.observer is not None:
+            self.window.observer.unwatch(self.load)
+        self.window.observer = self.deliveries.observer = observer
+        if observer is not None:
+            observer.watch("smpp", self.load)
+
+    def load(self) -> Load:
+        """Submits in flight, the window in use and the submits queued (read unlocked)."""
+        window = self.window
+        return Load(window.in_window, window.allowed, len(window.unsent))
 
     @property
     def on_receipt(self) -> Callable[[StatusResult], object] | None:
@@ -178,9 +207,15 @@ class SmppSession:
         """
         for query in self.window.link_lost(cause):
             query.result = cause if isinstance(cause, SMSCError) else ProtocolError(str(cause))
-            self.answered.append(query)
+            self._answered(query)
         self._enquiring = False
         self._control = []
+        if self.window.observer is not None and self.state in (
+            LinkState.BOUND,
+            LinkState.UNBINDING,
+        ):
+            event = LinkEvent("smpp", Link.DROPPED, error_fields(cause)[0])
+            report(self.window.observer.link, event)
         if self.state is LinkState.BINDING and self.bind_error is None:
             self.bind_error = (
                 cause if isinstance(cause, SMSCError) else ProtocolError(f"bind failed: {cause}")
@@ -206,12 +241,14 @@ class SmppSession:
         query = Query(message_id)
         if self.state is not LinkState.BOUND:
             query.result = ConnectError("the SMPP link is not bound")
-            self.answered.append(query)
+            self._answered(query)
             return query
         query.written_at = self.clock()
         sequence = self.window.register(query)
         ton, npi = self.window.encoder.source_ton_npi(sender)
-        self._control.append(w.encode_query_sm(sequence, message_id, ton, npi, sender))
+        pdu = w.encode_query_sm(sequence, message_id, ton, npi, sender)
+        query.size = len(pdu)
+        self._control.append(pdu)
         return query
 
     def output(self) -> bytes:
@@ -310,7 +347,21 @@ class SmppSession:
                 query.result = w.decode_query_sm_resp(body)
             except ProtocolError as exc:
                 query.result = exc  # a garbled answer, but the stream is still in step
+        self._answered(query, 16 + len(body))
+
+    def _answered(self, query: Query, received: int = 0) -> None:
+        """Hand an answered (or failed) query to the I/O layer, and tell the observer."""
         self.answered.append(query)
+        observer = self.window.observer
+        if observer is not None:
+            error = query.result if isinstance(query.result, BaseException) else None
+            outcome, code = error_fields(error)
+            took = self.clock() - query.written_at if query.written_at else 0.0
+            event = OperationEvent(
+                "smpp", "status", outcome, took, 1, query.size, received, code,
+                query.message_id if error is None else None,
+            )  # fmt: skip
+            report(observer.operation, event)
 
     def _control_answer(self, item: Control, command_id: int, status: int, body: bytes) -> None:
         if item.kind == "enquire_link":
@@ -332,6 +383,9 @@ class SmppSession:
             return  # a bind_resp after the SMSC's own unbind opens nothing
         self.state = LinkState.BOUND
         self.stats.binds += 1
+        if self.window.observer is not None:
+            change = Link.CONNECTED if self.stats.binds == 1 else Link.RECONNECTED
+            report(self.window.observer.link, LinkEvent("smpp", change))
 
     # -- deliver_sm -------------------------------------------------------------------
 

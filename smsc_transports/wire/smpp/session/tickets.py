@@ -49,6 +49,7 @@ class Ticket:
         "tracks",
         "unknown",
         "waiter",
+        "written_at",
     )
 
     def __init__(self, index: int, message: Message, encoded: EncodedSubmits) -> None:
@@ -64,6 +65,7 @@ class Ticket:
         self.tracks: list[object] | None = None
         self.outcome: SendResult | SMSCError | None = None
         self.waiter: object = None
+        self.written_at = 0.0  # when its first submit_sm was written; kept only when observed
 
     @property
     def done(self) -> bool:
@@ -107,13 +109,14 @@ class Control:
 class Query:
     """One query_sm in flight; ``result`` is set when it is answered or fails."""
 
-    __slots__ = ("message_id", "result", "waiter", "written_at")
+    __slots__ = ("message_id", "result", "size", "waiter", "written_at")
 
     def __init__(self, message_id: str) -> None:
         self.message_id = message_id
         self.result: object = None
         self.waiter: object = None
         self.written_at = 0.0
+        self.size = 0  # bytes of the query_sm PDU, once written
 
 
 def settle(ticket: Ticket) -> SendResult | SMSCError:
