@@ -25,7 +25,7 @@ from collections.abc import (
     Iterator,
 )
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Self, TypeVar
 
 from smsc_transports.config import Settings
@@ -124,6 +124,21 @@ class ThreadedAsyncTransport(AsyncTransport):
     async def delete(self, id: str, phone: str) -> None:
         """Delete a sent message in a worker thread."""
         await self._call(self.sync.delete, id, phone)
+
+    async def cancel(self, id: str, phone: str) -> None:
+        """Cancel a scheduled message in a worker thread."""
+        await self._call(self.sync.cancel, id, phone)
+
+    async def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Replace a scheduled message's text or time in a worker thread."""
+        await self._call(self.sync.replace, id, phone, text=text, send_at=send_at)
 
     async def send_many(
         self, messages: Iterable[Message] | AsyncIterable[Message]
@@ -297,6 +312,21 @@ class LoopThreadTransport(Transport):
     def delete(self, id: str, phone: str) -> None:
         """Delete a sent message on the private loop."""
         self._run(self.async_transport.delete(id, phone))
+
+    def cancel(self, id: str, phone: str) -> None:
+        """Cancel a scheduled message on the private loop."""
+        self._run(self.async_transport.cancel(id, phone))
+
+    def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Replace a scheduled message's text or time on the private loop."""
+        self._run(self.async_transport.replace(id, phone, text=text, send_at=send_at))
 
     def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
         """Drive the async ``send_many`` step by step from the calling thread."""

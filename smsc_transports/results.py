@@ -7,8 +7,8 @@ whatever the model does not cover.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -34,10 +34,15 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class PhoneResult:
-    """What SMSC said about one recipient of a send (``op=1``).
+    """One recipient of a send: the id to ask its status with, and what SMSC said of it.
 
-    ``error`` is SMSC's per-number error code when the number was refused (the same
-    numbering as the send error codes), ``status`` the message status if given.
+    ``id`` is the message id under which this recipient's status is asked
+    (``status(id, phone)``) and its receipts arrive, on every protocol: the message's
+    one id over HTTP, SOAP and SMTP, this recipient's own SMSC id over SMPP (one
+    submit_sm per recipient). It is ``None`` for a recipient SMSC refused, and in a
+    :class:`CostResult`. ``error`` is SMSC's per-number error code when the number was
+    refused (the same numbering as the send error codes), ``status`` the message
+    status if given, ``cost`` this recipient's price when the protocol reports it.
     """
 
     phone: str
@@ -46,6 +51,7 @@ class PhoneResult:
     error: int | None = None
     mccmnc: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    id: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -57,11 +63,14 @@ class PhoneResult:
 class SendResult:
     """A message SMSC accepted.
 
-    ``id`` is the message id to ask the status with: the caller's ``Message.id`` when
-    given over HTTP, SOAP and SMTP, else SMSC's (SMPP always answers SMSC's own id),
-    ``parts`` the billed SMS parts (seconds for voice calls), ``cost`` and ``balance``
-    present when the protocol reports them, ``phones`` per-recipient outcomes when the
-    protocol reports them, ``transport`` the protocol that sent it.
+    ``id`` is the message id: the caller's ``Message.id`` when given over HTTP, SOAP
+    and SMTP, else SMSC's (SMPP always answers SMSC's own id, that of the first
+    recipient). ``phones`` has one :class:`PhoneResult` per recipient, in the message's
+    order, on every protocol; each carries the ``id`` to ask that recipient's status
+    with — the same as ``id`` except over SMPP, where every recipient has its own.
+    ``parts`` is the billed SMS parts (seconds for voice calls), ``cost`` and
+    ``balance`` are present when the protocol reports them (``None``, never 0, when it
+    does not: SMPP and SMTP report no price), ``transport`` the protocol that sent it.
 
     ``already_accepted`` is true when SMSC had accepted the message on an earlier
     attempt whose answer was lost: the repeat carried the same ``Message.id`` and SMSC
@@ -90,7 +99,29 @@ class SendResult:
             parts=billed_parts(message),
             transport=transport,
             already_accepted=True,
-        )
+        ).for_recipients(message.phones)
+
+    def recipient(self, phone: str) -> PhoneResult | None:
+        """The :class:`PhoneResult` of ``phone`` (a leading ``+`` on either side ignored)."""
+        key = phone.lstrip("+")
+        return next((p for p in self.phones if p.phone.lstrip("+") == key), None)
+
+    def for_recipients(self, phones: Iterable[str]) -> SendResult:
+        """This result with one :class:`PhoneResult` per recipient in ``phones``, in order.
+
+        What the server said about a recipient (cost, status, error) is kept; a
+        recipient it did not list gets a bare entry. Every accepted recipient that has
+        no ``id`` of its own gets the message's ``id`` (HTTP, SOAP and SMTP give one id
+        to all recipients); a refused one keeps ``None``.
+        """
+        given = {p.phone.lstrip("+"): p for p in self.phones}
+        listed: list[PhoneResult] = []
+        for phone in phones:
+            found = given.get(phone.lstrip("+")) or PhoneResult(phone)
+            if found.id is None and not found.error:
+                found = replace(found, id=self.id)
+            listed.append(found)
+        return replace(self, phones=tuple(listed))
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from collections.abc import (
     Generator,
     Iterable,
 )
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import ClassVar, Self
 
@@ -44,7 +44,9 @@ class Capability(enum.StrEnum):
 
     ``RECEIPTS`` means the protocol pushes delivery receipts (and incoming messages) to
     the transport as they happen; ``INCOMING`` means :meth:`Transport.incoming` can list
-    the messages received on the account.
+    the messages received on the account; ``CANCEL``/``REPLACE`` that
+    :meth:`Transport.cancel`/:meth:`Transport.replace` can ask the server to stop or
+    change one scheduled message (the server may still not have the operation).
     """
 
     SEND = "send"
@@ -57,6 +59,8 @@ class Capability(enum.StrEnum):
     HISTORY = "history"
     SENDERS = "senders"
     DELETE = "delete"
+    CANCEL = "cancel"
+    REPLACE = "replace"
 
 
 # Which protocols can do what (before companions): the hint an UnsupportedOperation gives.
@@ -69,6 +73,8 @@ PROTOCOLS_FOR: dict[Capability, tuple[str, ...]] = {
     Capability.HISTORY: ("https",),
     Capability.SENDERS: ("https",),
     Capability.DELETE: ("https",),
+    Capability.CANCEL: ("smpp",),
+    Capability.REPLACE: ("smpp",),
 }
 
 
@@ -157,6 +163,30 @@ class Transport(_Base, abc.ABC):
         """Delete message ``id`` to ``phone`` from the account's history."""
         raise self._unsupported(Capability.DELETE)
 
+    def cancel(self, id: str, phone: str) -> None:
+        """Stop message ``id`` to ``phone`` before it is sent (a scheduled message).
+
+        ``id`` is the recipient's :attr:`~smsc_transports.results.PhoneResult.id`.
+        Raises :class:`UnsupportedOperation` when the protocol, or the server, cannot;
+        an :class:`~smsc_transports.errors.APIError` when the message has already left.
+        """
+        raise self._unsupported(Capability.CANCEL)
+
+    def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Give scheduled message ``id`` to ``phone`` a new ``text`` and/or ``send_at``.
+
+        Errors as :meth:`cancel`; a text that does not fit one SMS is a
+        :class:`~smsc_transports.errors.ValidationError` before anything is sent.
+        """
+        raise self._unsupported(Capability.REPLACE)
+
     def close(self) -> None:
         """Release connections; the transport cannot be used afterwards."""
 
@@ -242,6 +272,30 @@ class AsyncTransport(_Base, abc.ABC):
     async def delete(self, id: str, phone: str) -> None:
         """Delete message ``id`` to ``phone`` from the account's history."""
         raise self._unsupported(Capability.DELETE)
+
+    async def cancel(self, id: str, phone: str) -> None:
+        """Stop message ``id`` to ``phone`` before it is sent (a scheduled message).
+
+        ``id`` is the recipient's :attr:`~smsc_transports.results.PhoneResult.id`.
+        Raises :class:`UnsupportedOperation` when the protocol, or the server, cannot;
+        an :class:`~smsc_transports.errors.APIError` when the message has already left.
+        """
+        raise self._unsupported(Capability.CANCEL)
+
+    async def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Give scheduled message ``id`` to ``phone`` a new ``text`` and/or ``send_at``.
+
+        Errors as :meth:`cancel`; a text that does not fit one SMS is a
+        :class:`~smsc_transports.errors.ValidationError` before anything is sent.
+        """
+        raise self._unsupported(Capability.REPLACE)
 
     async def aclose(self) -> None:
         """Release connections; the transport cannot be used afterwards."""

@@ -440,7 +440,7 @@ class SoapTransport(Transport):
             result, uncertain = self.client.call(
                 call, repeatable=message.id is not None, repeat=_repeat_send(message)
             )
-            return wire.parse_send(result)
+            return wire.parse_send(result).for_recipients(message.phones)
         except RateLimited:
             if uncertain and message.id is not None:
                 # Our earlier attempt carried the same id and got through.

@@ -79,7 +79,13 @@ def cmd_send(args: argparse.Namespace) -> int:
     # Not every protocol reports a price (SMPP, SMTP): say so rather than stay silent.
     cost = f", cost {result.cost}" if result.cost is not None else ", cost unknown"
     balance = f", balance {result.balance}" if result.balance is not None else ""
-    emit(args, result, f"sent: id {result.id}, {result.parts} part(s){cost}{balance}")
+    human = f"sent: id {result.id}, {result.parts} part(s){cost}{balance}"
+    own = [p for p in result.phones if p.id is not None and p.id != result.id]
+    if own:
+        # Over SMPP each recipient has its own id: the one `smsc status` needs for it.
+        listed = ", ".join(f"{p.phone} {p.id}" for p in result.phones if p.id is not None)
+        human += f"\nids per phone: {listed}"
+    emit(args, result, human)
     return 0
 
 

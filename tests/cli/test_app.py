@@ -105,6 +105,21 @@ def test_send_over_a_protocol_without_prices_says_cost_unknown(
     assert ", 1 part(s), cost unknown" in out
 
 
+def test_send_to_several_phones_over_smpp_prints_each_phones_own_id(
+    smpp_emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = smpp_emulator.url("smpp")
+    to = ["--to", "79990000001,79990000002"]
+    assert main(["send", *to, "--text", "hi both", "--url", url]) == 0
+    listed = capsys.readouterr().out.splitlines()[1]
+    assert listed.startswith("ids per phone: 79990000001 ")
+    pairs = [pair.split() for pair in listed.removeprefix("ids per phone: ").split(", ")]
+    assert [phone for phone, _ in pairs] == ["79990000001", "79990000002"]
+    state = smpp_emulator.state
+    account = state.account("demo")
+    assert [state.status(account, i, p).text for p, i in pairs] == ["hi both"] * 2
+
+
 def test_send_over_http_still_prints_the_cost(
     emulator: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -27,8 +27,11 @@ from tests.conformance.stage import ASKED, Profile, supported_by
 
 __all__ = [
     "Bulk",
+    "Changed",
+    "Each",
     "Funds",
     "Priced",
+    "Recipients",
     "Record",
     "Refused",
     "Sent",
@@ -126,7 +129,35 @@ class Bulk:
     charged: Decimal
 
 
-Value = Sent | Refused | Unsupported | Status | Stored | Timeline | Priced | Funds | Bulk
+@dataclass(frozen=True)
+class Recipients:
+    """A send's recipients: each phone it listed, and whether the id it gave that phone
+    names the message the emulator stored for it (ids themselves differ by protocol)."""
+
+    phones: tuple[str, ...]
+    found: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A scheduled message after ``cancel``/``replace``, as the emulator holds it."""
+
+    status: MessageStatus
+    text: str
+
+
+@dataclass(frozen=True)
+class Each:
+    """One operation done once per recipient: what each gave, in the send's order."""
+
+    values: tuple[Status | Stored, ...]
+
+
+Value = (
+    (Sent | Refused | Unsupported | Status | Stored | Timeline | Priced | Funds | Bulk | Recipients)
+    | Each
+    | Changed
+)
 
 
 @dataclass(frozen=True)

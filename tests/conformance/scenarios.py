@@ -13,11 +13,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from smsc_transports import DeliveryError, Message, MessageStatus, Outcome, SendResult
+from smsc_transports import (
+    DeliveryError,
+    Message,
+    MessageStatus,
+    Outcome,
+    PhoneResult,
+    SendResult,
+)
 from tests.conformance.observations import (
     Bulk,
+    Changed,
+    Each,
     Funds,
     Priced,
+    Recipients,
     Record,
     Refused,
     Sent,
@@ -163,6 +173,35 @@ async def scheduled_send(stage: Stage) -> Record:
         return (send, status, Step("server", Timeline(tuple(held))))
 
 
+NEW_TEXT = "Your code is 5678"
+
+
+@scenario(
+    "change_scheduled",
+    "scheduled send: `replace` its text, or `cancel` it",
+    (
+        Step("replace", Changed(W, NEW_TEXT)),
+        Step("cancel", Changed(MessageStatus.STOPPED, "Sale tomorrow")),
+    ),
+    headline=("replace", "cancel"),
+)
+async def change_scheduled(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        kept = (await t.send(Message([OK], PLAIN, send_at=START + HOUR))).phones[0]
+        dropped = (await t.send(Message([OK], "Sale tomorrow", send_at=START + HOUR))).phones[0]
+
+        def now_held(recipient: PhoneResult) -> Callable[[None], Changed]:
+            def view(_: None) -> Changed:
+                record = stage.stored(recipient.id or "", recipient.phone)
+                return Changed(record.status, record.text)
+
+            return view
+
+        replaced = await outcome(t.replace(kept.id or "", kept.phone, NEW_TEXT), now_held(kept))
+        cancelled = await outcome(t.cancel(dropped.id or "", dropped.phone), now_held(dropped))
+        return (Step("replace", replaced), Step("cancel", cancelled))
+
+
 # -- failures -----------------------------------------------------------------------------
 
 
@@ -259,6 +298,46 @@ _FINALS = (
 )
 for _name, _title, _phone, _status, _error in _FINALS:
     scenario(_name, _title, _final(_status, _error), ("status",))(status_after(_phone))
+
+
+# The final status and delivery error of each recipient: OK, FAILING, VIRTUAL.
+_EACH = tuple((status, error) for _, _, _, status, error in _FINALS)
+_MINUTE = START.replace(second=0)
+
+
+@scenario(
+    "several_phones",
+    "several phones: status of each by its `PhoneResult.id`",
+    (
+        Step("send", Recipients((OK, FAILING, VIRTUAL), (True, True, True))),
+        Step("status", Each(tuple(Status(s, e, _MINUTE) for s, e in _EACH))),
+        Step("server", Each(tuple(Stored(s, int(e)) for s, e in _EACH))),
+    ),
+    headline=("send", "status"),
+)
+async def several_phones(stage: Stage) -> Record:
+    phones = [OK, FAILING, VIRTUAL]
+    async with stage.transport() as t:
+        sent = await t.send(Message(phones, PLAIN))
+        listed = Recipients(
+            tuple(p.phone for p in sent.phones),
+            tuple(p.id is not None and stage.stored(p.id, p.phone).found for p in sent.phones),
+        )
+        stage.clock.advance(10)
+        read: list[Status | Stored] = []
+        status: Step | None = None
+        for recipient in sent.phones:
+            value = await outcome(t.status(recipient.id or "", recipient.phone), status_of)
+            if not isinstance(value, Status):
+                status = Step("status", value)
+                break
+            read.append(value)
+        held = tuple(stage.stored(p.id or "", p.phone) for p in sent.phones)
+        return (
+            Step("send", listed),
+            status or Step("status", Each(tuple(read))),
+            Step("server", Each(tuple(Stored(r.status, r.err) for r in held))),
+        )
 
 
 # -- asking -------------------------------------------------------------------------------

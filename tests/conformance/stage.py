@@ -61,7 +61,9 @@ Mode = Literal["sync", "async"]
 MODES: tuple[Mode, ...] = ("sync", "async")
 
 # The operations a protocol may be unable to answer (sending, every protocol can).
-ASKED: tuple[str, ...] = ("cost", "status", "balance")
+ASKED: tuple[str, ...] = ("cost", "status", "balance", "cancel", "replace")
+# What HTTP answers of them (cancel/replace of one scheduled message is SMPP's only).
+HTTP_ASKS = frozenset({"cost", "status", "balance"})
 
 DEMO = ("demo", "demo")
 POOR = ("poor", "poor")  # 1.00 RUB: less than one SMS (1.40)
@@ -105,8 +107,8 @@ class Profile:
 
 
 PROFILES: tuple[Profile, ...] = (
-    Profile("http", "HTTP", "http", "https", True, frozenset(ASKED)),
-    Profile("soap", "SOAP", "soap+http", "soap", True, frozenset(ASKED)),
+    Profile("http", "HTTP", "http", "https", True, HTTP_ASKS),
+    Profile("soap", "SOAP", "soap+http", "soap", True, HTTP_ASKS),
     Profile("smtp", "SMTP", "smtp", "smtp", False, frozenset()),
     Profile(
         "smtp+status_via",
@@ -114,7 +116,7 @@ PROFILES: tuple[Profile, ...] = (
         "smtp",
         "smtp",
         False,
-        frozenset(ASKED),
+        HTTP_ASKS,
         companion=True,
     ),
     # SMPP 3.4's message_state has no "waiting": query_sm answers ENROUTE for both
@@ -125,7 +127,7 @@ PROFILES: tuple[Profile, ...] = (
         "smpp",
         "smpp",
         False,
-        frozenset({"status"}),
+        frozenset({"status", "cancel", "replace"}),
         waiting_reads_as=MessageStatus.TRANSFERRED,
     ),
 )
@@ -164,6 +166,14 @@ class Driver(Protocol):
         """``balance``."""
         ...
 
+    async def cancel(self, id: str, phone: str) -> None:
+        """``cancel``."""
+        ...
+
+    async def replace(self, id: str, phone: str, text: str) -> None:
+        """``replace`` with a new text."""
+        ...
+
 
 class SyncDriver:
     """A :class:`Transport` called straight from the (never suspended) scenario."""
@@ -187,6 +197,12 @@ class SyncDriver:
     async def balance(self) -> Balance:
         return self.transport.balance()
 
+    async def cancel(self, id: str, phone: str) -> None:
+        self.transport.cancel(id, phone)
+
+    async def replace(self, id: str, phone: str, text: str) -> None:
+        self.transport.replace(id, phone, text=text)
+
 
 class AsyncDriver:
     """An :class:`AsyncTransport` awaited on the scenario's event loop."""
@@ -209,6 +225,12 @@ class AsyncDriver:
 
     async def balance(self) -> Balance:
         return await self.transport.balance()
+
+    async def cancel(self, id: str, phone: str) -> None:
+        await self.transport.cancel(id, phone)
+
+    async def replace(self, id: str, phone: str, text: str) -> None:
+        await self.transport.replace(id, phone, text=text)
 
 
 @dataclass

@@ -222,7 +222,9 @@ def _settle_alone(
 ) -> tuple[SendResult | None, SMSCError | None]:
     """A job of one message: the whole answer is its result, unless every phone failed."""
     _, error = _refused(message, result, phones)
-    return (None, error) if error is not None else (result, None)
+    if error is not None:
+        return None, error
+    return result.for_recipients(message.phones), None
 
 
 def _share(
@@ -245,7 +247,7 @@ def _share(
         transport=result.transport,
         raw=result.raw,
     )
-    return share, None
+    return share.for_recipients(message.phones), None
 
 
 _ZERO = Decimal(0)

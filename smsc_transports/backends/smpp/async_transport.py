@@ -14,6 +14,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable
+from datetime import datetime
 from typing import ClassVar, Self, TypeVar
 
 from smsc_transports.backends.smpp.async_link import Link, messages_of, resolve
@@ -42,10 +43,13 @@ from smsc_transports.wire.smpp.session.options import OPTION_NAMES, SmppOptions
 from smsc_transports.wire.smpp.session.stats import SmppStats
 from smsc_transports.wire.smpp.session.status_lookup import (
     answer_status,
+    change_target,
+    changed,
     query_target,
+    replacement,
     status_query,
 )
-from smsc_transports.wire.smpp.session.tickets import Pipeline, Ticket
+from smsc_transports.wire.smpp.session.tickets import Pipeline, Query, Ticket
 
 __all__ = ["AsyncSmppTransport"]
 
@@ -403,6 +407,43 @@ class AsyncSmppTransport(AsyncTransport):
         if query.result is None:
             await waiter
         return status_query(id, phone, query.result, known)
+
+    async def cancel(self, id: str, phone: str) -> None:
+        """Stop scheduled message ``id`` to ``phone`` (cancel_sm, SMPP 3.4 §4.9).
+
+        ``id`` is the recipient's ``PhoneResult.id``. A server without cancel_sm answers
+        :class:`~smsc_transports.errors.UnsupportedOperation`; a message that has left,
+        an :class:`~smsc_transports.errors.APIError` (ESME_RCANCELFAIL).
+        """
+        target, sender, destination = change_target(self._session, id, phone)
+        await self._change(lambda: self._session.cancel(target, sender, destination))
+
+    async def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Give scheduled message ``id`` to ``phone`` a new text and/or time (replace_sm).
+
+        The text must fit one SMS, in the original's alphabet (replace_sm has no
+        data_coding); errors as :meth:`cancel`.
+        """
+        short_message, schedule = replacement(self.options, text, send_at)
+        target, sender, _ = change_target(self._session, id, phone)
+        await self._change(lambda: self._session.replace(target, sender, short_message, schedule))
+
+    async def _change(self, ask: Callable[[], Query]) -> None:
+        await self.connect()
+        query = ask()
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        query.waiter = waiter
+        self._after()
+        if query.result is None:
+            await waiter
+        changed(query.result)
 
     def receipts(self, timeout: float | None = None) -> AsyncIterator[StatusResult]:
         """Yield receipts as they arrive; stop after ``timeout`` seconds without one."""

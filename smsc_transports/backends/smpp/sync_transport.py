@@ -15,6 +15,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
+from datetime import datetime
 from typing import ClassVar, Self, TypeVar
 
 from smsc_transports.backends.smpp.sync_link import ReaderThread
@@ -34,10 +35,13 @@ from smsc_transports.wire.smpp.session.options import OPTION_NAMES, SmppOptions
 from smsc_transports.wire.smpp.session.stats import SmppStats
 from smsc_transports.wire.smpp.session.status_lookup import (
     answer_status,
+    change_target,
+    changed,
     query_target,
+    replacement,
     status_query,
 )
-from smsc_transports.wire.smpp.session.tickets import Pipeline, Ticket
+from smsc_transports.wire.smpp.session.tickets import Pipeline, Query, Ticket
 
 __all__ = ["SmppTransport"]
 
@@ -220,6 +224,45 @@ class SmppTransport(Transport):
             while query.result is None:
                 self._changed.wait(TICK)
         return status_query(id, phone, query.result, known)
+
+    def cancel(self, id: str, phone: str) -> None:
+        """Stop scheduled message ``id`` to ``phone`` (cancel_sm, SMPP 3.4 §4.9).
+
+        ``id`` is the recipient's ``PhoneResult.id``. A server without cancel_sm answers
+        :class:`~smsc_transports.errors.UnsupportedOperation`; a message that has left,
+        an :class:`~smsc_transports.errors.APIError` (ESME_RCANCELFAIL).
+        """
+        with self._lock:
+            target, sender, destination = change_target(self._session, id, phone)
+        self._change(lambda: self._session.cancel(target, sender, destination))
+
+    def replace(
+        self,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: datetime | str | None = None,
+    ) -> None:
+        """Give scheduled message ``id`` to ``phone`` a new text and/or time (replace_sm).
+
+        The text must fit one SMS, in the original's alphabet (replace_sm has no
+        data_coding); errors as :meth:`cancel`.
+        """
+        short_message, schedule = replacement(self.options, text, send_at)
+        with self._lock:
+            target, sender, _ = change_target(self._session, id, phone)
+        self._change(lambda: self._session.replace(target, sender, short_message, schedule))
+
+    def _change(self, ask: Callable[[], Query]) -> None:
+        self.connect()
+        with self._lock:
+            query = ask()
+        self._link.flush()
+        with self._lock:
+            while query.result is None:
+                self._changed.wait(TICK)
+        changed(query.result)
 
     def receipts(self, timeout: float | None = None) -> Iterator[StatusResult]:
         """Yield receipts as they arrive; stop after ``timeout`` seconds without one."""

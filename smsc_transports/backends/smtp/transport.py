@@ -506,7 +506,7 @@ def _outcome(delivery: Delivery) -> Outcome:
     parts = parse_accepted_parts(delivery.reply.text)
     result = SendResult(
         id=item.id, parts=item.parts if parts is None else parts, transport="smtp", raw=raw
-    )
+    ).for_recipients(item.message.phones)
     return Outcome(item.index, item.message, result=result)
 
 

@@ -5,7 +5,9 @@ number and checked against the row's key (message id and phones). The last line 
 row wins:
 
 * ``sending``  — the row was handed to the transport (written before it can leave);
-* ``accepted`` — SMSC accepted it (``id``, ``parts``, ``cost``, ``note``);
+* ``accepted`` — SMSC accepted it (``id``, ``parts``, ``cost``, ``note``; and, when a
+  recipient's status goes by another id than the row's — SMPP answers SMSC's own id,
+  one per recipient — its ``phones`` and their ``ids``, in the same order);
 * ``refused``  — SMSC or the transport said no (``error``; ``retry`` when a later run
   should try again: bad credentials, no funds, IP blocked, error 9, no connection);
 * ``unknown``  — the request may have arrived but no answer came (timeout, lost link).
@@ -59,6 +61,7 @@ class Entry:
     state: State
     id: str
     phones: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
     parts: int | None = None
     cost: Decimal | None = None
     error: str = ""
@@ -81,6 +84,8 @@ class Entry:
         data["id"] = self.id
         if self.phones:
             data["phones"] = list(self.phones)
+        if self.ids:
+            data["ids"] = list(self.ids)
         if self.parts is not None:
             data["parts"] = self.parts
         if self.cost is not None:
@@ -108,6 +113,7 @@ class Entry:
                 state=State(data["state"]),
                 id=str(data.get("id", "")),
                 phones=tuple(str(p) for p in data.get("phones", ())),
+                ids=tuple(str(i) for i in data.get("ids", ())),
                 parts=None if parts is None else int(parts),
                 cost=None if cost is None else Decimal(str(cost)),
                 error=str(data.get("error", "")),

@@ -111,6 +111,7 @@ class BulkRun:
         self.parts = 0
         self.cost = Decimal(0)
         self.cost_unknown = 0  # rows sent over a protocol that reports no price (SMPP, SMTP)
+        self.cost_known = 0
 
     def resolve_doubts(self) -> int:
         """Ask SMSC about each row left in doubt; journal those it accepted; return how many."""
@@ -209,11 +210,19 @@ class BulkRun:
             repeat = result.already_accepted
             if result.cost is not None:
                 self.cost += result.cost
+                self.cost_known += 1
             else:
                 self.cost_unknown += 1
             self.parts += result.parts
             note = "accepted (a retry SMSC recognised by its id)" if repeat else ""
-            return replace(base, parts=result.parts, cost=result.cost, note=note)
+            accepted = replace(base, parts=result.parts, cost=result.cost, note=note)
+            recipients = result.for_recipients(outcome.message.phones).phones
+            if any(p.id not in (None, row.id) for p in recipients):
+                # SMPP answers SMSC's own id, one per recipient: kept to ask each status.
+                phones = tuple(p.phone for p in recipients)
+                ids = tuple(p.id or "" for p in recipients)
+                accepted = replace(accepted, phones=phones, ids=ids)
+            return accepted
         error = outcome.error
         assert error is not None
         text = f"{type(error).__name__}: {error}"
@@ -326,7 +335,8 @@ def _report(
         "accepted_earlier": run.earlier,
         "failed": run.failed,
         "parts": run.parts,
-        "cost": None if run.cost_unknown and not run.cost else run.cost,
+        # Unknown money is None, never 0: a sum only of the rows that had a price.
+        "cost": None if run.cost_unknown and not run.cost_known else run.cost,
         "cost_unknown_rows": run.cost_unknown,
         "results": str(out),
         "journal": str(journal),
@@ -354,7 +364,7 @@ def _report(
 def _cost_text(run: BulkRun) -> str:
     if not run.cost_unknown:
         return f"cost {run.cost}"
-    if not run.cost:
+    if not run.cost_known:
         return "cost unknown"
     return f"cost {run.cost} + unknown for {run.cost_unknown} row(s)"
 

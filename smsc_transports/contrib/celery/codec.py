@@ -238,7 +238,11 @@ def with_id(message: Message, fallback: str) -> Message:
 
 
 def accepted_entry(index: int, message: Message, result: SendResult) -> dict[str, Any]:
-    """The outcome of a message SMSC accepted now."""
+    """The outcome of a message SMSC accepted now.
+
+    ``phones`` lists every recipient with the ``id`` its status is asked with (its own
+    over SMPP, the message's elsewhere; ``None`` when it was refused) and its ``error``.
+    """
     return {
         "index": index,
         "message_id": message.id,
@@ -248,7 +252,12 @@ def accepted_entry(index: int, message: Message, result: SendResult) -> dict[str
         "cost": None if result.cost is None else str(result.cost),
         "already_accepted": result.already_accepted,
         "error": None,
+        "phones": _phones(result.for_recipients(message.phones)),
     }
+
+
+def _phones(result: SendResult) -> list[dict[str, Any]]:
+    return [{"phone": p.phone, "id": p.id, "error": p.error} for p in result.phones]
 
 
 def already_accepted_entry(index: int, message: Message) -> dict[str, Any]:
@@ -267,6 +276,7 @@ def already_accepted_entry(index: int, message: Message) -> dict[str, Any]:
         "cost": None,
         "already_accepted": True,
         "error": None,
+        "phones": _phones(SendResult.accepted_earlier(message, "")),
     }
 
 

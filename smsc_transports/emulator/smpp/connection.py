@@ -1,10 +1,12 @@
 """One ESME's connection to the emulator's SMPP front end (an :class:`asyncio.Protocol`).
 
 It speaks the SMSC side of SMPP 3.4 with the library's own codec: binds are checked
-against the state's accounts, submit_sm go through :meth:`EmulatorState.send` (so a
-message sent here answers ``status`` over HTTP under the same id), query_sm reads the
-state, enquire_link/unbind/generic_nack are answered as §4 says, and anything unknown
-gets generic_nack ESME_RINVCMDID.
+against the state's accounts, submit_sm and data_sm go through
+:meth:`EmulatorState.send` (so a message sent here answers ``status`` over HTTP under
+the same id; the parts of a split message are joined into one, see
+:mod:`~.segments`), query_sm reads the state, cancel_sm and replace_sm change a
+message that has not left yet, enquire_link/unbind/generic_nack are answered as §4
+says, and anything unknown gets generic_nack ESME_RINVCMDID.
 """
 
 from __future__ import annotations
@@ -23,13 +25,18 @@ from smsc_transports.emulator.state.records import SendRequest
 from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.errors import APIError, ProtocolError
 from smsc_transports.message import MessageKind
+from smsc_transports.statuses import MessageStatus
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.command_status import status_for_code
-from smsc_transports.wire.smpp.incoming import incoming_part
+from smsc_transports.wire.smpp.incoming import IncomingPart, incoming_part
+from smsc_transports.wire.smpp.receipts import decode_text
+from smsc_transports.wire.smpp.scheduled import decode_cancel_sm, decode_replace_sm
 from smsc_transports.wire.smpp.short_message import (
     TAG_MESSAGE_PAYLOAD,
     ShortMessage,
+    decode_data_sm,
     decode_short_message,
+    encode_data_sm,
     encode_deliver_sm,
 )
 from smsc_transports.wire.smpp.time_fields import absolute_time, parse_time
@@ -70,13 +77,28 @@ class SmppOwner(Protocol):
         ...
 
     def accepted(
-        self, connection: SmppConnection, message_id: str, sm: ShortMessage, start: float
+        self,
+        account: Account,
+        connection: SmppConnection | None,
+        message_id: str,
+        sm: ShortMessage,
+        start: float,
     ) -> None:
-        """``connection``'s submit ``sm`` was accepted under ``message_id``."""
+        """``account``'s submit ``sm`` (from ``connection``) was accepted as ``message_id``."""
         ...
 
     def phone_of(self, login: str, message_id: str) -> str | None:
         """The phone ``login``'s message ``message_id`` went to, if submitted here."""
+        ...
+
+    def coding_of(self, login: str, message_id: str) -> int:
+        """The data_coding ``login``'s message ``message_id`` was submitted in (0 if unknown)."""
+        ...
+
+    def split_part(
+        self, connection: SmppConnection, part: IncomingPart, request: SendRequest, start: float
+    ) -> tuple[int, str]:
+        """Take one part of a split message; return the (status, message id) to answer."""
         ...
 
 
@@ -161,29 +183,36 @@ class SmppConnection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
-    def deliver(self, sm: ShortMessage) -> None:
-        """Push one deliver_sm (the answer is only counted)."""
+    def deliver(self, sm: ShortMessage, *, as_data_sm: bool = False) -> None:
+        """Push one deliver_sm, or data_sm with ``as_data_sm`` (the answer is only counted)."""
         self._sequence = self._sequence + 1 if self._sequence < w.MAX_SEQUENCE else 1
-        self.write(encode_deliver_sm(self._sequence, sm))
+        encode = encode_data_sm if as_data_sm else encode_deliver_sm
+        self.write(encode(self._sequence, sm))
         self.front.delivered += 1
 
     # -- dispatch ---------------------------------------------------------------------
 
     def _handle(self, command_id: int, status: int, sequence: int, body: bytes) -> bytes:
         if command_id == w.SUBMIT_SM:
-            return self._submit(sequence, body)
+            return self._submit(w.SUBMIT_SM_RESP, sequence, body)
+        if command_id == w.DATA_SM:
+            return self._submit(w.DATA_SM_RESP, sequence, body)
         if command_id in _MODES:
             return self._bind(command_id, sequence, body)
         if command_id == w.ENQUIRE_LINK:
             return w.encode_pdu(w.ENQUIRE_LINK_RESP, 0, sequence)
         if command_id == w.QUERY_SM:
             return self._query(sequence, body)
+        if command_id == w.CANCEL_SM:
+            return self._cancel(sequence, body)
+        if command_id == w.REPLACE_SM:
+            return self._replace(sequence, body)
         if command_id == w.UNBIND:
             self.front.unbound(self)
             self.account = None
             self.mode = "unbound"
             return w.encode_pdu(w.UNBIND_RESP, 0, sequence)
-        if command_id in (w.DELIVER_SM_RESP, w.ENQUIRE_LINK_RESP, w.UNBIND_RESP):
+        if command_id in (w.DELIVER_SM_RESP, w.DATA_SM_RESP, w.ENQUIRE_LINK_RESP, w.UNBIND_RESP):
             return b""
         if command_id == w.GENERIC_NACK:
             log.info("SMPP client sent generic_nack 0x%08X for %d", status, sequence)
@@ -225,17 +254,18 @@ class SmppConnection(asyncio.Protocol):
         self._tokens -= 1
         return True
 
-    def _submit(self, sequence: int, body: bytes) -> bytes:
+    def _submit(self, response: int, sequence: int, body: bytes) -> bytes:
         def answer(status: int, message_id: str = "") -> bytes:
-            return w.encode_message_id_resp(w.SUBMIT_SM_RESP, status, sequence, message_id)
+            return w.encode_message_id_resp(response, status, sequence, message_id)
 
         if self.account is None or self.mode == "rx":
             return answer(w.ESME_RINVBNDSTS)
         if not self._allow():
             self.front.throttled += 1
             return answer(w.ESME_RTHROTTLED)
+        decode = decode_data_sm if response == w.DATA_SM_RESP else decode_short_message
         try:
-            sm = decode_short_message(body)
+            sm = decode(body)
         except ProtocolError:
             return answer(w.ESME_RINVMSGLEN)
         now = self.state.clock()
@@ -252,21 +282,90 @@ class SmppConnection(asyncio.Protocol):
         binary = binary_octets(sm)
         if binary is not None:
             kind = MessageKind.BIN_HEX
+        part = incoming_part(sm)
         request = SendRequest(
             phones=(sm.destination_addr,),
-            text=incoming_part(sm).text if binary is None else binary.hex(),
+            text=part.text if binary is None else binary.hex(),
             sender=sm.source_addr or None,
             kind=kind,
             send_at=start.timestamp() if start is not None else None,
             valid=(expiry - (start or moment)).total_seconds() if expiry is not None else None,
         )
+        at = start.timestamp() if start else now
+        if part.reference is not None and binary is None:
+            # A binary message keeps its header as SMSC stores it; text parts are joined.
+            return answer(*self.front.split_part(self, part, request, at))
         try:
             outcome = self.state.send(self.account, request)
         except APIError as exc:
             return answer(status_for_code(exc.code, self.front.status_base))
         assert outcome.id is not None
-        self.front.accepted(self, outcome.id, sm, start.timestamp() if start else now)
+        self.front.accepted(self.account, self, outcome.id, sm, at)
         return answer(w.ESME_ROK, outcome.id)
+
+    def _target(self, message_id: str, destination: str = "") -> str | None:
+        """The phone a cancel_sm/replace_sm names: its destination, else the message's."""
+        assert self.account is not None
+        return destination or self.front.phone_of(self.account.login, message_id)
+
+    def _cancel(self, sequence: int, body: bytes) -> bytes:
+        def answer(status: int) -> bytes:
+            return w.encode_pdu(w.CANCEL_SM_RESP, status, sequence)
+
+        if self.account is None or self.mode == "rx":
+            return answer(w.ESME_RINVBNDSTS)
+        try:
+            request = decode_cancel_sm(body)
+        except ProtocolError:
+            return answer(w.ESME_RINVCMDLEN)
+        phone = self._target(request.message_id, request.destination_addr)
+        if not request.message_id or phone is None:
+            return answer(w.ESME_RINVMSGID)
+        record = self.state.cancel(self.account, request.message_id, phone)
+        if record is None:
+            return answer(w.ESME_RCANCELFAIL)  # it had already left (SMPP 3.4 §4.9)
+        if record.status == MessageStatus.NOT_FOUND:
+            return answer(w.ESME_RINVMSGID)
+        return answer(w.ESME_ROK)
+
+    def _replace(self, sequence: int, body: bytes) -> bytes:
+        def answer(status: int) -> bytes:
+            return w.encode_pdu(w.REPLACE_SM_RESP, status, sequence)
+
+        if self.account is None or self.mode == "rx":
+            return answer(w.ESME_RINVBNDSTS)
+        try:
+            request = decode_replace_sm(body)
+        except ProtocolError:
+            return answer(w.ESME_RINVCMDLEN)
+        login = self.account.login
+        phone = self._target(request.message_id)
+        if phone is None:
+            return answer(w.ESME_RINVMSGID)
+        moment = datetime.fromtimestamp(self.state.clock(), UTC)
+        start = parse_time(request.schedule_delivery_time, moment)
+        if request.schedule_delivery_time and start is None:
+            return answer(w.ESME_RINVSCHED)
+        text = None
+        if request.short_message:
+            # replace_sm has no data_coding: the text is in the original's (§4.10.1).
+            coding = self.front.coding_of(login, request.message_id)
+            text = decode_text(coding, request.short_message)
+        try:
+            record = self.state.replace(
+                self.account,
+                request.message_id,
+                phone,
+                text=text,
+                send_at=start.timestamp() if start is not None else None,
+            )
+        except APIError as exc:
+            return answer(status_for_code(exc.code, self.front.status_base))
+        if record is None:
+            return answer(w.ESME_RREPLACEFAIL)  # it had already left (SMPP 3.4 §4.10)
+        if record.status == MessageStatus.NOT_FOUND:
+            return answer(w.ESME_RINVMSGID)
+        return answer(w.ESME_ROK)
 
     def _query(self, sequence: int, body: bytes) -> bytes:
         if self.account is None:

@@ -17,8 +17,13 @@ gets a receipt shortly after advancing it. :meth:`push_incoming` delivers an inc
 
 Options: ``throttle_rate`` answers ESME_RTHROTTLED above that many submits per second
 per connection; ``receipt_ids="hex"`` writes receipt ids in hex (SMSC's receipt id base
-is not documented, §3 [U]); ``status_base`` is where SMSC codes without an SMPP
-equivalent go (0x400 + code, see :mod:`smsc_transports.wire.smpp.command_status`).
+is not documented, §3 [U]); ``receipts_as="data_sm"`` pushes receipts in data_sm
+instead of deliver_sm, as some SMSCs do; ``status_base`` is where SMSC codes without
+an SMPP equivalent go (0x400 + code, see :mod:`smsc_transports.wire.smpp.command_status`).
+
+A message split into several submit_sm (UDH or SAR) is stored as ONE message billed
+for its parts, under one id every part is answered with (:mod:`.segments`); a group
+whose parts stop coming is sent as far as it got after ``split_ttl`` seconds.
 """
 
 from __future__ import annotations
@@ -29,17 +34,22 @@ import itertools
 import logging
 import ssl
 import threading
+import time
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Literal
 
 from smsc_transports.emulator.smpp.connection import SmppConnection
 from smsc_transports.emulator.smpp.deliver_sm import ReceiptIds, incoming_messages, receipt_message
+from smsc_transports.emulator.smpp.segments import Segments, SplitMessage
 from smsc_transports.emulator.state.accounts import Account
-from smsc_transports.emulator.state.records import IncomingRecord
+from smsc_transports.emulator.state.records import IncomingRecord, SendRequest
 from smsc_transports.emulator.state.smsc import EmulatorState
-from smsc_transports.wire.smpp.command_status import SMSC_STATUS_BASE
-from smsc_transports.wire.smpp.pdu import MAX_PDU_LENGTH
+from smsc_transports.errors import APIError
+from smsc_transports.wire.smpp.command_status import SMSC_STATUS_BASE, status_for_code
+from smsc_transports.wire.smpp.incoming import IncomingPart
+from smsc_transports.wire.smpp.pdu import ESME_ROK, MAX_PDU_LENGTH
 from smsc_transports.wire.smpp.short_message import ShortMessage
 
 __all__ = ["SmppFrontEnd"]
@@ -84,6 +94,8 @@ class SmppFrontEnd:
         status_base: int = SMSC_STATUS_BASE,
         system_id: str = "SMSC",
         max_pdu: int = MAX_PDU_LENGTH,
+        receipts_as: Literal["deliver_sm", "data_sm"] = "deliver_sm",
+        split_ttl: float = 600.0,
     ) -> None:
         self.state = state
         self.host = host
@@ -96,6 +108,8 @@ class SmppFrontEnd:
         self.status_base = status_base
         self.system_id = system_id
         self.max_pdu = max_pdu
+        self.receipts_as = receipts_as
+        self.segments = Segments(ttl=split_ttl)
         self.connections = 0
         self.submitted = 0
         self.throttled = 0
@@ -105,7 +119,8 @@ class SmppFrontEnd:
         self._pending: dict[str, deque[ShortMessage]] = {}
         self._due: list[_Due] = []
         self._numbers = itertools.count()
-        self._phones: dict[tuple[str, str], str] = {}
+        # (login, message id) -> (phone, data_coding) of each message submitted here.
+        self._messages: dict[tuple[str, str], tuple[str, int]] = {}
         self._references = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -196,7 +211,7 @@ class SmppFrontEnd:
         self._receivers.setdefault(login, []).append(connection)
         waiting = self._pending.pop(login, None)
         while waiting:
-            connection.deliver(waiting.popleft())
+            self._deliver(connection, waiting.popleft())
 
     def unbound(self, connection: SmppConnection) -> None:
         """A connection unbound: it receives no more deliveries."""
@@ -211,16 +226,25 @@ class SmppFrontEnd:
 
     def phone_of(self, login: str, message_id: str) -> str | None:
         """The phone a message submitted over SMPP went to (for query_sm)."""
-        return self._phones.get((login, message_id))
+        found = self._messages.get((login, message_id))
+        return None if found is None else found[0]
+
+    def coding_of(self, login: str, message_id: str) -> int:
+        """The data_coding a message was submitted in (replace_sm's text is in it)."""
+        found = self._messages.get((login, message_id))
+        return 0 if found is None else found[1]
 
     def accepted(
-        self, connection: SmppConnection, message_id: str, sm: ShortMessage, start: float
+        self,
+        account: Account,
+        connection: SmppConnection | None,
+        message_id: str,
+        sm: ShortMessage,
+        start: float,
     ) -> None:
         """Remember an accepted submit and, if it asked for one, when its receipt is due."""
-        assert connection.account is not None
         self.submitted += 1
-        login = connection.account.login
-        self._phones[(login, message_id)] = sm.destination_addr
+        self._messages[(account.login, message_id)] = (sm.destination_addr, sm.data_coding)
         wanted = sm.registered_delivery & 0x03  # SMPP 3.4 §5.2.17
         if wanted in (1, 2):
             state = self.state
@@ -228,7 +252,7 @@ class SmppFrontEnd:
             item = _Due(
                 when,
                 next(self._numbers),
-                connection.account,
+                account,
                 message_id,
                 sm.destination_addr,
                 wanted == 2,
@@ -236,13 +260,65 @@ class SmppFrontEnd:
             )
             heapq.heappush(self._due, item)
 
+    # -- split messages ---------------------------------------------------------------
+
+    def split_part(
+        self, connection: SmppConnection, part: IncomingPart, request: SendRequest, start: float
+    ) -> tuple[int, str]:
+        """Take one part of a split message; return the (status, message id) to answer.
+
+        Every part is answered with the id the first one numbered; the part that
+        completes the text sends the message, and its answer is the send's.
+        """
+        account = connection.account
+        assert account is not None
+        segments = self.segments
+        split = segments.find(account.login, part)
+        if split is None:
+            message_id = self.state.new_message_id(account)
+            split = segments.open(account.login, message_id, part, request, start, time.monotonic())
+        segments.add(account.login, split, part)
+        if not split.complete:
+            self._messages[(account.login, split.id)] = (
+                split.first.destination_addr,
+                split.first.data_coding,
+            )
+            return ESME_ROK, split.id
+        return self._send_split(split, connection)
+
+    def _send_split(
+        self, split: SplitMessage, connection: SmppConnection | None
+    ) -> tuple[int, str]:
+        account = connection.account if connection is not None else None
+        if account is None:
+            account = self.state.account(split.login)
+        try:
+            outcome = self.state.send(account, split.send_request())
+        except APIError as exc:
+            log.info("split SMPP message %s refused when whole: %s", split.id, exc)
+            return status_for_code(exc.code, self.status_base), ""
+        assert outcome.id is not None
+        self.accepted(account, connection, outcome.id, split.first, split.start)
+        return ESME_ROK, outcome.id
+
+    def _send_expired_splits(self) -> None:
+        for split in self.segments.expired(time.monotonic()):
+            # The rest never came: what did is sent, so no accepted part is lost.
+            self._send_split(split, None)
+
+    # -- delivering -------------------------------------------------------------------
+
+    def _deliver(self, connection: SmppConnection, sm: ShortMessage) -> None:
+        receipt = bool(sm.esm_class & 0x04)  # SMPP 3.4 §5.2.12: an SMSC delivery receipt
+        connection.deliver(sm, as_data_sm=receipt and self.receipts_as == "data_sm")
+
     def _send_to(self, login: str, sm: ShortMessage, prefer: SmppConnection | None) -> None:
         if prefer is not None and prefer.alive and prefer.receives:
-            prefer.deliver(sm)
+            self._deliver(prefer, sm)
             return
         for connection in self._receivers.get(login, ()):
             if connection.alive:
-                connection.deliver(sm)
+                self._deliver(connection, sm)
                 return
         self._pending.setdefault(login, deque(maxlen=_PENDING_LIMIT)).append(sm)
 
@@ -253,6 +329,7 @@ class SmppFrontEnd:
             await asyncio.sleep(self.poll_interval)
             try:
                 self.poll()
+                self._send_expired_splits()
             except Exception:  # one bad record must not end receipts for everyone
                 log.exception("SMPP receipt poll failed")
 

@@ -195,6 +195,8 @@ def prepare(
                 parts = parts_of[final] = max(count_parts(final, kind=request.kind).parts, 1)
             except ValidationError:
                 raise params_error() from None
+        if request.segments:
+            parts = request.segments  # it arrived in that many SMS, and goes out so
         cost = tariff.price(address, request.kind, parts)
         prepared.append(Prepared(address, final, parts, cost, 0, behaviour, line))
     return prepared

@@ -66,6 +66,15 @@ class Recipient:
                 steps.append((done, final, self.behaviour.err))
         self.steps = steps
 
+    def waits(self, now: float) -> bool:
+        """Whether the message has not left yet: scheduled for later, and not stopped."""
+        return now < self.start and self.step_at(now)[1][1] == MessageStatus.WAITING
+
+    def stop(self, now: float) -> None:
+        """Stop the message from ``now`` on (status -2); it will never leave."""
+        kept = [step for step in self.steps if step[0] <= now]
+        self.steps = [*kept, (now, MessageStatus.STOPPED, 0)]
+
     def click(self, now: float) -> bool:
         """A click on one of its short links: status 4 once it is delivered.
 

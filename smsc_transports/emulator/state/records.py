@@ -43,6 +43,9 @@ class SendRequest:
     recipients over that time in batches every ``freq`` minutes (default 60).
     ``options`` are the other parameters SMSC received (``voice``, ``period``, ``pp``…),
     kept as they came.
+    ``segments`` is the number of SMS a front end received the text in (SMPP's UDH or
+    SAR parts, joined into one message): each recipient is billed that many parts, as
+    SMSC bills what it sends.
     """
 
     phones: tuple[str, ...] = ()
@@ -66,6 +69,7 @@ class SendRequest:
     period: float | None = None
     freq: int | None = None
     line_options: tuple[tuple[str | None, float | None], ...] = ()
+    segments: int | None = None
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ from smsc_transports.emulator.state.records import (
     StatusRecord,
 )
 from smsc_transports.emulator.state.short_links import ShortLink, ShortLinks
+from smsc_transports.encoding import count_parts
 from smsc_transports.errors import APIError, ValidationError, api_error
 from smsc_transports.message import MessageKind, normalize_phone
 from smsc_transports.statuses import MessageStatus
@@ -289,6 +290,70 @@ class EmulatorState:
             op=request.op,
             err=request.err,
         )
+
+    def new_message_id(self, account: object) -> str:
+        """Number a message before it is sent: the id :meth:`send` would have given it.
+
+        For a front end that must answer with an id before the whole message has come
+        (the first parts of a split SMPP message); it then sends with ``id`` set to it.
+        """
+        with self.lock:
+            return self._recipients.new_id(self._login(account))
+
+    def cancel(self, account: object, id: str, phone: str) -> StatusRecord | None:
+        """Stop message ``id`` to ``phone`` if it has not left yet (a scheduled one).
+
+        A cancelled message is stopped (status -2) from now on, and its cost goes back to
+        the account. Returns its status after the call (not found, -3, when there is no
+        such message), or ``None`` when it had already left and nothing changed.
+        """
+        login = self._login(account)
+        with self.lock:
+            now = self.clock()
+            recipient = self._recipients.get(login, id, lookup_phone(phone))
+            if recipient is None:
+                return not_found(id, phone)
+            if not recipient.waits(now):
+                return None
+            recipient.stop(now)
+            self._accounts[login].balance += recipient.cost
+            return recipient.record(now)
+
+    def replace(
+        self,
+        account: object,
+        id: str,
+        phone: str,
+        *,
+        text: str | None = None,
+        send_at: float | None = None,
+    ) -> StatusRecord | None:
+        """Give message ``id`` to ``phone`` a new ``text`` and/or time, if it has not left.
+
+        The new text is priced again: the difference is charged (error 3 when the
+        balance cannot pay it) or given back. Returns what :meth:`cancel` returns: the
+        status after the call, not found, or ``None`` when it had already left.
+        """
+        login = self._login(account)
+        with self.lock:
+            now = self.clock()
+            recipient = self._recipients.get(login, id, lookup_phone(phone))
+            if recipient is None:
+                return not_found(id, phone)
+            if not recipient.waits(now):
+                return None
+            owner = self._accounts[login]
+            if text is not None:
+                parts = max(count_parts(text, kind=recipient.kind).parts, 1)
+                cost = self.tariff.price(recipient.phone, recipient.kind, parts)
+                if not owner.can_spend(cost - recipient.cost):
+                    raise refusal(3, id)
+                owner.balance -= cost - recipient.cost
+                recipient.text, recipient.parts, recipient.cost = text, parts, cost
+            if send_at is not None:
+                recipient.start = max(send_at, now)
+            recipient.plan(self.transfer_after, self.deliver_after)
+            return recipient.record(now)
 
     def _reused(self, login: str, request: SendRequest, prepared: list[Prepared]) -> list[float]:
         """When each recipient already stored under the request's own ``id`` was sent."""

@@ -7,11 +7,12 @@ the emulator's server side (``emulator/smpp``) and the tests drive the same code
 
 * ``pdu`` — framing (:class:`FrameSplitter`), the header, the small PDUs (bind,
   query_sm, unbind, enquire_link, generic_nack).
-* ``short_message`` — ``submit_sm``/``deliver_sm`` bodies and their TLVs.
+* ``short_message`` — ``submit_sm``/``deliver_sm``/``data_sm`` bodies and their TLVs.
 * ``text`` — a :class:`~smsc_transports.message.Message` to data coding and parts.
 * ``submit`` — ready ``submit_sm`` bodies for one transport's settings (the hot path).
 * ``receipts`` — delivery receipts in ``deliver_sm`` (text and TLVs).
 * ``incoming`` — incoming (MO) texts and the joining of their parts.
+* ``scheduled`` — ``cancel_sm`` and ``replace_sm``: changing a message not yet sent.
 * ``command_status`` — ``command_status`` to the library's exceptions and back.
 * ``time_fields`` — SMPP's absolute and relative time fields.
 * ``session/`` — the ESME's state machine over all of the above.

@@ -1,10 +1,12 @@
-"""The short-message PDUs ``submit_sm`` and ``deliver_sm``, and their TLVs.
+"""The short-message PDUs ``submit_sm``, ``deliver_sm`` and ``data_sm``, and their TLVs.
 
-Both share one body layout (SMPP 3.4 §4.4.1 and §4.6.1): fourteen mandatory fields,
-``sm_length`` + ``short_message``, then optional parameters as TLVs (§3.2.5). One
-:class:`ShortMessage` value describes either; the encoder is written for the hot path
-(one ``bytes`` formatting call per body), the decoder for hostile input (every length
-is checked against the body before it is used).
+The first two share one body layout (SMPP 3.4 §4.4.1 and §4.6.1): fourteen mandatory
+fields, ``sm_length`` + ``short_message``, then optional parameters as TLVs (§3.2.5).
+``data_sm`` (§4.7.1) has only the addresses, ``esm_class``, ``registered_delivery`` and
+``data_coding``, its text in the ``message_payload`` TLV; some SMSCs send receipts so.
+One :class:`ShortMessage` value describes any of them; the encoder is written for the
+hot path (one ``bytes`` formatting call per body), the decoder for hostile input (every
+length is checked against the body before it is used).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Final, NamedTuple
 
 from smsc_transports.errors import ProtocolError, ValidationError
 from smsc_transports.wire.smpp.pdu import (
+    DATA_SM,
     DELIVER_SM,
     HEADER,
     HEADER_LENGTH,
@@ -30,7 +33,9 @@ __all__ = [
     "TAG_SAR_SEGMENT_SEQNUM",
     "TAG_SAR_TOTAL_SEGMENTS",
     "ShortMessage",
+    "decode_data_sm",
     "decode_short_message",
+    "encode_data_sm",
     "encode_deliver_sm",
     "encode_short_message_body",
     "encode_submit_sm",
@@ -143,6 +148,54 @@ def encode_deliver_sm(sequence: int, sm: ShortMessage) -> bytes:
     return HEADER.pack(HEADER_LENGTH + len(body), DELIVER_SM, 0, sequence) + body
 
 
+def encode_data_sm(sequence: int, sm: ShortMessage) -> bytes:
+    """Return a whole data_sm PDU (SMPP 3.4 §4.7.1) carrying ``sm``.
+
+    data_sm has no ``short_message``: a text in it goes into ``message_payload``.
+    """
+    tlvs = sm.tlvs
+    if sm.short_message and tlv_value(tlvs, TAG_MESSAGE_PAYLOAD) is None:
+        tlvs = ((TAG_MESSAGE_PAYLOAD, sm.short_message), *tlvs)
+    body = b"".join(
+        (
+            c_octet_string(sm.service_type, 6, "service_type"),
+            bytes((sm.source_addr_ton, sm.source_addr_npi)),
+            c_octet_string(sm.source_addr, 65, "source_addr"),
+            bytes((sm.dest_addr_ton, sm.dest_addr_npi)),
+            c_octet_string(sm.destination_addr, 65, "destination_addr"),
+            bytes((sm.esm_class, sm.registered_delivery, sm.data_coding)),
+            encode_tlvs(tlvs),
+        )
+    )
+    return HEADER.pack(HEADER_LENGTH + len(body), DATA_SM, 0, sequence) + body
+
+
+def decode_data_sm(body: bytes) -> ShortMessage:
+    """Parse a data_sm body into a :class:`ShortMessage` (its text stays in the TLVs).
+
+    Raises :class:`ProtocolError` when malformed, as :func:`decode_short_message` does.
+    """
+    (service_type, source_ton, source_npi, source, dest_ton, dest_npi, destination), pos = (
+        _addresses(body, 65, "data_sm")
+    )
+    if pos + 3 > len(body):
+        raise ProtocolError("data_sm ends inside esm_class/registered_delivery/data_coding")
+    esm_class, registered, coding = body[pos], body[pos + 1], body[pos + 2]
+    return ShortMessage(
+        service_type=service_type,
+        source_addr_ton=source_ton,
+        source_addr_npi=source_npi,
+        source_addr=source,
+        dest_addr_ton=dest_ton,
+        dest_addr_npi=dest_npi,
+        destination_addr=destination,
+        esm_class=esm_class,
+        registered_delivery=registered,
+        data_coding=coding,
+        tlvs=_decode_tlvs(body, pos + 3),
+    )
+
+
 def _cstring(body: bytes, pos: int, limit: int, name: str) -> tuple[str, int]:
     end = body.find(b"\0", pos, pos + limit)
     if end < 0:
@@ -150,17 +203,31 @@ def _cstring(body: bytes, pos: int, limit: int, name: str) -> tuple[str, int]:
     return body[pos:end].decode("latin-1"), end + 1
 
 
-def decode_short_message(body: bytes) -> ShortMessage:
-    """Parse a submit_sm/deliver_sm body; raise :class:`ProtocolError` when malformed."""
+_Addresses = tuple[str, int, int, str, int, int, str]
+
+
+def _addresses(body: bytes, limit: int, what: str) -> tuple[_Addresses, int]:
+    """service_type, source TON/NPI/address, destination TON/NPI/address; the next offset.
+
+    ``limit`` is the longest address with its NUL (21 in submit_sm, 65 in data_sm).
+    """
     service_type, pos = _cstring(body, 0, 6, "service_type")
     if pos + 2 > len(body):
-        raise ProtocolError("short-message PDU ends inside source_addr_ton/npi")
+        raise ProtocolError(f"{what} ends inside source_addr_ton/npi")
     source_ton, source_npi = body[pos], body[pos + 1]
-    source, pos = _cstring(body, pos + 2, 21, "source_addr")
+    source, pos = _cstring(body, pos + 2, limit, "source_addr")
     if pos + 2 > len(body):
-        raise ProtocolError("short-message PDU ends inside dest_addr_ton/npi")
+        raise ProtocolError(f"{what} ends inside dest_addr_ton/npi")
     dest_ton, dest_npi = body[pos], body[pos + 1]
-    destination, pos = _cstring(body, pos + 2, 21, "destination_addr")
+    destination, pos = _cstring(body, pos + 2, limit, "destination_addr")
+    return (service_type, source_ton, source_npi, source, dest_ton, dest_npi, destination), pos
+
+
+def decode_short_message(body: bytes) -> ShortMessage:
+    """Parse a submit_sm/deliver_sm body; raise :class:`ProtocolError` when malformed."""
+    (service_type, source_ton, source_npi, source, dest_ton, dest_npi, destination), pos = (
+        _addresses(body, 21, "short-message PDU")
+    )
     if pos + 3 > len(body):
         raise ProtocolError("short-message PDU ends inside esm_class/protocol_id/priority")
     esm_class, protocol_id, priority = body[pos], body[pos + 1], body[pos + 2]

@@ -49,6 +49,7 @@ __all__ = [
     "Content",
     "LongMode",
     "choose_coding",
+    "fits_one",
     "plan_content",
     "text_content",
 ]
@@ -105,7 +106,8 @@ def choose_coding(text: str, coding: Coding = "auto") -> tuple[int, bytes]:
         return DC_UCS2, encode_ucs2(text)
 
 
-def _fits_one(data_coding: int, encoded: bytes) -> bool:
+def fits_one(data_coding: int, encoded: bytes) -> bool:
+    """Whether ``encoded`` text in ``data_coding`` fits one SMS."""
     if data_coding == DC_GSM7:
         return len(encoded) <= 160  # unpacked septets, one per octet
     return len(encoded) <= SINGLE_OCTETS
@@ -238,6 +240,6 @@ def plan_content(
 def _fit(
     data_coding: int, text: str, encoded: bytes, long_mode: LongMode, reference: int
 ) -> Content:
-    if len(encoded) <= MAX_SHORT_MESSAGE and _fits_one(data_coding & 0xEF, encoded):
+    if len(encoded) <= MAX_SHORT_MESSAGE and fits_one(data_coding & 0xEF, encoded):
         return Content(data_coding, 0, ((encoded, ()),), 1)
     return _concat(data_coding, text, encoded, long_mode, reference)

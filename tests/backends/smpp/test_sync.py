@@ -172,25 +172,59 @@ def test_a_message_to_several_phones_is_one_result_with_status_per_phone(
     with connect(front.port) as transport:
         sent = transport.send(Message(["79990000001", "79990001006"], "two phones"))
         clock.advance(DELIVERED_AFTER)
-        list(islice(transport.receipts(timeout=5), 2))
+        receipts = list(islice(transport.receipts(timeout=5), 2))
         first = transport.status(sent.id, "79990000001")
         second = transport.status(sent.id, "79990001006")
-    assert sent.parts == 2 and sent.phones == ()
+        by_own_id = [transport.status(p.id or "", p.phone) for p in sent.phones]
+    assert sent.parts == 2
+    assert [p.phone for p in sent.phones] == ["79990000001", "79990001006"]
+    ids = [p.id for p in sent.phones]
+    assert ids[0] == sent.id and ids[1] not in (None, sent.id)
     assert first.status is MessageStatus.DELIVERED
     assert (second.status, second.error) == (MessageStatus.UNABLE_TO_DELIVER, 6)
+    assert by_own_id == [first, second]
+    # Each receipt carries the id of its own recipient.
+    assert sorted((r.id, r.phone) for r in receipts) == sorted((p.id, p.phone) for p in sent.phones)
 
 
-def test_split_messages_report_their_parts_and_are_delivered_when_all_are(
-    front: SmppFrontEnd, clock: ManualClock
-) -> None:
-    with connect(front.port, long="udh") as transport:
-        sent = transport.send(Message("79990000001", "part " * 70))
+def test_each_recipient_of_a_message_sent_over_smpp_is_found_elsewhere_by_its_id() -> None:
+    # Reproduced first: SendResult.phones was empty and result.id the first recipient's,
+    # so HTTP (and a fresh SMPP bind) answered NOT_FOUND for the second recipient.
+    clock = ManualClock()
+    rich = Account("demo", "demo", balance=Decimal(1000))
+    with Emulator([rich], clock=clock, front_ends=[partial(SmppFrontEnd, port=0)]) as emulator:
+        phones = ["79990000001", "79990000002", "79990000003"]
+        with create_transport(smpp_url(emulator.ports["smpp"])) as smpp:
+            sent = smpp.send(Message(phones, "three phones"))
+        with create_transport(smpp_url(emulator.ports["smpp"])) as fresh:
+            waiting = [fresh.status(p.id or "", p.phone) for p in sent.phones]
         clock.advance(DELIVERED_AFTER)
-        receipts = list(islice(transport.receipts(timeout=5), 3))
+        with create_transport(emulator.url()) as http:
+            seen = [http.status(p.id or "", p.phone) for p in sent.phones]
+    assert [p.phone for p in sent.phones] == phones
+    assert len({p.id for p in sent.phones}) == 3
+    assert all(s.status is not MessageStatus.NOT_FOUND for s in waiting)
+    assert [s.phone for s in waiting] == phones
+    assert [s.status for s in seen] == [MessageStatus.DELIVERED] * 3
+
+
+@pytest.mark.parametrize("mode", ["udh", "sar"])
+def test_split_messages_are_one_message_with_their_parts_and_one_receipt(
+    front: SmppFrontEnd, state: EmulatorState, clock: ManualClock, mode: str
+) -> None:
+    # The emulator joins the parts, as SMSC's history shows one message: every part is
+    # answered with one id, and one receipt comes; the client expects no more.
+    text = "part " * 70
+    with connect(front.port, long=mode) as transport:
+        sent = transport.send(Message("79990000001", text))
+        clock.advance(DELIVERED_AFTER)
+        receipts = list(transport.receipts(timeout=1))
         status = transport.status(sent.id, "79990000001")
-    assert sent.parts == 3 and len(sent.raw) == 3
-    assert len(receipts) == 3 and {r.id for r in receipts} == {sent.id}
+    assert sent.parts == 3 and sent.raw == (sent.id,) * 3
+    assert [r.id for r in receipts] == [sent.id]
     assert status.status is MessageStatus.DELIVERED
+    stored = state.history(state.account("demo"))
+    assert [(r.id, r.text, r.parts) for r in stored] == [(sent.id, text, 3)]
 
 
 def test_receipts_in_hex_still_find_their_message(state: EmulatorState, clock: ManualClock) -> None:

@@ -139,8 +139,10 @@ def test_refused_numbers_are_reported_when_asked(peer: SoapPeer) -> None:
     with _soap(peer, report_refused=1) as transport:
         result = transport.send(Message([PHONE, "79990004007"], "hi"))
     assert result.parts == 1
-    assert [(p.phone, p.status, p.error) for p in result.phones] == [
-        ("79990004007", MessageStatus.INVALID_NUMBER, 7)
+    # One entry per recipient: the accepted one with the id to ask its status with.
+    assert [(p.phone, p.status, p.error, p.id) for p in result.phones] == [
+        (PHONE, None, None, result.id),
+        ("79990004007", MessageStatus.INVALID_NUMBER, 7, None),
     ]
 
 

@@ -101,6 +101,26 @@ def test_bulk_over_smpp_says_the_cost_is_unknown(
     assert (summary["cost"], summary["cost_unknown_rows"]) == (None, 10)
 
 
+def test_bulk_over_smpp_journals_each_recipients_own_id(
+    smpp_emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "pair.csv"
+    source.write_bytes('phone,text\n"79990000001,79990000002",для двоих\n'.encode())
+    assert main(["bulk", str(source), "--url", smpp_emulator.url("smpp")]) == 0
+    lines = (tmp_path / "pair.csv.journal").read_text("utf-8").splitlines()
+    accepted = [json.loads(line) for line in lines if '"accepted"' in line]
+    assert len(accepted) == 1
+    entry = accepted[0]
+    assert entry["phones"] == ["79990000001", "79990000002"]
+    assert len(set(entry["ids"])) == 2 and entry["id"] not in entry["ids"]
+    state = smpp_emulator.state
+    account = state.account("demo")
+    found = [
+        state.status(account, i, p).text for i, p in zip(entry["ids"], entry["phones"], strict=True)
+    ]
+    assert found == ["для двоих", "для двоих"]
+
+
 def test_bulk_over_http_sums_the_known_cost(
     emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smsc_transports import Message, MessageKind, RateLimited, SendResult, ValidationError
+from smsc_transports import (
+    Message,
+    MessageKind,
+    PhoneResult,
+    RateLimited,
+    SendResult,
+    ValidationError,
+)
 from smsc_transports.contrib.celery.codec import (
     accepted_entry,
     already_accepted_entry,
@@ -163,6 +170,25 @@ def test_outcome_entries_are_json_safe_and_name_the_error() -> None:
     assert entries[0]["cost"] == "2.80" and entries[0]["already_accepted"] is False
     # SMSC does not price a refused repeat; the parts are counted here (2 phones × 1).
     assert (entries[1]["id"], entries[1]["parts"], entries[1]["cost"]) == ("j-1", 2, None)
+    # Every recipient with the id its status is asked with.
+    assert (
+        entries[0]["phones"]
+        == entries[1]["phones"]
+        == [
+            {"phone": "79991234567", "id": "j-1", "error": None},
+            {"phone": "79990000000", "id": "j-1", "error": None},
+        ]
+    )
+    smpp = SendResult(
+        id="7",
+        parts=2,
+        transport="smpp",
+        phones=(PhoneResult("79991234567", id="7"), PhoneResult("79990000000", error=7)),
+    )
+    assert accepted_entry(5, message, smpp)["phones"] == [
+        {"phone": "79991234567", "id": "7", "error": None},
+        {"phone": "79990000000", "id": None, "error": 7},
+    ]
     assert entries[2]["error"] == {
         "class": "InvalidPhone",
         "code": 7,

@@ -11,12 +11,15 @@ import pytest
 import smpplib.client
 import smpplib.consts
 import smpplib.exceptions
+import smpplib.gsm
+import smpplib.smpp
 
 from smsc_transports.emulator import Account, EmulatorState, Limits, ManualClock
 from smsc_transports.emulator.smpp.front import SmppFrontEnd
 from smsc_transports.statuses import MessageStatus
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.short_message import ShortMessage, encode_short_message_body
+from tests.backends.smpp.conftest import eventually
 
 
 @pytest.fixture
@@ -217,3 +220,108 @@ def test_a_hostile_time_field_is_refused_and_the_connection_lives_on(
         ((_, accepted, after, body),) = read_frames(raw, 1)
     assert (command, refused, sequence) == (w.SUBMIT_SM_RESP, status, 2)
     assert (accepted, after) == (0, 3) and w.decode_message_id(body)
+
+
+def _send_parts(smpp: smpplib.client.Client, phone: str, text: str) -> list[Any]:
+    parts, coding, esm_class = smpplib.gsm.make_parts(text)
+    answers = []
+    for part in parts:
+        answers.append(submit(smpp, phone, part, data_coding=coding, esm_class=esm_class))
+    return answers
+
+
+def test_a_udh_split_message_from_smpplib_is_one_message_billed_for_its_parts(
+    client: smpplib.client.Client, state: EmulatorState
+) -> None:
+    # Reproduced first: each part was stored (and billed, and receipted) as a message.
+    account = state.account("demo")
+    before = account.balance
+    text = "Привет, это длинное сообщение. " * 7  # 217 UCS-2 characters: 4 parts of 67
+    answers = _send_parts(client, "79990000001", text)
+    assert [(a.command, a.status) for a in answers] == [("submit_sm_resp", 0)] * 4
+    ids = {a.message_id.decode() for a in answers}
+    assert len(ids) == 1
+    stored = state.history(account)
+    assert [(r.id, r.text, r.parts) for r in stored] == [(ids.pop(), text, 4)]
+    assert before - state.account("demo").balance == Decimal("1.40") * 4
+
+
+def test_a_sar_split_message_is_one_message_too(
+    client: smpplib.client.Client, state: EmulatorState
+) -> None:
+    texts = [b"first half, ", b"second half"]
+    answers = [
+        submit(
+            client,
+            "79990000001",
+            chunk,
+            sar_msg_ref_num=77,
+            sar_total_segments=2,
+            sar_segment_seqnum=number,
+        )
+        for number, chunk in enumerate(texts, 1)
+    ]
+    assert {a.message_id for a in answers} == {answers[0].message_id}
+    stored = state.history(state.account("demo"))
+    assert [(r.text, r.parts) for r in stored] == [("first half, second half", 2)]
+
+
+def test_a_split_message_whose_parts_stop_coming_is_still_stored(
+    state: EmulatorState,
+) -> None:
+    with SmppFrontEnd(state, poll_interval=0.01, split_ttl=0.05) as front:
+        smpp = smpplib.client.Client(
+            "127.0.0.1", front.port, timeout=5, allow_unknown_opt_params=True
+        )
+        smpp.connect()
+        smpp.bind_transceiver(system_id="demo", password="demo")
+        parts, coding, esm_class = smpplib.gsm.make_parts("Привет! " * 20)
+        answer = submit(smpp, "79990000001", parts[0], data_coding=coding, esm_class=esm_class)
+        message_id = answer.message_id.decode()
+        account = state.account("demo")
+        assert eventually(lambda: state.history(account) != [])
+        smpp.disconnect()
+    record = state.status(account, message_id, "79990000001")
+    first = parts[0][6:].decode("utf-16-be")  # after its 6-octet UDH
+    assert (record.text, record.parts) == (first, len(parts))
+
+
+def test_receipts_can_come_in_data_sm_as_some_smscs_send_them(
+    state: EmulatorState, clock: ManualClock
+) -> None:
+    with SmppFrontEnd(state, poll_interval=0.01, receipts_as="data_sm") as front:
+        smpp = smpplib.client.Client(
+            "127.0.0.1", front.port, timeout=5, allow_unknown_opt_params=True
+        )
+        smpp.connect()
+        smpp.bind_transceiver(system_id="demo", password="demo")
+        answer = submit(smpp, "79990000001", b"receipt in data_sm", registered_delivery=1)
+        message_id = answer.message_id.decode()
+        clock.advance(5)
+        receipt = smpp.read_pdu()
+        smpp.disconnect()
+    assert (receipt.command, receipt.esm_class) == ("data_sm", 0x04)
+    assert receipt.receipted_message_id.decode() == message_id
+    assert receipt.message_state == 2
+    assert receipt.message_payload.startswith(f"id:{message_id} sub:001".encode())
+
+
+def test_a_data_sm_from_the_client_is_sent_like_a_submit_sm(
+    client: smpplib.client.Client, state: EmulatorState
+) -> None:
+    pdu = smpplib.smpp.make_pdu(
+        "data_sm",
+        client=client,
+        source_addr_ton=smpplib.consts.SMPP_TON_ALNUM,
+        source_addr="Shop",
+        dest_addr_ton=smpplib.consts.SMPP_TON_INTL,
+        dest_addr_npi=smpplib.consts.SMPP_NPI_ISDN,
+        destination_addr="79990000001",
+        data_coding=3,  # Latin-1: in GSM 7-bit "_" is another character
+        message_payload=b"sent in data_sm",
+    )
+    client.send_pdu(pdu)
+    answer = client.read_pdu()
+    assert (answer.command, answer.status) == ("data_sm_resp", 0)
+    record = state.status(state.account("demo"), answer.message_id.decode(), "79990000001")
+    assert (record.text, record.sender) == ("sent in data_sm", "Shop")

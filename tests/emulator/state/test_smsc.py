@@ -313,6 +313,42 @@ class TestReadSide:
         assert inbox[1].to_phone == "79990009999"
 
 
+def test_a_scheduled_message_can_be_cancelled_until_it_leaves(
+    state: EmulatorState, clock: ManualClock
+) -> None:
+    account = state.account("demo")
+    before = account.balance
+    later = state.send(account, SendRequest((PHONE,), "later", send_at=clock() + 3600))
+    now = state.send(account, SendRequest((PHONE,), "now"))
+    assert later.id is not None and now.id is not None
+    stopped = state.cancel(account, later.id, PHONE)
+    assert stopped is not None and stopped.status is MessageStatus.STOPPED
+    assert state.account("demo").balance == before - now.cost  # the cancelled one refunded
+    assert state.cancel(account, now.id, PHONE) is None  # it has left: nothing changes
+    clock.advance(7200)
+    assert state.status(account, later.id, PHONE).status is MessageStatus.STOPPED
+    missing = state.cancel(account, "404", PHONE)
+    assert missing is not None and missing.status is MessageStatus.NOT_FOUND
+
+
+def test_a_scheduled_message_can_get_a_new_text_and_time(
+    state: EmulatorState, clock: ManualClock
+) -> None:
+    account = state.account("demo")
+    before = account.balance
+    sent = state.send(account, SendRequest((PHONE,), "short", send_at=clock() + 3600))
+    assert sent.id is not None
+    longer = "Здравствуйте! " * 10  # 140 UCS-2 characters: 3 parts
+    record = state.replace(account, sent.id, PHONE, text=longer, send_at=clock() + 60)
+    assert record is not None
+    assert (record.text, record.parts, record.cost) == (longer, 3, Decimal("4.20"))
+    assert record.send_timestamp == clock() + 60
+    assert state.account("demo").balance == before - Decimal("4.20")  # the new price
+    clock.advance(70)
+    assert state.status(account, sent.id, PHONE).status is MessageStatus.DELIVERED
+    assert state.replace(account, sent.id, PHONE, text="too late") is None
+
+
 def test_a_click_on_a_short_link_is_reported_by_a_callback(clock: ManualClock) -> None:
     state = EmulatorState(clock=clock, callback_url="http://127.0.0.1:9/cb")
     state.set_link_base("http://emu/t/")

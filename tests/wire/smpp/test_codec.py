@@ -23,6 +23,21 @@ from smsc_transports.errors import (
 )
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.command_status import smpp_error, smsc_code, status_for_code
+from smsc_transports.wire.smpp.scheduled import (
+    CancelRequest,
+    ReplaceRequest,
+    decode_cancel_sm,
+    decode_replace_sm,
+    encode_cancel_sm,
+    encode_replace_sm,
+)
+from smsc_transports.wire.smpp.short_message import (
+    TAG_MESSAGE_PAYLOAD,
+    TAG_MESSAGE_STATE,
+    ShortMessage,
+    decode_data_sm,
+    encode_data_sm,
+)
 
 ascii_field = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=15)
 
@@ -292,3 +307,62 @@ def test_standard_smpp_statuses_say_smscs_meaning_and_the_smpp_name() -> None:
     assert isinstance(unknown, UnknownAPIError) and "submit_sm or submit_multi failed" in str(
         unknown
     )
+
+
+# -- data_sm, cancel_sm, replace_sm -------------------------------------------------------
+
+
+def test_data_sm_is_smpplibs_bytes_and_reads_back() -> None:
+    sm = ShortMessage(
+        source_addr_ton=1,
+        source_addr_npi=1,
+        source_addr="79990000001",
+        dest_addr_ton=5,
+        dest_addr_npi=0,
+        destination_addr="Shop",
+        esm_class=0x04,
+        registered_delivery=0,
+        data_coding=0,
+        tlvs=((TAG_MESSAGE_PAYLOAD, b"id:7 stat:DELIVRD"), (TAG_MESSAGE_STATE, b"\x02")),
+    )
+    ours = encode_data_sm(9, sm)
+    theirs = smpplib_pdu(
+        "data_sm",
+        9,
+        source_addr_ton=1,
+        source_addr_npi=1,
+        source_addr="79990000001",
+        dest_addr_ton=5,
+        dest_addr_npi=0,
+        destination_addr="Shop",
+        esm_class=0x04,
+        registered_delivery=0,
+        data_coding=0,
+        message_payload=b"id:7 stat:DELIVRD",
+        message_state=2,
+    )
+    assert ours == theirs
+    assert decode_data_sm(ours[16:]) == sm
+    assert (w.DATA_SM_RESP, w.CANCEL_SM_RESP, w.REPLACE_SM_RESP) == (
+        0x80000103,
+        0x80000008,
+        0x80000007,
+    )
+
+
+def test_cancel_sm_and_replace_sm_round_trip_and_refuse_garbage() -> None:
+    cancel = CancelRequest("42", 5, 1, "Shop", 1, 1, "79990000001")
+    frame = encode_cancel_sm(3, cancel)
+    assert w.HEADER.unpack_from(frame)[1:] == (w.CANCEL_SM, 0, 3)
+    assert decode_cancel_sm(frame[16:]) == cancel
+    replace = ReplaceRequest("42", 5, 1, "Shop", "", "", 1, "новый".encode("utf-16-be"))
+    frame = encode_replace_sm(4, replace)
+    assert w.HEADER.unpack_from(frame)[1:] == (w.REPLACE_SM, 0, 4)
+    assert decode_replace_sm(frame[16:]) == replace
+    for body in (b"", b"42\0\x05", frame[16:-3]):
+        with pytest.raises(ProtocolError):
+            decode_replace_sm(body)
+    with pytest.raises(ProtocolError):
+        decode_cancel_sm(b"\0" * 3)
+    with pytest.raises(ValidationError):
+        encode_replace_sm(5, ReplaceRequest("42", 5, 1, "Shop", short_message=b"x" * 255))

@@ -1,5 +1,6 @@
-"""What the SMSC pushes in deliver_sm, after the session accepted the PDU: receipts and
-incoming messages, turned into :class:`StatusResult` / :class:`IncomingMessage` events.
+"""What the SMSC pushes in deliver_sm (or data_sm, as some SMSCs send receipts), after the
+session accepted the PDU: receipts and incoming messages, turned into
+:class:`StatusResult` / :class:`IncomingMessage` events.
 
 Receipts update the :class:`ReceiptStore`. A receipt whose id matches no message
 exactly may be about a submit still unanswered (some SMSCs race the receipt and the
@@ -33,7 +34,7 @@ from smsc_transports.wire.smpp.receipts import Receipt, canonical_id, is_receipt
 from smsc_transports.wire.smpp.session.options import SmppOptions
 from smsc_transports.wire.smpp.session.receipt_store import ReceiptStore
 from smsc_transports.wire.smpp.session.stats import SmppStats
-from smsc_transports.wire.smpp.short_message import decode_short_message
+from smsc_transports.wire.smpp.short_message import decode_data_sm, decode_short_message
 
 __all__ = ["Deliveries"]
 
@@ -78,14 +79,14 @@ class Deliveries:
         """How many acknowledged receipts wait for their submit_sm_resp."""
         return self._early_count
 
-    def take(self, body: bytes, now: float, *, waiting: bool) -> int:
-        """Handle one deliver_sm body; return the command_status to answer it with.
+    def take(self, body: bytes, now: float, *, waiting: bool, data_sm: bool = False) -> int:
+        """Handle one deliver_sm (or ``data_sm``) body; return the command_status to answer.
 
         ``waiting`` says whether submits are unanswered, i.e. whether a receipt that
         matches no message may still be about to get its message.
         """
         try:
-            sm = decode_short_message(body)
+            sm = decode_data_sm(body) if data_sm else decode_short_message(body)
             receipt = parse_receipt(sm, self.options.receipt_utc_offset) if is_receipt(sm) else None
         except ProtocolError as exc:
             # The frame was whole, so the stream is still in step: refuse this one only,

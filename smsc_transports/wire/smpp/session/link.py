@@ -35,7 +35,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
 
-from smsc_transports.errors import ConnectError, ProtocolError, SMSCError
+from smsc_transports.errors import ConnectError, ProtocolError, SMSCError, UnsupportedOperation
 from smsc_transports.observe import (
     Link,
     LinkEvent,
@@ -49,6 +49,13 @@ from smsc_transports.results import IncomingMessage, StatusResult
 from smsc_transports.transport import Capability
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.command_status import smpp_error
+from smsc_transports.wire.smpp.pdu import status_text
+from smsc_transports.wire.smpp.scheduled import (
+    CancelRequest,
+    ReplaceRequest,
+    encode_cancel_sm,
+    encode_replace_sm,
+)
 from smsc_transports.wire.smpp.session.deliveries import Deliveries
 from smsc_transports.wire.smpp.session.options import SmppOptions
 from smsc_transports.wire.smpp.session.receipt_store import ReceiptStore
@@ -64,8 +71,19 @@ TICK: Final = 0.2  # seconds between tick() calls; also bounds every wait of the
 
 # What a transport over one SMPP session can do, the sync and the asyncio one alike.
 CAPABILITIES: Final = frozenset(
-    {Capability.SEND, Capability.BULK, Capability.STATUS, Capability.RECEIPTS}
+    {
+        Capability.SEND,
+        Capability.BULK,
+        Capability.STATUS,
+        Capability.RECEIPTS,
+        Capability.CANCEL,
+        Capability.REPLACE,
+    }
 )
+
+
+# The Transport operation each of our requests about a message serves (for observers).
+_OPERATIONS: Final = {"query_sm": "status", "cancel_sm": "cancel", "replace_sm": "replace"}
 
 
 class LinkState(enum.Enum):
@@ -238,15 +256,50 @@ class SmppSession:
 
         Unless the link is bound, the query is answered at once with a ConnectError.
         """
-        query = Query(message_id)
+        ton, npi = self.window.encoder.source_ton_npi(sender)
+        return self._ask(
+            Query(message_id),
+            lambda sequence: w.encode_query_sm(sequence, message_id, ton, npi, sender),
+        )
+
+    def cancel(self, message_id: str, sender: str, destination: str) -> Query:
+        """Queue a cancel_sm for ``message_id`` to ``destination`` (SMPP 3.4 §4.9)."""
+        ton, npi = self.window.encoder.source_ton_npi(sender)
+        submit = self.options.submit
+        request = CancelRequest(
+            message_id, ton, npi, sender, submit.dest_ton, submit.dest_npi, destination
+        )
+        return self._ask(
+            Query(message_id, "cancel_sm", w.CANCEL_SM_RESP),
+            lambda sequence: encode_cancel_sm(sequence, request),
+        )
+
+    def replace(self, message_id: str, sender: str, short_message: bytes, schedule: str) -> Query:
+        """Queue a replace_sm giving ``message_id`` a new text and/or time (SMPP 3.4 §4.10)."""
+        ton, npi = self.window.encoder.source_ton_npi(sender)
+        request = ReplaceRequest(
+            message_id,
+            ton,
+            npi,
+            sender,
+            schedule_delivery_time=schedule,
+            registered_delivery=self.options.submit.registered_delivery,
+            short_message=short_message,
+        )
+        encode_replace_sm(0, request)  # a text that does not fit fails here, before sending
+        return self._ask(
+            Query(message_id, "replace_sm", w.REPLACE_SM_RESP),
+            lambda sequence: encode_replace_sm(sequence, request),
+        )
+
+    def _ask(self, query: Query, encode: Callable[[int], bytes]) -> Query:
         if self.state is not LinkState.BOUND:
             query.result = ConnectError("the SMPP link is not bound")
             self._answered(query)
             return query
         query.written_at = self.clock()
         sequence = self.window.register(query)
-        ton, npi = self.window.encoder.source_ton_npi(sender)
-        pdu = w.encode_query_sm(sequence, message_id, ton, npi, sender)
+        pdu = encode(sequence)
         query.size = len(pdu)
         self._control.append(pdu)
         return query
@@ -264,7 +317,7 @@ class SmppSession:
         options = self.options
         for item in self.window.outstanding.values():
             if now - item.written_at > options.response_timeout:
-                kind = item.kind if isinstance(item, Control) else "submit_sm"
+                kind = item.kind if isinstance(item, Control | Query) else "submit_sm"
                 return f"no answer to {kind} within {options.response_timeout:g} s"
             break
         if self.state is LinkState.BOUND:
@@ -292,6 +345,9 @@ class SmppSession:
                 answered(sequence, status, body, now)
             elif command_id == w.DELIVER_SM:
                 self._deliver(sequence, body, now)
+            elif command_id == w.DATA_SM:
+                # Some SMSCs send receipts (and messages) in data_sm (SMPP 3.4 §4.7).
+                self._deliver(sequence, body, now, data_sm=True)
             else:
                 self._other(command_id, status, sequence, body)
         if self.deliveries.early and not self.window.in_window:
@@ -327,8 +383,8 @@ class SmppSession:
             )
         if isinstance(item, Part) and command_id != w.GENERIC_NACK:
             raise ProtocolError(f"response 0x{command_id:08X} to a submit_sm")
-        if isinstance(item, Query) and command_id not in (w.QUERY_SM_RESP, w.GENERIC_NACK):
-            raise ProtocolError(f"response 0x{command_id:08X} to a query_sm")
+        if isinstance(item, Query) and command_id not in (item.expects, w.GENERIC_NACK):
+            raise ProtocolError(f"response 0x{command_id:08X} to a {item.kind}")
         del window.outstanding[sequence]
         if isinstance(item, Part):
             window.in_window -= 1
@@ -339,7 +395,9 @@ class SmppSession:
             self._control_answer(item, command_id, status, body)
 
     def _query_answer(self, query: Query, command_id: int, status: int, body: bytes) -> None:
-        if status or command_id == w.GENERIC_NACK:
+        if query.kind != "query_sm":
+            query.result = self._change_answer(query, command_id, status)
+        elif status or command_id == w.GENERIC_NACK:
             status = status or w.ESME_RUNKNOWNERR
             query.result = smpp_error(status, operation="status", base=self.options.status_base)
         else:
@@ -358,10 +416,22 @@ class SmppSession:
             outcome, code = error_fields(error)
             took = self.clock() - query.written_at if query.written_at else 0.0
             event = OperationEvent(
-                "smpp", "status", outcome, took, 1, query.size, received, code,
+                "smpp", _OPERATIONS[query.kind], outcome, took, 1, query.size, received, code,
                 query.message_id if error is None else None,
             )  # fmt: skip
             report(observer.operation, event)
+
+    def _change_answer(self, query: Query, command_id: int, status: int) -> object:
+        """What a cancel_sm/replace_sm answer means: done, unsupported, or an error."""
+        if not status and command_id != w.GENERIC_NACK:
+            return True
+        operation = "cancel" if query.kind == "cancel_sm" else "replace"
+        if command_id == w.GENERIC_NACK or status == w.ESME_RINVCMDID:
+            # The server does not have the operation (SMPP 3.4 §5.1.3).
+            return UnsupportedOperation(
+                operation, f"this SMPP server (it answered {query.kind} with {status_text(status)})"
+            )
+        return smpp_error(status, operation=operation, base=self.options.status_base)
 
     def _control_answer(self, item: Control, command_id: int, status: int, body: bytes) -> None:
         if item.kind == "enquire_link":
@@ -389,7 +459,7 @@ class SmppSession:
 
     # -- deliver_sm -------------------------------------------------------------------
 
-    def _deliver(self, sequence: int, body: bytes, now: float) -> None:
+    def _deliver(self, sequence: int, body: bytes, now: float, *, data_sm: bool = False) -> None:
         if self.peer_unbound:
             return  # not answered, so the SMSC delivers it again on the next bind
         status = w.ESME_ROK
@@ -397,8 +467,10 @@ class SmppSession:
             status = w.ESME_RINVBNDSTS
         else:
             # A receipt may beat its submit_sm_resp only while submits are unanswered.
-            status = self.deliveries.take(body, now, waiting=self.window.in_window > 0)
-        self._control.append(w.encode_pdu(w.DELIVER_SM_RESP, status, sequence, b"\0"))
+            waiting = self.window.in_window > 0
+            status = self.deliveries.take(body, now, waiting=waiting, data_sm=data_sm)
+        response = w.DATA_SM_RESP if data_sm else w.DELIVER_SM_RESP
+        self._control.append(w.encode_pdu(response, status, sequence, b"\0"))
 
 
 def reconnect_delay(options: SmppOptions, failures: int) -> float:

@@ -47,6 +47,8 @@ class Track:
 
     A message split into several submits (UDH/SAR) has one Track for all its parts per
     recipient: it is delivered when every part is, and failed when any part fails.
+    ``parts`` counts the distinct ids its parts were accepted under (an SMSC that joins
+    the parts answers them all with one id, and sends one receipt).
     ``heard`` counts the receipts applied to it.
     """
 
@@ -147,15 +149,16 @@ class ReceiptStore:
         if len(by_id) > self.size:
             self._drop_oldest()
 
-    def alias(self, track: Track) -> None:
-        """Make ``status(track.result_id, track.phone)`` find ``track``.
+    def alias(self, track: Track, id: str) -> None:
+        """Make ``status(id, track.phone)`` find ``track`` as well as its own id does.
 
-        Needed for the second and later recipients of a multi-phone message: the user
-        holds the first recipient's id, not theirs.
+        For the second and later recipients of a multi-phone message: the user may ask
+        with the message's id (the first recipient's) instead of the recipient's own
+        :attr:`~smsc_transports.results.PhoneResult.id`.
         """
-        if self.lookup(track.result_id, track.phone) is track:
+        if self.lookup(id, track.phone) is track:
             return
-        track.alias = (canonical_id(track.result_id), track.phone.lstrip("+"))
+        track.alias = (canonical_id(id), track.phone.lstrip("+"))
         self._aliases[track.alias] = track
 
     def _drop_oldest(self) -> None:

@@ -17,6 +17,7 @@ from smsc_transports.errors import APIError, OutcomeUnknown, SMSCError
 from smsc_transports.message import Message
 from smsc_transports.results import Outcome, PhoneResult, SendResult
 from smsc_transports.transport import BatchGuard
+from smsc_transports.wire.smpp.pdu import QUERY_SM_RESP
 from smsc_transports.wire.smpp.submit import EncodedSubmits, SubmitEncoder
 
 __all__ = ["Control", "Part", "Pipeline", "Query", "Ticket", "settle"]
@@ -107,15 +108,25 @@ class Control:
 
 
 class Query:
-    """One query_sm in flight; ``result`` is set when it is answered or fails."""
+    """One request about a message in flight: query_sm, cancel_sm or replace_sm.
 
-    __slots__ = ("message_id", "result", "size", "waiter", "written_at")
+    ``kind`` names the request, ``expects`` its response's command_id; ``result`` is set
+    when it is answered or fails (a query_sm_resp, ``True`` for a done cancel/replace,
+    or an :class:`SMSCError`).
+    """
 
-    def __init__(self, message_id: str) -> None:
+    __slots__ = ("expects", "kind", "message_id", "result", "size", "waiter", "written_at")
+
+    def __init__(
+        self, message_id: str, kind: str = "query_sm", expects: int = QUERY_SM_RESP
+    ) -> None:
         self.message_id = message_id
+        self.kind = kind
+        self.expects = expects
         self.result: object = None
         self.waiter: object = None
         self.written_at = 0.0
+        self.size = 0  # bytes of the request PDU, once written
         self.size = 0  # bytes of the query_sm PDU, once written
 
 
@@ -133,24 +144,19 @@ def settle(ticket: Ticket) -> SendResult | SMSCError:
         error.__cause__ = ticket.cause
         error.accepted_ids = tuple(i for i in ids if i is not None)  # type: ignore[attr-defined]
         return error
-    errors = ticket.errors
-    if not errors:
-        return SendResult(
-            id=ids[0] or "",
-            parts=encoded.parts * len(encoded.phones),
-            transport="smpp",
-            raw=tuple(ids),
-        )
+    errors = ticket.errors or {}
     per_phone = len(encoded.bodies[0])
     accepted: list[int] = []
     phones: list[PhoneResult] = []
     first_error: SMSCError | None = None
     for number, phone in enumerate(encoded.phones):
         slots = range(number * per_phone, (number + 1) * per_phone)
-        failure = next((errors[s] for s in slots if s in errors), None)
+        failure = next((errors[s] for s in slots if s in errors), None) if errors else None
         if failure is None:
             accepted.append(number)
-            phones.append(PhoneResult(phone))
+            # Each recipient is its own submit_sm, so its own id: the one its status
+            # and its receipts go by (its first part's, for a split message).
+            phones.append(PhoneResult(phone, id=ids[number * per_phone]))
         else:
             first_error = first_error or failure
             code = failure.code if isinstance(failure, APIError) else None
@@ -161,7 +167,7 @@ def settle(ticket: Ticket) -> SendResult | SMSCError:
     return SendResult(
         id=ids[accepted[0] * per_phone] or "",
         parts=encoded.parts * len(accepted),
-        phones=tuple(phones) if len(phones) > 1 else (),
+        phones=tuple(phones),
         transport="smpp",
         raw=tuple(ids),
     )

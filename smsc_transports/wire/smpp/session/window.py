@@ -34,7 +34,7 @@ from smsc_transports.observe import (
     mask_phone,
     report,
 )
-from smsc_transports.results import SendResult
+from smsc_transports.results import PhoneResult, SendResult
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.command_status import THROTTLING, smpp_error
 from smsc_transports.wire.smpp.session.options import SmppOptions
@@ -245,16 +245,24 @@ class SubmitWindow:
             )
             ticket.remaining = 0
             ticket.outcome = SendResult(
-                id=message_id, parts=encoded.parts, transport="smpp", raw=(message_id,)
+                id=message_id,
+                parts=encoded.parts,
+                phones=(PhoneResult(encoded.phones[0], id=message_id),),
+                transport="smpp",
+                raw=(message_id,),
             )
             self.finished.append(ticket)
             self.on_accepted(message_id)
             if self.observer is not None:
                 self._report(ticket, now)
             return
-        ticket.ids[part.slot] = message_id
         per_phone = len(encoded.bodies[0])
         phone = part.slot // per_phone
+        first = phone * per_phone
+        # An SMSC that joins a split message answers its parts with one id, and sends
+        # one receipt for it: the recipient waits for one receipt per distinct id.
+        repeated = message_id in ticket.ids[first : first + per_phone]
+        ticket.ids[part.slot] = message_id
         tracks = ticket.tracks
         assert tracks is not None
         track = tracks[phone]
@@ -262,6 +270,8 @@ class SubmitWindow:
             track = Track(message_id, message_id, encoded.phones[phone], encoded.sender, per_phone)
             tracks[phone] = track
         assert isinstance(track, Track)
+        if repeated:
+            track.parts -= 1
         self.store.add(message_id, track, now)
         self.on_accepted(message_id)
         self._part_done(ticket)
@@ -317,13 +327,15 @@ class SubmitWindow:
         outcome = settle(ticket)
         ticket.outcome = outcome
         if len(ticket.ids) > 1 and ticket.tracks and not isinstance(outcome, SMSCError):
-            # Parts may be answered in any order: only now are the ids the user holds known.
+            # Parts may be answered in any order: only now are the ids the user holds
+            # known. Each recipient goes by its own first part's id (its PhoneResult.id),
+            # and status(result.id, phone) finds it too.
             per_phone = len(ticket.encoded.bodies[0])
             for number, track in enumerate(ticket.tracks):
                 if isinstance(track, Track):
-                    track.result_id = outcome.id
-                    track.smpp_id = ticket.ids[number * per_phone] or track.smpp_id
-                    self.store.alias(track)
+                    own = ticket.ids[number * per_phone] or track.smpp_id
+                    track.result_id = track.smpp_id = own
+                    self.store.alias(track, outcome.id)
         self.finished.append(ticket)
         if self.observer is not None:
             self._report(ticket, self.clock())
