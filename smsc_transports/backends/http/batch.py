@@ -247,6 +247,9 @@ def _share(
         transport=result.transport,
         raw=result.raw,
     )
+    if len(phones) == len(message.phones) and all(p.id is not None or p.error for p in phones):
+        # Every recipient listed, in order, with its id: what for_recipients would make.
+        return share, None
     return share.for_recipients(message.phones), None
 
 

@@ -348,7 +348,9 @@ def _time(answer: Mapping[str, Any], stamp: str, date: str) -> datetime | None:
     return None
 
 
-def _phones(answer: Mapping[str, Any]) -> tuple[PhoneResult, ...]:
+def _phones(answer: Mapping[str, Any], id: str | None = None) -> tuple[PhoneResult, ...]:
+    """The per-recipient entries of an ``op=1`` answer; each accepted one gets ``id``
+    (the message's: SMSC gives one id to all its recipients)."""
     items = answer.get("phones")
     if items is None:
         return ()
@@ -372,6 +374,7 @@ def _phones(answer: Mapping[str, Any]) -> tuple[PhoneResult, ...]:
                 error=error,
                 mccmnc=mccmnc if type(mccmnc) is str and mccmnc else _optional_str(entry, "mccmnc"),
                 raw=entry,
+                id=None if error else id,
             )
         )
     return tuple(results)
@@ -413,15 +416,20 @@ def _error_code(entry: Mapping[str, Any], name: str) -> int | None:
 
 
 def parse_send(answer: Any, *, transport: str = "https") -> SendResult:
-    """Return the :class:`SendResult` of a ``send.php`` answer, or raise its error."""
+    """Return the :class:`SendResult` of a ``send.php`` answer, or raise its error.
+
+    Each recipient SMSC accepted carries the message's id already, as
+    :meth:`SendResult.for_recipients` would give it.
+    """
     check_error(answer, "send")
     body = _expect_object(answer, "send")
+    id = _text(body.get("id"), "id")
     return SendResult(
-        id=_text(body.get("id"), "id"),
+        id=id,
         parts=_int(body, "cnt"),
         cost=_decimal(body, "cost"),
         balance=_decimal(body, "balance"),
-        phones=_phones(body),
+        phones=_phones(body, id),
         transport=transport,
         raw=body,
     )

@@ -261,6 +261,13 @@ def test_each_message_of_a_shared_request_gets_its_own_share(shared_emulator: Em
     assert shared.cost == Decimal("1.40")
     assert two.balance == third.balance
     assert not any(r.already_accepted for r in (shared, two, third))
+    # Each recipient is listed with the id to ask its status with (None: refused)...
+    assert [p.id for p in two.phones] == [two.id, None]
+    assert [p.id for p in third.phones] == [third.id]
+    # ...exactly as SendResult.for_recipients lists them.
+    for result, message in zip((shared, two, third), messages, strict=True):
+        assert result == result.for_recipients(message.phones)
+        assert result.phones == result.for_recipients(message.phones).phones
 
 
 def test_send_many_never_folds_messages_whose_options_differ(shared_emulator: Emulator) -> None:

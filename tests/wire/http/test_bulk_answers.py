@@ -140,3 +140,18 @@ def test_each_phone_keeps_its_own_raw_entry() -> None:
     phones = wire.parse_send(wire.decode_answer(_bulk(entries))).phones
     assert [dict(p.raw) for p in phones] == entries
     assert [p.mccmnc for p in phones] == ["25099"] * 3
+
+
+def test_accepted_recipients_carry_the_message_id_and_refused_ones_none() -> None:
+    entries: list[dict[str, Any]] = [
+        {"phone": "79120000001", "cost": "1.40", "status": -1, "error": 0},
+        {"phone": "79120000002", "cost": "0.00", "status": 22, "error": 7},
+    ]
+    result = wire.parse_send(wire.decode_answer(_bulk(entries)))
+    assert [p.id for p in result.phones] == ["5", None]
+    assert result == result.for_recipients(["79120000001", "79120000002"])
+
+
+def test_priced_recipients_carry_no_id() -> None:
+    body = b'{"cost":"2.80","cnt":2,"phones":[{"phone":"79120000001","cost":"1.40"}]}'
+    assert wire.parse_cost(wire.decode_answer(body)).phones[0].id is None
