@@ -66,6 +66,7 @@ PURE_STDLIB = {
     "logging",
     "math",
     "operator",
+    "random",  # a seeded draw (reconnect jitter), like time.monotonic a value source
     "re",
     "secrets",
     "string",

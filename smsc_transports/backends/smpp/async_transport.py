@@ -1,9 +1,9 @@
-"""The asyncio SMPP transport: the same session as the threaded one, on a Protocol.
+"""The asyncio SMPP transport: the same sessions as the threaded one, on Protocols.
 
-Bytes arrive in :meth:`asyncio.Protocol.data_received` and go straight through the
-sans-I/O session; whatever the answers let through is written in the same callback, so
-the window refills without a task switch. A runner task connects, binds and reconnects;
-a ticker task does keepalive and timeouts.
+It drives ``binds`` sans-I/O sessions to the same SMSC
+(:class:`~smsc_transports.wire.smpp.session.binds.Binds`, one by default), each through
+a :class:`~.async_link.LinkTask` that connects, binds, reads and reconnects; one ticker
+task does keepalive and timeouts for all of them.
 """
 
 from __future__ import annotations
@@ -15,30 +15,18 @@ import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable
 from datetime import datetime
+from random import Random
 from typing import ClassVar, Self, TypeVar
 
-from smsc_transports.backends.smpp.async_link import Link, messages_of, resolve
-from smsc_transports.backends.smpp.tls import client_context
+from smsc_transports.backends.smpp.async_link import LinkTask, messages_of
 from smsc_transports.config import Settings
-from smsc_transports.errors import (
-    APIError,
-    ConnectError,
-    ProtocolError,
-    SMSCError,
-    TransportError,
-    TransportTimeout,
-)
+from smsc_transports.errors import ConnectError, ProtocolError, SMSCError, TransportError
 from smsc_transports.message import Message
-from smsc_transports.observe import Observer, log_fields
+from smsc_transports.observe import Observer
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import AsyncTransport, Capability
-from smsc_transports.wire.smpp.session.link import (
-    CAPABILITIES,
-    TICK,
-    LinkState,
-    SmppSession,
-    reconnect_delay,
-)
+from smsc_transports.wire.smpp.session.binds import Binds
+from smsc_transports.wire.smpp.session.link import CAPABILITIES, TICK, LinkState, SmppSession
 from smsc_transports.wire.smpp.session.options import OPTION_NAMES, SmppOptions
 from smsc_transports.wire.smpp.session.stats import SmppStats
 from smsc_transports.wire.smpp.session.status_lookup import (
@@ -73,21 +61,23 @@ class AsyncSmppTransport(AsyncTransport):
         on_receipt: Callable[[StatusResult], object] | None = None,
         on_incoming: Callable[[IncomingMessage], object] | None = None,
         on_malformed: Callable[[ProtocolError], object] | None = None,
+        random: Random | None = None,
         observer: Observer | None = None,
     ) -> None:
         self.options = options
-        self._session = SmppSession(options)
+        self._binds = Binds(options, random=random)
+        self._session = self._binds.sessions[0]  # callbacks and counters are shared
         self._session.on_receipt = on_receipt
         self._session.on_incoming = on_incoming
         self._session.on_malformed = on_malformed
-        self._link: Link | None = None
-        self._runner: asyncio.Task[None] | None = None
+        self._tasks = tuple(
+            LinkTask(options, self._binds, session, self._progressed, self._after)
+            for session in self._binds
+        )
         self._ticker: asyncio.Task[None] | None = None
         self._progress: asyncio.Event | None = None
-        self._wake: asyncio.TimerHandle | None = None
         self._closing = False
         self._closed = False
-        self._seen_state = LinkState.CLOSED
         self._loop: asyncio.AbstractEventLoop | None = None
         if observer is not None:
             self.observe(observer)
@@ -99,7 +89,8 @@ class AsyncSmppTransport(AsyncTransport):
 
     def __repr__(self) -> str:
         scheme = "smpps" if self.options.tls else "smpp"
-        return f"<AsyncSmppTransport {scheme}://{self.options.host}:{self.options.port}>"
+        binds = f" binds={self.options.binds}" if self.options.binds > 1 else ""
+        return f"<AsyncSmppTransport {scheme}://{self.options.host}:{self.options.port}{binds}>"
 
     @property
     def on_receipt(self) -> Callable[[StatusResult], object] | None:
@@ -133,8 +124,10 @@ class AsyncSmppTransport(AsyncTransport):
 
     def observe(self, observer: Observer | None) -> None:
         """Report every message's outcome, receipts, binds, drops and throttling to
-        ``observer`` (:mod:`smsc_transports.observe`), and let it watch the window."""
-        self.observer = self._session.observer = observer
+        ``observer`` (:mod:`smsc_transports.observe`), and let it watch every bind's window."""
+        self.observer = observer
+        for session in self._binds:  # each bind's window is watched; the loads add up
+            session.observer = observer
 
     def stats(self) -> SmppStats:
         """A snapshot of the transport's counters."""
@@ -147,6 +140,9 @@ class AsyncSmppTransport(AsyncTransport):
             self._progress = asyncio.Event()
         return self._progress
 
+    def _progressed(self) -> None:
+        self._event().set()
+
     def _ensure_running(self) -> None:
         loop = asyncio.get_running_loop()
         if self._loop is None:
@@ -158,22 +154,33 @@ class AsyncSmppTransport(AsyncTransport):
         if self._closed or self._closing:
             raise TransportError("the SMPP transport is closed")
         self._event()
-        if self._runner is None or self._runner.done():
-            self._session.window.down_error = None
-            self._runner = asyncio.create_task(self._run(), name="smsc-smpp-runner")
+        # A bind the SMSC refused is tried again only when no bind is up: with the others
+        # carrying the traffic, retrying it on every operation would hammer the SMSC.
+        tasks = self._tasks
+        retry = all(task.refused is not None or not task.running for task in tasks)
+        for task in tasks:
+            if retry or task.refused is None:
+                task.start()
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.create_task(self._tick(), name="smsc-smpp-ticker")
 
     async def connect(self) -> None:
-        """Connect and bind now; raise the error if that fails within ``timeout``."""
+        """Connect and bind now; raise the error if no bind succeeds within ``timeout``.
+
+        With several binds it returns once every bind is bound or down for good, and
+        raises only when none is bound.
+        """
         self._ensure_running()
         deadline = time.monotonic() + self.options.timeout * 2
-        while self._session.state != LinkState.BOUND:
-            if self._session.window.down_error is not None:
-                raise self._session.window.down_error
+        binds = self._binds
+        while not all(s.state is LinkState.BOUND or s.window.down_error for s in binds):
             if time.monotonic() > deadline:
-                raise ConnectError(f"could not bind to {self.options.host} in time")
+                break
             await self._wait(TICK)
+        if binds.bound():
+            return
+        error = next((s.window.down_error for s in binds if s.window.down_error), None)
+        raise error or ConnectError(f"could not bind to {self.options.host} in time")
 
     async def _wait(self, timeout: float) -> None:
         event = self._event()
@@ -181,174 +188,28 @@ class AsyncSmppTransport(AsyncTransport):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout)
 
-    async def _run(self) -> None:
-        failures = 0
-        options = self.options
-        while not self._closing:
-            host, port = options.addresses[failures % len(options.addresses)]
-            try:
-                link = await self._open(host, port)
-            except APIError as exc:
-                self._give_up(exc)
-                log.error("SMPP bind refused: %s", exc, extra=log_fields("smpp", "bind", error=exc))
-                return
-            except (OSError, TransportError, TimeoutError) as exc:
-                failures += 1
-                log.warning(
-                    "SMPP connect to %s failed (%d): %s",
-                    host,
-                    failures,
-                    exc,
-                    extra=log_fields("smpp", "connect", error=exc),
-                )
-                if failures >= options.reconnect_attempts:
-                    error = exc if isinstance(exc, SMSCError) else ConnectError(str(exc))
-                    self._give_up(error)
-                await asyncio.sleep(reconnect_delay(options, failures))
-                continue
-            failures = 0
-            self._session.window.down_error = None
-            self._after()
-            await asyncio.shield(link.closed)
-
-    def _give_up(self, error: SMSCError) -> None:
-        self._session.window.down_error = error
-        self._session.window.fail_unsent(error)
-        self._after()
-
-    async def _open(self, host: str, port: int) -> Link:
-        options = self.options
-        loop = asyncio.get_running_loop()
-        context = client_context(options)
-        try:
-            _, link = await asyncio.wait_for(
-                loop.create_connection(
-                    lambda: Link(self),
-                    host,
-                    port,
-                    ssl=context,
-                    server_hostname=host if context is not None else None,
-                ),
-                options.timeout,
-            )
-        except TimeoutError as exc:
-            raise ConnectError(f"connecting to {host}:{port} timed out") from exc
-        except OSError as exc:
-            raise ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
-        assert link.transport is not None
-        self._link = link
-        link.transport.write(self._session.begin_bind())
-        try:
-            # The future holds the bind's own outcome: by the time this task runs again
-            # the session may have sent, answered and even unbound.
-            error = await asyncio.wait_for(asyncio.shield(link.bound), options.timeout)
-        except TimeoutError:
-            link.abort(TransportTimeout(f"no bind response from {host} in time"))
-            raise TransportTimeout(f"no bind response from {host} in time") from None
-        if error is not None:
-            link.abort(error)
-            raise error
-        log.info(
-            "SMPP bound to %s:%d as %s",
-            host,
-            port,
-            options.bind,
-            extra=log_fields("smpp", "bind"),
-        )
-        return link
-
-    def _received(self, link: Link, data: bytes) -> None:
-        if link is not self._link:
-            return
-        session = self._session
-        try:
-            session.feed(data)
-        except ProtocolError as exc:
-            log.warning(
-                "SMPP protocol violation, dropping the link: %s",
-                exc,
-                extra=log_fields("smpp", "read", error=exc),
-            )
-            link.abort(exc)
-            return
-        except Exception as exc:  # a bug must cost the link, never the event loop
-            log.exception("unexpected failure reading SMPP")
-            link.abort(ProtocolError(f"unexpected failure reading SMPP: {exc!r}"))
-            return
-        if session.state != LinkState.BINDING and not link.bound.done():
-            # No bind error: accepted, even if the SMSC unbinds in the same read.
-            link.bound.set_result(session.bind_error)
-        if session.peer_unbound:
-            self._after()  # the unbind_resp: the session writes nothing after it
-            link.close(ConnectError("the SMSC unbound"), self.options.timeout)
-            return
-        self._after()
-
-    def _lost(self, link: Link, exc: Exception | None) -> None:
-        if not link.bound.done():
-            cause = link.cause or ConnectError(f"the connection closed during bind: {exc}")
-            link.bound.set_result(
-                cause if isinstance(cause, SMSCError) else ConnectError(str(cause))
-            )
-        if link is self._link:
-            self._link = None
-            cause = link.cause or ConnectError(f"the SMSC closed the connection: {exc or 'EOF'}")
-            self._session.link_lost(cause)
-            self._after()
-        if not link.closed.done():
-            link.closed.set_result(None)
-
     def _after(self) -> None:
-        """Write what the session has, wake whoever waits, and arm the wake-up timer."""
-        session = self._session
-        link = self._link
-        if link is not None and link.transport is not None and not link.transport.is_closing():
-            data = session.output()
-            if data:
-                link.transport.write(data)
-        changed = session.state != self._seen_state
-        self._seen_state = session.state
-        if (
-            changed
-            or session.window.finished
-            or session.answered
-            or session.receipts
-            or session.incoming
-        ):
-            for ticket in session.window.finished:
-                resolve(ticket.waiter)
-            for query in session.answered:
-                resolve(query.waiter)
-            session.window.finished.clear()
-            session.answered.clear()
-            self._event().set()
-        delay = session.window.wakeup(time.monotonic())
-        if delay and link is not None and self._wake is None:
-            self._wake = asyncio.get_running_loop().call_later(delay, self._woken)
-
-    def _woken(self) -> None:
-        self._wake = None
-        self._after()
+        """Write what every bind has, wake whoever waits, and arm the wake-up timers."""
+        for task in self._tasks:
+            task.after()
 
     async def _tick(self) -> None:
         while not self._closed:
             await asyncio.sleep(TICK)
-            reason = self._session.tick()
-            if reason is not None and self._link is not None:
-                self._link.abort(TransportTimeout(reason))
-            self._after()
+            for task in self._tasks:
+                task.tick()
             self._event().set()  # lets waiters re-check the link state
 
     # -- sending ---------------------------------------------------------------------
 
     async def send(self, message: Message) -> SendResult:
         """Send one message (one submit_sm per phone and part); await its outcome."""
-        ticket = Ticket(0, message, self._session.window.encoder.encode(message))
+        ticket = Ticket(0, message, self._binds.encoder.encode(message))
         self._ensure_running()
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         ticket.waiter = waiter
-        self._session.window.enqueue(ticket)
-        self._after()
+        session = self._binds.enqueue(ticket)
+        self._tasks[self._binds.sessions.index(session)].after()
         if ticket.outcome is None:
             await waiter
         assert ticket.outcome is not None
@@ -362,7 +223,8 @@ class AsyncSmppTransport(AsyncTransport):
         """Pipeline every message through the window; one outcome each, in input order."""
         self._ensure_running()
         source = messages_of(messages)
-        pipe = Pipeline(self._session.window, self.options.window)
+        binds = self._binds
+        pipe = Pipeline(binds, self.options.window * len(binds))
         try:
             while True:
                 if pipe.wants_input():
@@ -374,7 +236,7 @@ class AsyncSmppTransport(AsyncTransport):
                             break
                         ticket = pipe.add(message)
                         if ticket is not None:
-                            self._session.window.enqueue(ticket)
+                            binds.enqueue(ticket)
                             fresh += 1
                     if fresh:
                         self._ensure_running()
@@ -400,10 +262,13 @@ class AsyncSmppTransport(AsyncTransport):
         if not self.options.query_sm:
             return status_query(id, phone, None, known)
         await self.connect()
-        query = self._session.query(*query_target(self._session, id, phone))
+        # Any bound bind will do: the store is shared, and SMSC answers query_sm about
+        # the account's messages whichever bind sent them.
+        session = next(iter(self._binds.bound()), self._session)
+        query = session.query(*query_target(session, id, phone))
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         query.waiter = waiter
-        self._after()
+        self._tasks[self._binds.sessions.index(session)].after()
         if query.result is None:
             await waiter
         return status_query(id, phone, query.result, known)
@@ -416,7 +281,7 @@ class AsyncSmppTransport(AsyncTransport):
         an :class:`~smsc_transports.errors.APIError` (ESME_RCANCELFAIL).
         """
         target, sender, destination = change_target(self._session, id, phone)
-        await self._change(lambda: self._session.cancel(target, sender, destination))
+        await self._change(lambda session: session.cancel(target, sender, destination))
 
     async def replace(
         self,
@@ -433,14 +298,16 @@ class AsyncSmppTransport(AsyncTransport):
         """
         short_message, schedule = replacement(self.options, text, send_at)
         target, sender, _ = change_target(self._session, id, phone)
-        await self._change(lambda: self._session.replace(target, sender, short_message, schedule))
+        await self._change(lambda session: session.replace(target, sender, short_message, schedule))
 
-    async def _change(self, ask: Callable[[], Query]) -> None:
+    async def _change(self, ask: Callable[[SmppSession], Query]) -> None:
         await self.connect()
-        query = ask()
+        # Any bound bind will do, as for status(): SMSC knows the account's messages.
+        session = next(iter(self._binds.bound()), self._session)
+        query = ask(session)
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         query.waiter = waiter
-        self._after()
+        self._tasks[self._binds.sessions.index(session)].after()
         if query.result is None:
             await waiter
         changed(query.result)
@@ -469,36 +336,41 @@ class AsyncSmppTransport(AsyncTransport):
     # -- closing ---------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Wait (bounded by ``close_timeout``) for answers, unbind, and stop the tasks."""
+        """Wait (bounded by ``close_timeout``) for answers, unbind every bind, stop the tasks."""
         if self._closed:
             return
-        session = self._session
+        binds = self._binds
         deadline = time.monotonic() + self.options.close_timeout
         while (
-            session.state == LinkState.BOUND
-            and session.window.in_window
+            any(s.state is LinkState.BOUND and s.window.in_window for s in binds)
             and time.monotonic() < deadline
         ):
             await self._wait(TICK)
         self._closing = True  # from here on a dropped link is not reconnected
-        link = self._link
-        unbinding = session.state == LinkState.BOUND
-        if unbinding and link is not None and link.transport is not None:
-            link.transport.write(session.begin_unbind())
-            while session.state != LinkState.CLOSED and time.monotonic() < deadline:
-                await self._wait(TICK)
-        if self._link is not None:
-            self._link.abort(TransportError("the SMPP transport was closed"))
+        for task in self._tasks:
+            task.closing = True
+        unbinding = [task.unbind() for task in self._tasks]
+        while (
+            any(
+                u and t.session.state != LinkState.CLOSED
+                for t, u in zip(self._tasks, unbinding, strict=True)
+            )
+            and time.monotonic() < deadline
+        ):
+            await self._wait(TICK)
         self._closed = True
-        for task in (self._runner, self._ticker):
-            if task is not None and not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        if self._wake is not None:
-            self._wake.cancel()
-        session.window.fail_unsent(TransportError("the SMPP transport was closed before sending"))
-        session.link_lost(TransportError("the SMPP transport was closed"))
-        session.finish()  # what was acknowledged reaches the user, even now
+        for task in self._tasks:
+            await task.stop()
+        if self._ticker is not None and not self._ticker.done():
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        for session in binds:
+            session.window.fail_unsent(
+                TransportError("the SMPP transport was closed before sending")
+            )
+            session.link_lost(TransportError("the SMPP transport was closed"))
+        binds.finish()  # what was acknowledged reaches the user, even now
         self._after()
-        session.observer = None  # closed: nothing more to report, no window to watch
+        for session in binds:
+            session.observer = None  # closed: nothing more to report, no window to watch

@@ -1,11 +1,14 @@
-"""The threaded SMPP transport's connection: one reader thread per transport.
+"""The threaded SMPP transport's connections: one reader thread per bind.
 
 The thread connects (TLS for ``smpps``, with the server name checked), binds, then reads
 in a ``select`` loop: answers go through the session, and whatever they let through
 is written from the same thread, so the window refills without waking the caller. It
-also drives keepalive and timeouts, and reconnects with back-off when the link drops.
-Callers write from their own thread through :meth:`ReaderThread.flush`; one write lock
-keeps PDUs whole, and the state lock is always taken after it, never before.
+also drives keepalive and timeouts, and reconnects with back-off (and jitter) when the
+link drops; while its link is down, its unwritten submits move to the transport's other
+bound binds (:meth:`~smsc_transports.wire.smpp.session.binds.Binds.rehome`). Callers
+write from their own thread through :meth:`ReaderThread.flush`; one write lock per link
+keeps PDUs whole, and the state lock — one for every bind of a transport, as they share
+the receipt store — is always taken after it, never before.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 
 from smsc_transports.backends.smpp.tls import client_context
 from smsc_transports.errors import (
@@ -28,6 +32,7 @@ from smsc_transports.errors import (
     TransportTimeout,
 )
 from smsc_transports.observe import log_fields
+from smsc_transports.wire.smpp.session.binds import Binds
 from smsc_transports.wire.smpp.session.link import TICK, LinkState, SmppSession, reconnect_delay
 from smsc_transports.wire.smpp.session.options import SmppOptions
 
@@ -37,24 +42,37 @@ log = logging.getLogger("smsc_transports.backends.smpp")
 
 
 class ReaderThread:
-    """Connects, binds, reads and reconnects for one :class:`SmppSession`.
+    """Connects, binds, reads and reconnects for one :class:`SmppSession` of ``binds``.
 
-    ``lock`` guards the session; ``changed`` is notified whenever a message is settled,
-    a query answered, an event queued or the link state changes.
+    ``changed`` (with its lock, :attr:`lock`) guards every session of ``binds``, and is
+    notified whenever a message is settled, a query answered, an event queued or a
+    link's state changes. ``on_moved`` is called (no lock held) after this link's
+    unwritten submits moved to other binds, so that their links write them.
     """
 
-    def __init__(self, options: SmppOptions, session: SmppSession) -> None:
+    def __init__(
+        self,
+        options: SmppOptions,
+        binds: Binds,
+        session: SmppSession,
+        changed: threading.Condition,
+        on_moved: Callable[[], object] = lambda: None,
+    ) -> None:
         self.options = options
+        self.binds = binds
         self.session = session
-        self.lock = threading.Lock()
-        self.changed = threading.Condition(self.lock)
+        self.changed = changed
+        self.lock = changed
+        self.on_moved = on_moved
         self.closed = False
+        # Set when the SMSC refused the bind: the thread ended and is restarted only by
+        # the transport's next operation (see SmppTransport._ensure).
+        self.refused: SMSCError | None = None
         self._write_lock = threading.Lock()
         self._sock: socket.socket | None = None
         self._opening: socket.socket | None = None
         self._reader: threading.Thread | None = None
         self._stop = threading.Event()
-        self._seen_state = LinkState.CLOSED
 
     def ensure(self) -> None:
         """Start the reader thread unless it runs (it connects and binds by itself)."""
@@ -64,6 +82,7 @@ class ReaderThread:
             if self._reader is not None and self._reader.is_alive():
                 return
             self.session.window.down_error = None
+            self.refused = None
             self._stop.clear()
             self._reader = threading.Thread(target=self._run, name="smsc-smpp-reader", daemon=True)
             self._reader.start()
@@ -72,6 +91,7 @@ class ReaderThread:
         """The reader thread: connect, bind, read until the link ends, reconnect."""
         failures = 0
         options = self.options
+        draw = self.binds.random.random
         while not self._stop.is_set():
             host, port = options.addresses[failures % len(options.addresses)]
             try:
@@ -93,7 +113,9 @@ class ReaderThread:
                 )
                 if failures >= options.reconnect_attempts:
                     self._give_up(_as_connect_error(exc, host), fatal=False)
-                if self._stop.wait(reconnect_delay(options, failures)):
+                else:
+                    self._rehome()
+                if self._stop.wait(reconnect_delay(options, failures, draw)):
                     return
                 continue
             failures = 0
@@ -102,21 +124,28 @@ class ReaderThread:
                 self.changed.notify_all()
             cause = self._read_loop()
             self._drop(cause)
-            if self._stop.is_set():
+            if self._stop.wait(reconnect_delay(options, 0, draw)):
                 return
 
     def _give_up(self, error: SMSCError, *, fatal: bool) -> None:
         with self.lock:
-            self.session.window.down_error = error
-            self.session.window.fail_unsent(error)
+            self.binds.give_up(self.session, error)
             self.session.window.finished.clear()
             if fatal:
                 # This thread ends now: the next send must start a new one, even if it
                 # comes before this thread has quite finished.
                 self._reader = None
+                self.refused = error
             self.changed.notify_all()
+        self.on_moved()
         if fatal:
             log.error("SMPP bind refused: %s", error, extra=log_fields("smpp", "bind", error=error))
+
+    def _rehome(self) -> None:
+        with self.lock:
+            moved = self.binds.rehome(self.session)
+        if moved:
+            self.on_moved()
 
     def _open(self, host: str, port: int) -> None:
         """Connect (TLS for smpps) and bind; the socket is ours once bound."""
@@ -235,18 +264,7 @@ class ReaderThread:
                 return ProtocolError(f"unexpected failure reading SMPP: {exc!r}")
 
     def _wake_waiters(self) -> None:
-        session = self.session
-        changed = session.state != self._seen_state
-        self._seen_state = session.state
-        if (
-            changed
-            or session.window.finished
-            or session.answered
-            or session.receipts
-            or session.incoming
-        ):
-            session.window.finished.clear()
-            session.answered.clear()
+        if self.session.news() is not None:
             self.changed.notify_all()
 
     def _drop(self, cause: BaseException) -> None:
@@ -256,8 +274,11 @@ class ReaderThread:
                 sock.close()
         with self.lock:
             self.session.link_lost(cause)
+            moved = self.binds.rehome(self.session)
             self.session.window.finished.clear()
             self.changed.notify_all()
+        if moved:
+            self.on_moved()
 
     def flush(self) -> None:
         """Write whatever the session has for the wire (from any thread)."""

@@ -1,8 +1,9 @@
 """The threaded SMPP transport: :class:`SmppTransport`.
 
-It drives one sans-I/O :class:`~smsc_transports.wire.smpp.session.SmppSession` and reads
-in one daemon thread (:class:`~.sync_link.ReaderThread`), which also writes whatever the
-answers let through, so the window stays full without waking the caller. Every message
+It drives ``binds`` sans-I/O sessions to the same SMSC
+(:class:`~smsc_transports.wire.smpp.session.binds.Binds`, one by default) and reads each
+in a daemon thread (:class:`~.sync_link.ReaderThread`), which also writes whatever the
+answers let through, so the windows stay full without waking the caller. Every message
 ends in exactly one outcome: accepted, rejected, or
 :class:`~smsc_transports.errors.OutcomeUnknown` when the link dropped after it was
 written — never resent behind the caller's back, never lost.
@@ -12,10 +13,12 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime
+from random import Random
 from typing import ClassVar, Self, TypeVar
 
 from smsc_transports.backends.smpp.sync_link import ReaderThread
@@ -30,6 +33,7 @@ from smsc_transports.message import Message
 from smsc_transports.observe import Observer
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import Capability, Transport
+from smsc_transports.wire.smpp.session.binds import Binds
 from smsc_transports.wire.smpp.session.link import CAPABILITIES, TICK, LinkState, SmppSession
 from smsc_transports.wire.smpp.session.options import OPTION_NAMES, SmppOptions
 from smsc_transports.wire.smpp.session.stats import SmppStats
@@ -53,10 +57,11 @@ E = TypeVar("E", StatusResult, IncomingMessage)
 class SmppTransport(Transport):
     """SMSC over SMPP 3.4 for synchronous code (``smpp://login:password@smpp.smsc.ru``).
 
-    Sends pipeline up to ``window`` submit_sm; ``receipts()``/``incoming_stream()`` iterate what
-    arrives, ``on_receipt``/``on_incoming`` are called for each from the reader thread
-    (keep them quick). Options: :class:`~smsc_transports.wire.smpp.session.SmppOptions` and
-    ``docs/smpp.md``.
+    Sends pipeline up to ``window`` submit_sm on each of ``binds`` binds (``send_many``
+    gives each message to the least loaded bound one); ``receipts()``/``incoming_stream()``
+    iterate what arrives on any bind, ``on_receipt``/``on_incoming`` are called for each
+    from a reader thread (keep them quick). Options:
+    :class:`~smsc_transports.wire.smpp.session.SmppOptions` and ``docs/smpp.md``.
     """
 
     protocol: ClassVar[str] = "smpp"
@@ -71,16 +76,22 @@ class SmppTransport(Transport):
         on_receipt: Callable[[StatusResult], object] | None = None,
         on_incoming: Callable[[IncomingMessage], object] | None = None,
         on_malformed: Callable[[ProtocolError], object] | None = None,
+        random: Random | None = None,
         observer: Observer | None = None,
     ) -> None:
         self.options = options
-        self._session = SmppSession(options)
+        self._binds = Binds(options, random=random)
+        self._session = self._binds.sessions[0]  # callbacks and counters are shared
         self._session.on_receipt = on_receipt
         self._session.on_incoming = on_incoming
         self._session.on_malformed = on_malformed
-        self._link = ReaderThread(options, self._session)
-        self._lock = self._link.lock
-        self._changed = self._link.changed
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._links = tuple(
+            ReaderThread(options, self._binds, session, self._changed, self._flush_all)
+            for session in self._binds
+        )
+        self._closed = False
         if observer is not None:
             self.observe(observer)
 
@@ -91,7 +102,8 @@ class SmppTransport(Transport):
 
     def __repr__(self) -> str:
         scheme = "smpps" if self.options.tls else "smpp"
-        return f"<SmppTransport {scheme}://{self.options.host}:{self.options.port}>"
+        binds = f" binds={self.options.binds}" if self.options.binds > 1 else ""
+        return f"<SmppTransport {scheme}://{self.options.host}:{self.options.port}{binds}>"
 
     # -- callbacks and counters ------------------------------------------------------
 
@@ -130,8 +142,10 @@ class SmppTransport(Transport):
 
     def observe(self, observer: Observer | None) -> None:
         """Report every message's outcome, receipts, binds, drops and throttling to
-        ``observer`` (:mod:`smsc_transports.observe`), and let it watch the window."""
-        self.observer = self._session.observer = observer
+        ``observer`` (:mod:`smsc_transports.observe`), and let it watch every bind's window."""
+        self.observer = observer
+        for session in self._binds:  # each bind's window is watched; the loads add up
+            session.observer = observer
 
     def stats(self) -> SmppStats:
         """A snapshot of the transport's counters."""
@@ -141,28 +155,52 @@ class SmppTransport(Transport):
     # -- connection ------------------------------------------------------------------
 
     def connect(self) -> None:
-        """Connect and bind now; raise the error if that fails within ``timeout``."""
-        self._link.ensure()
+        """Connect and bind now; raise the error if no bind succeeds within ``timeout``.
+
+        With several binds it returns once every bind is bound or down for good, and
+        raises only when none is bound.
+        """
+        self._ensure()
         deadline = time.monotonic() + self.options.timeout * 2
+        binds = self._binds
         with self._lock:
-            while self._session.state != LinkState.BOUND:
-                error = self._session.window.down_error
-                if error is not None:
-                    raise error
+            while not all(s.state is LinkState.BOUND or s.window.down_error for s in binds):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise ConnectError(f"could not bind to {self.options.host} in time")
+                    break
                 self._changed.wait(min(remaining, TICK))
+            if binds.bound():
+                return
+            error = next((s.window.down_error for s in binds if s.window.down_error), None)
+        raise error or ConnectError(f"could not bind to {self.options.host} in time")
+
+    def _ensure(self) -> None:
+        """Start every bind's reader thread that is not running.
+
+        A bind the SMSC refused is tried again only when no bind is up: with the others
+        carrying the traffic, retrying it on every operation would hammer the SMSC.
+        """
+        if self._closed:
+            raise TransportError("the SMPP transport is closed")
+        links = self._links
+        retry = all(link.refused is not None or not link.alive for link in links)
+        for link in links:
+            if retry or link.refused is None:
+                link.ensure()
+
+    def _flush_all(self) -> None:
+        for link in self._links:
+            link.flush()
 
     # -- sending ---------------------------------------------------------------------
 
     def send(self, message: Message) -> SendResult:
         """Send one message (one submit_sm per phone and part); wait for its outcome."""
-        ticket = Ticket(0, message, self._session.window.encoder.encode(message))
-        self._link.ensure()
+        ticket = Ticket(0, message, self._binds.encoder.encode(message))
+        self._ensure()
         with self._lock:
-            self._session.window.enqueue(ticket)
-        self._link.flush()
+            session = self._binds.enqueue(ticket)
+        self._links[self._binds.sessions.index(session)].flush()
         with self._lock:
             while ticket.outcome is None:
                 self._changed.wait(TICK)
@@ -175,9 +213,10 @@ class SmppTransport(Transport):
 
         At most a few windows of messages are held at once, whatever the input's length.
         """
-        self._link.ensure()
+        self._ensure()
         source = iter(messages)
-        pipe = Pipeline(self._session.window, self.options.window)
+        binds = self._binds
+        pipe = Pipeline(binds, self.options.window * len(binds))
         try:
             while True:
                 if pipe.wants_input():
@@ -191,11 +230,11 @@ class SmppTransport(Transport):
                             fresh.append(ticket)
                     pipe.exhausted = taken < batch
                     if fresh:
-                        self._link.ensure()
+                        self._ensure()
                         with self._lock:
                             for ticket in fresh:
-                                self._session.window.enqueue(ticket)
-                        self._link.flush()
+                                binds.enqueue(ticket)
+                        self._flush_all()
                 yield from pipe.ready()
                 if pipe.finished:
                     return
@@ -218,8 +257,11 @@ class SmppTransport(Transport):
             return status_query(id, phone, None, known)
         self.connect()
         with self._lock:
-            query = self._session.query(*query_target(self._session, id, phone))
-        self._link.flush()
+            # Any bound bind will do: the store is shared, and SMSC answers query_sm
+            # about the account's messages whichever bind sent them.
+            session = next(iter(self._binds.bound()), self._session)
+            query = session.query(*query_target(session, id, phone))
+        self._links[self._binds.sessions.index(session)].flush()
         with self._lock:
             while query.result is None:
                 self._changed.wait(TICK)
@@ -234,7 +276,7 @@ class SmppTransport(Transport):
         """
         with self._lock:
             target, sender, destination = change_target(self._session, id, phone)
-        self._change(lambda: self._session.cancel(target, sender, destination))
+        self._change(lambda session: session.cancel(target, sender, destination))
 
     def replace(
         self,
@@ -252,13 +294,15 @@ class SmppTransport(Transport):
         short_message, schedule = replacement(self.options, text, send_at)
         with self._lock:
             target, sender, _ = change_target(self._session, id, phone)
-        self._change(lambda: self._session.replace(target, sender, short_message, schedule))
+        self._change(lambda session: session.replace(target, sender, short_message, schedule))
 
-    def _change(self, ask: Callable[[], Query]) -> None:
+    def _change(self, ask: Callable[[SmppSession], Query]) -> None:
         self.connect()
         with self._lock:
-            query = ask()
-        self._link.flush()
+            # Any bound bind will do, as for status(): SMSC knows the account's messages.
+            session = next(iter(self._binds.bound()), self._session)
+            query = ask(session)
+        self._links[self._binds.sessions.index(session)].flush()
         with self._lock:
             while query.result is None:
                 self._changed.wait(TICK)
@@ -273,12 +317,12 @@ class SmppTransport(Transport):
         yield from self._events(self._session.incoming, timeout)
 
     def _events(self, queue: deque[E], timeout: float | None) -> Iterator[E]:
-        self._link.ensure()
+        self._ensure()
         while True:
             deadline = None if timeout is None else time.monotonic() + timeout
             with self._lock:
                 while not queue:
-                    if self._link.closed:
+                    if self._closed:
                         return
                     remaining = TICK if deadline is None else deadline - time.monotonic()
                     if remaining <= 0:
@@ -290,31 +334,42 @@ class SmppTransport(Transport):
     # -- closing ---------------------------------------------------------------------
 
     def close(self) -> None:
-        """Wait (bounded by ``close_timeout``) for answers, unbind, and stop the reader."""
-        if self._link.closed:
+        """Wait (bounded by ``close_timeout``) for answers, unbind every bind, stop the readers."""
+        if self._closed:
             return
         deadline = time.monotonic() + self.options.close_timeout
-        session = self._session
+        binds = self._binds
         with self._lock:
             while (
-                session.state == LinkState.BOUND
-                and session.window.in_window
+                any(s.state is LinkState.BOUND and s.window.in_window for s in binds)
                 and time.monotonic() < deadline
             ):
                 self._changed.wait(TICK)
-            self._link.stop()  # from here on a dropped link is not reconnected
-            unbind = session.begin_unbind() if session.state == LinkState.BOUND else b""
-        if unbind:
-            self._link.write_now(unbind)
-            with self._lock:
-                while session.state != LinkState.CLOSED and time.monotonic() < deadline:
-                    self._changed.wait(TICK)
-        self._link.shut()
+            for link in self._links:
+                link.stop()  # from here on a dropped link is not reconnected
+            unbinds = [s.begin_unbind() if s.state is LinkState.BOUND else b"" for s in binds]
+        for link, unbind in zip(self._links, unbinds, strict=True):
+            if unbind:
+                link.write_now(unbind)
         with self._lock:
-            session.window.fail_unsent(
-                TransportError("the SMPP transport was closed before sending")
-            )
-            session.link_lost(TransportError("the SMPP transport was closed"))
-            session.finish()  # what was acknowledged reaches the user, even now
-            session.observer = None  # closed: nothing more to report, no window to watch
+            while (
+                any(
+                    u and s.state is not LinkState.CLOSED
+                    for s, u in zip(binds, unbinds, strict=True)
+                )
+                and time.monotonic() < deadline
+            ):
+                self._changed.wait(TICK)
+        self._closed = True
+        for link in self._links:
+            link.shut()
+        with self._lock:
+            for session in binds:
+                session.window.fail_unsent(
+                    TransportError("the SMPP transport was closed before sending")
+                )
+                session.link_lost(TransportError("the SMPP transport was closed"))
+            binds.finish()  # what was acknowledged reaches the user, even now
+            for session in binds:
+                session.observer = None  # closed: nothing more to report, no window to watch
             self._changed.notify_all()

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import time
 from datetime import UTC, datetime
 from typing import Protocol
 
 from smsc_transports.emulator.smpp.deliver_sm import message_state
 from smsc_transports.emulator.state.accounts import Account
 from smsc_transports.emulator.state.clock import to_datetime
+from smsc_transports.emulator.state.rate_limits import TokenBucket
 from smsc_transports.emulator.state.records import SendRequest
 from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.errors import APIError, ProtocolError
@@ -114,8 +113,7 @@ class SmppConnection(asyncio.Protocol):
         self.mode = ""
         self.peer: str | None = None
         self._sequence = 0
-        self._tokens = math.inf  # a full bucket to start with
-        self._tokens_at = time.monotonic()
+        self._bucket: TokenBucket | None = None
 
     @property
     def receives(self) -> bool:
@@ -246,13 +244,9 @@ class SmppConnection(asyncio.Protocol):
         rate = self.front.throttle_rate
         if not rate:
             return True
-        now = time.monotonic()
-        self._tokens = min(max(1.0, rate / 10), self._tokens + (now - self._tokens_at) * rate)
-        self._tokens_at = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
+        if self._bucket is None or self._bucket.rate != rate:
+            self._bucket = TokenBucket(rate)
+        return self._bucket.take()
 
     def _submit(self, response: int, sequence: int, body: bytes) -> bytes:
         def answer(status: int, message_id: str = "") -> bytes:

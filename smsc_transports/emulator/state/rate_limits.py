@@ -1,19 +1,21 @@
 """SMSC's rate limits (error 9): :class:`RateLimits`, over sliding windows and in-flight counts.
 
 :class:`RateLimits` applies the :class:`~.accounts.Limits` of one emulator state;
-:class:`RateWindow` and :class:`InFlight` are the counters it keeps. None of them is
-locked: the state owns them and calls them under its own lock.
+:class:`RateWindow` and :class:`InFlight` are the counters it keeps. :class:`TokenBucket`
+is an SMSC's cap on one SMPP bind (the SMPP front end's ``throttle_rate``). None of them
+is locked: their owner calls them under its own lock or on its own loop.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 
 from smsc_transports.emulator.state.accounts import Limits
 from smsc_transports.errors import APIError, api_error
 
-__all__ = ["DUPLICATE", "TOO_MANY", "InFlight", "RateLimits", "RateWindow"]
+__all__ = ["DUPLICATE", "TOO_MANY", "InFlight", "RateLimits", "RateWindow", "TokenBucket"]
 
 TOO_MANY = "too many requests, wait a minute"
 DUPLICATE = "duplicate request, wait a minute"
@@ -155,3 +157,24 @@ class RateLimits:
     def _per_minute(self, key: Hashable, now: float, limit: int | None, operation: str) -> None:
         if not self._minute.allow(key, now, limit):
             raise api_error(9, TOO_MANY, operation=operation)
+
+
+class TokenBucket:
+    """``rate`` events a second, a tenth of a second deep, full to start with."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.clock = clock
+        self._depth = max(1.0, rate / 10)
+        self._tokens = self._depth
+        self._at = clock()
+
+    def take(self) -> bool:
+        """Whether one more event fits now (and count it if it does)."""
+        now = self.clock()
+        self._tokens = min(self._depth, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True

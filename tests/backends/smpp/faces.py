@@ -34,6 +34,8 @@ class Run:
     receipts: list[StatusResult] = field(default_factory=list)
     malformed: list[ProtocolError] = field(default_factory=list)
     binds: int = 0
+    seconds: float = 0.0  # send_many, first message to last outcome
+    cpu: float = 0.0  # process CPU over the same span
 
 
 def run_face(
@@ -43,16 +45,24 @@ def run_face(
     *,
     linger: Callable[[Run], bool] | None = None,
     linger_timeout: float = 5.0,
+    connect: bool = False,
     observer: Observer | None = None,
 ) -> Run:
-    """Send ``messages`` through ``face``; before closing, wait (bounded) for ``linger``."""
+    """Send ``messages`` through ``face``; before closing, wait (bounded) for ``linger``.
+
+    ``connect``: bind first, so that ``seconds`` times the sending alone.
+    """
     run = Run()
     if face == "sync":
         with create_transport(url, observer=observer) as transport:
             assert isinstance(transport, SmppTransport)
             transport.on_receipt = run.receipts.append
             transport.on_malformed = run.malformed.append
+            if connect:
+                transport.connect()
+            started, cpu = time.monotonic(), time.process_time()
             run.outcomes = list(transport.send_many(messages))
+            run.seconds, run.cpu = time.monotonic() - started, time.process_time() - cpu
             deadline = time.monotonic() + linger_timeout
             while linger is not None and not linger(run) and time.monotonic() < deadline:
                 time.sleep(0.01)
@@ -64,7 +74,11 @@ def run_face(
             assert isinstance(transport, AsyncSmppTransport)
             transport.on_receipt = run.receipts.append
             transport.on_malformed = run.malformed.append
+            if connect:
+                await transport.connect()
+            started, cpu = time.monotonic(), time.process_time()
             run.outcomes = [outcome async for outcome in transport.send_many(messages)]
+            run.seconds, run.cpu = time.monotonic() - started, time.process_time() - cpu
             deadline = time.monotonic() + linger_timeout
             while linger is not None and not linger(run) and time.monotonic() < deadline:
                 await asyncio.sleep(0.01)

@@ -93,19 +93,19 @@ CLIENT_OPTIONS: Final = {
 
 
 def soak(
-    scenario: str, face: str, count: int, *, seed: int, rounds: int = 1
+    scenario: str, face: str, count: int, *, seed: int, rounds: int = 1, binds: int = 1
 ) -> tuple[list[str], Counter[str]]:
     """Run ``count`` tagged messages of ``scenario`` through ``face``; reconcile them.
 
-    Link faults come ``rounds`` times over. Returns the problems (none is a pass) and
-    the counts of what happened.
+    Link faults come ``rounds`` times over (each connection, whichever bind it is, takes
+    the next fault). Returns the problems (none is a pass) and the counts of what happened.
     """
     plan = replace(SCENARIOS[scenario], rounds=rounds)
     sent = messages(f"{scenario}/{face}", count)
     with SoakServer(plan, seed=seed) as server:
         run = run_face(
             face,
-            smpp_url(server.port, **CLIENT_OPTIONS),
+            smpp_url(server.port, **CLIENT_OPTIONS, binds=str(binds)),
             sent,
             linger=lambda _: server.settled(),
             linger_timeout=10,

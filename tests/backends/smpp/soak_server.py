@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Final, Self
 
+from smsc_transports.emulator.state.rate_limits import TokenBucket
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.incoming import incoming_part
 from smsc_transports.wire.smpp.short_message import (
@@ -66,7 +67,8 @@ class Plan:
 
     ``link_faults`` are taken in turn, one per connection, each after a number of
     submits drawn from ``fault_after``, ``rounds`` times over; a connection past that
-    gets none.
+    gets none. ``cap`` is a rate per connection, as an SMSC caps each bind: submits
+    beyond it (a token bucket of a tenth of a second) are answered ESME_RTHROTTLED.
     """
 
     name: str
@@ -83,6 +85,7 @@ class Plan:
     unknown_commands: float = 0.0
     enquire: float = 0.0
     malformed: float = 0.0
+    cap: float = 0.0
 
 
 class SoakServer:
@@ -179,6 +182,7 @@ class _Connection:
         self.staged: list[Delivery] = []
         self.closing_deadline = 0.0
         self.ended_by_server = False  # the server ended it gracefully: all must be answered
+        self.cap = TokenBucket(self.plan.cap)
 
     def awaiting(self) -> bool:
         """Whether a deliver_sm of this connection waits for its answer."""
@@ -362,6 +366,9 @@ class _Connection:
         chance = self.random.random
         if sm.destination_addr == REFUSED_PHONE:
             self._refuse(reception, sequence, REFUSED, w.ESME_RINVDSTADR)
+        elif plan.cap and not self.cap.take():
+            self.ledger.events["over the cap"] += 1
+            self._refuse(reception, sequence, THROTTLED, w.ESME_RTHROTTLED)
         elif self.burst or chance() < plan.throttle:
             if not self.burst:
                 self.burst = self.random.randint(*plan.burst)

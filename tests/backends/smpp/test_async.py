@@ -99,9 +99,12 @@ def test_receipts_come_through_the_async_iterator_and_the_callback(
     assert (status.status, status.error) == (MessageStatus.UNAVAILABLE_NUMBER, 248)
 
 
-def test_status_asks_query_sm_before_any_receipt(front: SmppFrontEnd, clock: ManualClock) -> None:
+@pytest.mark.parametrize("binds", ["1", "3"])  # one bind, or any of three
+def test_status_asks_query_sm_before_any_receipt(
+    binds: str, front: SmppFrontEnd, clock: ManualClock
+) -> None:
     async def scenario() -> StatusResult:
-        async with connect(front.port) as transport:
+        async with connect(front.port, binds=binds) as transport:
             sent = await transport.send(Message("79990000001", "query me"))
             clock.advance(2)
             return await transport.status(sent.id, "79990000001")
@@ -109,9 +112,10 @@ def test_status_asks_query_sm_before_any_receipt(front: SmppFrontEnd, clock: Man
     assert run(scenario()).status is MessageStatus.TRANSFERRED
 
 
-def test_incoming_messages_come_through_the_async_iterator(front: SmppFrontEnd) -> None:
+@pytest.mark.parametrize("binds", ["1", "3"])  # one bind, or any of three
+def test_incoming_messages_come_through_the_async_iterator(binds: str, front: SmppFrontEnd) -> None:
     async def scenario() -> list[str]:
-        async with connect(front.port) as transport:
+        async with connect(front.port, binds=binds) as transport:
             await transport.connect()
             front.push_incoming("demo", "79991112233", "hello from a phone")
             return [m.text for m in await take(transport.incoming_stream(timeout=5), 1)]

@@ -80,12 +80,13 @@ def test_the_asyncio_transport_takes_data_sm_receipts_too(
     assert seen == [(sent_id, MessageStatus.DELIVERED)]
 
 
+@pytest.mark.parametrize("binds", ["1", "3"])  # one bind, or any of three
 def test_a_scheduled_message_is_cancelled_and_never_leaves(
-    front: SmppFrontEnd, state: EmulatorState, clock: ManualClock
+    binds: str, front: SmppFrontEnd, state: EmulatorState, clock: ManualClock
 ) -> None:
     account = state.account("demo")
     before = account.balance
-    with create_transport(smpp_url(front.port)) as transport:
+    with create_transport(smpp_url(front.port, binds=binds)) as transport:
         assert {Capability.CANCEL, Capability.REPLACE} <= transport.capabilities
         sent = transport.send(
             Message([PHONE, "79990000002"], "a sale tomorrow", send_at=later(clock))
@@ -104,11 +105,12 @@ def test_a_scheduled_message_is_cancelled_and_never_leaves(
     assert before - state.account("demo").balance == Decimal("1.40")  # one refunded
 
 
+@pytest.mark.parametrize("binds", ["1", "3"])  # one bind, or any of three
 def test_a_scheduled_message_gets_a_new_text_and_time(
-    front: SmppFrontEnd, state: EmulatorState, clock: ManualClock
+    binds: str, front: SmppFrontEnd, state: EmulatorState, clock: ManualClock
 ) -> None:
     async def scenario() -> str:
-        async with create_async_transport(smpp_url(front.port)) as transport:
+        async with create_async_transport(smpp_url(front.port, binds=binds)) as transport:
             sent = await transport.send(Message(PHONE, "Встреча в 10:00", send_at=later(clock)))
             await transport.replace(
                 sent.id, PHONE, text="Встреча в 11:00", send_at=later(clock, hours=2)

@@ -91,10 +91,11 @@ def test_receipts_arrive_as_an_iterator_and_a_callback_with_the_sent_ids(
     assert threads == {"smsc-smpp-reader"}
 
 
+@pytest.mark.parametrize("binds", ["1", "3"])  # one bind, or any of three
 def test_status_comes_from_receipts_or_else_from_query_sm(
-    front: SmppFrontEnd, clock: ManualClock
+    binds: str, front: SmppFrontEnd, clock: ManualClock
 ) -> None:
-    with connect(front.port) as transport:
+    with connect(front.port, binds=binds) as transport:
         sent = transport.send(Message("79990000001", "track me"))
         early = transport.status(sent.id, "79990000001")  # query_sm: no receipt yet
         clock.advance(1.5)
@@ -118,9 +119,10 @@ def test_status_without_query_sm_answers_from_the_store_only(front: SmppFrontEnd
         assert transport.status("nope", "79990000001").status is MessageStatus.NOT_FOUND
 
 
-def test_incoming_messages_arrive_joined(front: SmppFrontEnd) -> None:
+@pytest.mark.parametrize("binds", ["1", "3"])  # one bind, or any of three
+def test_incoming_messages_arrive_joined(binds: str, front: SmppFrontEnd) -> None:
     long_text = "Ответ: " + "да " * 80
-    with connect(front.port) as transport:
+    with connect(front.port, binds=binds) as transport:
         transport.connect()
         front.push_incoming("demo", "79991112233", "short one", to_phone="7900")
         front.push_incoming("demo", "79991112233", long_text)

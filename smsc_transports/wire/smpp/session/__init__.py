@@ -5,6 +5,8 @@ Rule: like all of ``wire/``, no socket, thread, selector or event loop, and no i
 :mod:`.link` for the five calls and who must serialise them). It imports the SMPP codec
 (``wire/smpp``) and the core modules.
 
+* ``binds`` — :class:`Binds`: a transport's ``binds=N`` sessions, what they share, and
+  which takes the next message.
 * ``link`` — :class:`SmppSession`: bind, unbind, dispatch, keepalive, timeouts; owns the
   parts below.
 * ``window`` — :class:`SubmitWindow`: sequence numbers, the window, throttling, settling.
@@ -16,6 +18,7 @@ Rule: like all of ``wire/``, no socket, thread, selector or event loop, and no i
 * ``stats`` — the counters.
 """
 
+from smsc_transports.wire.smpp.session.binds import Binds
 from smsc_transports.wire.smpp.session.link import (
     CAPABILITIES,
     TICK,
@@ -30,6 +33,7 @@ from smsc_transports.wire.smpp.session.window import SubmitWindow
 __all__ = [
     "CAPABILITIES",
     "TICK",
+    "Binds",
     "LinkState",
     "SmppOptions",
     "SmppSession",

@@ -17,8 +17,10 @@ Rule 3: submits are written only while the link is ``BOUND``. The server's unbin
 the link out of ``BOUND`` in the step that reads it, so the same :meth:`output` writes
 the unbind_resp and nothing after it; requests read after that unbind are neither
 handled nor answered (the SMSC repeats what was not answered on its next bind), and
-the submits not yet written wait for the next bind. The session owns its collaborators
-and is the only one that changes them: :attr:`~SmppSession.window`
+the submits not yet written wait for the next bind (or move to another bind of the
+transport: :mod:`.binds`). The session owns its collaborators
+and is the only one that changes them (the deliveries and the store may be shared with
+the other binds of one transport, under the same serialisation): :attr:`~SmppSession.window`
 (:class:`~.window.SubmitWindow`: sequence numbers, the window of unanswered PDUs,
 throttling, the rate limit, settling messages), :attr:`~SmppSession.deliveries`
 (:class:`~.deliveries.Deliveries`: what comes in deliver_sm) and the
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import random
 import time
 from collections import deque
 from collections.abc import Callable
@@ -60,7 +63,7 @@ from smsc_transports.wire.smpp.session.deliveries import Deliveries
 from smsc_transports.wire.smpp.session.options import SmppOptions
 from smsc_transports.wire.smpp.session.receipt_store import ReceiptStore
 from smsc_transports.wire.smpp.session.stats import SmppStats
-from smsc_transports.wire.smpp.session.tickets import Control, Part, Query
+from smsc_transports.wire.smpp.session.tickets import Control, Part, Query, Ticket
 from smsc_transports.wire.smpp.session.window import SubmitWindow
 
 __all__ = ["CAPABILITIES", "TICK", "LinkState", "SmppSession", "reconnect_delay"]
@@ -100,7 +103,12 @@ class LinkState(enum.Enum):
 
 
 class SmppSession:
-    """One transport's protocol state across reconnects; see the module docstring."""
+    """One bind's protocol state across reconnects; see the module docstring.
+
+    ``deliveries`` (with its receipt store and counters) is shared when one transport
+    owns several binds, and ``unanswered`` then counts the submits unanswered on all of
+    them; alone, a session makes its own.
+    """
 
     def __init__(
         self,
@@ -108,16 +116,23 @@ class SmppSession:
         *,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+        deliveries: Deliveries | None = None,
+        unanswered: Callable[[], int] | None = None,
     ) -> None:
         self.options = options
         self.clock = clock
         self.wall = wall
-        self.stats = SmppStats()
-        self.store = ReceiptStore(
-            options.receipt_store_size, options.receipt_ttl, options.receipt_id
-        )
-        self.deliveries = Deliveries(options, self.store, self.stats, wall)
-        self.deliveries.clock = clock
+        if deliveries is None:
+            store = ReceiptStore(
+                options.receipt_store_size, options.receipt_ttl, options.receipt_id
+            )
+            deliveries = Deliveries(options, store, SmppStats(), wall)
+            deliveries.clock = clock
+        # Shared by every bind of a transport (:class:`~.binds.Binds`): a receipt may
+        # arrive on any bind, and there is one store, one event queue, one set of counters.
+        self.deliveries = deliveries
+        self.store = deliveries.store
+        self.stats = deliveries.stats
         self.window = SubmitWindow(
             options,
             clock,
@@ -135,6 +150,14 @@ class SmppSession:
         self._splitter = w.FrameSplitter(options.max_pdu)
         self._last_received = 0.0
         self._enquiring = False
+        self._seen_state = LinkState.CLOSED  # as :meth:`news` last reported it
+        self._was_bound = False  # whether this session has been bound before
+        # How many submits are unanswered on every bind sharing ``deliveries``: an early
+        # receipt read here may be about a submit written on another bind.
+        self._unanswered = unanswered or self._own_unanswered
+
+    def _own_unanswered(self) -> int:
+        return self.window.in_window
 
     @property
     def state(self) -> LinkState:
@@ -239,7 +262,26 @@ class SmppSession:
                 cause if isinstance(cause, SMSCError) else ProtocolError(f"bind failed: {cause}")
             )
         self.state = LinkState.CLOSED
-        self.deliveries.release()
+        if not self._unanswered():
+            self.deliveries.release()
+
+    def news(self) -> tuple[list[Ticket], list[Query]] | None:
+        """What callers wait for that happened since the last call, or ``None`` if nothing.
+
+        Returns the tickets settled and the queries answered (handed over and forgotten
+        here, so the I/O layer wakes their waiters once); also returned, perhaps empty,
+        when only the link's state changed or events wait in the queues.
+        """
+        state = self._state
+        window = self.window
+        if state is self._seen_state and not (
+            window.finished or self.answered or self.receipts or self.incoming
+        ):
+            return None
+        self._seen_state = state
+        finished, window.finished = window.finished, []
+        answered, self.answered = self.answered, []
+        return finished, answered
 
     def finish(self) -> None:
         """The transport closes: hand on every acknowledged event still held.
@@ -350,7 +392,7 @@ class SmppSession:
                 self._deliver(sequence, body, now, data_sm=True)
             else:
                 self._other(command_id, status, sequence, body)
-        if self.deliveries.early and not self.window.in_window:
+        if self.deliveries.early and not self._unanswered():
             self.deliveries.release()  # nothing they could belong to is unanswered
 
     def _other(self, command_id: int, status: int, sequence: int, body: bytes) -> None:
@@ -452,10 +494,11 @@ class SmppSession:
         if self.peer_unbound:
             return  # a bind_resp after the SMSC's own unbind opens nothing
         self.state = LinkState.BOUND
-        self.stats.binds += 1
+        self.stats.binds += 1  # shared by the binds of a transport: every bind made
         if self.window.observer is not None:
-            change = Link.CONNECTED if self.stats.binds == 1 else Link.RECONNECTED
+            change = Link.RECONNECTED if self._was_bound else Link.CONNECTED
             report(self.window.observer.link, LinkEvent("smpp", change))
+        self._was_bound = True
 
     # -- deliver_sm -------------------------------------------------------------------
 
@@ -467,18 +510,26 @@ class SmppSession:
             status = w.ESME_RINVBNDSTS
         else:
             # A receipt may beat its submit_sm_resp only while submits are unanswered.
-            waiting = self.window.in_window > 0
+            waiting = self._unanswered() > 0
             status = self.deliveries.take(body, now, waiting=waiting, data_sm=data_sm)
         response = w.DATA_SM_RESP if data_sm else w.DELIVER_SM_RESP
         self._control.append(w.encode_pdu(response, status, sequence, b"\0"))
 
 
-def reconnect_delay(options: SmppOptions, failures: int) -> float:
+def reconnect_delay(
+    options: SmppOptions, failures: int, draw: Callable[[], float] = random.random
+) -> float:
     """Seconds to wait before connect attempt number ``failures + 1``.
 
-    The first reconnect after a working link is immediate; then the delay doubles from
-    ``reconnect_delay`` up to ``reconnect_max_delay``.
+    The delay doubles from ``reconnect_delay`` up to ``reconnect_max_delay``, and
+    ``reconnect_jitter`` takes a random share of it off (``draw`` gives a number in
+    [0, 1); seed it for repeatable tests): with jitter ``j`` a delay ``d`` becomes one
+    in [d·(1 − j), d], so a fleet of clients (or the binds of one transport) that lost
+    the SMSC together does not come back in step. The first reconnect after a working
+    link waits at most ``j · reconnect_delay`` (none without jitter).
     """
+    jitter = options.reconnect_jitter
     if failures <= 0:
-        return 0.0
-    return float(min(options.reconnect_max_delay, options.reconnect_delay * 2 ** (failures - 1)))
+        return options.reconnect_delay * jitter * draw() if jitter else 0.0
+    delay = float(min(options.reconnect_max_delay, options.reconnect_delay * 2 ** (failures - 1)))
+    return delay * (1 - jitter * draw()) if jitter else delay

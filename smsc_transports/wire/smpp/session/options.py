@@ -17,11 +17,14 @@ from smsc_transports.wire.smpp.receipts import ReceiptIdMode
 from smsc_transports.wire.smpp.submit import SubmitSettings
 from smsc_transports.wire.smpp.text import Coding, LongMode
 
-__all__ = ["OPTION_NAMES", "BindMode", "SmppOptions"]
+__all__ = ["MAX_BINDS", "OPTION_NAMES", "BindMode", "SmppOptions"]
 
 BindMode = Literal["trx", "tx", "rx"]
 # smsc-protocol.md §3: the backup server for SMSC's own SMPP host.
 _BACKUPS = {"smpp.smsc.ru": ("smpp2.smsc.ru",)}
+# The most binds one transport opens: each is a TCP connection, a session and (threaded)
+# a reader thread, and an SMSC counts binds per account, so more is a mistake, not a plan.
+MAX_BINDS = 32
 
 
 def _choice(settings: Settings, name: str, default: str, allowed: tuple[str, ...]) -> str:
@@ -53,6 +56,7 @@ class SmppOptions:
     verify: bool = True
     ca_file: str | None = None
     bind: BindMode = "trx"
+    binds: int = 1
     system_type: str = ""
     window: int = 64
     rate: float = 0.0
@@ -62,6 +66,7 @@ class SmppOptions:
     reconnect_attempts: int = 5
     reconnect_delay: float = 0.5
     reconnect_max_delay: float = 30.0
+    reconnect_jitter: float = 0.5
     throttle_retries: int = 8
     throttle_delay: float = 0.1
     receipt_id: ReceiptIdMode = "auto"
@@ -81,6 +86,10 @@ class SmppOptions:
             raise ConfigurationError("window must be at least 1")
         if self.bind not in BIND_COMMANDS:
             raise ConfigurationError(f"bind must be trx, tx or rx, not {self.bind!r}")
+        if not 1 <= self.binds <= MAX_BINDS:
+            raise ConfigurationError(f"binds must be 1…{MAX_BINDS}, not {self.binds}")
+        if not 0 <= self.reconnect_jitter <= 1:
+            raise ConfigurationError("reconnect_jitter must be within 0…1")
         if self.receipt_store_size < 1 or self.receipt_buffer < 1:
             raise ConfigurationError("receipt_store_size and receipt_buffer must be positive")
 
@@ -146,6 +155,7 @@ class SmppOptions:
             verify=settings.get_bool("verify", True),
             ca_file=settings.get_str("ca_file"),
             bind=cast(BindMode, _choice(settings, "bind", "trx", ("trx", "tx", "rx"))),
+            binds=settings.get_int("binds", 1),
             system_type=settings.get_str("system_type", "") or "",
             window=settings.get_int("window", 64),
             rate=settings.get_float("rate", 0.0),
@@ -155,6 +165,7 @@ class SmppOptions:
             reconnect_attempts=settings.get_int("reconnect_attempts", 5),
             reconnect_delay=settings.get_float("reconnect_delay", 0.5),
             reconnect_max_delay=settings.get_float("reconnect_max_delay", 30.0),
+            reconnect_jitter=settings.get_float("reconnect_jitter", 0.5),
             throttle_retries=settings.get_int("throttle_retries", 8),
             throttle_delay=settings.get_float("throttle_delay", 0.1),
             receipt_id=cast(
@@ -175,10 +186,10 @@ class SmppOptions:
 
 # Every settings option SmppOptions.from_settings reads.
 OPTION_NAMES = frozenset(
-    {"backup_hosts", "bind", "ca_file", "close_timeout", "coding", "dest_npi", "dest_ton",
-     "enquire_link_interval", "long", "max_pdu", "priority", "query_sm", "rate",
-     "receipt_buffer", "receipt_id", "receipt_store_size", "receipt_ttl",
-     "receipt_utc_offset", "reconnect_attempts", "reconnect_delay", "reconnect_max_delay",
+    {"backup_hosts", "bind", "binds", "ca_file", "close_timeout", "coding", "dest_npi",
+     "dest_ton", "enquire_link_interval", "long", "max_pdu", "priority", "query_sm", "rate",
+     "receipt_buffer", "receipt_id", "receipt_store_size", "receipt_ttl", "receipt_utc_offset",
+     "reconnect_attempts", "reconnect_delay", "reconnect_jitter", "reconnect_max_delay",
      "registered_delivery", "response_timeout", "sender", "service_type", "source_npi",
      "source_ton", "status_base", "system_type", "throttle_delay", "throttle_retries",
      "timeout", "verify", "window"}

@@ -10,7 +10,7 @@ delivered must never look like a clean failure that invites a blind resend.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Protocol
 
 from smsc_transports.errors import APIError, OutcomeUnknown, SMSCError
@@ -24,10 +24,18 @@ __all__ = ["Control", "Part", "Pipeline", "Query", "Ticket", "settle"]
 
 
 class _Queue(Protocol):
-    """What :class:`Pipeline` needs of the session's submit window."""
+    """What :class:`Pipeline` needs of the submit windows it feeds (one, or every bind's)."""
 
-    encoder: SubmitEncoder
-    unsent: deque[Part]
+    @property
+    def encoder(self) -> SubmitEncoder:
+        """Turns a message into its submits."""
+        ...
+
+    @property
+    def unsent(self) -> Collection[Part]:
+        """The submits waiting to be written."""
+        ...
+
     on_fatal: Callable[[SMSCError], object] | None
 
     def withdraw(self, ticket: Ticket) -> int:

@@ -262,6 +262,20 @@ def test_the_rate_limit_spaces_submits_out() -> None:
     assert len(submits(session)) == 1
 
 
+def test_a_fast_rate_limit_writes_in_batches_of_a_hundredth_of_a_second() -> None:
+    session, clock = make(rate=500.0, window=64)
+    queue(session, *(sms(n) for n in range(100)))
+    assert len(submits(session)) == 50  # the bucket: a tenth of a second
+    clock.now += 0.004
+    assert submits(session) == []  # two tokens: not yet worth a write
+    assert session.window.wakeup(clock.now) == pytest.approx(0.006)
+    clock.now += 0.006
+    assert len(submits(session)) == 5
+    clock.now += 1
+    assert len(submits(session)) == 9  # up to the window of 64
+    assert session.window.wakeup(clock.now) is None  # now only answers help
+
+
 def test_a_query_is_answered_with_the_state() -> None:
     session, _ = make()
     query = session.query("42", "Shop")
