@@ -38,10 +38,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
+from typing import Any
 
 from smsc_transports.emulator.state.accounts import Account, Accounts, Limits, Tariff, demo_account
 from smsc_transports.emulator.state.activity import Activity
 from smsc_transports.emulator.state.clock import Clock, format_date
+from smsc_transports.emulator.state.image import capture, from_plain, load, to_plain
 from smsc_transports.emulator.state.inbox import Inbox
 from smsc_transports.emulator.state.ip_blocks import IpBlocks
 from smsc_transports.emulator.state.planning import sender_of, start_times
@@ -143,6 +145,17 @@ class EmulatorState:
         """The account named ``login`` (``KeyError`` if there is none)."""
         with self.lock:
             return self._accounts[login]
+
+    def logins(self) -> tuple[str, ...]:
+        """Every account's login, in the order they were added."""
+        with self.lock:
+            return tuple(account.login for account in self._accounts)
+
+    def account_balance(self, login: str) -> BalanceInfo:
+        """``login``'s balance, unthrottled: for the emulator's own use, not SMSC's API."""
+        with self.lock:
+            found = self._accounts[login]
+            return BalanceInfo(found.balance, found.currency, found.credit)
 
     def authenticate(
         self,
@@ -608,6 +621,54 @@ class EmulatorState:
             return self._inbox.newest_first(
                 login, self.clock(), cnt=cnt, hours=hours, after_id=after_id, to_phone=to_phone
             )
+
+    # -- changes a test makes (the control API) ------------------------------------------
+
+    def force_status(
+        self, login: str, id: str, phone: str, status: MessageStatus, err: int = 0
+    ) -> StatusRecord:
+        """Make message ``id`` to ``phone`` of ``login`` take ``status`` (and ``err``) now.
+
+        The steps planned after now are dropped, so the forced status stays; callbacks
+        report it like any change. ``KeyError`` when there is no such message.
+        """
+        with self.lock:
+            recipient = self._recipients.get(login, id, lookup_phone(phone))
+            if recipient is None:
+                raise KeyError(f"no message {id} to {phone} on {login}")
+            now = self.clock()
+            recipient.force(now, status, err)
+            if self._accounts[login].callback_url or self.callback_url:
+                self._unsettled[recipient.int_id] = recipient
+            return recipient.record(now)
+
+    # -- snapshots -----------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Accounts (with balances), messages sent and received, contact groups, as plain
+        JSON values."""
+        with self.lock:
+            image = capture(self._accounts, self._recipients, self._inbox, self.clock())
+            image["groups"] = to_plain(self._groups)
+            return image
+
+    def restore(self, image: dict[str, Any]) -> None:
+        """Load what :meth:`snapshot` gave: its accounts replace those of the same login.
+
+        A damaged image raises ``ValueError`` naming what is wrong, and changes nothing.
+        """
+        groups: dict[str, dict[str, tuple[str, ...]]] = (
+            from_plain(dict[str, dict[str, tuple[str, ...]]], image.get("groups", {}), "groups")
+            if isinstance(image, dict)
+            else {}
+        )
+        with self.lock:
+            for recipient in load(image, self._accounts, self._recipients, self._inbox):
+                url = self._accounts[recipient.login].callback_url or self.callback_url
+                if url and recipient.notified < len(recipient.steps) - 1:
+                    self._unsettled[recipient.int_id] = recipient
+            for login, named in groups.items():
+                self._groups.setdefault(login, {}).update(named)
 
     # -- callbacks ---------------------------------------------------------------------
 
