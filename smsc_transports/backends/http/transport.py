@@ -51,7 +51,9 @@ class HttpTransport(Transport):
     ``proxy``, ``backup_hosts``, ``concurrency`` (requests in flight in ``send_many``,
     default 4, at most 15), ``batch_phones`` (recipients per request, default 100),
     ``block`` (input messages planned at once, default 1000), ``max_answer_bytes``,
-    ``max_attachment_bytes`` (the files of one message together, default 1 MiB).
+    ``max_attachment_bytes`` (the files of one message together, default 1 MiB);
+    opt-in limits ``max_rate``, ``max_concurrent``, ``retry_rate_limited``,
+    ``retry_backoff``, ``retry_max_wait`` (``docs/http.md``).
     """
 
     protocol: ClassVar[str] = "https"
@@ -180,6 +182,7 @@ class HttpTransport(Transport):
                 "/sys/send.php",
                 job.params(),
                 repeatable=repeatable,
+                repeat=job.may_repeat,
                 messages=len(job.messages),
                 files=self._files(job),
             )
