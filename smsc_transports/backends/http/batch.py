@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from smsc_transports.encoding import billed_parts
-from smsc_transports.errors import RateLimited, SMSCError, api_error
+from smsc_transports.errors import OutcomeUnknown, RateLimited, SMSCError, api_error
 from smsc_transports.message import Message
 from smsc_transports.results import CostOutcome, CostResult, Outcome, PhoneResult, SendResult
 from smsc_transports.wire import http as wire
@@ -56,8 +56,21 @@ class Job:
         return not uncertain and wire.may_repeat_send(error, own_id=self.client_id is not None)
 
     def already_accepted(self) -> SendResult:
-        """The result of a send SMSC had accepted on an attempt whose answer was lost."""
+        """The result of a send SMSC had accepted on an attempt whose answer was lost.
+
+        Read so from an error 9 to the repeat (which carries the same id): SMSC refuses
+        the id's second message within a minute.
+        """
         return SendResult.accepted_earlier(self.messages[0], "https")
+
+    def in_doubt(self, refusal: RateLimited) -> OutcomeUnknown:
+        """The outcome of a send whose answer was lost and whose repeat SMSC refused for
+        load: that refusal says nothing of the first attempt, which may or may not have
+        been accepted (never report it accepted: it may not have been)."""
+        return OutcomeUnknown(
+            f"message {self.client_id}: the answer to the send was lost and the repeat was "
+            f"refused for load ({refusal.message}); it may or may not have been accepted"
+        )
 
 
 def _options_key(message: Message) -> Hashable:

@@ -189,8 +189,7 @@ class HttpTransport(Transport):
             wire.check_error(answer, "send")
         except RateLimited as exc:
             if uncertain:
-                # Our earlier attempt carried the same id and got through.
-                return job.already_accepted()
+                return job.in_doubt(exc) if wire.refused_for_load(exc) else job.already_accepted()
             return exc
         except SMSCError as exc:
             if guard is not None:

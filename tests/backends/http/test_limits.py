@@ -246,16 +246,30 @@ def test_a_send_that_may_have_arrived_is_not_repeated_with_retries_on() -> None:
 def test_a_send_with_id_is_not_repeated_after_an_attempt_that_may_have_arrived() -> None:
     # The first host takes the request and never answers in time; the backup refuses
     # the repeat for load. Backing off now could take the next repeat past SMSC's
-    # minute: the 9 is read as before (the first attempt got through), no more asked.
+    # minute, so no more is asked; and a refusal for load says nothing of the first
+    # attempt, so the send is in doubt, never reported accepted (it may not have been).
     with (
         DrippingServer(canned(SENT), interval=0.5, prompt=20) as first,
         CannedServer(canned(SENT), script=[canned(TOO_MANY)]) as backup,
     ):
         url = url_of(first, f"{QUICK_RETRY}&timeout=0.4&backup_hosts=127.0.0.1:{backup.port}")
-        with create_transport(url) as transport:
-            result = transport.send(Message("79120000001", "hi", id="order-10"))
-    assert result.already_accepted
+        with create_transport(url) as transport, pytest.raises(OutcomeUnknown) as caught:
+            transport.send(Message("79120000001", "hi", id="order-10"))
+    assert "order-10" in str(caught.value)
     assert (sends_made(first), sends_made(backup)) == (1, 1)
+
+
+def test_send_many_reads_a_load_refusal_after_a_lost_answer_as_in_doubt() -> None:
+    # The same over the bulk path: the outcome is OutcomeUnknown, not an acceptance.
+    with (
+        DrippingServer(canned(SENT), interval=0.5, prompt=20) as first,
+        CannedServer(canned(SENT), script=[canned(TOO_MANY)]) as backup,
+    ):
+        url = url_of(first, f"timeout=0.4&backup_hosts=127.0.0.1:{backup.port}")
+        with create_transport(url) as transport:
+            outcomes = list(transport.send_many([Message("79120000001", "hi", id="order-11")]))
+    assert isinstance(outcomes[0].error, OutcomeUnknown)
+    assert outcomes[0].result is None
 
 
 def test_send_many_repeats_only_the_requests_refused_for_load() -> None:
