@@ -52,14 +52,17 @@ from smsc_transports.errors import (
     api_error,
 )
 from smsc_transports.factory import create_async_transport, create_transport
-from smsc_transports.message import CallParams, Message, MessageKind
+from smsc_transports.message import Attachment, CallParams, Message, MessageKind
 from smsc_transports.results import (
     Balance,
+    CostOutcome,
     CostResult,
     HlrInfo,
     IncomingMessage,
+    OperatorInfo,
     Outcome,
     PhoneResult,
+    ScheduledJob,
     SendResult,
     StatusResult,
 )
@@ -75,12 +78,14 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 __all__ = [
     "APIError",
     "AsyncTransport",
+    "Attachment",
     "AuthenticationError",
     "Balance",
     "CallParams",
     "Capability",
     "ConfigurationError",
     "ConnectError",
+    "CostOutcome",
     "CostResult",
     "DateFormatError",
     "DeleteError",
@@ -95,6 +100,7 @@ __all__ = [
     "MessageKind",
     "MessageStatus",
     "NotSent",
+    "OperatorInfo",
     "Outcome",
     "OutcomeUnknown",
     "ParameterError",
@@ -102,6 +108,7 @@ __all__ = [
     "ProtocolError",
     "RateLimited",
     "SMSCError",
+    "ScheduledJob",
     "Secret",
     "SendResult",
     "Settings",

@@ -19,32 +19,38 @@ from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
+    Callable,
     Coroutine,
     Generator,
     Iterable,
     Iterator,
+    Mapping,
 )
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from smsc_transports.config import Settings
 from smsc_transports.errors import SMSCError
-from smsc_transports.message import Message
+from smsc_transports.message import Message, MessageKind
 from smsc_transports.observe import Observer
 from smsc_transports.results import (
     Balance,
+    CostOutcome,
     CostResult,
     IncomingMessage,
+    OperatorInfo,
     Outcome,
+    ScheduledJob,
     SendResult,
     StatusResult,
 )
-from smsc_transports.transport import AsyncTransport, Transport
+from smsc_transports.transport import AsyncTransport, Capability, Phones, Transport
 
 __all__ = ["LoopThreadTransport", "ThreadedAsyncTransport"]
 
 T = TypeVar("T")
+Item = TypeVar("Item", Outcome, CostOutcome)
 _END = object()
 _BUFFER = 256  # outcomes held between the worker thread and the event loop
 
@@ -98,12 +104,22 @@ class ThreadedAsyncTransport(AsyncTransport):
         *,
         start: date | None = None,
         end: date | None = None,
-        phone: str | None = None,
+        phone: Phones | None = None,
         count: int = 100,
+        prev_id: str | None = None,
+        email: Phones | None = None,
+        kind: MessageKind | None = None,
     ) -> list[StatusResult]:
         """Ask for the sent messages in a worker thread."""
         found: list[StatusResult] = await self._call(
-            self.sync.history, start=start, end=end, phone=phone, count=count
+            self.sync.history,
+            start=start,
+            end=end,
+            phone=phone,
+            count=count,
+            prev_id=prev_id,
+            email=email,
+            kind=kind,
         )
         return found
 
@@ -121,9 +137,39 @@ class ThreadedAsyncTransport(AsyncTransport):
         names: list[str] = await self._call(self.sync.senders)
         return names
 
+    async def add_sender(self, name: str, *, comment: str | None = None) -> None:
+        """Register a sender ID in a worker thread."""
+        await self._call(self.sync.add_sender, name, comment=comment)
+
+    async def send_sender_code(self, name: str) -> None:
+        """Ask for a sender confirmation code in a worker thread."""
+        await self._call(self.sync.send_sender_code, name)
+
+    async def confirm_sender(self, name: str, code: str) -> None:
+        """Confirm a sender ID in a worker thread."""
+        await self._call(self.sync.confirm_sender, name, code)
+
     async def delete(self, id: str, phone: str) -> None:
         """Delete a sent message in a worker thread."""
         await self._call(self.sync.delete, id, phone)
+
+    async def operator(self, phone: str) -> OperatorInfo:
+        """Ask for a number's operator in a worker thread."""
+        found: OperatorInfo = await self._call(self.sync.operator, phone)
+        return found
+
+    async def jobs(self) -> list[ScheduledJob]:
+        """Ask for the scheduled mailings in a worker thread."""
+        found: list[ScheduledJob] = await self._call(self.sync.jobs)
+        return found
+
+    async def cancel_job(self, id: str) -> None:
+        """Cancel a scheduled mailing in a worker thread."""
+        await self._call(self.sync.cancel_job, id)
+
+    async def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
+        """Call an SMSC command by name in a worker thread."""
+        return await self._call(self.sync.raw, command, params)
 
     async def cancel(self, id: str, phone: str) -> None:
         """Cancel a scheduled message in a worker thread."""
@@ -140,10 +186,26 @@ class ThreadedAsyncTransport(AsyncTransport):
         """Replace a scheduled message's text or time in a worker thread."""
         await self._call(self.sync.replace, id, phone, text=text, send_at=send_at)
 
-    async def send_many(
+    def send_many(
         self, messages: Iterable[Message] | AsyncIterable[Message]
     ) -> AsyncGenerator[Outcome, None]:
         """Run the sync ``send_many`` (with its batching) in a thread, streaming outcomes."""
+        return self._stream(self.sync.send_many, messages)
+
+    def cost_many(
+        self, messages: Iterable[Message] | AsyncIterable[Message]
+    ) -> AsyncGenerator[CostOutcome, None]:
+        """Run the sync ``cost_many`` (with its batching) in a thread, streaming outcomes."""
+        if Capability.COST not in self.capabilities:
+            raise self._unsupported(Capability.COST)
+        return self._stream(self.sync.cost_many, messages)
+
+    async def _stream(
+        self,
+        produce: Callable[[Iterable[Message]], Iterator[Item]],
+        messages: Iterable[Message] | AsyncIterable[Message],
+    ) -> AsyncGenerator[Item, None]:
+        """Run ``produce`` over ``messages`` in a worker thread, yielding what it yields."""
         loop = asyncio.get_running_loop()
         outcomes: asyncio.Queue[object] = asyncio.Queue()
         stop = threading.Event()
@@ -171,7 +233,7 @@ class ThreadedAsyncTransport(AsyncTransport):
 
         def work() -> None:
             try:
-                for outcome in self.sync.send_many(source):
+                for outcome in produce(source):
                     if stop.is_set():
                         return
                     put(outcome)
@@ -189,8 +251,7 @@ class ThreadedAsyncTransport(AsyncTransport):
                     break
                 if isinstance(item, BaseException):
                     raise item
-                assert isinstance(item, Outcome)
-                yield item
+                yield cast(Item, item)
         finally:
             stop.set()
             if feeder is not None:
@@ -291,12 +352,23 @@ class LoopThreadTransport(Transport):
         *,
         start: date | None = None,
         end: date | None = None,
-        phone: str | None = None,
+        phone: Phones | None = None,
         count: int = 100,
+        prev_id: str | None = None,
+        email: Phones | None = None,
+        kind: MessageKind | None = None,
     ) -> list[StatusResult]:
         """Ask for the sent messages on the private loop."""
         return self._run(
-            self.async_transport.history(start=start, end=end, phone=phone, count=count)
+            self.async_transport.history(
+                start=start,
+                end=end,
+                phone=phone,
+                count=count,
+                prev_id=prev_id,
+                email=email,
+                kind=kind,
+            )
         )
 
     def incoming(
@@ -309,9 +381,37 @@ class LoopThreadTransport(Transport):
         """Ask for the sender IDs on the private loop."""
         return self._run(self.async_transport.senders())
 
+    def add_sender(self, name: str, *, comment: str | None = None) -> None:
+        """Register a sender ID on the private loop."""
+        self._run(self.async_transport.add_sender(name, comment=comment))
+
+    def send_sender_code(self, name: str) -> None:
+        """Ask for a sender confirmation code on the private loop."""
+        self._run(self.async_transport.send_sender_code(name))
+
+    def confirm_sender(self, name: str, code: str) -> None:
+        """Confirm a sender ID on the private loop."""
+        self._run(self.async_transport.confirm_sender(name, code))
+
     def delete(self, id: str, phone: str) -> None:
         """Delete a sent message on the private loop."""
         self._run(self.async_transport.delete(id, phone))
+
+    def operator(self, phone: str) -> OperatorInfo:
+        """Ask for a number's operator on the private loop."""
+        return self._run(self.async_transport.operator(phone))
+
+    def jobs(self) -> list[ScheduledJob]:
+        """Ask for the scheduled mailings on the private loop."""
+        return self._run(self.async_transport.jobs())
+
+    def cancel_job(self, id: str) -> None:
+        """Cancel a scheduled mailing on the private loop."""
+        self._run(self.async_transport.cancel_job(id))
+
+    def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
+        """Call an SMSC command by name on the private loop."""
+        return self._run(self.async_transport.raw(command, params))
 
     def cancel(self, id: str, phone: str) -> None:
         """Cancel a scheduled message on the private loop."""
@@ -330,7 +430,15 @@ class LoopThreadTransport(Transport):
 
     def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
         """Drive the async ``send_many`` step by step from the calling thread."""
-        stream = self.async_transport.send_many(messages)
+        return self._drive(self.async_transport.send_many(messages))
+
+    def cost_many(self, messages: Iterable[Message]) -> Iterator[CostOutcome]:
+        """Drive the async ``cost_many`` step by step from the calling thread."""
+        if Capability.COST not in self.capabilities:
+            raise self._unsupported(Capability.COST)
+        return self._drive(self.async_transport.cost_many(messages))
+
+    def _drive(self, stream: AsyncIterator[Item]) -> Generator[Item, None, None]:
         try:
             while True:
                 try:
@@ -356,5 +464,5 @@ class LoopThreadTransport(Transport):
                 self._loop.close()
 
 
-async def _next(stream: AsyncIterator[Outcome]) -> Outcome:
+async def _next(stream: AsyncIterator[Item]) -> Item:
     return await stream.__anext__()

@@ -128,6 +128,11 @@ FIELDS: Mapping[str, FieldSupport] = MappingProxyType(
                 smtp="body format 5, hex text",
                 smpp="octets, `data_coding` 4 (UDHI with a header)",
             ),
+            _support(
+                "attachments",
+                "file0…, fileurl",
+                https="`file0`, `file1`… parts of a multipart POST, and `fileurl`",
+            ),
             _support("extra", "(as named)", https="as named", soap=_QUERY),
         )
     }
@@ -159,7 +164,9 @@ def fields_in_use(message: Message) -> tuple[str, ...]:
             # An e-mail's or a bot's sender is part of its kind, which the protocol
             # refuses or sends as a whole.
             value = value if message.kind.is_sms_like else None
-        if value not in (None, False, 0, "") and (name != "extra" or len(value)):
+        if value not in (None, False, 0, "") and (
+            name not in ("extra", "attachments") or len(value)
+        ):
             used.append(name)
     return tuple(used)
 

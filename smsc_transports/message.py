@@ -10,15 +10,26 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import mimetypes
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import MappingProxyType
+from urllib.parse import urlsplit
 
 from smsc_transports.errors import ValidationError
 
-__all__ = ["MAX_TEXT_LENGTH", "CallParams", "Message", "MessageKind", "normalize_phone"]
+__all__ = [
+    "MAX_TEXT_LENGTH",
+    "Attachment",
+    "CallParams",
+    "Message",
+    "MessageKind",
+    "normalize_phone",
+]
 
 MAX_TEXT_LENGTH = 1000
 MAX_INT_ID = 2_147_483_647
@@ -64,6 +75,7 @@ class MessageKind(enum.IntEnum):
 # Separators people type inside numbers; SMSC wants digits only (with an optional '+').
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 _PHONE = re.compile(r"\+?[0-9]{5,15}")
+_PHONE_SEPARATORS = re.compile(r"[,;\n]")
 _GROUP = re.compile(r"G[0-9]{1,10}")
 _EMAIL = re.compile(r"[^@\s,;:<>\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
 _TELEGRAM = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}|#[0-9]{1,20}")
@@ -75,6 +87,8 @@ _BOT = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,64}")
 _TIME_FORMS = re.compile(
     r"\d{10}|\d{2}\.\d{2}\.\d{2} \d{2}:\d{2}|\d{1,2}-\d{1,2}|0\d{9,11}|\+\d{1,6}", re.ASCII
 )
+# Messages without extra parameters share one empty, read-only mapping.
+_NO_EXTRA: Mapping[str, str | int] = MappingProxyType({})
 # Parameters the transports set themselves; letting ``extra`` override them would let a
 # caller change the account, the answer format or the billing mode by accident.
 RESERVED_PARAMETERS = frozenset(
@@ -120,7 +134,11 @@ def normalize_phone(value: str, kind: MessageKind = MessageKind.SMS) -> str:
     if not isinstance(value, str):
         raise ValidationError(f"phone must be a string, got {type(value).__name__}")
     stripped = value.strip()
-    if _GROUP.fullmatch(stripped):
+    if stripped.isdigit() and stripped.isascii() and kind is not MessageKind.MAIL:
+        # The common case, plain digits, is settled without a regular expression.
+        if 5 <= len(stripped) <= 15:
+            return stripped
+    elif _GROUP.fullmatch(stripped):
         return stripped
     if kind is MessageKind.MAIL:
         if _EMAIL.fullmatch(stripped):
@@ -138,7 +156,7 @@ def normalize_phone(value: str, kind: MessageKind = MessageKind.SMS) -> str:
 
 
 def _normalize_phones(phones: str | Iterable[str], kind: MessageKind) -> tuple[str, ...]:
-    items = re.split(r"[,;\n]", phones) if isinstance(phones, str) else phones
+    items = _PHONE_SEPARATORS.split(phones) if isinstance(phones, str) else phones
     result: list[str] = []
     for item in items:
         if isinstance(item, str) and not item.strip():
@@ -236,6 +254,160 @@ def _check_extra(extra: Mapping[str, str | int]) -> None:
             )
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise ValidationError(f"extra parameter {key!r} must be a str or an int")
+
+
+# The most one file may hold when it is read into an Attachment; what SMSC accepts per
+# message is the transport's ``max_attachment_bytes`` (smaller, configurable: [U]).
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_ATTACHMENTS = 20
+_ATTACHMENT_KINDS = frozenset({"MMS", "MAIL"})
+# What a file name may not hold: path separators, quotes (they end a multipart header
+# parameter), control characters.
+_BAD_NAME = re.compile(r'[/\\"\x00-\x1f\x7f]')
+_URL_NOISE = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with an MMS or an e-mail message: its bytes, or a URL SMSC fetches.
+
+    Build one with :meth:`from_path`, :meth:`from_bytes` or :meth:`from_url`. Over HTTP
+    the bytes travel as ``file0``, ``file1``… parts of a ``multipart/form-data`` POST
+    (as SMSC's PHP and JS libraries send them) under ``name`` alone — never the local
+    path —, and a URL as SMSC's ``fileurl`` parameter. Other protocols cannot carry
+    files and refuse such a message with :class:`ValidationError` before sending
+    anything (:mod:`smsc_transports.field_support`).
+    """
+
+    name: str
+    content: bytes | None = field(default=None, repr=False)
+    url: str | None = None
+    content_type: str = "application/octet-stream"
+
+    def __post_init__(self) -> None:
+        if (self.content is None) == (self.url is None):
+            raise ValidationError("an attachment holds either bytes or a URL", field="attachments")
+        _check_file_name(self.name)
+        if not re.fullmatch(r"[A-Za-z0-9.+-]{1,60}/[A-Za-z0-9.+-]{1,60}", self.content_type):
+            raise ValidationError(
+                f"content type {self.content_type!r} is not a type/subtype", field="attachments"
+            )
+        if self.content is not None:
+            if not isinstance(self.content, bytes):
+                raise ValidationError("attachment content must be bytes", field="attachments")
+            if not self.content:
+                raise ValidationError(f"attachment {self.name!r} is empty", field="attachments")
+            if len(self.content) > MAX_ATTACHMENT_BYTES:
+                raise ValidationError(
+                    f"attachment {self.name!r} is {len(self.content)} bytes, at most "
+                    f"{MAX_ATTACHMENT_BYTES} allowed",
+                    field="attachments",
+                )
+        if self.url is not None:
+            _check_file_url(self.url)
+
+    def __repr__(self) -> str:
+        held = f"url={self.url!r}" if self.url is not None else f"{self.size} bytes"
+        return f"Attachment({self.name!r}, {held}, {self.content_type!r})"
+
+    @property
+    def size(self) -> int:
+        """How many bytes the attachment holds (0 for a URL)."""
+        return len(self.content) if self.content is not None else 0
+
+    @classmethod
+    def from_bytes(cls, name: str, content: bytes, content_type: str | None = None) -> Attachment:
+        """An attachment of ``content`` named ``name`` (type guessed from the name if not given)."""
+        return cls(name, content=content, content_type=content_type or _guess_type(name))
+
+    @classmethod
+    def from_path(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        content_type: str | None = None,
+    ) -> Attachment:
+        """An attachment read from the file at ``path`` now, named by its base name.
+
+        The file is read at once (an unreadable or too big file fails here, before
+        anything is sent); only ``name`` goes to SMSC, never the directory.
+        """
+        file = Path(path)
+        try:
+            size = file.stat().st_size
+            if size > MAX_ATTACHMENT_BYTES:
+                raise ValidationError(
+                    f"{file.name!r} is {size} bytes, at most {MAX_ATTACHMENT_BYTES} allowed",
+                    field="attachments",
+                )
+            content = file.read_bytes()
+        except OSError as exc:
+            raise ValidationError(
+                f"cannot read the attachment {file.name!r}: {exc.strerror or exc}",
+                field="attachments",
+            ) from None
+        return cls.from_bytes(name or file.name, content, content_type)
+
+    @classmethod
+    def from_url(cls, url: str, *, name: str | None = None) -> Attachment:
+        """A file SMSC fetches itself from ``url`` (``fileurl``): http or https, no password."""
+        _check_file_url(url)
+        base = name or (urlsplit(url).path.rsplit("/", 1)[-1] or "file")
+        return cls(base, url=url, content_type=_guess_type(base))
+
+
+def _guess_type(name: str) -> str:
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    return guessed or "application/octet-stream"
+
+
+def _check_file_name(name: str) -> None:
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        raise ValidationError(
+            "an attachment needs a name of 1 to 100 characters", field="attachments"
+        )
+    if _BAD_NAME.search(name) or name in (".", ".."):
+        raise ValidationError(
+            f"attachment name {name!r} holds a path separator, a quote or a control character",
+            field="attachments",
+        )
+
+
+def _check_file_url(url: str) -> None:
+    if not isinstance(url, str) or len(url) > 2000 or _URL_NOISE.search(url):
+        raise ValidationError("an attachment URL is one line of at most 2000 characters")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        raise ValidationError(f"attachment URL {url!r} is not an http(s) URL", field="attachments")
+    if parts.username is not None or parts.password is not None:
+        # SMSC would keep (and show) the URL: a password in it would leak.
+        raise ValidationError(
+            "an attachment URL must not carry a user or password", field="attachments"
+        )
+
+
+def _check_attachments(items: tuple[Attachment, ...], kind: MessageKind) -> None:
+    if not items:
+        return
+    if kind.name not in _ATTACHMENT_KINDS:
+        raise ValidationError(
+            f"only MMS and MAIL messages carry attachments, not {kind.name}", field="attachments"
+        )
+    if any(not isinstance(item, Attachment) for item in items):
+        raise ValidationError("attachments must be Attachment values", field="attachments")
+    if len(items) > MAX_ATTACHMENTS:
+        raise ValidationError(f"at most {MAX_ATTACHMENTS} attachments", field="attachments")
+    if sum(item.url is not None for item in items) > 1:
+        raise ValidationError("SMSC takes one fileurl per message", field="attachments")
+    names = [item.name for item in items]
+    if len(set(names)) != len(names):
+        raise ValidationError("two attachments share a name", field="attachments")
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,6 +634,8 @@ class Message:
     * ``partner_id`` (``pp``), ``user_ip`` (``userip``): referral id, end user's address.
     * ``data``: the octets of a ``BIN``/``BIN_HEX`` message; the first octet is the
       user data header's length (``00`` for none), as SMSC reads binary messages.
+    * ``attachments`` (``file0``, ``file1``… multipart parts, ``fileurl``): files of an
+      MMS or an e-mail (:class:`Attachment`; the HTTP API alone carries them).
 
     ``extra`` carries any other send parameter as-is (what SMSC adds later); a name a
     typed field stands for is refused. Every protocol sends, maps or refuses each field
@@ -488,6 +662,7 @@ class Message:
     partner_id: str | None = None
     user_ip: str | None = None
     data: bytes | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     def __init__(
         self,
@@ -512,9 +687,10 @@ class Message:
         partner_id: str | None = None,
         user_ip: str | None = None,
         data: bytes | None = None,
+        attachments: Iterable[Attachment] | None = None,
     ) -> None:
         try:
-            kind = MessageKind(kind)
+            kind = kind if type(kind) is MessageKind else MessageKind(kind)
         except ValueError:
             raise ValidationError(f"unknown message kind {kind!r}", field="kind") from None
         if not isinstance(text, str):
@@ -552,8 +728,10 @@ class Message:
                 partner_id=partner_id,
                 user_ip=user_ip,
             )
-        extra = dict(extra or {})
-        _check_extra(extra)
+        extra = dict(extra) if extra else {}
+        _check_extra(extra)  # nothing to do for the usual empty mapping
+        files = tuple(attachments) if attachments else ()
+        _check_attachments(files, kind)
         setter = object.__setattr__
         setter(self, "phones", _normalize_phones(phones, kind))
         setter(self, "text", text)
@@ -563,7 +741,7 @@ class Message:
         setter(self, "translit", translit)
         setter(self, "send_at", send_at)
         setter(self, "valid", valid)
-        setter(self, "extra", MappingProxyType(extra))
+        setter(self, "extra", MappingProxyType(extra) if extra else _NO_EXTRA)
         setter(self, "tz", tz)
         setter(self, "max_parts", max_parts)
         setter(self, "subject", subject)
@@ -575,6 +753,7 @@ class Message:
         setter(self, "partner_id", partner_id)
         setter(self, "user_ip", user_ip)
         setter(self, "data", data)
+        setter(self, "attachments", files)
 
     def __hash__(self) -> int:
         # ``extra`` is a read-only mapping and cannot be hashed; equal messages still

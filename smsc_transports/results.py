@@ -20,13 +20,16 @@ from smsc_transports.statuses import DeliveryError, MessageStatus
 
 __all__ = [
     "Balance",
+    "CostOutcome",
     "CostResult",
     "DeliveryError",
     "HlrInfo",
     "IncomingMessage",
     "MessageStatus",
+    "OperatorInfo",
     "Outcome",
     "PhoneResult",
+    "ScheduledJob",
     "SendResult",
     "StatusResult",
 ]
@@ -136,7 +139,13 @@ class CostResult:
 
 @dataclass(frozen=True, slots=True)
 class HlrInfo:
-    """What an HLR lookup found about a number."""
+    """What an HLR lookup found about a number (``status.php`` of an HLR message).
+
+    SMSC names the fields ``imsi``, ``msc``, ``mcc``, ``mnc``, ``cn`` (country), ``net``
+    (operator), ``rcn`` and ``rnet`` (the country and operator of a roaming number);
+    its ``fmt=1`` answer lists them in that order after status, time and error
+    (smsc-protocol.md §1.7). A field SMSC left empty is ``None``.
+    """
 
     imsi: str | None = None
     msc: str | None = None
@@ -155,6 +164,8 @@ class StatusResult:
     ``error`` is the delivery error (``err``) when there is one, ``changed_at`` when the
     status last changed, ``sent_at`` when it was sent (``all=1``), ``hlr`` the lookup
     result for HLR messages; the other fields are present with ``all=1``/``all=2``.
+    ``int_id`` is SMSC's account-wide number of a history entry (``get_messages``):
+    pass the last one seen as ``history(prev_id=…)`` to read the page before it.
     """
 
     id: str
@@ -171,6 +182,43 @@ class StatusResult:
     operator: str | None = None
     region: str | None = None
     hlr: HlrInfo | None = None
+    int_id: str | None = None
+    raw: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorInfo:
+    """The network of a phone number (``info.php?get_operator=1``).
+
+    ``mcc``/``mnc`` are the mobile country and network codes as SMSC writes them;
+    ``raw`` keeps whatever else SMSC answers.
+    """
+
+    phone: str
+    country: str | None = None
+    operator: str | None = None
+    region: str | None = None
+    mcc: str | None = None
+    mnc: str | None = None
+    raw: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledJob:
+    """A mailing scheduled on the account (``jobs.php``).
+
+    ``id`` is what :meth:`~smsc_transports.transport.Transport.cancel_job` takes;
+    ``status`` is SMSC's word or code for the job's state, kept as given (its values
+    are not documented where we could read them, smsc-protocol.md §1.3 [S]);
+    ``send_at`` when it is due, if SMSC says.
+    """
+
+    id: str
+    name: str | None = None
+    text: str | None = None
+    phones: tuple[str, ...] = ()
+    status: str | None = None
+    send_at: datetime | None = None
     raw: Any = field(default=None, compare=False)
 
 
@@ -221,6 +269,35 @@ class Outcome:
         return self.result is not None
 
     def unwrap(self) -> SendResult:
+        """Return the result, or raise the error."""
+        if self.result is None:
+            assert self.error is not None
+            raise self.error
+        return self.result
+
+
+@dataclass(frozen=True, slots=True)
+class CostOutcome:
+    """The price of one input message of ``cost_many``: a result or an error, never neither.
+
+    ``index`` is the message's position in the input.
+    """
+
+    index: int
+    message: Message
+    result: CostResult | None = None
+    error: SMSCError | None = None
+
+    def __post_init__(self) -> None:
+        if (self.result is None) == (self.error is None):
+            raise ValueError("a CostOutcome holds exactly one of result and error")
+
+    @property
+    def ok(self) -> bool:
+        """Whether the message could be priced."""
+        return self.result is not None
+
+    def unwrap(self) -> CostResult:
         """Return the result, or raise the error."""
         if self.result is None:
             assert self.error is not None

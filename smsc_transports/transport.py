@@ -15,28 +15,48 @@ from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
+    Awaitable,
     Callable,
     Generator,
     Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
 )
 from datetime import date, datetime
 from types import TracebackType
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 from smsc_transports.config import Settings
 from smsc_transports.errors import NotSent, SMSCError, UnsupportedOperation, stops_sending
-from smsc_transports.message import Message
+from smsc_transports.message import Message, MessageKind
 from smsc_transports.observe import Observer
 from smsc_transports.results import (
     Balance,
+    CostOutcome,
     CostResult,
     IncomingMessage,
+    OperatorInfo,
     Outcome,
+    ScheduledJob,
     SendResult,
     StatusResult,
 )
 
-__all__ = ["AsyncTransport", "BatchGuard", "Capability", "Transport", "iter_outcomes"]
+__all__ = [
+    "AsyncTransport",
+    "BatchGuard",
+    "Capability",
+    "Transport",
+    "iter_costs",
+    "iter_outcomes",
+]
+
+Result = TypeVar("Result")
+Wrapped = TypeVar("Wrapped")
+
+Phones = str | Sequence[str]
+"""One phone number (or e-mail address), or several."""
 
 
 class Capability(enum.StrEnum):
@@ -47,6 +67,9 @@ class Capability(enum.StrEnum):
     the messages received on the account; ``CANCEL``/``REPLACE`` that
     :meth:`Transport.cancel`/:meth:`Transport.replace` can ask the server to stop or
     change one scheduled message (the server may still not have the operation).
+    ``SENDERS`` covers listing, adding and confirming sender names; ``JOBS`` listing
+    and cancelling scheduled mailings; ``OPERATOR`` the network of a number; ``RAW``
+    calling any endpoint by name; ``ATTACHMENTS`` files on MMS and e-mail messages.
     """
 
     SEND = "send"
@@ -59,12 +82,20 @@ class Capability(enum.StrEnum):
     HISTORY = "history"
     SENDERS = "senders"
     DELETE = "delete"
+    OPERATOR = "operator"
+    JOBS = "jobs"
+    RAW = "raw"
+    ATTACHMENTS = "attachments"
     CANCEL = "cancel"
     REPLACE = "replace"
 
 
 # Which protocols can do what (before companions): the hint an UnsupportedOperation gives.
 PROTOCOLS_FOR: dict[Capability, tuple[str, ...]] = {
+    Capability.OPERATOR: ("https",),
+    Capability.JOBS: ("https",),
+    Capability.RAW: ("https", "soap"),
+    Capability.ATTACHMENTS: ("https",),
     Capability.COST: ("https", "soap"),
     Capability.STATUS: ("https", "soap", "smpp"),
     Capability.BALANCE: ("https", "soap"),
@@ -130,6 +161,18 @@ class Transport(_Base, abc.ABC):
         """Return what sending ``message`` would cost, without sending it."""
         raise self._unsupported(Capability.COST)
 
+    def cost_many(self, messages: Iterable[Message]) -> Iterator[CostOutcome]:
+        """Price each message; yield exactly one :class:`CostOutcome` per message, in order.
+
+        Nothing is sent. Raises :class:`UnsupportedOperation` at once over a protocol
+        that cannot price. Consumes ``messages`` lazily; backends override this to
+        price many messages in one request (HTTP does), the default asks :meth:`cost`
+        once per message.
+        """
+        if Capability.COST not in self.capabilities:
+            raise self._unsupported(Capability.COST)
+        return iter_costs(messages, self.cost)
+
     def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
         """Return the status of message ``id`` to ``phone`` (``detail`` is SMSC's ``all``)."""
         raise self._unsupported(Capability.STATUS)
@@ -143,10 +186,18 @@ class Transport(_Base, abc.ABC):
         *,
         start: date | None = None,
         end: date | None = None,
-        phone: str | None = None,
+        phone: Phones | None = None,
         count: int = 100,
+        prev_id: str | None = None,
+        email: Phones | None = None,
+        kind: MessageKind | None = None,
     ) -> list[StatusResult]:
-        """Return messages sent from the account, newest first (at most ``count``)."""
+        """Return messages sent from the account, newest first (at most ``count``).
+
+        Filters: sent from ``start`` to ``end`` (days, inclusive), to ``phone`` or
+        ``email`` (one or several), of ``kind``. ``prev_id`` pages back: pass the
+        ``int_id`` of the last result to get the ones sent before it.
+        """
         raise self._unsupported(Capability.HISTORY)
 
     def incoming(
@@ -159,9 +210,42 @@ class Transport(_Base, abc.ABC):
         """Return the sender IDs registered on the account."""
         raise self._unsupported(Capability.SENDERS)
 
+    def add_sender(self, name: str, *, comment: str | None = None) -> None:
+        """Ask SMSC to register the sender ID ``name`` (``comment``: for the moderator)."""
+        raise self._unsupported(Capability.SENDERS)
+
+    def send_sender_code(self, name: str) -> None:
+        """Have SMSC send a confirmation code to the numeric sender ID ``name``."""
+        raise self._unsupported(Capability.SENDERS)
+
+    def confirm_sender(self, name: str, code: str) -> None:
+        """Confirm the numeric sender ID ``name`` with the ``code`` SMSC sent to it."""
+        raise self._unsupported(Capability.SENDERS)
+
     def delete(self, id: str, phone: str) -> None:
         """Delete message ``id`` to ``phone`` from the account's history."""
         raise self._unsupported(Capability.DELETE)
+
+    def operator(self, phone: str) -> OperatorInfo:
+        """Return the country, operator and region of ``phone``."""
+        raise self._unsupported(Capability.OPERATOR)
+
+    def jobs(self) -> list[ScheduledJob]:
+        """Return the mailings scheduled on the account."""
+        raise self._unsupported(Capability.JOBS)
+
+    def cancel_job(self, id: str) -> None:
+        """Cancel the scheduled mailing ``id``."""
+        raise self._unsupported(Capability.JOBS)
+
+    def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
+        """Call SMSC's ``command`` by name with ``params``; return its parsed answer.
+
+        The transport adds the credentials (never to a URL) and the answer format, and
+        raises SMSC's error answers as the typed :class:`~smsc_transports.errors.APIError`
+        subclasses: the way to any part of SMSC's API this library has no method for.
+        """
+        raise self._unsupported(Capability.RAW)
 
     def cancel(self, id: str, phone: str) -> None:
         """Stop message ``id`` to ``phone`` before it is sent (a scheduled message).
@@ -223,22 +307,24 @@ class AsyncTransport(_Base, abc.ABC):
         IP, no money) nothing more is sent: the rest end as
         :class:`~smsc_transports.errors.NotSent`.
         """
-        guard = BatchGuard()
-        index = 0
-        async for message in _aiter(messages):
-            if (skipped := guard.skipped()) is not None:
-                yield Outcome(index, message, error=skipped)
-            else:
-                try:
-                    yield Outcome(index, message, result=await self.send(message))
-                except SMSCError as exc:
-                    guard.saw(exc)
-                    yield Outcome(index, message, error=exc)
-            index += 1
+        async for outcome in _aeach(messages, self.send, Outcome):
+            yield outcome
 
     async def cost(self, message: Message) -> CostResult:
         """Return what sending ``message`` would cost, without sending it."""
         raise self._unsupported(Capability.COST)
+
+    def cost_many(
+        self, messages: Iterable[Message] | AsyncIterable[Message]
+    ) -> AsyncIterator[CostOutcome]:
+        """Price each message; yield exactly one :class:`CostOutcome` per message, in order.
+
+        Raises :class:`UnsupportedOperation` at once over a protocol that cannot price;
+        the default awaits :meth:`cost` once per message.
+        """
+        if Capability.COST not in self.capabilities:
+            raise self._unsupported(Capability.COST)
+        return _aeach(messages, self.cost, CostOutcome)
 
     async def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
         """Return the status of message ``id`` to ``phone`` (``detail`` is SMSC's ``all``)."""
@@ -253,10 +339,13 @@ class AsyncTransport(_Base, abc.ABC):
         *,
         start: date | None = None,
         end: date | None = None,
-        phone: str | None = None,
+        phone: Phones | None = None,
         count: int = 100,
+        prev_id: str | None = None,
+        email: Phones | None = None,
+        kind: MessageKind | None = None,
     ) -> list[StatusResult]:
-        """Return messages sent from the account, newest first (at most ``count``)."""
+        """Return messages sent from the account, newest first (see :meth:`Transport.history`)."""
         raise self._unsupported(Capability.HISTORY)
 
     async def incoming(
@@ -269,9 +358,37 @@ class AsyncTransport(_Base, abc.ABC):
         """Return the sender IDs registered on the account."""
         raise self._unsupported(Capability.SENDERS)
 
+    async def add_sender(self, name: str, *, comment: str | None = None) -> None:
+        """Ask SMSC to register the sender ID ``name`` (``comment``: for the moderator)."""
+        raise self._unsupported(Capability.SENDERS)
+
+    async def send_sender_code(self, name: str) -> None:
+        """Have SMSC send a confirmation code to the numeric sender ID ``name``."""
+        raise self._unsupported(Capability.SENDERS)
+
+    async def confirm_sender(self, name: str, code: str) -> None:
+        """Confirm the numeric sender ID ``name`` with the ``code`` SMSC sent to it."""
+        raise self._unsupported(Capability.SENDERS)
+
     async def delete(self, id: str, phone: str) -> None:
         """Delete message ``id`` to ``phone`` from the account's history."""
         raise self._unsupported(Capability.DELETE)
+
+    async def operator(self, phone: str) -> OperatorInfo:
+        """Return the country, operator and region of ``phone``."""
+        raise self._unsupported(Capability.OPERATOR)
+
+    async def jobs(self) -> list[ScheduledJob]:
+        """Return the mailings scheduled on the account."""
+        raise self._unsupported(Capability.JOBS)
+
+    async def cancel_job(self, id: str) -> None:
+        """Cancel the scheduled mailing ``id``."""
+        raise self._unsupported(Capability.JOBS)
+
+    async def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
+        """Call SMSC's ``command`` by name; see :meth:`Transport.raw`."""
+        raise self._unsupported(Capability.RAW)
 
     async def cancel(self, id: str, phone: str) -> None:
         """Stop message ``id`` to ``phone`` before it is sent (a scheduled message).
@@ -344,16 +461,55 @@ def iter_outcomes(
 
     Stops sending at an error every later message would get too (see :class:`BatchGuard`).
     """
+    return _each(messages, send, Outcome)
+
+
+def iter_costs(
+    messages: Iterable[Message], cost: Callable[[Message], CostResult]
+) -> Generator[CostOutcome, None, None]:
+    """Call ``cost`` for each message and yield its :class:`CostOutcome`, errors included.
+
+    Stops asking at an error every later message would get too (see :class:`BatchGuard`).
+    """
+    return _each(messages, cost, CostOutcome)
+
+
+def _each(
+    messages: Iterable[Message],
+    call: Callable[[Message], Result],
+    wrap: Callable[..., Wrapped],
+) -> Generator[Wrapped, None, None]:
+    """``wrap(index, message, result=…)`` or ``wrap(index, message, error=…)`` per message."""
     guard = BatchGuard()
     for index, message in enumerate(messages):
         if (skipped := guard.skipped()) is not None:
-            yield Outcome(index, message, error=skipped)
+            yield wrap(index, message, error=skipped)
             continue
         try:
-            yield Outcome(index, message, result=send(message))
+            yield wrap(index, message, result=call(message))
         except SMSCError as exc:
             guard.saw(exc)
-            yield Outcome(index, message, error=exc)
+            yield wrap(index, message, error=exc)
+
+
+async def _aeach(
+    messages: Iterable[Message] | AsyncIterable[Message],
+    call: Callable[[Message], Awaitable[Result]],
+    wrap: Callable[..., Wrapped],
+) -> AsyncGenerator[Wrapped, None]:
+    """The asyncio twin of :func:`_each`."""
+    guard = BatchGuard()
+    index = 0
+    async for message in _aiter(messages):
+        if (skipped := guard.skipped()) is not None:
+            yield wrap(index, message, error=skipped)
+        else:
+            try:
+                yield wrap(index, message, result=await call(message))
+            except SMSCError as exc:
+                guard.saw(exc)
+                yield wrap(index, message, error=exc)
+        index += 1
 
 
 async def _aiter(messages: Iterable[Message] | AsyncIterable[Message]) -> AsyncIterator[Message]:

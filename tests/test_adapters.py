@@ -13,7 +13,15 @@ import contextlib
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Generator, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Coroutine,
+    Generator,
+    Iterator,
+    Mapping,
+)
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -29,8 +37,10 @@ from smsc_transports import (
     IncomingMessage,
     InvalidPhone,
     Message,
+    MessageKind,
     MessageStatus,
     NotSent,
+    OperatorInfo,
     Outcome,
     SendResult,
     Settings,
@@ -44,7 +54,8 @@ from smsc_transports import (
 from smsc_transports.adapters import _BUFFER, LoopThreadTransport, ThreadedAsyncTransport
 from smsc_transports.emulator import Emulator
 from smsc_transports.errors import api_error
-from smsc_transports.transport import iter_outcomes
+from smsc_transports.results import CostOutcome, ScheduledJob
+from smsc_transports.transport import Phones, iter_outcomes
 
 T = TypeVar("T")
 
@@ -109,6 +120,44 @@ class RecordingSync(Transport):
         self._record("balance", None)
         return Balance(amount=Decimal("100.50"), currency="RUR")
 
+    def history(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        phone: Phones | None = None,
+        count: int = 100,
+        prev_id: str | None = None,
+        email: Phones | None = None,
+        kind: MessageKind | None = None,
+    ) -> list[StatusResult]:
+        self._record("history", (phone, count, prev_id, email, kind))
+        return [StatusResult(id="7", phone="79991234567", status=MessageStatus.DELIVERED)]
+
+    def operator(self, phone: str) -> OperatorInfo:
+        self._record("operator", phone)
+        return OperatorInfo(phone=phone, operator="MTS")
+
+    def jobs(self) -> list[ScheduledJob]:
+        self._record("jobs", None)
+        return [ScheduledJob(id="3", name="spring")]
+
+    def cancel_job(self, id: str) -> None:
+        self._record("cancel_job", id)
+
+    def add_sender(self, name: str, *, comment: str | None = None) -> None:
+        self._record("add_sender", (name, comment))
+
+    def send_sender_code(self, name: str) -> None:
+        self._record("send_sender_code", name)
+
+    def confirm_sender(self, name: str, code: str) -> None:
+        self._record("confirm_sender", (name, code))
+
+    def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
+        self._record("raw", (command, dict(params or {})))
+        return {"answer": command}
+
     def close(self) -> None:
         self.closed = True
 
@@ -152,11 +201,38 @@ class RecordingAsync(AsyncTransport):
         *,
         start: date | None = None,
         end: date | None = None,
-        phone: str | None = None,
+        phone: Phones | None = None,
         count: int = 100,
+        prev_id: str | None = None,
+        email: Phones | None = None,
+        kind: MessageKind | None = None,
     ) -> list[StatusResult]:
-        self._record("history", (phone, count))
-        return [StatusResult(id="7", phone=phone or "", status=MessageStatus.DELIVERED)]
+        self._record("history", (phone, count) if prev_id is None else (phone, count, prev_id))
+        return [StatusResult(id="7", phone=str(phone or ""), status=MessageStatus.DELIVERED)]
+
+    async def operator(self, phone: str) -> OperatorInfo:
+        self._record("operator", phone)
+        return OperatorInfo(phone=phone, operator="MTS")
+
+    async def jobs(self) -> list[ScheduledJob]:
+        self._record("jobs", None)
+        return [ScheduledJob(id="3", name="spring")]
+
+    async def cancel_job(self, id: str) -> None:
+        self._record("cancel_job", id)
+
+    async def add_sender(self, name: str, *, comment: str | None = None) -> None:
+        self._record("add_sender", (name, comment))
+
+    async def send_sender_code(self, name: str) -> None:
+        self._record("send_sender_code", name)
+
+    async def confirm_sender(self, name: str, code: str) -> None:
+        self._record("confirm_sender", (name, code))
+
+    async def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
+        self._record("raw", (command, dict(params or {})))
+        return {"answer": command}
 
     async def incoming(
         self, *, hours: int = 24, after_id: str | None = None, count: int = 100
@@ -801,3 +877,90 @@ def test_loop_thread_passes_the_account_operations_through_on_its_loop_thread() 
         ("delete", ("7", "79991234567")),
     ]
     assert {thread for _, _, thread in backend.calls} == {"smsc-loop"}
+
+
+NEW_ACCOUNT_CALLS = [
+    ("operator", "79991234567"),
+    ("jobs", None),
+    ("cancel_job", "3"),
+    ("add_sender", ("Shop", "our shop")),
+    ("send_sender_code", "79990000001"),
+    ("confirm_sender", ("79990000001", "1234")),
+    ("raw", ("info", {"get_operator": "1"})),
+]
+
+
+def test_loop_thread_passes_paging_operator_jobs_senders_and_raw_through() -> None:
+    backend = RecordingAsync()
+    with LoopThreadTransport(backend) as transport:
+        assert [r.id for r in transport.history(phone="79991234567", count=5, prev_id="40")] == [
+            "7"
+        ]
+        assert transport.operator("79991234567").operator == "MTS"
+        assert [j.id for j in transport.jobs()] == ["3"]
+        transport.cancel_job("3")
+        transport.add_sender("Shop", comment="our shop")
+        transport.send_sender_code("79990000001")
+        transport.confirm_sender("79990000001", "1234")
+        assert transport.raw("info", {"get_operator": "1"}) == {"answer": "info"}
+    assert [(op, arg) for op, arg, _ in backend.calls] == [
+        ("history", ("79991234567", 5, "40")),
+        *NEW_ACCOUNT_CALLS,
+    ]
+    assert {thread for _, _, thread in backend.calls} == {"smsc-loop"}
+
+
+def test_threaded_async_passes_paging_operator_jobs_senders_and_raw_through() -> None:
+    backend = RecordingSync()
+
+    async def main() -> list[object]:
+        transport = ThreadedAsyncTransport(backend)
+        try:
+            answers: list[object] = [
+                [r.id for r in await transport.history(prev_id="40", kind=MessageKind.SMS)],
+                (await transport.operator("79991234567")).operator,
+                [j.id for j in await transport.jobs()],
+            ]
+            await transport.cancel_job("3")
+            await transport.add_sender("Shop", comment="our shop")
+            await transport.send_sender_code("79990000001")
+            await transport.confirm_sender("79990000001", "1234")
+            answers.append(await transport.raw("info", {"get_operator": "1"}))
+            return answers
+        finally:
+            await transport.aclose()
+
+    answers = run_bounded(main)
+    assert answers == [["7"], "MTS", ["3"], {"answer": "info"}]
+    assert [(op, arg) for op, arg, _ in backend.calls] == [
+        ("history", (None, 100, "40", None, MessageKind.SMS)),
+        *NEW_ACCOUNT_CALLS,
+    ]
+    assert all(thread.startswith("smsc-async") for _, _, thread in backend.calls)
+
+
+def test_cost_many_yields_one_priced_outcome_per_message_through_both_adapters() -> None:
+    texts = ["a", "b", "c"]
+    with LoopThreadTransport(RecordingAsync()) as transport:
+        through_loop = list(transport.cost_many(message(t) for t in texts))
+
+    async def main() -> list[CostOutcome]:
+        transport = ThreadedAsyncTransport(RecordingSync())
+        try:
+            return [o async for o in transport.cost_many(message(t) for t in texts)]
+        finally:
+            await transport.aclose()
+
+    through_threads = run_bounded(main)
+    for outcomes in (through_loop, through_threads):
+        assert [(o.index, o.message.text) for o in outcomes] == list(enumerate(texts))
+        assert all(o.unwrap().cost == Decimal("1.40") for o in outcomes)
+
+
+def test_cost_many_is_refused_at_once_where_the_protocol_cannot_price() -> None:
+    with pytest.raises(UnsupportedOperation, match="cost is not available over smtp"):
+        SendOnlySync().cost_many([message("a")])
+    with pytest.raises(UnsupportedOperation, match="cost is not available over smtp"):
+        SendOnlyAsync().cost_many([message("a")])
+    with LoopThreadTransport(SendOnlyAsync()) as transport, pytest.raises(UnsupportedOperation):
+        transport.cost_many([message("a")])

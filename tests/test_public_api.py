@@ -117,6 +117,7 @@ def test_message_takes_the_contract_arguments_in_order() -> None:
         "partner_id",
         "user_ip",
         "data",
+        "attachments",
     ]
 
 

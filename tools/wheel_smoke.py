@@ -15,9 +15,11 @@ works only from the checkout all pass there. This script, standard library only:
 3. installs the wheel with its core dependencies only: pip reaching the package index
    (or its cache) is the one use of the network;
 4. runs the installed package from outside the checkout: ``import smsc_transports``
-   stays light, ``smsc --version``, ``python -m smsc_transports``, one emulator with
-   every front end (SMPP over TLS and SMTP's STARTTLS too when ``openssl`` can make a
-   certificate), then send, cost, status and balance over HTTP, SOAP, SMTP and SMPP —
+   stays light, ``smsc --version``, ``python -m smsc_transports``, one emulator started
+   from a scenario file (``smsc emulator --config``) with every front end (HTTPS, SMPP
+   over TLS and SMTP's STARTTLS too when ``openssl`` can make a certificate), its
+   health endpoint and control API, then send, cost, status and balance over HTTP(S),
+   SOAP, SMTP and SMPP —
    what a protocol cannot do must exit with status 2 — a text from standard input, and
    ``bulk`` of 300 rows from a file and 300 from standard input (with ``--live``).
 
@@ -43,6 +45,7 @@ import tarfile
 import tempfile
 import threading
 import time
+import urllib.request
 import venv
 import zipfile
 from dataclasses import dataclass
@@ -57,6 +60,7 @@ TIMEOUT = 300.0  # a hang guard per command (pip's first download may be slow), 
 ROWS = 300
 PHONE = "79990000001"  # the emulator's "always delivered" test number
 BALANCE = "100000"  # enough for every send and both bulks
+TOKEN = "smoke-token"  # noqa: S105  # the throwaway emulator's control token
 
 # What each protocol's send / cost / status / balance must exit with (2: it cannot).
 ALL = {"send": 0, "cost": 0, "status": 0, "balance": 0}
@@ -297,6 +301,31 @@ class Smoke:
         ])  # fmt: skip
         return (cert, key) if made else None
 
+    def service(self, ports: dict[str, int]) -> None:
+        """The health endpoint, and the control API (enabled by the scenario file)."""
+        base = f"http://127.0.0.1:{ports['http']}/_emulator"
+        try:
+            with urllib.request.urlopen(f"{base}/health", timeout=30) as answer:  # noqa: S310
+                health = json.loads(answer.read())
+        except (OSError, ValueError) as exc:
+            health = {"error": repr(exc)}
+        self.record("the emulator's health endpoint names its ports", health.get("ports") == ports,
+                    str(health))  # fmt: skip
+        body = json.dumps({"login": "demo", "phone": "79991112233", "text": "smoke"}).encode()
+        request = urllib.request.Request(  # noqa: S310  # a loopback http URL built here
+            f"{base}/incoming",
+            data=body,
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+                injected = json.loads(answer.read())
+        except (OSError, ValueError) as exc:
+            injected = {"error": repr(exc)}
+        self.record("the control API injects an incoming message", injected.get("text") == "smoke",
+                    str(injected))  # fmt: skip
+
     def protocols(self, ports: dict[str, int], cert: Path | None) -> None:
         """Send, cost, status and balance over every protocol the emulator serves."""
         host = "demo:demo@127.0.0.1"
@@ -316,6 +345,9 @@ class Smoke:
         )
         if "smpps" in ports:
             urls["smpps"] = (f"smpps://{host}:{ports['smpps']}{tls}", SMPP)
+        if "https" in ports and cert is not None:
+            verify = f"?verify={quote(str(cert), safe='')}"
+            urls["https"] = (f"https://{host}:{ports['https']}{verify}", ALL)
         for number, (name, (url, wanted)) in enumerate(urls.items()):
             self.one_protocol(name, url, wanted, f"smoke-{number}")
 
@@ -401,21 +433,28 @@ class Emulator:
     """``smsc emulator`` from the environment, in a session of its own, stopped by PID."""
 
     def __init__(self, smoke: Smoke, cert: tuple[Path, Path] | None) -> None:
+        # The account, limits and control come from a scenario file, as a team's would.
+        config = smoke.work / "emulator.toml"
+        config.write_text(
+            f'[control]\nenabled = true\ntoken = "{TOKEN}"\n\n[limits]\nunlimited = true\n\n'
+            f'[[accounts]]\nlogin = "demo"\npassword = "demo"\nbalance = "{BALANCE}"\n',
+            encoding="utf-8",
+        )
         argv = [
             str(smoke.bin / "smsc"),
             "emulator",
+            "--config",
+            str(config),
             "--http-port",
             "0",
             "--smtp-port",
             "0",
             "--smpp-port",
             "0",
-            "--account",
-            f"demo:demo:{BALANCE}",
-            "--no-limits",
         ]
         if cert is not None:
-            argv += ["--smpps-port", "0", "--tls-cert", str(cert[0]), "--tls-key", str(cert[1])]
+            argv += ["--smpps-port", "0", "--https-port", "0"]
+            argv += ["--tls-cert", str(cert[0]), "--tls-key", str(cert[1])]
         self.log = (smoke.work / "emulator.log").open("w", encoding="utf-8")
         self.process = subprocess.Popen(
             argv,
@@ -503,7 +542,7 @@ def smoke(work: Path) -> int:
         emulator = Emulator(checks, cert)
         try:
             ports = emulator.ready()
-            wanted = {"http", "smtp", "smpp"} | ({"smpps"} if cert else set())
+            wanted = {"http", "smtp", "smpp"} | ({"smpps", "https"} if cert else set())
             log = (work / "emulator.log").read_text(encoding="utf-8", errors="replace")
             if not checks.record(
                 "the emulator prints one ready line with every port",
@@ -512,6 +551,7 @@ def smoke(work: Path) -> int:
             ):
                 raise Failed("no emulator")
             assert ports is not None
+            checks.service(ports)
             checks.protocols(ports, cert[0] if cert else None)
             http = f"http://demo:demo@127.0.0.1:{ports['http']}"
             checks.standard_input(http)

@@ -13,11 +13,14 @@ statuses, translit); it never imports ``smsc_transports.backends`` or
 ``smsc_transports.cli``, so the backends are tested against a peer that shares none
 of their code. Inside, ``state/`` knows no front end; each front end (``http/``,
 ``smtp``, ``smpp/``) uses ``state/`` and ``wire``, never another front end; ``server``
-assembles them, ``callback_sender`` posts the state's callbacks, ``cli``,
-``__main__`` and ``sandbox`` start an :class:`Emulator`.
+assembles them, ``callback_sender`` posts the state's callbacks, ``snapshot`` keeps
+the state in a file, ``cli`` (with ``scenario`` and ``keyed_table`` for its
+``--config`` file and ``certificate`` for TLS), ``__main__`` and ``sandbox`` start
+an :class:`Emulator`.
 """
 
-from smsc_transports.emulator.callback_sender import CallbackDispatcher
+from smsc_transports.emulator.callback_sender import CallbackDispatcher, RetryRule
+from smsc_transports.emulator.http.control import ControlSettings
 from smsc_transports.emulator.http.front import HttpFrontEnd
 from smsc_transports.emulator.server import Emulator, FrontEnd, FrontEndFactory
 from smsc_transports.emulator.state import (
@@ -40,6 +43,7 @@ from smsc_transports.emulator.state import (
     behaviour_for,
     demo_account,
 )
+from smsc_transports.emulator.state.clock import ScaledClock
 
 __all__ = [
     "RULES",
@@ -49,6 +53,7 @@ __all__ = [
     "CallbackDispatcher",
     "CallbackEvent",
     "Clock",
+    "ControlSettings",
     "Emulator",
     "EmulatorState",
     "FrontEnd",
@@ -58,6 +63,8 @@ __all__ = [
     "Limits",
     "ManualClock",
     "PhoneOutcome",
+    "RetryRule",
+    "ScaledClock",
     "SendOutcome",
     "SendRequest",
     "StatusRecord",

@@ -6,25 +6,32 @@
         transport = create_transport(emu.url())    # http://demo:demo@127.0.0.1:PORT
         ...
 
-Front ends are a list: HTTP (which also serves SOAP at ``/sys/soap.php``), SMTP with
-``smtp_port``, SMPP with ``smpp_port`` (and TLS with ``smpps_port``), and any listener
-passed as a factory in ``front_ends`` (each takes the state and returns an object with
-``name``, ``port``, ``start()`` and ``stop()``); :meth:`Emulator.ready_line` names them
-all.
+Front ends are a list: HTTP (which also serves SOAP at ``/sys/soap.php``, and the
+emulator's own ``/_emulator/`` paths: health, and the control API when ``control``
+enables it), HTTPS with ``https_port``, SMTP with ``smtp_port``, SMPP with
+``smpp_port`` (and TLS with ``smpps_port``), and any listener passed as a factory in
+``front_ends`` (each takes the state and returns an object with ``name``, ``port``,
+``start()`` and ``stop()``); :meth:`Emulator.ready_line` names them all. With
+``snapshot`` the state is loaded from that file at start and written back at stop
+(and every ``snapshot_interval`` seconds).
 """
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Protocol
 from urllib.parse import quote
 
-from smsc_transports.emulator.callback_sender import CallbackDispatcher
+from smsc_transports.emulator.callback_sender import CallbackDispatcher, RetryRule
+from smsc_transports.emulator.http.control import ControlSettings, ServiceApi
 from smsc_transports.emulator.http.front import HttpFrontEnd
+from smsc_transports.emulator.snapshot import SnapshotFile
 from smsc_transports.emulator.state.accounts import Account, Limits, Tariff
 from smsc_transports.emulator.state.clock import Clock
+from smsc_transports.emulator.state.records import IncomingRecord
 from smsc_transports.emulator.state.smsc import EmulatorState
 
 __all__ = ["Emulator", "FrontEnd", "FrontEndFactory"]
@@ -60,10 +67,16 @@ class Emulator:
     ``tariff``, ``transfer_after``, ``deliver_after`` and ``callback_url`` go to the
     state; ``http_port`` 0 picks a free port. HTTP always runs; ``smtp_port``,
     ``smpp_port`` and ``smpps_port`` (0 = a free port; TLS ones need ``tls_context``)
-    add the other front ends, ``front_ends`` any listener of your own. HTTP answers are
-    labelled ``charset=windows-1251`` whatever they are encoded in, as SMSC's are;
-    ``echo_charset=True`` names the charset the body is really in. Use as a context
-    manager, or call :meth:`start` and :meth:`stop`.
+    add the other front ends, ``front_ends`` any listener of your own; ``https_port``
+    serves the HTTP API over TLS with ``tls_context`` too, and ``certificate`` (PEM
+    bytes) is then offered at ``/_emulator/ca.pem``. HTTP answers are labelled
+    ``charset=windows-1251`` whatever they are encoded in, as SMSC's are;
+    ``echo_charset=True`` names the charset the body is really in. ``control`` enables
+    the control API on the HTTP ports (:class:`~.http.control.ControlSettings`);
+    ``callback_retry`` is when failed callbacks are tried again
+    (:class:`~.callback_sender.RetryRule`); ``snapshot`` is a file the state is loaded
+    from at start and saved to at stop and every ``snapshot_interval`` seconds. Use as
+    a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
     def __init__(
@@ -78,7 +91,7 @@ class Emulator:
         callback_url: str | None = None,
         transfer_after: float = 1.0,
         deliver_after: float = 3.0,
-        max_body: int = 1 << 20,
+        max_body: int = 4 << 20,
         callback_interval: float = 0.2,
         front_ends: Iterable[FrontEndFactory] = (),
         smtp_port: int | None = None,
@@ -86,7 +99,15 @@ class Emulator:
         smpps_port: int | None = None,
         tls_context: ssl.SSLContext | None = None,
         echo_charset: bool = False,
+        https_port: int | None = None,
+        certificate: bytes | None = None,
+        control: ControlSettings | None = None,
+        callback_retry: RetryRule | None = None,
+        snapshot: str | os.PathLike[str] | None = None,
+        snapshot_interval: float | None = None,
     ) -> None:
+        control = control or ControlSettings()
+        control.check(host)
         self.host = host
         self.state = EmulatorState(
             accounts,
@@ -97,10 +118,30 @@ class Emulator:
             deliver_after=deliver_after,
             callback_url=callback_url,
         )
+        self.service = ServiceApi(self.state, self, control, certificate=certificate)
         self.http = HttpFrontEnd(
-            self.state, host=host, port=http_port, max_body=max_body, echo_charset=echo_charset
+            self.state,
+            host=host,
+            port=http_port,
+            max_body=max_body,
+            echo_charset=echo_charset,
+            service=self.service,
         )
         self.front_ends: list[FrontEnd] = [self.http]
+        if https_port is not None:
+            if tls_context is None:
+                raise ValueError("https_port needs a tls_context with a certificate")
+            self.front_ends.append(
+                HttpFrontEnd(
+                    self.state,
+                    host=host,
+                    port=https_port,
+                    max_body=max_body,
+                    echo_charset=echo_charset,
+                    tls_context=tls_context,
+                    service=self.service,
+                )
+            )
         self.front_ends += [factory(self.state) for factory in front_ends]
         if smtp_port is not None:
             # STARTTLS is offered when a certificate is given, as SMTP servers do.
@@ -126,7 +167,14 @@ class Emulator:
                         name="smpps",
                     )
                 )
-        self.callbacks = CallbackDispatcher(self.state, interval=callback_interval)
+        self.callbacks = CallbackDispatcher(
+            self.state, interval=callback_interval, retry=callback_retry
+        )
+        self.snapshot = (
+            None
+            if snapshot is None
+            else SnapshotFile(snapshot, self.state, interval=snapshot_interval)
+        )
         self._running = False
 
     def start(self) -> Emulator:
@@ -137,6 +185,11 @@ class Emulator:
         """
         if self._running:
             return self
+        if self.snapshot is not None:
+            # Before listening: a damaged snapshot, or a file that cannot be written,
+            # stops the start with nothing served (rather than losing the state at exit).
+            self.snapshot.load()
+            self.snapshot.save()
         started: list[FrontEnd] = []
         try:
             for front in self.front_ends:
@@ -156,15 +209,19 @@ class Emulator:
             raise
         if self.state.callbacks_wanted:
             self.callbacks.start()
+        if self.snapshot is not None:
+            self.snapshot.start()
         self._running = True
         return self
 
     def stop(self) -> None:
-        """Stop everything started; safe to call twice."""
+        """Stop everything started (saving the snapshot, if any); safe to call twice."""
+        was_running, self._running = self._running, False
         self.callbacks.stop()
         for front in reversed(self.front_ends):
             front.stop()
-        self._running = False
+        if was_running and self.snapshot is not None:
+            self.snapshot.stop()
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -216,9 +273,9 @@ class Emulator:
         """
         # SOAP is served on the HTTP port, at /sys/soap.php, as on SMSC.
         name = scheme.partition("+")[0]
-        if name in ("http", "https", "soap"):
-            name = "http"
         ports = self.ports
+        if name == "soap" or (name == "https" and "https" not in ports):
+            name = "http"
         if name not in ports:
             raise ValueError(f"the emulator has no {scheme} front end")
         credentials = f"{quote(login, safe='')}:{quote(password, safe='')}"
@@ -227,6 +284,18 @@ class Emulator:
     def flush_callbacks(self) -> int:
         """Deliver the callbacks due now (after moving a manual clock); return how many."""
         return self.callbacks.flush()
+
+    def push_incoming(
+        self, login: str, phone: str, text: str, to_phone: str | None = None
+    ) -> IncomingRecord:
+        """An incoming message to ``login``: stored, posted to its callback URL, and pushed
+        as deliver_sm to a receiving SMPP bind when an SMPP front end runs."""
+        for front in self.front_ends:
+            push = getattr(front, "push_incoming", None)
+            if callable(push) and self._running:
+                record: IncomingRecord = push(login, phone, text, to_phone)
+                return record
+        return self.state.add_incoming(login, phone, text, to_phone)
 
     def release_delayed(self) -> None:
         """End every HTTP answer currently held back by a slow test number."""

@@ -16,7 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from smsc_transports import CallParams, Message, MessageKind, MessageStatus, ValidationError
+from smsc_transports import (
+    Attachment,
+    CallParams,
+    Message,
+    MessageKind,
+    MessageStatus,
+    ValidationError,
+)
 from smsc_transports.field_support import FIELDS, KINDS, FieldSupport, fields_in_use
 from smsc_transports.transport import Capability
 from tests.conformance.stage import PROFILES, Play, Plays, Profile, Stage
@@ -140,6 +147,11 @@ FIELD_ROWS: tuple[FieldRow, ...] = (
         "`data`, `BIN` with a header (UDH)",
         "data",
         lambda: Message([OK], kind=MessageKind.BIN, data=bytes.fromhex("0605040b8423f0dc0601ae")),
+    ),
+    FieldRow(
+        "`attachments` (a file by URL, an e-mail)",
+        "attachments",
+        lambda: _mail(attachments=[Attachment.from_url("https://example.org/order.pdf")]),
     ),
     FieldRow("`extra={'later': '1'}`", "extra", lambda: Message([OK], PLAIN, extra={"later": "1"})),
 )

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -16,6 +20,7 @@ import requests
 from smsc_transports.emulator import Emulator
 
 CREDENTIALS = {"login": "demo", "psw": "demo"}
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Api:
@@ -60,28 +65,76 @@ class Api:
         return self.json("status", id=id, phone=phone, **params)
 
 
+class EmulatorProcess:
+    """``python -m smsc_transports.emulator ARGS`` started in ``cwd``: its recorded PID, its
+    ready line and the ports it names. Stopped only through that PID."""
+
+    def __init__(self, args: list[str], cwd: Path | None = None) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "smsc_transports.emulator", *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        self.pid = self.process.pid
+        lines: queue.Queue[str] = queue.Queue()
+        stdout = self.process.stdout
+        assert stdout is not None
+        threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
+        try:
+            self.line = lines.get(timeout=30)
+        except queue.Empty:
+            self.kill()
+            raise AssertionError("no ready line within 30 s") from None
+        if not self.line.startswith("emulator ready "):
+            self.kill()
+            raise AssertionError(f"no ready line: {self.line!r}")
+        self.ports = {name: int(port) for name, port in re.findall(r"(\w+)=(\d+)", self.line)}
+
+    def url(self, path: str, scheme: str = "http") -> str:
+        """``scheme://127.0.0.1:PORT`` + ``path``, on the port the ready line gave ``scheme``."""
+        return f"{scheme}://127.0.0.1:{self.ports[scheme]}{path}"
+
+    def terminate(self) -> int:
+        """SIGTERM to the recorded PID; return the exit status."""
+        os.kill(self.pid, signal.SIGTERM)
+        status = self.process.wait(timeout=30)
+        self.close()
+        return status
+
+    def kill(self) -> None:
+        """SIGKILL to the recorded PID if it still runs; close the pipes."""
+        if self.process.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+            self.process.wait(30)
+        self.close()
+
+    def close(self) -> None:
+        """Close the pipes (after the process ended)."""
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@contextmanager
+def started_emulator(args: list[str], cwd: Path | None = None) -> Iterator[EmulatorProcess]:
+    """An :class:`EmulatorProcess`, killed at exit if the test has not stopped it."""
+    running = EmulatorProcess(args, cwd)
+    try:
+        yield running
+    finally:
+        running.kill()
+
+
 @contextmanager
 def emulator_process(*options: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """``python -m smsc_transports.emulator --http-port 0 OPTIONS`` and its HTTP base URL.
 
-    Yields once the ready line is read (fails after 20 s without one); the process is
-    killed at exit if the test has not stopped it, and its pipes are closed.
+    Yields once the ready line (``emulator ready http=PORT``, nothing else) is read; the
+    process is killed at exit if the test has not stopped it, and its pipes are closed.
     """
-    command = [sys.executable, "-m", "smsc_transports.emulator", "--http-port", "0", *options]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()))  # type: ignore[union-attr]
-        reader.start()
-        reader.join(20)
-        assert lines, "no ready line within 20 s"
-        match = re.fullmatch(r"emulator ready http=(\d+)(?: \w+=\d+)*\n", lines[0])
-        assert match, lines[0]
-        yield process, f"http://127.0.0.1:{match[1]}"
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(5)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+    with started_emulator(["--http-port", "0", *options]) as running:
+        assert re.fullmatch(r"emulator ready http=(\d+)(?: \w+=\d+)*\n", running.line), running.line
+        yield running.process, running.url("")

@@ -116,7 +116,7 @@ def test_an_account_callback_url_overrides_the_global_one(
         assert emu.flush_callbacks() == 2
 
 
-def test_a_failing_callback_is_dropped_and_the_emulator_carries_on(
+def test_a_failing_callback_waits_for_a_retry_and_the_emulator_carries_on(
     manual_clock: ManualClock,
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}/gone"
@@ -126,6 +126,7 @@ def test_a_failing_callback_is_dropped_and_the_emulator_carries_on(
         manual_clock.advance(3)
         assert emu.flush_callbacks() == 0
         assert emu.callbacks.failed == 2
+        assert emu.callbacks.waiting == 2  # tried again after the retry rule's first delay
         assert api.status(1)["status"] == 1
 
 

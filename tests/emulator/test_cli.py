@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from smsc_transports import Message, create_transport
-from smsc_transports.emulator.cli import add_parser, parse_account
+from smsc_transports.emulator.cli import add_parser, parse_account, scenario_of
 from tests.emulator.api import emulator_process
 from tests.faults import closed_port
 
@@ -41,12 +41,16 @@ def test_subcommand_options() -> None:
         ("c", "d", Decimal("7")),
     ]
     assert (args.http_port, args.host, args.no_limits, args.deliver_after) == (
-        0,
-        "127.0.0.1",
+        None,
+        None,
         False,
         0.5,
     )
     assert callable(args.func)
+    # Options not given take the scenario's values (here the defaults: no --config).
+    scenario = scenario_of(args)
+    assert (scenario.http_port, scenario.host, scenario.deliver_after) == (0, "127.0.0.1", 0.5)
+    assert [a.login for a in scenario.accounts] == ["a", "c"]
 
 
 @pytest.mark.parametrize("value", ["nologin", ":pw", "login:"])
@@ -77,7 +81,7 @@ def _fails(*args: str) -> tuple[int, str]:
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["--smpps-port", "0"], "--smpps-port needs --tls-cert"),
+        (["--snapshot-interval", "5"], "--snapshot-interval needs --snapshot FILE"),
         (["--tls-cert", "/nonexistent.pem"], "cannot load --tls-cert /nonexistent.pem"),
         (["--tls-key", "/some.key"], "--tls-key needs --tls-cert"),
     ],

@@ -1,8 +1,9 @@
 """SMSC's HTTP(S) API: :class:`HttpTransport`.
 
 Schemes: ``https://login:password@smsc.ru`` (``http://`` only for a local emulator).
-Capabilities: send, bulk, cost, status, balance, incoming, history, senders, delete —
-everything SMSC's API offers. Options: ``docs/http.md``, "Settings".
+Capabilities: send, bulk, cost, status, balance, incoming, history, senders, delete,
+operator, jobs, raw and attachments — everything SMSC's API offers, and ``raw()`` for
+the rest. Options: ``docs/http.md``, "Settings".
 
 Rule: I/O only. ``transport`` is the face users get from the factory; ``client`` owns
 the ``requests.Session`` and the failover between hosts; ``batch`` plans the requests

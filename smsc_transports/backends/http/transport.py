@@ -11,29 +11,32 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 from typing import Any, ClassVar, Self
 
-from smsc_transports.backends.http.batch import Job, plan_jobs, settle_job
+from smsc_transports.backends.http.batch import Job, plan_jobs, settle_costs, settle_job
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
 from smsc_transports.backends.http.client import HttpClient
 from smsc_transports.config import Settings
 from smsc_transports.errors import RateLimited, SMSCError, TransportError
-from smsc_transports.message import Message
+from smsc_transports.message import Message, MessageKind
 from smsc_transports.observe import Observer, log_fields
 from smsc_transports.results import (
     Balance,
+    CostOutcome,
     CostResult,
     IncomingMessage,
+    OperatorInfo,
     Outcome,
+    ScheduledJob,
     SendResult,
     StatusResult,
 )
-from smsc_transports.transport import BatchGuard, Capability, Transport
+from smsc_transports.transport import BatchGuard, Capability, Phones, Transport
 from smsc_transports.wire import http as wire
 
 __all__ = ["HttpTransport"]
@@ -47,7 +50,10 @@ class HttpTransport(Transport):
     Options (URL query or settings): ``timeout``, ``connect_timeout``, ``verify``,
     ``proxy``, ``backup_hosts``, ``concurrency`` (requests in flight in ``send_many``,
     default 4, at most 15), ``batch_phones`` (recipients per request, default 100),
-    ``block`` (input messages planned at once, default 1000), ``max_answer_bytes``.
+    ``block`` (input messages planned at once, default 1000), ``max_answer_bytes``,
+    ``max_attachment_bytes`` (the files of one message together, default 1 MiB);
+    opt-in limits ``max_rate``, ``max_concurrent``, ``retry_rate_limited``,
+    ``retry_backoff``, ``retry_max_wait`` (``docs/http.md``).
     """
 
     protocol: ClassVar[str] = "https"
@@ -63,12 +69,17 @@ class HttpTransport(Transport):
             Capability.HISTORY,
             Capability.SENDERS,
             Capability.DELETE,
+            Capability.OPERATOR,
+            Capability.JOBS,
+            Capability.RAW,
+            Capability.ATTACHMENTS,
         }
     )
     option_names: ClassVar[frozenset[str] | None] = HTTP_OPTIONS | {
         "concurrency",
         "batch_phones",
         "block",
+        "max_attachment_bytes",
     }
 
     def __init__(
@@ -78,12 +89,14 @@ class HttpTransport(Transport):
         concurrency: int = 4,
         batch_phones: int = 100,
         block: int = 1000,
+        max_attachment_bytes: int = wire.DEFAULT_MAX_ATTACHMENT_BYTES,
         observer: Observer | None = None,
     ) -> None:
         self.client = client
         self.concurrency = max(1, min(concurrency, wire.MAX_CONCURRENCY))
         self.batch_phones = max(1, batch_phones)
         self.block = max(1, block)
+        self.max_attachment_bytes = max(1, max_attachment_bytes)
         self._executor: ThreadPoolExecutor | None = None
         if observer is not None:
             self.observe(observer)
@@ -96,6 +109,9 @@ class HttpTransport(Transport):
             concurrency=settings.get_int("concurrency", 4),
             batch_phones=settings.get_int("batch_phones", 100),
             block=settings.get_int("block", 1000),
+            max_attachment_bytes=settings.get_int(
+                "max_attachment_bytes", wire.DEFAULT_MAX_ATTACHMENT_BYTES
+            ),
         )
 
     def __repr__(self) -> str:
@@ -163,19 +179,29 @@ class HttpTransport(Transport):
         uncertain = False
         try:
             answer, uncertain = self.client.exchange(
-                "/sys/send.php", job.params(), repeatable=repeatable, messages=len(job.messages)
+                "/sys/send.php",
+                job.params(),
+                repeatable=repeatable,
+                repeat=job.may_repeat,
+                messages=len(job.messages),
+                files=self._files(job),
             )
             wire.check_error(answer, "send")
         except RateLimited as exc:
             if uncertain:
-                # Our earlier attempt carried the same id and got through.
-                return job.already_accepted()
+                return job.in_doubt(exc) if wire.refused_for_load(exc) else job.already_accepted()
             return exc
         except SMSCError as exc:
             if guard is not None:
                 guard.saw(exc)
             return exc
         return answer
+
+    def _files(self, job: Job) -> list[wire.FilePart]:
+        """The multipart files of a job (only ever a message alone has any)."""
+        if len(job.messages) != 1:
+            return []
+        return wire.file_parts(job.messages[0], self.max_attachment_bytes)
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
@@ -187,8 +213,66 @@ class HttpTransport(Transport):
     def cost(self, message: Message) -> CostResult:
         """Return what ``message`` would cost (``cost=1``); nothing is sent."""
         params = wire.send_params(message, cost=1)
-        answer = self.client.call("/sys/send.php", params, repeatable=True, operation="cost")
+        files = wire.file_parts(message, self.max_attachment_bytes)
+        answer = self.client.call(
+            "/sys/send.php", params, repeatable=True, operation="cost", files=files
+        )
         return wire.parse_cost(answer)
+
+    def cost_many(self, messages: Iterable[Message]) -> Iterator[CostOutcome]:
+        """Price every message with as few requests as ``send_many`` would send; nothing
+        is sent. One :class:`CostOutcome` per message, in input order.
+
+        Messages are planned exactly as ``send_many`` plans them (one ``phones`` list per
+        shared text, ``list=`` lines for different texts) and priced with ``cost=1`` and
+        ``op=1``; each message's price is the sum of its recipients'. Should SMSC answer
+        a several-message request without per-number costs, those messages are priced
+        one by one instead.
+        """
+        return self._cost_blocks(iter(messages))
+
+    def _cost_blocks(self, messages: Iterator[Message]) -> Generator[CostOutcome, None, None]:
+        guard = BatchGuard()
+        start = 0
+        while block := list(islice(messages, self.block)):
+            jobs = plan_jobs(block, max_phones=self.batch_phones, sending=False)
+            pool = self._pool()
+            futures = [(job, pool.submit(self._price_job, job, guard)) for job in jobs]
+            settled: list[CostOutcome | None] = [None] * len(block)
+            for job, future in futures:
+                for index, message, outcome in settle_costs(job, _answer_of(future), start):
+                    settled[index - start] = outcome or self._cost_alone(index, message, guard)
+            for found in settled:
+                assert found is not None, "every message belongs to exactly one job"
+                yield found
+            start += len(block)
+
+    def _price_job(self, job: Job, guard: BatchGuard) -> Any | SMSCError:
+        if (skipped := guard.skipped()) is not None:
+            return skipped
+        try:
+            answer, _ = self.client.exchange(
+                "/sys/send.php",
+                job.params(cost=1),
+                repeatable=True,
+                operation="cost",
+                messages=len(job.messages),
+                files=self._files(job),
+            )
+            wire.check_error(answer, "cost")
+        except SMSCError as exc:
+            guard.saw(exc)
+            return exc
+        return answer
+
+    def _cost_alone(self, index: int, message: Message, guard: BatchGuard) -> CostOutcome:
+        if (skipped := guard.skipped()) is not None:
+            return CostOutcome(index, message, error=skipped)
+        try:
+            return CostOutcome(index, message, result=self.cost(message))
+        except SMSCError as exc:
+            guard.saw(exc)
+            return CostOutcome(index, message, error=exc)
 
     def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
         """Return the status of message ``id`` to ``phone`` (``detail``: SMSC's ``all``)."""
@@ -220,17 +304,26 @@ class HttpTransport(Transport):
         *,
         start: date | None = None,
         end: date | None = None,
-        phone: str | None = None,
+        phone: Phones | None = None,
         count: int = 100,
+        prev_id: str | None = None,
+        email: Phones | None = None,
+        kind: MessageKind | None = None,
     ) -> list[StatusResult]:
-        """Return sent messages, newest first (``get.php?get_messages=1``, at most 1000)."""
-        params = {"get_messages": "1", "cnt": str(max(1, min(count, 1000)))}
-        if start is not None:
-            params["start"] = start.strftime("%d.%m.%Y")
-        if end is not None:
-            params["end"] = end.strftime("%d.%m.%Y")
-        if phone is not None:
-            params["phone"] = phone
+        """Return sent messages, newest first (``get.php?get_messages=1``, at most 1000).
+
+        ``prev_id`` (the ``int_id`` of the last one read) pages back; the filters are
+        SMSC's ``start``, ``end``, ``phone``, ``email`` and ``format``.
+        """
+        params = wire.history_params(
+            start=start,
+            end=end,
+            phone=phone,
+            count=max(1, min(count, wire.MAX_HISTORY)),
+            prev_id=prev_id,
+            email=email,
+            kind=kind,
+        )
         answer = self.client.call("/sys/get.php", params, repeatable=True, operation="history")
         if isinstance(answer, list) and not answer:
             return []
@@ -254,6 +347,51 @@ class HttpTransport(Transport):
         """Return the account's registered sender IDs (``senders.php?get=1``)."""
         answer = self.client.call("/sys/senders.php", {"get": "1"}, repeatable=True)
         return wire.parse_senders(answer)
+
+    def add_sender(self, name: str, *, comment: str | None = None) -> None:
+        """Ask SMSC to register the sender ID ``name`` (``senders.php?add=1``)."""
+        self._command("/sys/senders.php", wire.add_sender_params(name, comment), "senders")
+
+    def send_sender_code(self, name: str) -> None:
+        """Have SMSC text a code to the numeric sender ``name`` (``send_code=1``)."""
+        self._command("/sys/senders.php", wire.sender_code_params(name), "senders")
+
+    def confirm_sender(self, name: str, code: str) -> None:
+        """Confirm the numeric sender ``name`` with ``code`` (``check_code=1``)."""
+        self._command("/sys/senders.php", wire.confirm_sender_params(name, code), "senders")
+
+    def operator(self, phone: str) -> OperatorInfo:
+        """Return the country, operator and region of ``phone`` (``info.php?get_operator=1``)."""
+        params = wire.operator_params(phone)
+        answer = self.client.call("/sys/info.php", params, repeatable=True, operation="operator")
+        return wire.parse_operator(answer, params["phone"])
+
+    def jobs(self) -> list[ScheduledJob]:
+        """Return the mailings scheduled on the account (``jobs.php?get_all=1``)."""
+        answer = self.client.call("/sys/jobs.php", wire.jobs_params(), repeatable=True)
+        return wire.parse_jobs(answer)
+
+    def cancel_job(self, id: str) -> None:
+        """Cancel the scheduled mailing ``id`` (``jobs.php?cancel=1``)."""
+        self._command("/sys/jobs.php", wire.cancel_job_params(id), "jobs")
+
+    def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:
+        """POST ``params`` to ``/sys/<command>.php``; return the parsed JSON answer.
+
+        Credentials, ``fmt=3`` and ``charset=utf-8`` are added (in the body, as for every
+        call); an error answer raises its :class:`~smsc_transports.errors.APIError`. A raw
+        call is never repeated on a backup host once it may have arrived: the library
+        cannot tell whether repeating it is harmless.
+        """
+        path, checked = wire.raw_request(command, params)
+        answer = self.client.call(path, checked, repeatable=False)
+        wire.check_error(answer, command)
+        return answer
+
+    def _command(self, path: str, params: Mapping[str, str], operation: str) -> None:
+        # Registering a sender or cancelling a job twice does no harm: repeatable.
+        answer = self.client.call(path, params, repeatable=True, operation=operation)
+        wire.check_done(answer, operation)
 
     def close(self) -> None:
         """Stop the worker threads and close pooled connections."""

@@ -12,11 +12,15 @@ name), ``translit``, ``send_at`` (ISO 8601 with its offset, for an aware datetim
 ``valid_minutes``, ``extra`` (object), the typed options ``tz``, ``max_parts``,
 ``subject``, ``voice``, ``call_params`` (``[wait, interval, attempts]``),
 ``spread_over_minutes``, ``spread_every_minutes``, ``short_links``, ``partner_id``,
-``user_ip``, ``data_hex`` (a binary message's octets), and ``v``, the format's version.
+``user_ip``, ``data_hex`` (a binary message's octets), ``attachments`` (a list of
+objects with ``name``, ``content_type`` and either ``url`` or ``content``, the bytes in
+base64), and ``v``, the format's version.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -24,7 +28,7 @@ from typing import Any
 
 from smsc_transports.encoding import billed_parts
 from smsc_transports.errors import APIError, SMSCError, ValidationError
-from smsc_transports.message import CallParams, Message, MessageKind
+from smsc_transports.message import Attachment, CallParams, Message, MessageKind
 from smsc_transports.results import SendResult
 
 __all__ = [
@@ -43,7 +47,7 @@ _KEYS = frozenset(
     {"v", "phones", "text", "sender", "id", "kind", "translit", "send_at", "time"}
     | {"valid_minutes", "extra", "tz", "max_parts", "subject", "voice", "call_params"}
     | {"spread_over_minutes", "spread_every_minutes", "short_links", "partner_id", "user_ip"}
-    | {"data_hex"}
+    | {"data_hex", "attachments"}
 )
 # Typed options that are JSON values as they are (None/False/0 when unset).
 _PLAIN_OPTIONS = ("tz", "max_parts", "subject", "voice", "short_links", "partner_id", "user_ip")
@@ -100,7 +104,43 @@ def _options_to_dict(message: Message) -> dict[str, Any]:
         data["spread_every_minutes"] = message.spread_every // _MINUTES
     if message.data is not None:
         data["data_hex"] = message.data.hex()
+    if message.attachments:
+        data["attachments"] = [_attachment_to_dict(a) for a in message.attachments]
     return data
+
+
+def _attachment_to_dict(attachment: Attachment) -> dict[str, str]:
+    data = {"name": attachment.name, "content_type": attachment.content_type}
+    if attachment.url is not None:
+        data["url"] = attachment.url
+    else:
+        data["content"] = base64.b64encode(attachment.content or b"").decode("ascii")
+    return data
+
+
+def _attachments(value: object) -> list[Attachment]:
+    if not isinstance(value, list):
+        raise ValidationError("attachments must be a list", field="attachments")
+    found = []
+    for item in value:
+        if not isinstance(item, Mapping) or set(item) - {"name", "content_type", "url", "content"}:
+            raise ValidationError("an attachment is an object of name, content_type and url "
+                                  "or content", field="attachments")  # fmt: skip
+        name, kind = item.get("name"), item.get("content_type", "application/octet-stream")
+        url, content = item.get("url"), item.get("content")
+        if not isinstance(name, str) or not isinstance(kind, str):
+            raise ValidationError("an attachment needs a name and a type", field="attachments")
+        if isinstance(url, str) and content is None:
+            found.append(Attachment(name, url=url, content_type=kind))
+            continue
+        if not isinstance(content, str) or url is not None:
+            raise ValidationError("an attachment holds a url or a content", field="attachments")
+        try:
+            raw = base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationError("attachment content is not base64", field="attachments") from None
+        found.append(Attachment(name, content=raw, content_type=kind))
+    return found
 
 
 def message_from_dict(data: Mapping[str, Any]) -> Message:
@@ -136,6 +176,7 @@ def message_from_dict(data: Mapping[str, Any]) -> Message:
         spread_over=_minutes(data, "spread_over_minutes"),
         spread_every=_minutes(data, "spread_every_minutes"),
         data=_data(data.get("data_hex")),
+        attachments=_attachments(data.get("attachments", [])),
         **{name: _option(data, name) for name in _PLAIN_OPTIONS if name in data},
     )
 

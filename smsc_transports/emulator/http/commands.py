@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from smsc_transports.emulator.http.params import Params, RequestData
@@ -12,8 +12,10 @@ from smsc_transports.emulator.http.render import (
     Fields,
     history_fields,
     inbox_fields,
+    job_fields,
     render_balance,
     render_error,
+    render_fields,
     render_items,
     render_link,
     render_send,
@@ -25,7 +27,7 @@ from smsc_transports.emulator.state.accounts import Account
 from smsc_transports.emulator.state.clock import MOSCOW
 from smsc_transports.emulator.state.number_rules import answer_delay
 from smsc_transports.emulator.state.pricing import params_error
-from smsc_transports.emulator.state.records import SendRequest
+from smsc_transports.emulator.state.records import SendRequest, StoredFile
 from smsc_transports.emulator.state.smsc import EmulatorState
 from smsc_transports.emulator.state.time_forms import parse_valid
 from smsc_transports.errors import APIError
@@ -146,7 +148,18 @@ def _period(params: Params) -> tuple[float | None, int | None]:
     return period, params.number("freq", 60, low=1, high=1440)
 
 
-def send_request(params: Params) -> SendRequest:
+def _files(params: Params, uploaded: tuple[StoredFile, ...]) -> tuple[StoredFile, ...]:
+    """The uploaded files and the ``fileurl`` one (error 1 for a URL that is not http(s))."""
+    url = params.text("fileurl").strip()
+    if not url:
+        return uploaded
+    if not url.startswith(("http://", "https://")) or len(url) > 2000:
+        raise params_error()
+    name = url.rsplit("/", 1)[-1] or "file"
+    return (*uploaded, StoredFile(name, "application/octet-stream", url=url))
+
+
+def send_request(params: Params, files: tuple[StoredFile, ...] = ()) -> SendRequest:
     """A :class:`SendRequest` from ``send.php`` parameters (error 1 for bad ones)."""
     kind, sender = _kind_and_sender(params)
     pairs, line_options = _list_lines(params.text("list"))
@@ -173,6 +186,7 @@ def send_request(params: Params) -> SendRequest:
         pairs=pairs,
         maxsms=maxsms or None,
         subject=params.get("subj"),
+        files=_files(params, files),
         options=options,
         tinyurl=bool(params.number("tinyurl", 0, high=1)),
         period=period,
@@ -182,7 +196,7 @@ def send_request(params: Params) -> SendRequest:
 
 
 def _send(state: EmulatorState, account: Account, data: RequestData, wait: Wait) -> str:
-    request = send_request(data.params)
+    request = send_request(data.params, data.files)
     try:
         outcome = state.send(account, request)
     finally:
@@ -289,11 +303,69 @@ def _unknown_command(state: EmulatorState, account: Account, data: RequestData, 
     raise params_error("get")
 
 
+_OK: Fields = [("result", "OK")]
+
+
 def _senders(state: EmulatorState, account: Account, data: RequestData, wait: Wait) -> str:
-    if not data.params.flag("get"):
+    params = data.params
+    if params.flag("get"):
+        rows: list[Fields] = [[("sender", s)] for s in state.senders(account)]
+        return render_items(data.fmt, rows, "sender")
+    name = params.text("sender").strip()
+    if not name or len(name) > 15:
         raise params_error("senders")
-    rows: list[Fields] = [[("sender", s)] for s in state.senders(account)]
-    return render_items(data.fmt, rows, "sender")
+    if params.flag("add"):
+        state.add_sender(account, name, params.text("cmt"))
+        return render_fields(data.fmt, [("sender", name)])
+    if params.flag("send_code"):
+        state.send_sender_code(account, name)
+        return render_fields(data.fmt, _OK)
+    if params.flag("check_code"):
+        state.confirm_sender(account, name, params.text("code").strip())
+        return render_fields(data.fmt, _OK)
+    raise params_error("senders")
+
+
+def _info(state: EmulatorState, account: Account, data: RequestData, wait: Wait) -> str:
+    if not data.params.flag("get_operator"):
+        raise params_error("operator")
+    phone = data.params.text("phone")
+    info = state.operator(phone)
+    mcc, mnc = info.mccmnc[:3], info.mccmnc[3:]
+    fields: Fields = [
+        ("phone", phone.strip().lstrip("+")),
+        ("country", info.country),
+        ("operator", info.operator),
+        ("region", info.region),
+        ("mcc", mcc),
+        ("mnc", mnc),
+    ]
+    return render_fields(data.fmt, fields)
+
+
+def _jobs(state: EmulatorState, account: Account, data: RequestData, wait: Wait) -> str:
+    params = data.params
+    if params.flag("add"):
+        request = send_request(params)
+        name = params.text("name").strip() or "job"
+        job = state.add_job(account, name, replace(request, cost=0))
+        return render_fields(data.fmt, [("id", str(job.id))])
+    if params.flag("get_all") or params.flag("get"):
+        wanted = params.text("id").strip() if params.flag("get") else ""
+        rows = [job_fields(j, status) for j, status in state.jobs(account)]
+        if wanted:
+            rows = [row for row in rows if dict(row)["id"] == wanted]
+        return render_items(data.fmt, rows, "job")
+    job_id = params.text("id").strip()
+    if not job_id:
+        raise params_error("jobs")
+    if params.flag("cancel"):
+        state.cancel_job(account, job_id)
+        return render_fields(data.fmt, _OK)
+    if params.flag("del"):
+        state.delete_job(account, job_id)
+        return render_fields(data.fmt, _OK)
+    raise params_error("jobs")
 
 
 Handler = Callable[[EmulatorState, Account, RequestData, Wait], str]
@@ -303,6 +375,8 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
     "balance": ("balance", _balance),
     "get": ("get", _get),
     "senders": ("senders", _senders),
+    "info": ("operator", _info),
+    "jobs": ("jobs", _jobs),
     "tinyurls": ("get", _tinyurls),
     "unknown": ("get", _unknown_command),
 }

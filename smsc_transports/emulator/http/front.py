@@ -1,11 +1,14 @@
 """The emulator's HTTP front end: SMSC's ``/sys/*.php`` API and ``/rest/send/``.
 
 A stdlib :class:`~http.server.ThreadingHTTPServer` (HTTP/1.1 keep-alive, one daemon
-thread per connection). Every API error is an HTTP 200 answer in the requested
-format, as SMSC does; a documented command the emulator does not model answers error
-1; an undocumented path is a plain 404; a handler bug is logged and answered with a
-bare 500, and the server keeps serving. Short links made by ``tinyurl=1`` are served
-at ``/t/<code>`` (a redirect that counts the click).
+thread per connection); with a ``tls_context`` it speaks HTTPS, the TLS handshake
+done in the connection's own thread. Every API error is an HTTP 200 answer in the
+requested format, as SMSC does; a documented command the emulator does not model
+answers error 1; an undocumented path is a plain 404; a handler bug is logged and
+answered with a bare 500, and the server keeps serving. Short links made by
+``tinyurl=1`` are served at ``/t/<code>`` (a redirect that counts the click). The
+emulator's own paths under ``/_emulator/`` (health, control API) go to a
+:class:`~smsc_transports.emulator.http.control.ServiceApi` when one is given.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ import contextlib
 import json
 import logging
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from smsc_transports.emulator.http.commands import Reply, run_command
+from smsc_transports.emulator.http.control import PREFIX, ServiceApi
 from smsc_transports.emulator.http.params import RequestData, parse_request
 from smsc_transports.emulator.http.render import render_error
 from smsc_transports.emulator.state.pricing import params_error
@@ -37,6 +42,8 @@ ROUTES: dict[str, tuple[str, bool]] = {
     "/sys/balance.php": ("balance", False),
     "/sys/get.php": ("get", False),
     "/sys/senders.php": ("senders", False),
+    "/sys/info.php": ("info", False),
+    "/sys/jobs.php": ("jobs", False),
     "/sys/tinyurls.php": ("tinyurls", False),
     "/rest/send/": ("send", True),
     "/rest/send": ("send", True),
@@ -80,6 +87,27 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             self._open.add(request)
         super().process_request(request, client_address)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        context = self.front.tls_context
+        if context is None:
+            super().finish_request(request, client_address)
+            return
+        # In the connection's thread, so a slow or failing handshake holds up no one.
+        request.settimeout(self.front.idle_timeout)
+        try:
+            connection = context.wrap_socket(request, server_side=True)
+        except OSError as exc:  # ssl.SSLError included; the socket is closed by then
+            log.debug("TLS handshake with %s failed: %s", client_address[0], exc)
+            return
+        with self._open_lock:
+            self._open.add(connection)
+        try:
+            super().finish_request(connection, client_address)
+        finally:
+            with self._open_lock:
+                self._open.discard(connection)
+            connection.close()
 
     def shutdown_request(self, request: Any) -> None:
         with self._open_lock:
@@ -127,6 +155,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         path, _, query = self.path.partition("?")
+        if path.startswith(PREFIX) and self.server.front.service is not None:
+            self._answer_service(path, query)
+            return
         if path == SOAP_PATH:
             self._answer_soap(query)
             return
@@ -188,6 +219,20 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self._write(status, answer, content_type)
 
+    def _answer_service(self, path: str, query: str) -> None:
+        body, refusal = self._read_body()
+        service = self.server.front.service
+        assert service is not None  # checked by the caller
+        if refusal is not None:
+            self.close_connection = True
+            self._write(413, b'{"error": "request too large"}', "application/json")
+            return
+        authorization = self.headers.get("Authorization")
+        status, content_type, answer = service.answer(
+            self.command, path, query, body, authorization
+        )
+        self._write(status, answer, content_type)
+
     def _read_body(self) -> tuple[bytes, APIError | None]:
         """The request body, or an error when it is chunked, unsized or too big."""
         if self.headers.get("Transfer-Encoding"):
@@ -244,10 +289,10 @@ class HttpFrontEnd:
     ``max_body`` bounds request bodies (bigger ones are refused unread with error 1);
     ``idle_timeout`` closes idle keep-alive connections. Answers are encoded in the
     charset the request asked for and labelled ``charset=windows-1251``, as SMSC
-    labels them; ``echo_charset=True`` names the real charset instead.
+    labels them; ``echo_charset=True`` names the real charset instead. ``tls_context``
+    (a server context with a certificate) makes it HTTPS, conventionally named
+    ``https``. ``service`` answers the ``/_emulator/`` paths (health, control API).
     """
-
-    name = "http"
 
     def __init__(
         self,
@@ -255,12 +300,18 @@ class HttpFrontEnd:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        max_body: int = 1 << 20,
+        max_body: int = 4 << 20,
         idle_timeout: float = 30.0,
         echo_charset: bool = False,
+        tls_context: ssl.SSLContext | None = None,
+        service: ServiceApi | None = None,
+        name: str | None = None,
     ) -> None:
         self.state = state
         self.echo_charset = echo_charset
+        self.tls_context = tls_context
+        self.service = service
+        self.name = name or ("https" if tls_context is not None else "http")
         self.host = host
         self.requested_port = port
         self.max_body = max_body
@@ -286,8 +337,9 @@ class HttpFrontEnd:
 
     @property
     def url(self) -> str:
-        """``http://host:port`` of the running front end."""
-        return f"http://{self.host}:{self.port}"
+        """``http://host:port`` (``https://`` with TLS) of the running front end."""
+        scheme = "https" if self.tls_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def start(self) -> None:
         """Bind and serve in a daemon thread (returns once listening)."""

@@ -16,6 +16,7 @@ from email.policy import HTTP
 from urllib.parse import parse_qsl
 
 from smsc_transports.emulator.state.pricing import params_error
+from smsc_transports.emulator.state.records import StoredFile
 from smsc_transports.errors import APIError
 
 __all__ = ["CHARSETS", "DEFAULT_CHARSET", "Params", "RequestData", "parse_request"]
@@ -68,10 +69,12 @@ class Params:
 class RequestData:
     """A parsed request: its parameters, answer format and charset, or the error to answer.
 
-    ``codec`` is the Python codec for ``charset`` (the label echoed in answers).
+    ``codec`` is the Python codec for ``charset`` (the label echoed in answers);
+    ``files`` the files of a multipart body.
     """
 
     params: Params = field(default_factory=lambda: Params({}))
+    files: tuple[StoredFile, ...] = ()
     fmt: int = 0
     charset: str = DEFAULT_CHARSET
     codec: str = CHARSETS[DEFAULT_CHARSET]
@@ -83,21 +86,34 @@ def _raw_pairs(data: bytes) -> list[tuple[str, str]]:
     return parse_qsl(data.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
 
 
-def _multipart_pairs(body: bytes, content_type: str) -> list[tuple[str, str]]:
-    """Form fields of a multipart body, as Latin-1 stand-ins; attached files are ignored."""
+MAX_FILES = 20
+
+
+def _multipart(body: bytes, content_type: str) -> tuple[list[tuple[str, str]], list[StoredFile]]:
+    """Form fields of a multipart body, as Latin-1 stand-ins, and its files.
+
+    A file without a usable name is kept with an empty one, for :func:`parse_request`
+    to refuse once it knows the answer's format (as it does more than
+    :data:`MAX_FILES` files).
+    """
     head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1")
     message = BytesParser(policy=HTTP).parsebytes(head + body)
     if not message.is_multipart():
         raise params_error()
     pairs: list[tuple[str, str]] = []
+    files: list[StoredFile] = []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str) or part.get_filename():
-            continue
         payload = part.get_payload(decode=True)
-        if isinstance(payload, bytes):
+        if not isinstance(name, str) or not isinstance(payload, bytes):
+            continue
+        filename = part.get_filename()
+        if filename is None:
             pairs.append((name, payload.decode("latin-1")))
-    return pairs
+            continue
+        usable = filename.strip() and len(filename) <= 255
+        files.append(StoredFile(filename if usable else "", part.get_content_type(), payload))
+    return pairs, files
 
 
 def _json_pairs(body: bytes) -> list[tuple[str, str]]:
@@ -142,7 +158,9 @@ def parse_request(query: bytes, body: bytes, content_type: str, *, json_body: bo
         if json_body:
             json_pairs = _json_pairs(body) if body.strip() else []
         elif mime == "multipart/form-data":
-            raw += _multipart_pairs(body, content_type)
+            fields, files = _multipart(body, content_type)
+            raw += fields
+            data.files = tuple(files)
         elif body:
             raw += _raw_pairs(body)
         named = dict(raw)
@@ -154,6 +172,8 @@ def parse_request(query: bytes, body: bytes, content_type: str, *, json_body: bo
         elif label not in CHARSETS:
             raise params_error()
         data.charset, data.codec = label, CHARSETS[label]
+        if len(data.files) > MAX_FILES or any(not f.name for f in data.files):
+            raise params_error()
         values = {
             k.encode("latin-1").decode(data.codec): v.encode("latin-1").decode(data.codec)
             for k, v in raw

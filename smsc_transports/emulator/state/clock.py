@@ -8,12 +8,13 @@ no sleeping and no timing races.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from smsc_transports.wire.http import MOSCOW
 
-__all__ = ["MOSCOW", "Clock", "ManualClock", "format_date", "to_datetime"]
+__all__ = ["MOSCOW", "Clock", "ManualClock", "ScaledClock", "format_date", "to_datetime"]
 
 Clock = Callable[[], float]
 """Anything that returns the current time as Unix seconds (``time.time`` by default)."""
@@ -52,6 +53,62 @@ class ManualClock:
 
     def __repr__(self) -> str:
         return f"ManualClock({self():.3f})"
+
+
+class ScaledClock:
+    """Real time run ``speed`` times as fast, from ``start``, that can also be moved forward.
+
+    ``speed`` 1 is the wall clock, 60 makes a minute pass every second, 0 stops it: it
+    then moves only through :meth:`advance`/:meth:`set`, like a :class:`ManualClock`.
+    ``start`` (Unix seconds) is where it begins; the current time by default. This is
+    the clock of a command-line emulator, whose control API moves it.
+    """
+
+    def __init__(
+        self,
+        speed: float = 1.0,
+        start: float | None = None,
+        *,
+        source: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not speed >= 0:
+            raise ValueError("a clock's speed is 0 or more")
+        self.speed = float(speed)
+        self._source = source
+        self._origin = source()
+        self._base = time.time() if start is None else float(start)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        """Return the current time in Unix seconds."""
+        with self._lock:
+            return self._base + (self._source() - self._origin) * self.speed
+
+    def advance(self, seconds: float) -> float:
+        """Move the clock forward by ``seconds`` (never backwards) and return the new time."""
+        if not seconds >= 0:
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            self._base += seconds
+        return self()
+
+    def set(self, timestamp: float) -> None:
+        """Jump forward to ``timestamp`` (never backwards: rate windows stay consistent)."""
+        with self._lock:
+            now = self._base + (self._source() - self._origin) * self.speed
+            if timestamp < now:
+                raise ValueError("the clock only moves forward")
+            self._base += timestamp - now
+
+    def resume(self, timestamp: float) -> None:
+        """Continue from ``timestamp`` (a snapshot's time), even if that is behind: only
+        before the emulator serves anything."""
+        with self._lock:
+            self._base = float(timestamp)
+            self._origin = self._source()
+
+    def __repr__(self) -> str:
+        return f"ScaledClock({self():.3f}, speed={self.speed:g})"
 
 
 def to_datetime(timestamp: float) -> datetime:

@@ -34,6 +34,18 @@ class Inbox:
         self._by_login.setdefault(login, []).append(record)
         return record
 
+    def everything(self) -> list[IncomingRecord]:
+        """Every message of every login, in arrival order (for snapshots)."""
+        return sorted(
+            (record for records in self._by_login.values() for record in records),
+            key=lambda record: record.id,
+        )
+
+    def put(self, record: IncomingRecord) -> None:
+        """Store a message as it was (from a snapshot), keeping its number."""
+        self._by_login.setdefault(record.login, []).append(record)
+        self._next_id = max(self._next_id, record.id + 1)
+
     def newest_first(
         self,
         login: str,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from smsc_transports.emulator.state.number_rules import Behaviour, describe_hlr, describe_number
-from smsc_transports.emulator.state.records import StatusRecord
+from smsc_transports.emulator.state.records import StatusRecord, StoredFile
 from smsc_transports.message import MessageKind
 from smsc_transports.statuses import MessageStatus
 
@@ -22,7 +22,7 @@ Step = tuple[float, MessageStatus, int]
 """One timeline entry: (when, status, err)."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Recipient:
     """A message to one phone: SMSC keys it by (login, id, phone)."""
 
@@ -40,6 +40,7 @@ class Recipient:
     behaviour: Behaviour
     int_id: int
     subject: str | None = None
+    files: tuple[StoredFile, ...] = ()
     options: tuple[tuple[str, str], ...] = ()
     notified: int = 0
     """How many timeline steps callbacks have already reported (step 0 is never sent)."""
@@ -65,6 +66,12 @@ class Recipient:
             else:
                 steps.append((done, final, self.behaviour.err))
         self.steps = steps
+
+    def force(self, now: float, status: MessageStatus, err: int) -> None:
+        """Make ``status`` (with ``err``) the status from ``now`` on, dropping the steps planned
+        after it: what the control API's "force a status" does."""
+        self.steps = [step for step in self.steps if step[0] <= now]
+        self.steps.append((now, status, err))
 
     def waits(self, now: float) -> bool:
         """Whether the message has not left yet: scheduled for later, and not stopped."""
@@ -169,6 +176,20 @@ class Recipients:
     def get(self, login: str, id: str, phone: str) -> Recipient | None:
         """The recipient ``phone`` (in stored form) of ``login``'s message ``id``, if any."""
         return self._by_key.get((login, id, phone))
+
+    def everyone(self) -> list[Recipient]:
+        """Every stored recipient, in the order they were sent (for snapshots)."""
+        return sorted(self._by_key.values(), key=lambda recipient: recipient.int_id)
+
+    def numbering(self) -> tuple[dict[str, int], int]:
+        """The next message id of each login and the next ``int_id`` (for snapshots)."""
+        return dict(self._next_id), self._next_int_id
+
+    def renumber(self, next_ids: dict[str, int], next_int_id: int) -> None:
+        """Continue numbering from a snapshot's :meth:`numbering`, never below what is stored."""
+        for login, number in next_ids.items():
+            self._next_id[login] = max(self._next_id.get(login, 1), number)
+        self._next_int_id = max(self._next_int_id, next_int_id)
 
     def remove(self, login: str, id: str, phone: str) -> Recipient | None:
         """Take the recipient :meth:`get` would return out of the table, and return it."""

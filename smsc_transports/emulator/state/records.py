@@ -23,8 +23,22 @@ __all__ = [
     "SendRequest",
     "SendStats",
     "StatusRecord",
+    "StoredFile",
     "kind_flag",
 ]
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file that came with a send: a multipart part's bytes, or a ``fileurl``."""
+
+    name: str
+    content_type: str
+    content: bytes = b""
+    url: str | None = None
+
+    def __repr__(self) -> str:
+        return f"StoredFile({self.name!r}, {len(self.content)} bytes, url={self.url!r})"
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,8 @@ class SendRequest:
     ``tinyurl`` shortens the links of the text; ``period`` (hours) spreads the
     recipients over that time in batches every ``freq`` minutes (default 60).
     ``options`` are the other parameters SMSC received (``voice``, ``period``, ``pp``…),
-    kept as they came.
+    kept as they came. ``files`` are the attachments (multipart parts and ``fileurl``),
+    stored with every recipient.
     ``segments`` is the number of SMS a front end received the text in (SMPP's UDH or
     SAR parts, joined into one message): each recipient is billed that many parts, as
     SMSC bills what it sends.
@@ -64,6 +79,7 @@ class SendRequest:
     pairs: tuple[tuple[str, str], ...] = ()
     maxsms: int | None = None
     subject: str | None = None
+    files: tuple[StoredFile, ...] = ()
     options: tuple[tuple[str, str], ...] = ()
     tinyurl: bool = False
     period: float | None = None

@@ -38,12 +38,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
+from typing import Any
 
 from smsc_transports.emulator.state.accounts import Account, Accounts, Limits, Tariff, demo_account
 from smsc_transports.emulator.state.activity import Activity
 from smsc_transports.emulator.state.clock import Clock, format_date
+from smsc_transports.emulator.state.image import capture, from_plain, load, to_plain
 from smsc_transports.emulator.state.inbox import Inbox
 from smsc_transports.emulator.state.ip_blocks import IpBlocks
+from smsc_transports.emulator.state.mailings import Job, Mailings, SenderNames
+from smsc_transports.emulator.state.number_rules import NumberInfo, describe_number
 from smsc_transports.emulator.state.planning import sender_of, start_times
 from smsc_transports.emulator.state.pricing import (
     Prepared,
@@ -63,6 +67,7 @@ from smsc_transports.emulator.state.records import (
     SendRequest,
     SendStats,
     StatusRecord,
+    StoredFile,
 )
 from smsc_transports.emulator.state.short_links import ShortLink, ShortLinks
 from smsc_transports.encoding import count_parts
@@ -83,9 +88,11 @@ def lookup_phone(phone: str) -> str:
         return phone.strip()
 
 
-def _sender_allowed(account: Account, sender: str) -> bool:
+def _sender_allowed(account: Account, sender: str, added: tuple[str, ...]) -> bool:
     """Whether ``sender`` may be used: registered, or no list, or "no sender" ("" or ".")."""
-    return sender in ("", ".") or not account.senders or sender in account.senders
+    if sender in ("", ".") or not account.senders:
+        return True
+    return sender in account.senders or sender in added
 
 
 class EmulatorState:
@@ -123,6 +130,8 @@ class EmulatorState:
         )
         self._recipients = Recipients()
         self._inbox = Inbox()
+        self._mailings = Mailings()
+        self._sender_names = SenderNames()
         self._links = ShortLinks()
         # Contact groups: login -> group id -> phones (``phones=G<id>``).
         self._groups: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -143,6 +152,17 @@ class EmulatorState:
         """The account named ``login`` (``KeyError`` if there is none)."""
         with self.lock:
             return self._accounts[login]
+
+    def logins(self) -> tuple[str, ...]:
+        """Every account's login, in the order they were added."""
+        with self.lock:
+            return tuple(account.login for account in self._accounts)
+
+    def account_balance(self, login: str) -> BalanceInfo:
+        """``login``'s balance, unthrottled: for the emulator's own use, not SMSC's API."""
+        with self.lock:
+            found = self._accounts[login]
+            return BalanceInfo(found.balance, found.currency, found.credit)
 
     def authenticate(
         self,
@@ -192,9 +212,32 @@ class EmulatorState:
             self._accounts[login].balance = Decimal(str(amount))
 
     def senders(self, account: object) -> tuple[str, ...]:
-        """The account's registered sender IDs."""
+        """The account's registered sender IDs: configured, then added and confirmed."""
+        login = self._login(account)
         with self.lock:
-            return self._accounts[self._login(account)].senders
+            added = self._sender_names.confirmed(login)
+            configured = self._accounts[login].senders
+            return configured + tuple(n for n in added if n not in configured)
+
+    def add_sender(self, account: object, name: str, comment: str = "") -> None:
+        """Register ``name``: a name at once, a number once confirmed by its code."""
+        with self.lock:
+            self._sender_names.add(self._login(account), name, comment)
+
+    def send_sender_code(self, account: object, name: str) -> str:
+        """Text a code to the numeric sender ``name``; return it (see :meth:`sender_code`)."""
+        with self.lock:
+            return self._sender_names.send_code(self._login(account), name)
+
+    def sender_code(self, login: str, name: str) -> str | None:
+        """The last code texted to the numeric sender ``name`` of ``login`` (for tests)."""
+        with self.lock:
+            return self._sender_names.code(login, name)
+
+    def confirm_sender(self, account: object, name: str, code: str) -> None:
+        """Confirm the numeric sender ``name``; error 1 for a wrong code."""
+        with self.lock:
+            self._sender_names.confirm(self._login(account), name, code)
 
     def _login(self, account: object) -> str:
         login = getattr(account, "login", None)
@@ -264,8 +307,9 @@ class EmulatorState:
         msg_id = request.id or self._recipients.new_id(account.login)
         accepted = [p for p in prepared if not p.error]
         senders = {id(p): sender_of(account, request, p) for p in prepared}
+        added = self._sender_names.confirmed(account.login)
         if request.kind.is_sms_like and not all(
-            _sender_allowed(account, senders[id(p)]) for p in accepted or prepared
+            _sender_allowed(account, senders[id(p)], added) for p in accepted or prepared
         ):
             raise refusal(6, msg_id)
         if not accepted:
@@ -387,6 +431,7 @@ class EmulatorState:
             behaviour=p.behaviour,
             int_id=self._recipients.new_int_id(),
             subject=request.subject,
+            files=request.files,
             options=request.options,
         )
         recipient.plan(self.transfer_after, self.deliver_after)
@@ -527,6 +572,12 @@ class EmulatorState:
             return not_found(id, phone)
         return recipient.record(now)
 
+    def attachments(self, login: str, id: str, phone: str) -> tuple[StoredFile, ...]:
+        """The files that came with ``login``'s message ``id`` to ``phone`` (for tests)."""
+        with self.lock:
+            recipient = self._recipients.get(login, id, lookup_phone(phone))
+            return recipient.files if recipient is not None else ()
+
     def delete(self, account: object, id: str, phone: str) -> None:
         """Delete message ``id`` to ``phone``; error 5 when there is no such message."""
         login = self._login(account)
@@ -569,6 +620,67 @@ class EmulatorState:
             )
             return [recipient.record(now) for recipient in found]
 
+    def operator(self, phone: str) -> NumberInfo:
+        """The country, operator and region of ``phone`` (``info.php``); error 1 if malformed."""
+        try:
+            digits = normalize_phone(phone).lstrip("+")
+        except ValidationError:
+            raise params_error("operator") from None
+        if digits.startswith("G"):
+            raise params_error("operator")
+        return describe_number(digits)
+
+    # -- scheduled mailings ------------------------------------------------------------
+
+    def add_job(self, account: Account, name: str, request: SendRequest) -> Job:
+        """Schedule ``request`` as the job ``name``: its messages are stored now, waiting.
+
+        Errors are the send's (money, numbers, sender, time).
+        """
+        with self.lock:
+            outcome = self.send(account, request)
+            assert outcome.id is not None
+            accepted = [p.phone for p in outcome.phones if not p.error]
+            first = self._recipients.get(account.login, outcome.id, accepted[0])
+            start = first.start if first is not None else self.clock()
+            return self._mailings.add(
+                account.login, name, request.text, tuple(accepted), outcome.id, start
+            )
+
+    def jobs(self, account: object) -> list[tuple[Job, int]]:
+        """The account's jobs, newest first, each with its status code now."""
+        login = self._login(account)
+        with self.lock:
+            now = self.clock()
+            return [(job, job.status(now)) for job in self._mailings.of(login)]
+
+    def cancel_job(self, account: object, id: str) -> None:
+        """Cancel job ``id``: its waiting messages stop (status -2) and are refunded.
+
+        Error 1 when there is no such job or it has already started.
+        """
+        login = self._login(account)
+        with self.lock:
+            job = self._mailings.get(login, id)
+            now = self.clock()
+            if job.cancelled:
+                return
+            if now >= job.start:
+                raise params_error("jobs")
+            for phone in job.phones:
+                # Each waiting message stops and is refunded, as cancel_sm does it.
+                self.cancel(account, job.message_id, phone)
+            job.cancelled = True
+
+    def delete_job(self, account: object, id: str) -> None:
+        """Cancel job ``id`` if it is still waiting, then forget it."""
+        login = self._login(account)
+        with self.lock:
+            job = self._mailings.get(login, id)
+            if not job.cancelled and self.clock() < job.start:
+                self.cancel_job(account, id)
+            self._mailings.remove(login, id)
+
     # -- incoming messages -------------------------------------------------------------
 
     def add_incoming(
@@ -608,6 +720,54 @@ class EmulatorState:
             return self._inbox.newest_first(
                 login, self.clock(), cnt=cnt, hours=hours, after_id=after_id, to_phone=to_phone
             )
+
+    # -- changes a test makes (the control API) ------------------------------------------
+
+    def force_status(
+        self, login: str, id: str, phone: str, status: MessageStatus, err: int = 0
+    ) -> StatusRecord:
+        """Make message ``id`` to ``phone`` of ``login`` take ``status`` (and ``err``) now.
+
+        The steps planned after now are dropped, so the forced status stays; callbacks
+        report it like any change. ``KeyError`` when there is no such message.
+        """
+        with self.lock:
+            recipient = self._recipients.get(login, id, lookup_phone(phone))
+            if recipient is None:
+                raise KeyError(f"no message {id} to {phone} on {login}")
+            now = self.clock()
+            recipient.force(now, status, err)
+            if self._accounts[login].callback_url or self.callback_url:
+                self._unsettled[recipient.int_id] = recipient
+            return recipient.record(now)
+
+    # -- snapshots -----------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Accounts (with balances), messages sent and received, contact groups, as plain
+        JSON values."""
+        with self.lock:
+            image = capture(self._accounts, self._recipients, self._inbox, self.clock())
+            image["groups"] = to_plain(self._groups)
+            return image
+
+    def restore(self, image: dict[str, Any]) -> None:
+        """Load what :meth:`snapshot` gave: its accounts replace those of the same login.
+
+        A damaged image raises ``ValueError`` naming what is wrong, and changes nothing.
+        """
+        groups: dict[str, dict[str, tuple[str, ...]]] = (
+            from_plain(dict[str, dict[str, tuple[str, ...]]], image.get("groups", {}), "groups")
+            if isinstance(image, dict)
+            else {}
+        )
+        with self.lock:
+            for recipient in load(image, self._accounts, self._recipients, self._inbox):
+                url = self._accounts[recipient.login].callback_url or self.callback_url
+                if url and recipient.notified < len(recipient.steps) - 1:
+                    self._unsettled[recipient.int_id] = recipient
+            for login, named in groups.items():
+                self._groups.setdefault(login, {}).update(named)
 
     # -- callbacks ---------------------------------------------------------------------
 

@@ -87,6 +87,9 @@ def _options(message: Message) -> dict[str, str]:
         params["valid"] = valid_param(message.valid)
     params.update(_typed_options(message))
     params.update({key: str(value) for key, value in message.extra.items()})
+    for attachment in message.attachments:
+        if attachment.url is not None:
+            params["fileurl"] = attachment.url  # the file SMSC fetches itself
     return params
 
 
@@ -151,14 +154,17 @@ def send_params(
     return params
 
 
-def list_params(messages: Sequence[Message], *, per_phone: bool = True) -> dict[str, str]:
+def list_params(
+    messages: Sequence[Message], *, per_phone: bool = True, cost: int = 3
+) -> dict[str, str]:
     """Return one ``send.php`` request carrying different texts as ``list=phone:text`` lines.
 
     All ``messages`` must share every option but text and phones; texts must not hold a
-    new line (it separates the lines) and a phone may appear once.
+    new line (it separates the lines) and a phone may appear once. ``cost`` is SMSC's
+    cost mode, as for :func:`send_params` (1 prices the list, nothing is sent).
     """
     lines = [f"{phone}:{message_text(message)}" for message in messages for phone in message.phones]
-    params = {"list": "\n".join(lines), "cost": "3"}
+    params = {"list": "\n".join(lines), "cost": str(cost)}
     if per_phone:
         params["op"] = "1"
     params.update(_options(messages[0]))

@@ -48,8 +48,10 @@ __all__ = [
     "credential_fields",
     "parse_balance",
     "parse_cost",
+    "parse_raw",
     "parse_send",
     "parse_status",
+    "raw_call",
     "send_call",
     "status_call",
     "wsdl_bytes",
@@ -279,6 +281,7 @@ def cost_call(message: Message, credentials: Mapping[str, str]) -> SoapCall:
     ``get_sms_cost`` has fields for phones and text only, so a sender, a kind or a
     time (which all change the price) go in ``query``; a message id prices nothing.
     """
+    refuse_uncarried(message, "soap")
     params = http.send_params(message, cost=1, per_phone=False)
     del params["cost"]
     params.pop("id", None)
@@ -297,6 +300,51 @@ def status_call(
     """Return the ``get_status`` call (``all`` = ``detail``), or ``get_status2`` with ``extra``."""
     params = http.status_params([id], [phone], detail)
     return _with_query("get_status", "get_status2", {**credentials, **params}, extra or {})
+
+
+def raw_call(
+    operation: str, fields: Mapping[str, object] | None, credentials: Mapping[str, str]
+) -> SoapCall:
+    """Return a call of any WSDL ``operation`` with ``fields`` and the credentials.
+
+    Field names must be the operation's (``login`` and ``psw`` are the transport's), the
+    required ones present, values ``str`` or ``int``; ``query`` (of the ``*2``
+    operations) may also be a mapping, URL-encoded here. Anything else is a
+    :class:`ValidationError`, raised before anything is sent.
+    """
+    spec = OPERATIONS.get(operation) if isinstance(operation, str) else None
+    if spec is None:
+        raise ValidationError(
+            f"{operation!r} is not an operation of SMSC's WSDL ({', '.join(OPERATIONS)})",
+            field="operation",
+        )
+    given: dict[str, str] = {}
+    for name, value in (fields or {}).items():
+        if name in ("login", "psw"):
+            raise ValidationError(f"{name!r} is set by the transport", field=name)
+        if name not in spec.fields:
+            raise ValidationError(
+                f"{operation} has no field {name!r} (it has {', '.join(spec.fields)})", field=name
+            )
+        text = value
+        if name == "query" and isinstance(value, Mapping):
+            text = urlencode({str(k): str(v) for k, v in value.items()})
+        if isinstance(text, bool) or not isinstance(text, str | int):
+            raise ValidationError(f"field {name!r} must be a str or an int", field=name)
+        given[name] = str(text)
+    missing = sorted(spec.required - {"login", "psw"} - set(given))
+    if missing:
+        raise ValidationError(f"{operation} needs {', '.join(missing)}", field=missing[0])
+    return _checked(SoapCall(operation, {**credentials, **given}))
+
+
+def parse_raw(result: Any, operation: str) -> dict[str, Any]:
+    """Return a raw call's result as a dict, or raise the :class:`APIError` it carries."""
+    spec = OPERATIONS[operation]
+    kind = {"send_sms": "send", "send_sms2": "send", "get_balance": "balance"}.get(
+        spec.name, "cost" if "cost" in spec.name else "status"
+    )
+    return check_error(result, kind)
 
 
 def balance_call(credentials: Mapping[str, str]) -> SoapCall:

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smsc_transports import (
+    Attachment,
     Message,
     MessageKind,
     PhoneResult,
@@ -223,3 +224,32 @@ def test_the_typed_options_and_binary_data_survive_a_json_round_trip() -> None:
         data = json.loads(json.dumps(message_to_dict(message)))
         assert message_from_dict(data) == message
     assert message_to_dict(options[3])["data_hex"] == "0001ff"
+
+
+def test_attachments_cross_the_broker_whole_bytes_and_urls_alike() -> None:
+    message = Message(
+        "79990000001",
+        "look",
+        kind=MessageKind.MMS,
+        attachments=[
+            Attachment.from_bytes("cat.png", bytes(range(256))),
+            Attachment.from_url("https://example.com/dog.jpg"),
+        ],
+    )
+    over_the_wire = json.loads(json.dumps(message_to_dict(message)))
+    assert message_from_dict(over_the_wire) == message
+
+
+@pytest.mark.parametrize(
+    "attachments",
+    [
+        "not a list",
+        [{"name": "a.png", "content": "***not base64***"}],
+        [{"name": "a.png", "content": "eA==", "url": "https://e.com/a"}],
+        [{"name": "a.png", "path": "/etc/passwd"}],
+    ],
+)
+def test_a_bad_attachment_is_refused_by_the_worker(attachments: object) -> None:
+    data = {"phones": ["79990000001"], "text": "x", "kind": "MMS", "attachments": attachments}
+    with pytest.raises(ValidationError):
+        message_from_dict(data)
