@@ -576,6 +576,13 @@ class LoggingObserver(Observer):
             extra=fields,
         )
 
+    def operation_batch(self, batch: OperationBatch) -> None:
+        """Log each request of the batch, building their events only if one is logged."""
+        logger = self.logger
+        failed = any(outcome != OK for outcome, _ in batch.outcomes)
+        if logger.isEnabledFor(self.level) or (failed and logger.isEnabledFor(logging.WARNING)):
+            super().operation_batch(batch)
+
     def link(self, event: LinkEvent) -> None:
         """Log the connection change."""
         level = logging.INFO if event.change is not Link.DROPPED else logging.WARNING
