@@ -25,6 +25,7 @@ import socket
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable
 from contextlib import aclosing
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Self, cast
 
 import aiosmtplib
@@ -47,7 +48,7 @@ from smsc_transports.errors import (
     SMSCError,
     ValidationError,
 )
-from smsc_transports.message import Message
+from smsc_transports.message import Message, MessageKind
 from smsc_transports.observe import (
     Link,
     LinkEvent,
@@ -58,8 +59,17 @@ from smsc_transports.observe import (
     mask_phone,
     report,
 )
-from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
-from smsc_transports.transport import AsyncTransport, BatchGuard, Capability
+from smsc_transports.results import (
+    Balance,
+    CostResult,
+    IncomingMessage,
+    OperatorInfo,
+    Outcome,
+    ScheduledJob,
+    SendResult,
+    StatusResult,
+)
+from smsc_transports.transport import AsyncTransport, BatchGuard, Capability, Phones
 from smsc_transports.wire.mail import body as wire
 from smsc_transports.wire.mail import mime
 from smsc_transports.wire.mail.replies import parse_accepted_parts
@@ -74,7 +84,22 @@ log = logging.getLogger(__name__)
 DEFAULT_MAIL_FROM = "api@smsc.ru"  # what SMSC's own libraries send from (§6, [C])
 # EHLO's argument (RFC 5321 §4.1.1.1): a domain or an address literal such as
 # "[127.0.0.1]"; any printable ASCII but space, up to a domain's 255 characters.
-_COMPANION_CAPABILITIES = frozenset({Capability.COST, Capability.STATUS, Capability.BALANCE})
+# What the HTTP companion answers: every account operation HTTP has, but not ``raw``
+# (a raw call names one protocol's own command, and SMTP has none) nor attachments
+# (they travel with a send, and the send is SMTP's).
+_COMPANION_CAPABILITIES = frozenset(
+    {
+        Capability.COST,
+        Capability.STATUS,
+        Capability.BALANCE,
+        Capability.HISTORY,
+        Capability.INCOMING,
+        Capability.SENDERS,
+        Capability.DELETE,
+        Capability.OPERATOR,
+        Capability.JOBS,
+    }
+)
 
 
 class AsyncSmtpTransport(AsyncTransport):
@@ -453,6 +478,77 @@ class AsyncSmtpTransport(AsyncTransport):
         """Ask for the balance over the HTTP companion (``status_via``)."""
         companion = self._companion_for(Capability.BALANCE)
         return await asyncio.to_thread(companion.balance)
+
+    async def history(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        phone: Phones | None = None,
+        count: int = 100,
+        prev_id: str | None = None,
+        email: Phones | None = None,
+        kind: MessageKind | None = None,
+    ) -> list[StatusResult]:
+        """List the sent messages over the HTTP companion (``status_via``)."""
+        companion = self._companion_for(Capability.HISTORY)
+        return await asyncio.to_thread(
+            companion.history,
+            start=start,
+            end=end,
+            phone=phone,
+            count=count,
+            prev_id=prev_id,
+            email=email,
+            kind=kind,
+        )
+
+    async def incoming(
+        self, *, hours: int = 24, after_id: str | None = None, count: int = 100
+    ) -> list[IncomingMessage]:
+        """List the received messages over the HTTP companion (``status_via``)."""
+        companion = self._companion_for(Capability.INCOMING)
+        return await asyncio.to_thread(
+            companion.incoming, hours=hours, after_id=after_id, count=count
+        )
+
+    async def senders(self) -> list[str]:
+        """List the sender IDs over the HTTP companion (``status_via``)."""
+        return await asyncio.to_thread(self._companion_for(Capability.SENDERS).senders)
+
+    async def add_sender(self, name: str, *, comment: str | None = None) -> None:
+        """Register a sender ID over the HTTP companion (``status_via``)."""
+        companion = self._companion_for(Capability.SENDERS)
+        await asyncio.to_thread(companion.add_sender, name, comment=comment)
+
+    async def send_sender_code(self, name: str) -> None:
+        """Ask for a sender confirmation code over the HTTP companion (``status_via``)."""
+        companion = self._companion_for(Capability.SENDERS)
+        await asyncio.to_thread(companion.send_sender_code, name)
+
+    async def confirm_sender(self, name: str, code: str) -> None:
+        """Confirm a sender ID over the HTTP companion (``status_via``)."""
+        companion = self._companion_for(Capability.SENDERS)
+        await asyncio.to_thread(companion.confirm_sender, name, code)
+
+    async def delete(self, id: str, phone: str) -> None:
+        """Delete a sent message over the HTTP companion (``status_via``)."""
+        companion = self._companion_for(Capability.DELETE)
+        await asyncio.to_thread(companion.delete, id, phone)
+
+    async def operator(self, phone: str) -> OperatorInfo:
+        """Ask for a number's operator over the HTTP companion (``status_via``)."""
+        companion = self._companion_for(Capability.OPERATOR)
+        return await asyncio.to_thread(companion.operator, phone)
+
+    async def jobs(self) -> list[ScheduledJob]:
+        """List the scheduled mailings over the HTTP companion (``status_via``)."""
+        return await asyncio.to_thread(self._companion_for(Capability.JOBS).jobs)
+
+    async def cancel_job(self, id: str) -> None:
+        """Cancel a scheduled mailing over the HTTP companion (``status_via``)."""
+        companion = self._companion_for(Capability.JOBS)
+        await asyncio.to_thread(companion.cancel_job, id)
 
     def _companion_for(self, capability: Capability) -> HttpTransport:
         if self.companion is None:

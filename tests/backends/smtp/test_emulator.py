@@ -75,6 +75,37 @@ def test_a_companion_without_credentials_borrows_the_smtp_account(smtp_emulator:
         assert transport.cost(Message("79990000001", "hi")).parts == 1
 
 
+def test_a_companion_answers_the_account_operations_http_has(smtp_emulator: Running) -> None:
+    # Reproduced first: cost, status and balance went through the companion, but
+    # history, incoming, operator, senders, jobs and delete raised UnsupportedOperation.
+    emulator, front = smtp_emulator
+    emulator.state.add_incoming(LOGIN, "79990000002", "yes")
+    with create_transport(smtp_url(front.port, status_via=emulator.http_url)) as transport:
+        wanted = {
+            Capability.HISTORY,
+            Capability.INCOMING,
+            Capability.SENDERS,
+            Capability.DELETE,
+            Capability.OPERATOR,
+            Capability.JOBS,
+        }
+        assert wanted <= transport.capabilities
+        assert Capability.RAW not in transport.capabilities
+        result = transport.send(Message("79990000001", "hi"))
+        assert [(e.id, e.text) for e in transport.history(phone="79990000001")] == [
+            (result.id, "hi")
+        ]
+        assert [m.text for m in transport.incoming()] == ["yes"]
+        assert transport.operator("79990000001").country == "Russia"
+        transport.add_sender("Shop")
+        assert "Shop" in transport.senders()
+        assert transport.jobs() == []
+        with pytest.raises(UnsupportedOperation):
+            transport.raw("balance")
+        transport.delete(result.id, "79990000001")
+        assert transport.history(phone="79990000001") == []
+
+
 def test_a_nested_companion_url_needs_percent_encoding_only_for_its_own_query() -> None:
     plain = Settings.from_url("smtp://a:b@host?status_via=https://c:d@smsc.ru&timeout=5")
     assert plain.options["status_via"] == "https://c:d@smsc.ru"
