@@ -71,7 +71,27 @@ __all__ = [
     "stops_sending",
 ]
 
-Operation = Literal["send", "cost", "status", "balance", "get", "senders", "delete"]
+Operation = Literal[
+    "send",
+    "cost",
+    "status",
+    "balance",
+    "get",
+    "senders",
+    "delete",
+    "history",
+    "incoming",
+    "operator",
+    "jobs",
+    "cancel",
+    "replace",
+    "bind",
+]
+"""The names :attr:`APIError.operation` takes for the library's own calls.
+
+A ``raw`` call's error carries the command it named instead (``info``, a SOAP
+operation…), so the attribute itself is a ``str``.
+"""
 
 
 class SMSCError(Exception):
