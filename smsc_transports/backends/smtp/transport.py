@@ -46,6 +46,7 @@ from smsc_transports.errors import (
     ConnectError,
     NotSent,
     SMSCError,
+    UnsupportedOperation,
     ValidationError,
 )
 from smsc_transports.message import Message, MessageKind
@@ -69,7 +70,13 @@ from smsc_transports.results import (
     SendResult,
     StatusResult,
 )
-from smsc_transports.transport import AsyncTransport, BatchGuard, Capability, Phones
+from smsc_transports.transport import (
+    PROTOCOLS_FOR,
+    AsyncTransport,
+    BatchGuard,
+    Capability,
+    Phones,
+)
 from smsc_transports.wire.mail import body as wire
 from smsc_transports.wire.mail import mime
 from smsc_transports.wire.mail.replies import parse_accepted_parts
@@ -549,6 +556,13 @@ class AsyncSmtpTransport(AsyncTransport):
         """Cancel a scheduled mailing over the HTTP companion (``status_via``)."""
         companion = self._companion_for(Capability.JOBS)
         await asyncio.to_thread(companion.cancel_job, id)
+
+    def _unsupported(self, capability: Capability) -> UnsupportedOperation:
+        # Only what the companion does is worth setting status_via for.
+        companion = "status_via" if capability in _COMPANION_CAPABILITIES else None
+        return UnsupportedOperation(
+            capability.value, self.protocol, PROTOCOLS_FOR.get(capability, ()), companion=companion
+        )
 
     def _companion_for(self, capability: Capability) -> HttpTransport:
         if self.companion is None:
