@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, ClassVar, Self, cast
 
 import aiosmtplib
 
+from smsc_transports.adapters import ThreadedAsyncTransport
 from smsc_transports.backends.smtp.errors import SmtpAuthenticationError, connect_errors
 from smsc_transports.backends.smtp.link import (
     Delivery,
@@ -62,6 +63,7 @@ from smsc_transports.observe import (
 )
 from smsc_transports.results import (
     Balance,
+    CostOutcome,
     CostResult,
     IncomingMessage,
     OperatorInfo,
@@ -166,7 +168,12 @@ class AsyncSmtpTransport(AsyncTransport):
         self.helo_name = self._helo_name()
         self._check_body_settings()
         self.companion = _companion(settings)
+        # The companion is a sync HTTP transport: its calls (and cost_many's batching)
+        # run in its own worker threads, never on the event loop.
+        self._companion_async: ThreadedAsyncTransport | None = None
+        self._companion_closed = False
         if self.companion is not None:
+            self._companion_async = ThreadedAsyncTransport(self.companion, max_workers=4)
             self.capabilities = self.capabilities | _COMPANION_CAPABILITIES  # type: ignore[misc]
         self._link: MailLink | None = None
         self._lock: asyncio.Lock | None = None
@@ -473,18 +480,21 @@ class AsyncSmtpTransport(AsyncTransport):
 
     async def cost(self, message: Message) -> CostResult:
         """Price ``message`` over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.COST)
-        return await asyncio.to_thread(companion.cost, message)
+        return await self._via(Capability.COST).cost(message)
+
+    def cost_many(
+        self, messages: Iterable[Message] | AsyncIterable[Message]
+    ) -> AsyncIterator[CostOutcome]:
+        """Price every message over the HTTP companion, as HTTP batches them."""
+        return self._via(Capability.COST).cost_many(messages)
 
     async def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
         """Ask for a status over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.STATUS)
-        return await asyncio.to_thread(companion.status, id, phone, detail=detail)
+        return await self._via(Capability.STATUS).status(id, phone, detail=detail)
 
     async def balance(self) -> Balance:
         """Ask for the balance over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.BALANCE)
-        return await asyncio.to_thread(companion.balance)
+        return await self._via(Capability.BALANCE).balance()
 
     async def history(
         self,
@@ -498,9 +508,7 @@ class AsyncSmtpTransport(AsyncTransport):
         kind: MessageKind | None = None,
     ) -> list[StatusResult]:
         """List the sent messages over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.HISTORY)
-        return await asyncio.to_thread(
-            companion.history,
+        return await self._via(Capability.HISTORY).history(
             start=start,
             end=end,
             phone=phone,
@@ -514,48 +522,40 @@ class AsyncSmtpTransport(AsyncTransport):
         self, *, hours: int = 24, after_id: str | None = None, count: int = 100
     ) -> list[IncomingMessage]:
         """List the received messages over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.INCOMING)
-        return await asyncio.to_thread(
-            companion.incoming, hours=hours, after_id=after_id, count=count
-        )
+        companion = self._via(Capability.INCOMING)
+        return await companion.incoming(hours=hours, after_id=after_id, count=count)
 
     async def senders(self) -> list[str]:
         """List the sender IDs over the HTTP companion (``status_via``)."""
-        return await asyncio.to_thread(self._companion_for(Capability.SENDERS).senders)
+        return await self._via(Capability.SENDERS).senders()
 
     async def add_sender(self, name: str, *, comment: str | None = None) -> None:
         """Register a sender ID over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.SENDERS)
-        await asyncio.to_thread(companion.add_sender, name, comment=comment)
+        await self._via(Capability.SENDERS).add_sender(name, comment=comment)
 
     async def send_sender_code(self, name: str) -> None:
         """Ask for a sender confirmation code over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.SENDERS)
-        await asyncio.to_thread(companion.send_sender_code, name)
+        await self._via(Capability.SENDERS).send_sender_code(name)
 
     async def confirm_sender(self, name: str, code: str) -> None:
         """Confirm a sender ID over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.SENDERS)
-        await asyncio.to_thread(companion.confirm_sender, name, code)
+        await self._via(Capability.SENDERS).confirm_sender(name, code)
 
     async def delete(self, id: str, phone: str) -> None:
         """Delete a sent message over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.DELETE)
-        await asyncio.to_thread(companion.delete, id, phone)
+        await self._via(Capability.DELETE).delete(id, phone)
 
     async def operator(self, phone: str) -> OperatorInfo:
         """Ask for a number's operator over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.OPERATOR)
-        return await asyncio.to_thread(companion.operator, phone)
+        return await self._via(Capability.OPERATOR).operator(phone)
 
     async def jobs(self) -> list[ScheduledJob]:
         """List the scheduled mailings over the HTTP companion (``status_via``)."""
-        return await asyncio.to_thread(self._companion_for(Capability.JOBS).jobs)
+        return await self._via(Capability.JOBS).jobs()
 
     async def cancel_job(self, id: str) -> None:
         """Cancel a scheduled mailing over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.JOBS)
-        await asyncio.to_thread(companion.cancel_job, id)
+        await self._via(Capability.JOBS).cancel_job(id)
 
     def _unsupported(self, capability: Capability) -> UnsupportedOperation:
         # Only what the companion does is worth setting status_via for.
@@ -564,18 +564,22 @@ class AsyncSmtpTransport(AsyncTransport):
             capability.value, self.protocol, PROTOCOLS_FOR.get(capability, ()), companion=companion
         )
 
-    def _companion_for(self, capability: Capability) -> HttpTransport:
-        if self.companion is None:
+    def _via(self, capability: Capability) -> ThreadedAsyncTransport:
+        """The companion's async face, for ``capability``; unsupported without one."""
+        if self._companion_async is None:
             raise self._unsupported(capability)
-        return self.companion
+        if self._companion_closed:
+            raise SMSCError("the transport is closed")
+        return self._companion_async
 
     async def aclose(self) -> None:
         """Say QUIT on the open connection and close the HTTP companion."""
         if self._link is not None:
             await self._link.close()
             self._link = None
-        if self.companion is not None:
-            await asyncio.to_thread(self.companion.close)
+        if self._companion_async is not None and not self._companion_closed:
+            self._companion_closed = True  # its thread pool cannot be shut twice
+            await self._companion_async.aclose()
 
 
 def _settle(
