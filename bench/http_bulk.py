@@ -3,7 +3,10 @@
 The peer is what SMSC's own libraries do (``smsc_api.py`` 2.0, smsc-protocol.md §6): one
 ``urlopen`` of ``send.php?…&fmt=1`` per message, a new connection each time. Both run in
 this process against the same emulator, started as a separate process with its limits
-off, so that the server's work does not share this process's CPU.
+off, so that the server's work does not share this process's CPU. Besides the wall
+time, each row shows the CPU time per message of this process (the client) and of the
+emulator (read from ``/proc``; blank where there is none): on a busy machine the wall
+time moves a lot, the CPU time little.
 
     python bench/http_bulk.py [--n 10000] [--batch-phones 100] [--concurrency 4]
 """
@@ -12,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from smsc_transports import Message, create_async_transport, create_transport
@@ -49,6 +53,30 @@ def start_emulator() -> tuple[subprocess.Popen[str], int]:
         raise SystemExit(f"emulator did not start: {line!r}")
     port = int(line.split("http=")[1].split()[0])
     return process, port
+
+
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) ``pid`` has used, from ``/proc``; ``None`` without it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(
+    run: Callable[[], tuple[float, int, int]], server_pid: int
+) -> tuple[float, int, int, float, float | None]:
+    """Run one side; add this process's CPU seconds and the emulator's to its figures."""
+    server_before = process_cpu(server_pid)
+    cpu_before = time.process_time()
+    seconds, requests, accepted = run()
+    cpu = time.process_time() - cpu_before
+    server_after = process_cpu(server_pid)
+    server = None
+    if server_before is not None and server_after is not None:
+        server = server_after - server_before
+    return seconds, requests, accepted, cpu, server
 
 
 def phones(n: int, prefix: str) -> Iterator[str]:
@@ -128,26 +156,44 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
     process, port = start_emulator()
+    n = args.n
     try:
         # Warm both sides up (imports, first connections, the emulator's caches) first.
         ours(port, 500, args.batch_phones, args.concurrency)
         official_style(port, 100)
-        our_time, our_requests, our_ok = ours(port, args.n, args.batch_phones, args.concurrency)
-        async_time, async_requests, async_ok = ours_async(
-            port, args.n, args.batch_phones, args.concurrency
-        )
-        peer_time, peer_requests, peer_ok = official_style(port, args.n)
+        rows = [
+            (
+                f"smsc_transports send_many (batch {args.batch_phones})",
+                measured(lambda: ours(port, n, args.batch_phones, args.concurrency), process.pid),
+            ),
+            (
+                "same, create_async_transport",
+                measured(
+                    lambda: ours_async(port, n, args.batch_phones, args.concurrency), process.pid
+                ),
+            ),
+            (
+                "one GET per message (SMSC's own lib)",
+                measured(lambda: official_style(port, n), process.pid),
+            ),
+        ]
     finally:
         process.terminate()
         process.wait(timeout=10)
-    print(f"{args.n} recipients, one text, same emulator (separate process), one run\n")
-    print(f"{'client':<40} {'requests':>9} {'accepted':>9} {'seconds':>9} {'msg/s':>9}")
-    for name, seconds, requests, ok in (
-        (f"smsc_transports send_many (batch {args.batch_phones})", our_time, our_requests, our_ok),
-        ("same, create_async_transport", async_time, async_requests, async_ok),
-        ("one GET per message (SMSC's own lib)", peer_time, peer_requests, peer_ok),
-    ):
-        print(f"{name:<40} {requests:>9} {ok:>9} {seconds:>9.2f} {args.n / seconds:>9.0f}")
+    print(f"{n} recipients, one text, same emulator (separate process), one run\n")
+    print(
+        f"{'client':<40} {'requests':>9} {'accepted':>9} {'seconds':>9} {'msg/s':>9}"
+        f" {'client CPU':>11} {'server CPU':>11}"
+    )
+    print(f"{'':<40} {'':>9} {'':>9} {'':>9} {'':>9} {'µs/msg':>11} {'µs/msg':>11}")
+    for name, (seconds, requests, ok, cpu, server) in rows:
+        server_text = f"{server / n * 1e6:>11.1f}" if server is not None else f"{'':>11}"
+        print(
+            f"{name:<40} {requests:>9} {ok:>9} {seconds:>9.2f} {n / seconds:>9.0f}"
+            f" {cpu / n * 1e6:>11.1f} {server_text}"
+        )
+    our_time, our_requests = rows[0][1][0], rows[0][1][1]
+    peer_time, peer_requests = rows[2][1][0], rows[2][1][1]
     print(
         f"\nratio: {peer_time / our_time:.1f}x faster, "
         f"{peer_requests / our_requests:.0f}x fewer requests"

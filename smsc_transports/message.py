@@ -75,6 +75,7 @@ class MessageKind(enum.IntEnum):
 # Separators people type inside numbers; SMSC wants digits only (with an optional '+').
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 _PHONE = re.compile(r"\+?[0-9]{5,15}")
+_PHONE_SEPARATORS = re.compile(r"[,;\n]")
 _GROUP = re.compile(r"G[0-9]{1,10}")
 _EMAIL = re.compile(r"[^@\s,;:<>\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
 _TELEGRAM = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}|#[0-9]{1,20}")
@@ -86,6 +87,8 @@ _BOT = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,64}")
 _TIME_FORMS = re.compile(
     r"\d{10}|\d{2}\.\d{2}\.\d{2} \d{2}:\d{2}|\d{1,2}-\d{1,2}|0\d{9,11}|\+\d{1,6}", re.ASCII
 )
+# Messages without extra parameters share one empty, read-only mapping.
+_NO_EXTRA: Mapping[str, str | int] = MappingProxyType({})
 # Parameters the transports set themselves; letting ``extra`` override them would let a
 # caller change the account, the answer format or the billing mode by accident.
 RESERVED_PARAMETERS = frozenset(
@@ -131,7 +134,11 @@ def normalize_phone(value: str, kind: MessageKind = MessageKind.SMS) -> str:
     if not isinstance(value, str):
         raise ValidationError(f"phone must be a string, got {type(value).__name__}")
     stripped = value.strip()
-    if _GROUP.fullmatch(stripped):
+    if stripped.isdigit() and stripped.isascii() and kind is not MessageKind.MAIL:
+        # The common case, plain digits, is settled without a regular expression.
+        if 5 <= len(stripped) <= 15:
+            return stripped
+    elif _GROUP.fullmatch(stripped):
         return stripped
     if kind is MessageKind.MAIL:
         if _EMAIL.fullmatch(stripped):
@@ -149,7 +156,7 @@ def normalize_phone(value: str, kind: MessageKind = MessageKind.SMS) -> str:
 
 
 def _normalize_phones(phones: str | Iterable[str], kind: MessageKind) -> tuple[str, ...]:
-    items = re.split(r"[,;\n]", phones) if isinstance(phones, str) else phones
+    items = _PHONE_SEPARATORS.split(phones) if isinstance(phones, str) else phones
     result: list[str] = []
     for item in items:
         if isinstance(item, str) and not item.strip():
@@ -683,7 +690,7 @@ class Message:
         attachments: Iterable[Attachment] | None = None,
     ) -> None:
         try:
-            kind = MessageKind(kind)
+            kind = kind if type(kind) is MessageKind else MessageKind(kind)
         except ValueError:
             raise ValidationError(f"unknown message kind {kind!r}", field="kind") from None
         if not isinstance(text, str):
@@ -721,8 +728,8 @@ class Message:
                 partner_id=partner_id,
                 user_ip=user_ip,
             )
-        extra = dict(extra or {})
-        _check_extra(extra)
+        extra = dict(extra) if extra else {}
+        _check_extra(extra)  # nothing to do for the usual empty mapping
         files = tuple(attachments) if attachments else ()
         _check_attachments(files, kind)
         setter = object.__setattr__
@@ -734,7 +741,7 @@ class Message:
         setter(self, "translit", translit)
         setter(self, "send_at", send_at)
         setter(self, "valid", valid)
-        setter(self, "extra", MappingProxyType(extra))
+        setter(self, "extra", MappingProxyType(extra) if extra else _NO_EXTRA)
         setter(self, "tz", tz)
         setter(self, "max_parts", max_parts)
         setter(self, "subject", subject)

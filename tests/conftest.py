@@ -69,6 +69,15 @@ def shared_emulator() -> Iterator[Emulator]:
         yield running
 
 
+@pytest.fixture
+def one_at_a_time() -> Iterator[Emulator]:
+    """An emulator that refuses a second request in flight with error 9, as SMSC refuses
+    a sixteenth, and no other limit."""
+    rich = Account("demo", "demo", balance=Decimal("100.00"))
+    with Emulator([rich], limits=Limits(max_in_flight=1, duplicate_window=None)) as running:
+        yield running
+
+
 @pytest.fixture(scope="session")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate valid for localhost and 127.0.0.1, and its key."""

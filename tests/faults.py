@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
+from smsc_transports import Message, create_transport
+from smsc_transports.emulator import Emulator
+
 
 class Fault(enum.Enum):
     """What the proxy does to each connection."""
@@ -210,19 +213,44 @@ class FaultProxy(Listener):
 
 @dataclass
 class CannedServer(Listener):
-    """An HTTP server answering every request with ``answer`` (raw bytes, headers too)."""
+    """An HTTP server answering every request with ``answer`` (raw bytes, headers too).
+
+    ``script`` answers the first requests, one each, in order; ``hold`` seconds pass
+    between reading a request and answering it, and ``peak`` counts the most requests
+    being answered at once.
+    """
 
     answer: bytes
     listen_host: str = "127.0.0.1"
+    script: list[bytes] = field(default_factory=list)
+    hold: float = 0.0
     requests: list[bytes] = field(default_factory=list, init=False)
+    peak: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         Listener.__init__(self, self.listen_host, 0)
+        self._lock = threading.Lock()
+        self._in_flight = 0
 
     def serve(self, conn: socket.socket) -> None:
         """Record the request and send the canned answer, then close."""
-        self.requests.append(_read_http_request(self, conn))
-        conn.sendall(self.answer)
+        request = _read_http_request(self, conn)
+        with self._lock:
+            self.requests.append(request)
+            answer = (
+                self.script[len(self.requests) - 1]
+                if len(self.requests) <= len(self.script)
+                else self.answer
+            )
+            self._in_flight += 1
+            self.peak = max(self.peak, self._in_flight)
+        try:
+            if self.hold:
+                self._stop.wait(self.hold)
+            conn.sendall(answer)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
 
 @dataclass
@@ -275,3 +303,26 @@ def closed_port() -> Iterator[int]:
     port: int = sock.getsockname()[1]
     sock.close()
     yield port
+
+
+@contextlib.contextmanager
+def one_send_held(emulator: Emulator) -> Iterator[None]:
+    """Run the block while ``emulator`` holds one send's answer back (a slow test number,
+    answered after a second); at the end, let it go and wait for it."""
+    url = emulator.url()
+
+    def slow() -> None:
+        with create_transport(url) as transport:
+            transport.send(Message("79990003001", "slow"))
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while emulator.http.held == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert emulator.http.held == 1, "the emulator is not holding the slow send"
+        yield
+    finally:
+        emulator.http.release_delayed()
+        thread.join()

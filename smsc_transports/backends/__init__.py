@@ -14,4 +14,6 @@ into a folder:
 * ``soap`` — ``soap://``: :class:`~smsc_transports.backends.soap.SoapTransport`.
 * ``requests_io`` — what ``http/`` and ``soap`` share about ``requests``: error mapping
   and failover between hosts.
+* ``pacing`` — what they share about SMSC's limits: the opt-in request cap and the
+  back-off of requests SMSC refused for load.
 """

@@ -35,10 +35,11 @@ from smsc_transports.errors import (
     ConnectError,
     OutcomeUnknown,
     ProtocolError,
+    SMSCError,
     TransportError,
     TransportTimeout,
 )
-from smsc_transports.observe import Load, Observer
+from smsc_transports.observe import Link, LinkEvent, Load, Observer, report
 
 __all__ = [
     "CallDeadline",
@@ -401,6 +402,7 @@ class Observed:
 
     def __init__(self) -> None:
         self.observer: Observer | None = None
+        self.protocol = ""
         self.in_flight = 0
         self.window = 1
         self._lock = threading.Lock()
@@ -409,9 +411,17 @@ class Observed:
         """Report to ``observer`` from now on (``None``: stop), ``window`` calls at once."""
         if self.observer is not None:
             self.observer.unwatch(self.load)
-        self.observer, self.window = observer, window
+        self.observer, self.window, self.protocol = observer, window, protocol
         if observer is not None:
             observer.watch(protocol, self.load)
+
+    def backing_off(self, refusal: SMSCError, pause: float) -> None:
+        """Tell the observer that SMSC refused a request for load and the client waits
+        ``pause`` seconds before asking again (a throttling back-off)."""
+        observer = self.observer
+        if observer is not None:
+            event = LinkEvent(self.protocol, Link.THROTTLED, type(refusal).__name__, pause)
+            report(observer.link, event)
 
     def load(self) -> Load:
         """Requests in flight now, of ``window``."""

@@ -34,6 +34,7 @@ import zeep.transports
 
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
 from smsc_transports.backends.http.client import HttpOptions, base_url
+from smsc_transports.backends.pacing import RepeatRule, ask_until_accepted
 from smsc_transports.backends.requests_io import (
     CallDeadline,
     Observed,
@@ -150,6 +151,8 @@ class SoapClient:
         self._timed = threading.local()  # the call being timed, per thread
         self.session = watched_session()
         self.watchdog = Watchdog("smsc-soap-deadline")
+        self.pacer = self.options.pacer()
+        self._closing = threading.Event()
         self.session.verify = self.options.verify
         self.session.trust_env = False  # settings decide proxies, not the environment
         if self.options.proxy:
@@ -194,17 +197,33 @@ class SoapClient:
         text = _PSW_ELEMENT.sub(r"\1***", text)
         return safe_excerpt(text, [s.reveal() for s in self._secrets], limit=limit)
 
-    def call(self, call: wire.SoapCall, *, repeatable: bool) -> tuple[Any, bool]:
+    def call(
+        self, call: wire.SoapCall, *, repeatable: bool, repeat: RepeatRule | None = None
+    ) -> tuple[Any, bool]:
         """Call ``call.operation``; return its result (a dict, or ``None`` when the answer
         had no result element) and whether an earlier attempt may have reached SMSC.
 
         Moves on to the next backup host when the request cannot have arrived, and also
-        when it may have arrived but ``repeatable`` says repeating it is harmless.
+        when it may have arrived but ``repeatable`` says repeating it is harmless. A
+        result with error 9 is asked again, after a back-off and within the ``retry``
+        budget, while ``repeat`` allows it (never, without one).
         """
         log.debug("SOAP %r", call)
-        if self.observed.observer is not None:
-            return self._observed(call, repeatable)
-        return self._call(call, repeatable)
+
+        def ask() -> tuple[Any, bool]:
+            if self.observed.observer is not None:
+                return self._observed(call, repeatable)
+            return self._call(call, repeatable)
+
+        return ask_until_accepted(
+            ask,
+            _rate_limited,
+            repeat,
+            self.options.retry,
+            self._closing,
+            call.operation,
+            on_back_off=self.observed.backing_off,
+        )
 
     def _observed(self, call: wire.SoapCall, repeatable: bool) -> tuple[Any, bool]:
         """:meth:`call`, timed and reported to the observer."""
@@ -243,6 +262,7 @@ class SoapClient:
         def attempt(target: tuple[str, Any]) -> Any:
             address, service = target
             with (
+                self.pacer.turn(),
                 self.watchdog.deadline(self.options.timeout) as deadline,
                 self.mapped_errors(address, deadline),
             ):
@@ -298,9 +318,41 @@ class SoapClient:
         return self.excerpt(str(exc), limit=300)
 
     def close(self) -> None:
-        """Close the session's pooled connections and stop the deadline thread."""
+        """Close the session's pooled connections and stop the deadline thread.
+
+        A call waiting to be asked again gives up and returns its last answer.
+        """
+        self._closing.set()
         self.session.close()
         self.watchdog.close()
+
+
+def _rate_limited(result: Any) -> RateLimited | None:
+    """The error 9 a SOAP result holds, if any (other errors are the parsers' business)."""
+    try:
+        wire.check_error(result, "send")
+    except RateLimited as exc:
+        return exc
+    except SMSCError:
+        return None
+    return None
+
+
+def _repeat_read(error: RateLimited, uncertain: bool) -> bool:
+    del error, uncertain
+    return True  # a read changes nothing: asking again is always harmless
+
+
+def _repeat_send(message: Message) -> RepeatRule:
+    """SOAP's error 9 has no text, so it never proves a refusal for load: only a
+    message with its own id, which SMSC recognises in a repeat, is sent again (and
+    not after an attempt that may have arrived: that 9 says it was accepted)."""
+
+    def rule(error: RateLimited, uncertain: bool) -> bool:
+        del error
+        return message.id is not None and not uncertain
+
+    return rule
 
 
 # SOAP operation -> the name every protocol reports it under (``…2`` variants alike).
@@ -392,7 +444,9 @@ class SoapTransport(Transport):
         # A send is repeated on another host only if SMSC can recognise the repeat.
         uncertain = False
         try:
-            result, uncertain = self.client.call(call, repeatable=message.id is not None)
+            result, uncertain = self.client.call(
+                call, repeatable=message.id is not None, repeat=_repeat_send(message)
+            )
             return wire.parse_send(result).for_recipients(message.phones)
         except RateLimited:
             if uncertain and message.id is not None:
@@ -435,7 +489,7 @@ class SoapTransport(Transport):
     def cost(self, message: Message) -> CostResult:
         """Return what ``message`` would cost (``get_sms_cost``/``get_sms_cost2``)."""
         result, _ = self.client.call(
-            wire.cost_call(message, self.client.credentials), repeatable=True
+            wire.cost_call(message, self.client.credentials), repeatable=True, repeat=_repeat_read
         )
         return wire.parse_cost(result)
 
@@ -448,12 +502,13 @@ class SoapTransport(Transport):
         with them in its ``query`` string.
         """
         call = wire.status_call(str(id), phone, self.client.credentials, detail=detail, extra=query)
-        result, _ = self.client.call(call, repeatable=True)
+        result, _ = self.client.call(call, repeatable=True, repeat=_repeat_read)
         return wire.parse_status(result, str(id), phone)
 
     def balance(self) -> Balance:
         """Return the balance (SOAP gives no currency or credit: the WSDL has no field)."""
-        result, _ = self.client.call(wire.balance_call(self.client.credentials), repeatable=True)
+        call = wire.balance_call(self.client.credentials)
+        result, _ = self.client.call(call, repeatable=True, repeat=_repeat_read)
         return wire.parse_balance(result)
 
     def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from smsc_transports.encoding import billed_parts
-from smsc_transports.errors import SMSCError, api_error
+from smsc_transports.errors import OutcomeUnknown, RateLimited, SMSCError, api_error
 from smsc_transports.message import Message
 from smsc_transports.results import CostOutcome, CostResult, Outcome, PhoneResult, SendResult
 from smsc_transports.wire import http as wire
@@ -46,9 +46,31 @@ class Job:
             return wire.send_params(first, cost=cost, phones=phones)
         return wire.list_params(self.messages, cost=cost)
 
+    def may_repeat(self, error: RateLimited, uncertain: bool) -> bool:
+        """Whether the request may be made again after SMSC refused it with ``error``.
+
+        Never once an earlier attempt may have arrived (``uncertain``): the 9 is then
+        read as that attempt's duplicate, and time spent backing off could take a
+        repeat past the minute in which SMSC recognises it.
+        """
+        return not uncertain and wire.may_repeat_send(error, own_id=self.client_id is not None)
+
     def already_accepted(self) -> SendResult:
-        """The result of a send SMSC had accepted on an attempt whose answer was lost."""
+        """The result of a send SMSC had accepted on an attempt whose answer was lost.
+
+        Read so from an error 9 to the repeat (which carries the same id): SMSC refuses
+        the id's second message within a minute.
+        """
         return SendResult.accepted_earlier(self.messages[0], "https")
+
+    def in_doubt(self, refusal: RateLimited) -> OutcomeUnknown:
+        """The outcome of a send whose answer was lost and whose repeat SMSC refused for
+        load: that refusal says nothing of the first attempt, which may or may not have
+        been accepted (never report it accepted: it may not have been)."""
+        return OutcomeUnknown(
+            f"message {self.client_id}: the answer to the send was lost and the repeat was "
+            f"refused for load ({refusal.message}); it may or may not have been accepted"
+        )
 
 
 def _options_key(message: Message) -> Hashable:
@@ -60,7 +82,7 @@ def _options_key(message: Message) -> Hashable:
         message.translit,
         message.send_at,
         message.valid,
-        tuple(sorted(message.extra.items())),
+        tuple(sorted(message.extra.items())) if message.extra else (),
         message.tz,
         message.max_parts,
         message.subject,
@@ -97,12 +119,17 @@ class _Group:
         if len(self.phones) + len(message.phones) > max_phones and self.messages:
             return False
         # A phone may appear once: the per-phone answer is matched back by number.
+        if len(message.phones) == 1:
+            return _phone_key(message.phones[0]) not in self.phones
         return self.phones.isdisjoint(_phone_key(p) for p in message.phones)
 
     def add(self, message: Message, position: int) -> None:
         self.messages.append(message)
         self.positions.append(position)
-        self.phones.update(_phone_key(p) for p in message.phones)
+        if len(message.phones) == 1:
+            self.phones.add(_phone_key(message.phones[0]))
+        else:
+            self.phones.update(_phone_key(p) for p in message.phones)
 
     def job(self) -> Job:
         return Job(tuple(self.messages), tuple(self.positions))
@@ -168,57 +195,91 @@ def settle_job(job: Job, answer: Any | SendResult | SMSCError, start: int = 0) -
     had accepted before a lost reply). Outcome indexes are the messages' positions in
     their block plus ``start``.
     """
-    pairs = [
-        (start + pos, message) for pos, message in zip(job.positions, job.messages, strict=True)
-    ]
+    pairs = zip(job.positions, job.messages, strict=True)
     if isinstance(answer, SMSCError):
-        return [Outcome(pos, message, error=answer) for pos, message in pairs]
+        return [Outcome(start + pos, message, error=answer) for pos, message in pairs]
     try:
         result = answer if isinstance(answer, SendResult) else wire.parse_send(answer)
     except SMSCError as exc:
-        return [Outcome(pos, message, error=exc) for pos, message in pairs]
+        return [Outcome(start + pos, message, error=exc) for pos, message in pairs]
+    if len(job.messages) == 1:
+        ((pos, message),) = pairs
+        phones = _phones_of(message, {_phone_key(p.phone): p for p in result.phones})
+        return [Outcome(start + pos, message, *_settle_alone(message, result, phones))]
     by_phone = {_phone_key(p.phone): p for p in result.phones}
     parts_per_text: dict[Hashable, int] = {}
     outcomes = []
     for pos, message in pairs:
-        phones = tuple(
-            found
-            for found in (by_phone.get(_phone_key(p)) for p in message.phones)
-            if found is not None
-        )
         # What SMSC bills depends on the text and the options that change it.
         key = (message.text, message.kind, message.translit, message.max_parts, message.data)
-        if key not in parts_per_text:
-            parts_per_text[key] = billed_parts(message) // len(message.phones)
-        settled = _settle_message(job, message, result, phones, parts_per_text[key])
-        outcomes.append(Outcome(pos, message, *settled))
+        parts = parts_per_text.get(key)
+        if parts is None:
+            parts = parts_per_text[key] = billed_parts(message) // len(message.phones)
+        share, error = _share(message, result, _phones_of(message, by_phone), parts)
+        outcomes.append(Outcome(start + pos, message, share, error))
     return outcomes
 
 
-def _settle_message(
-    job: Job,
+def _phones_of(message: Message, by_phone: dict[str, PhoneResult]) -> tuple[PhoneResult, ...]:
+    """What the answer says about each of ``message``'s phones it names."""
+    if len(message.phones) == 1:
+        found = by_phone.get(_phone_key(message.phones[0]))
+        return () if found is None else (found,)
+    return tuple(
+        found
+        for found in (by_phone.get(_phone_key(p)) for p in message.phones)
+        if found is not None
+    )
+
+
+def _refused(
+    message: Message, result: SendResult, phones: tuple[PhoneResult, ...]
+) -> tuple[list[PhoneResult], SMSCError | None]:
+    """The phones SMSC refused, and the error when it refused every one of the message's."""
+    failed = [p for p in phones if p.error]
+    if failed and len(failed) == len(message.phones):
+        code = failed[0].error or 0
+        return failed, api_error(code, f"refused for {failed[0].phone}", id=result.id)
+    return failed, None
+
+
+def _settle_alone(
+    message: Message, result: SendResult, phones: tuple[PhoneResult, ...]
+) -> tuple[SendResult | None, SMSCError | None]:
+    """A job of one message: the whole answer is its result, unless every phone failed."""
+    _, error = _refused(message, result, phones)
+    if error is not None:
+        return None, error
+    return result.for_recipients(message.phones), None
+
+
+def _share(
     message: Message,
     result: SendResult,
     phones: tuple[PhoneResult, ...],
     parts_per_phone: int,
 ) -> tuple[SendResult | None, SMSCError | None]:
-    failed = [p for p in phones if p.error]
-    if failed and len(failed) == len(message.phones):
-        code = failed[0].error or 0
-        return None, api_error(code, f"refused for {failed[0].phone}", id=result.id)
-    if len(job.messages) == 1:
-        return result.for_recipients(message.phones), None
+    """One message's share of a request that carried several."""
+    failed, error = _refused(message, result, phones)
+    if error is not None:
+        return None, error
     costs = [p.cost for p in phones if not p.error and p.cost is not None]
     share = SendResult(
         id=result.id,
         parts=parts_per_phone * (len(message.phones) - len(failed)),
-        cost=sum(costs, Decimal(0)) if costs else None,
+        cost=sum(costs, _ZERO) if costs else None,
         balance=result.balance,
         phones=phones,
         transport=result.transport,
         raw=result.raw,
     )
+    if len(phones) == len(message.phones) and all(p.id is not None or p.error for p in phones):
+        # Every recipient listed, in order, with its id: what for_recipients would make.
+        return share, None
     return share.for_recipients(message.phones), None
+
+
+_ZERO = Decimal(0)
 
 
 def settle_costs(

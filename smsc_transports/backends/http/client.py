@@ -3,20 +3,29 @@
 The retry rule (DESIGN.md "Reliability rules"): a request that cannot have reached SMSC
 (refused, DNS, TLS handshake, connect timeout) moves on to the next backup host; a
 request that may have arrived is repeated only when the caller says repeating is safe
-(reads, and sends that carry the caller's own ``id``).
+(reads, and sends that carry the caller's own ``id``). Opt-in: every attempt waits its
+turn under a :class:`~smsc_transports.backends.pacing.RequestPacer`, and a request SMSC
+refused with error 9 is made again after a back-off when the caller's rule allows it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
 
+from smsc_transports.backends.pacing import (
+    RepeatRule,
+    RequestPacer,
+    RetryPolicy,
+    ask_until_accepted,
+)
 from smsc_transports.backends.requests_io import (
     CallDeadline,
     Observed,
@@ -27,9 +36,18 @@ from smsc_transports.backends.requests_io import (
     with_failover,
 )
 from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
-from smsc_transports.errors import APIError, SMSCError, TransportError, safe_excerpt
+from smsc_transports.errors import APIError, RateLimited, SMSCError, TransportError, safe_excerpt
 from smsc_transports.observe import Stopwatch
-from smsc_transports.wire.http import CHARSET, FilePart, auth_params, check_error, decode_answer
+from smsc_transports.wire.http import (
+    CHARSET,
+    MAX_CONCURRENCY,
+    FilePart,
+    auth_params,
+    check_error,
+    decode_answer,
+    rate_limited,
+    refused_for_load,
+)
 
 __all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions", "base_url"]
 
@@ -42,7 +60,8 @@ _SECRET_KEYS = frozenset({"psw", "apikey"})
 # The settings options HttpOptions reads: every backend built on it takes them.
 OPTION_NAMES = frozenset(
     {"timeout", "connect_timeout", "verify", "proxy", "backup_hosts", "max_answer_bytes",
-     "user_agent"}
+     "user_agent", "max_rate", "max_concurrent", "retry_rate_limited", "retry_backoff",
+     "retry_max_wait"}
 )  # fmt: skip
 
 
@@ -56,6 +75,11 @@ class HttpOptions:
     both schemes; ``backup_hosts`` the failover hosts as ``(host, port)``, the port
     ``None`` where the main one applies (default: www2…www5 of an SMSC domain, none
     for other hosts); ``max_answer_bytes`` the largest answer accepted.
+
+    Opt-in limits: ``max_rate`` requests a second and ``max_concurrent`` requests at
+    once (at most 15, SMSC's own limit) for the whole transport; ``retry`` how requests
+    SMSC refused for load (error 9) are repeated (``retry_rate_limited`` repeats,
+    ``retry_backoff`` seconds doubling, ``retry_max_wait`` seconds in all).
     """
 
     timeout: float = 30.0
@@ -65,6 +89,13 @@ class HttpOptions:
     backup_hosts: tuple[tuple[str, int | None], ...] = ()
     max_answer_bytes: int = 4 * 1024 * 1024
     user_agent: str = "smsc-transports"
+    max_rate: float | None = None
+    max_concurrent: int | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def pacer(self) -> RequestPacer:
+        """A :class:`RequestPacer` applying ``max_rate`` and ``max_concurrent``."""
+        return RequestPacer(self.max_rate, self.max_concurrent)
 
     @classmethod
     def from_settings(cls, settings: Settings, host: str) -> HttpOptions:
@@ -85,10 +116,26 @@ class HttpOptions:
             else host_list(backups, None),
             max_answer_bytes=settings.get_int("max_answer_bytes", 4 * 1024 * 1024),
             user_agent=settings.get_str("user_agent", "smsc-transports") or "smsc-transports",
+            max_rate=_positive(settings.get_float("max_rate", 0.0)),
+            max_concurrent=_concurrent(settings.get_int("max_concurrent", 0)),
+            retry=RetryPolicy(
+                attempts=settings.get_int("retry_rate_limited", 0),
+                backoff=settings.get_float("retry_backoff", 1.0),
+                max_wait=settings.get_float("retry_max_wait", 30.0),
+            ),
         )
 
 
 _BOOL_WORDS = frozenset({"1", "0", "true", "false", "yes", "no", "on", "off", ""})
+
+
+def _positive(value: float) -> float | None:
+    return value if value > 0 else None
+
+
+def _concurrent(value: int) -> int | None:
+    # SMSC answers error 9 to more than 15 requests at once (smsc-protocol.md §1.6).
+    return min(value, MAX_CONCURRENCY) if value > 0 else None
 
 
 def _default_backups(host: str) -> tuple[str, ...]:
@@ -128,6 +175,8 @@ class HttpClient:
         self._secrets = [v for k, v in self._credentials.items() if k in _SECRET_KEYS]
         self.session: requests.Session = watched_session()
         self.watchdog = Watchdog("smsc-http-deadline")
+        self.pacer = options.pacer()
+        self._closing = threading.Event()
         self.session.headers["User-Agent"] = options.user_agent
         self.session.verify = options.verify
         self.session.trust_env = False  # settings decide proxies, not the environment
@@ -172,14 +221,17 @@ class HttpClient:
         """POST ``params`` to ``path`` and return the decoded JSON answer.
 
         Fails over to the backup hosts when the request cannot have arrived, and also
-        when it may have arrived but ``repeatable`` says repeating it is harmless.
-        ``operation`` names the request for the observer (see :meth:`exchange`). With
-        ``files`` the POST is ``multipart/form-data``: the parameters (credentials
+        when it may have arrived but ``repeatable`` says repeating it is harmless. With
+        ``retry_rate_limited`` on, a ``repeatable`` request refused with error 9 is made
+        again after a back-off; another one only when SMSC's answer proves a refusal
+        for load. ``operation`` names the request for the observer (see :meth:`exchange`).
+        With ``files`` the POST is ``multipart/form-data``: the parameters (credentials
         included) as form fields, then the files.
         """
-        return self.exchange(path, params, repeatable=repeatable, operation=operation, files=files)[
-            0
-        ]
+        rule = _repeat_any if repeatable else _repeat_refused
+        return self.exchange(
+            path, params, repeatable=repeatable, repeat=rule, operation=operation, files=files
+        )[0]
 
     def exchange(
         self,
@@ -187,6 +239,7 @@ class HttpClient:
         params: Mapping[str, str],
         *,
         repeatable: bool,
+        repeat: RepeatRule | None = None,
         operation: str | None = None,
         messages: int = 1,
         files: Sequence[FilePart] = (),
@@ -194,17 +247,32 @@ class HttpClient:
         """Like :meth:`call`; also say whether an earlier attempt may have reached SMSC.
 
         A send repeated after such an attempt reads SMSC's "duplicate" answer (code 9)
-        as "the first attempt was accepted". ``operation`` (default: the script's name,
-        ``send`` for ``/sys/send.php``) and ``messages`` are what the observer hears.
+        as "the first attempt was accepted". An answer with error 9 is asked again,
+        after a back-off and within the ``retry`` budget, while ``repeat`` allows it
+        (never, without one); the last answer is returned either way. ``operation``
+        (default: the script's name, ``send`` for ``/sys/send.php``) and ``messages``
+        are what the observer hears, once per request made.
         """
         credentials = {key: secret.reveal() for key, secret in self._credentials.items()}
         data = {**credentials, **params, "fmt": "3", "charset": CHARSET}
-        if self.observed.observer is not None:
-            return self._observed(path, data, repeatable, operation, messages, files)
-        body, uncertain = with_failover(
-            self.bases, lambda base: self._post(base + path, data, files), repeatable=repeatable
+
+        def ask() -> tuple[Any, bool]:
+            if self.observed.observer is not None:
+                return self._observed(path, data, repeatable, operation, messages, files)
+            body, maybe_arrived = with_failover(
+                self.bases, lambda base: self._post(base + path, data, files), repeatable=repeatable
+            )
+            return decode_answer(body, self.secrets), maybe_arrived
+
+        return ask_until_accepted(
+            ask,
+            rate_limited,
+            repeat,
+            self.options.retry,
+            self._closing,
+            path,
+            on_back_off=self.observed.backing_off,
         )
-        return decode_answer(body, self.secrets), uncertain
 
     def _observed(
         self,
@@ -247,6 +315,7 @@ class HttpClient:
             log.debug("POST %s %s%s", url, shown, f" files {attached}" if files else "")
         timeout = (min(self.options.connect_timeout, self.options.timeout), self.options.timeout)
         with (
+            self.pacer.turn(),
             self.watchdog.deadline(self.options.timeout) as deadline,
             self._mapped_errors(url, deadline),
         ):
@@ -283,9 +352,22 @@ class HttpClient:
         return safe_excerpt(str(reason), self.secrets, limit=300)
 
     def close(self) -> None:
-        """Close the session's pooled connections and stop the deadline thread."""
+        """Close the session's pooled connections and stop the deadline thread.
+
+        A request waiting to be asked again gives up and returns its last answer.
+        """
+        self._closing.set()
         self.session.close()
         self.watchdog.close()
+
+
+def _repeat_any(error: RateLimited, uncertain: bool) -> bool:
+    del error, uncertain
+    return True  # a read changes nothing: asking again is always harmless
+
+
+def _repeat_refused(error: RateLimited, uncertain: bool) -> bool:
+    return not uncertain and refused_for_load(error)
 
 
 def _refusal(answer: Any, operation: str) -> APIError | None:

@@ -51,7 +51,9 @@ class HttpTransport(Transport):
     ``proxy``, ``backup_hosts``, ``concurrency`` (requests in flight in ``send_many``,
     default 4, at most 15), ``batch_phones`` (recipients per request, default 100),
     ``block`` (input messages planned at once, default 1000), ``max_answer_bytes``,
-    ``max_attachment_bytes`` (the files of one message together, default 1 MiB).
+    ``max_attachment_bytes`` (the files of one message together, default 1 MiB);
+    opt-in limits ``max_rate``, ``max_concurrent``, ``retry_rate_limited``,
+    ``retry_backoff``, ``retry_max_wait`` (``docs/http.md``).
     """
 
     protocol: ClassVar[str] = "https"
@@ -180,14 +182,14 @@ class HttpTransport(Transport):
                 "/sys/send.php",
                 job.params(),
                 repeatable=repeatable,
+                repeat=job.may_repeat,
                 messages=len(job.messages),
                 files=self._files(job),
             )
             wire.check_error(answer, "send")
         except RateLimited as exc:
             if uncertain:
-                # Our earlier attempt carried the same id and got through.
-                return job.already_accepted()
+                return job.in_doubt(exc) if wire.refused_for_load(exc) else job.already_accepted()
             return exc
         except SMSCError as exc:
             if guard is not None:

@@ -121,6 +121,7 @@ def render_error(fmt: int, error: APIError) -> str:
 
 
 def _send_fields(outcome: SendOutcome) -> Fields:
+    """A send answer's scalar fields (per-phone details: :func:`_listed_phones`)."""
     if outcome.is_estimate:
         fields: Fields = [("cost", outcome.cost), ("cnt", outcome.parts)]
     else:
@@ -129,34 +130,45 @@ def _send_fields(outcome: SendOutcome) -> Fields:
             fields.append(("cost", outcome.cost))
         if outcome.cost_mode == 3 and outcome.balance is not None:
             fields.append(("balance", outcome.balance))
-    phones = [p for p in outcome.phones if outcome.op or (outcome.err and p.error)]
-    if phones:
-        fields.append(
-            (
-                "phones",
-                [
-                    [
-                        ("phone", p.phone),
-                        ("mccmnc", p.mccmnc),
-                        ("cost", p.cost),
-                        ("status", p.status),
-                        ("error", p.error),
-                    ]
-                    for p in phones
-                ],
-            )
-        )
     return fields
+
+
+# The fields of one recipient of ``op=1``/``err=1``, in SMSC's order.
+_PHONE_FIELDS = ("phone", "mccmnc", "cost", "status", "error")
+
+
+def _listed_phones(outcome: SendOutcome) -> list[tuple[str, str, str, int, int]]:
+    """The recipients the answer lists (all with ``op=1``, refused ones with ``err=1``)."""
+    # A bulk answer lists every recipient at the same few prices: each is written once.
+    # (Equal amounts are written alike, except 0 and -0: the sign is part of the key.)
+    written: dict[tuple[Decimal, bool], str] = {}
+    rows = []
+    for p in outcome.phones:
+        if outcome.op or (outcome.err and p.error):
+            key = (p.cost, p.cost.is_signed())
+            cost = written.get(key)
+            if cost is None:
+                cost = written[key] = money(p.cost)
+            rows.append((p.phone, p.mccmnc, cost, p.status, p.error))
+    return rows
 
 
 def render_send(fmt: int, outcome: SendOutcome) -> str:
     """A send (or ``cost=1`` price) answer; per-phone details only in fmt 2 and 3."""
     fields = _send_fields(outcome)
     if fmt == 3:
-        return _json(_to_json(fields))
+        document = _to_json(fields)
+        phones = _listed_phones(outcome)
+        if phones:
+            document["phones"] = [dict(zip(_PHONE_FIELDS, row, strict=True)) for row in phones]
+        return _json(document)
     if fmt == 2:
+        phones = _listed_phones(outcome)
+        if phones:
+            rows: list[Fields] = [list(zip(_PHONE_FIELDS, row, strict=True)) for row in phones]
+            fields.append(("phones", rows))
         return f"<result>{_xml(fields)}</result>"
-    scalars = [_plain(v) for _, v in fields if not isinstance(v, list)]
+    scalars = [_plain(v) for _, v in fields]
     if fmt == 1:
         return ",".join(scalars)
     if outcome.is_estimate:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable, Iterator, Mapping
@@ -179,10 +180,14 @@ class Tariff:
         merged.update({MessageKind(k): _money(v) for k, v in self.per_message.items()})
         object.__setattr__(self, "per_message", MappingProxyType(merged))
 
+    @functools.cached_property
+    def _longest_prefix(self) -> int:
+        return max(map(len, self.sms), default=0)
+
     def part_price(self, phone: str) -> Decimal:
         """The price of one SMS part to ``phone`` (longest matching prefix, else default)."""
         digits = phone.lstrip("+")
-        for length in range(len(digits), 0, -1):
+        for length in range(min(len(digits), self._longest_prefix), 0, -1):
             price = self.sms.get(digits[:length])
             if price is not None:
                 return price

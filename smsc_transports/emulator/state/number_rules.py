@@ -296,7 +296,16 @@ def describe_number(address: str) -> NumberInfo:
     for length in (3, 2, 1):
         found = _COUNTRIES.get(digits[:length])
         if found:
-            country, mcc = found
-            operator = "Emulator Test" if digits.startswith(TEST_PREFIX) else "Emulator"
-            return NumberInfo(country, operator, _region(digits), f"{mcc}99")
-    return NumberInfo("", "Emulator", "", "")
+            test = digits.startswith(TEST_PREFIX)
+            return _network(*found, test, _region(digits))
+    return _NO_COUNTRY
+
+
+_NO_COUNTRY = NumberInfo("", "Emulator", "", "")
+
+
+@functools.cache
+def _network(country: str, mcc: str, test: bool, region: str) -> NumberInfo:
+    # One value per country, kind of number and region: a bulk answer describes every
+    # recipient, and these few values are all it needs.
+    return NumberInfo(country, "Emulator Test" if test else "Emulator", region, f"{mcc}99")

@@ -166,8 +166,16 @@ def prepare(
         raise params_error()
     prepared: list[Prepared] = []
     seen: set[str] = set()
+    # A bulk request repeats one text (or a few): each is shaped and counted once —
+    # unless links are shortened, which gives every recipient links of its own.
+    finals: dict[str, str] = {}
+    parts_of: dict[str, int] = {}
     for raw, text, line in _expand_groups(wanted, groups):
-        final = _final_text(text, request, limits, shorten)
+        final = finals.get(text) if shorten is None else None
+        if final is None:
+            final = _final_text(text, request, limits, shorten)
+            if shorten is None:
+                finals[text] = final
         address = _address(raw, request.kind)
         if address is None:
             prepared.append(Prepared(raw, final, 0, Decimal(0), 7, behaviour_for(raw), line))
@@ -181,10 +189,12 @@ def prepare(
                 Prepared(address, final, 0, Decimal(0), behaviour.send_error, behaviour, line)
             )
             continue
-        try:
-            parts = max(count_parts(final, kind=request.kind).parts, 1)
-        except ValidationError:
-            raise params_error() from None
+        parts = parts_of.get(final)
+        if parts is None:
+            try:
+                parts = parts_of[final] = max(count_parts(final, kind=request.kind).parts, 1)
+            except ValidationError:
+                raise params_error() from None
         if request.segments:
             parts = request.segments  # it arrived in that many SMS, and goes out so
         cost = tariff.price(address, request.kind, parts)

@@ -22,7 +22,7 @@ Step = tuple[float, MessageStatus, int]
 """One timeline entry: (when, status, err)."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Recipient:
     """A message to one phone: SMSC keys it by (login, id, phone)."""
 

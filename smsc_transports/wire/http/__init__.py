@@ -32,6 +32,7 @@ from smsc_transports.wire.http.answers import (
     decode_answer,
     error_id,
     mask_secrets,
+    may_repeat_send,
     parse_balance,
     parse_cost,
     parse_incoming,
@@ -39,6 +40,9 @@ from smsc_transports.wire.http.answers import (
     parse_senders,
     parse_status,
     parse_statuses,
+    rate_limited,
+    refused_for_load,
+    says_duplicate,
 )
 from smsc_transports.wire.http.files import DEFAULT_MAX_ATTACHMENT_BYTES, FilePart, file_parts
 from smsc_transports.wire.http.params import (
@@ -78,6 +82,7 @@ __all__ = [
     "jobs_params",
     "list_params",
     "mask_secrets",
+    "may_repeat_send",
     "message_text",
     "operator_params",
     "parse_balance",
@@ -91,7 +96,10 @@ __all__ = [
     "parse_status",
     "parse_statuses",
     "period_param",
+    "rate_limited",
     "raw_request",
+    "refused_for_load",
+    "says_duplicate",
     "send_params",
     "sender_code_params",
     "status_params",

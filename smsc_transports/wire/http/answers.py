@@ -20,7 +20,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from smsc_transports.errors import ProtocolError, api_error, safe_excerpt
+from smsc_transports.errors import (
+    APIError,
+    ProtocolError,
+    RateLimited,
+    SMSCError,
+    api_error,
+    safe_excerpt,
+)
 from smsc_transports.results import (
     Balance,
     CostResult,
@@ -40,6 +47,7 @@ __all__ = [
     "decode_answer",
     "error_id",
     "mask_secrets",
+    "may_repeat_send",
     "parse_balance",
     "parse_cost",
     "parse_incoming",
@@ -47,6 +55,9 @@ __all__ = [
     "parse_senders",
     "parse_status",
     "parse_statuses",
+    "rate_limited",
+    "refused_for_load",
+    "says_duplicate",
 ]
 
 # SMSC's dates ("DD.MM.YYYY hh:mm:ss") are Moscow time, which has no DST since 2014.
@@ -63,6 +74,10 @@ _MIN_EXPONENT = -30
 _ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
 # How much of the server's error text goes into an exception.
 _ERROR_TEXT_LIMIT = 300
+# A run of digits long enough to hold an integer out of range (10**18 has 19 digits).
+# An answer without one cannot hold such an integer, so the JSON reader may build its
+# integers itself instead of calling back into Python for each of them.
+_LONG_DIGITS = re.compile(f"[0-9]{{{_MAX_EXPONENT + 1},}}")
 
 
 class _NumberOutOfRange(ValueError):
@@ -108,9 +123,10 @@ def decode_answer(body: bytes, secrets: Iterable[str | None] = ()) -> Any:
         ) from None
     if not text.strip():
         raise ProtocolError("SMSC sent an empty answer")
+    parse_int = _json_int if _LONG_DIGITS.search(text) else None
     try:
         answer = json.loads(
-            text, parse_float=_json_decimal, parse_int=_json_int, parse_constant=_json_constant
+            text, parse_float=_json_decimal, parse_int=parse_int, parse_constant=_json_constant
         )
     except _NumberOutOfRange:
         raise ProtocolError(
@@ -119,6 +135,10 @@ def decode_answer(body: bytes, secrets: Iterable[str | None] = ()) -> Any:
         ) from None
     except (ValueError, RecursionError):
         raise ProtocolError(f"SMSC answer is not JSON: {safe_excerpt(text, secrets)!r}") from None
+    if "\\" not in text and not any(secret and secret in text for secret in secrets):
+        # Without an escape, every string of the answer is a slice of its text: a
+        # secret absent from the text is absent from every string.
+        return answer
     return mask_secrets(answer, secrets)
 
 
@@ -192,6 +212,63 @@ def check_error(answer: Any, operation: str) -> None:
         message = answer.get("error")
         text = safe_excerpt(message, limit=_ERROR_TEXT_LIMIT) if isinstance(message, str) else ""
         raise api_error(code, text, id=error_id(answer.get("id")), operation=operation)
+
+
+# Error 9 stands for two things (smsc-protocol.md §1.6): a repeat of a send accepted
+# within the last minute ("duplicate request, wait a minute", as recorded from SMSC),
+# and too many requests at once or too often. Only the second proves that the request
+# was refused for load and may be made again; the texts are matched loosely, in
+# English and Russian, because SMSC's exact wording for it is not documented [U].
+_DUPLICATE_WORDS = ("duplicate", "повтор", "дубл")
+_LOAD_WORDS = ("too many", "concurrent", "simultaneous", "too frequent", "одновремен", "много")
+
+
+def rate_limited(answer: Any, operation: str = "send") -> RateLimited | None:
+    """Return the :class:`RateLimited` error (code 9) ``answer`` carries, else ``None``.
+
+    Any other error, and a malformed answer, is left to the parsers.
+    """
+    try:
+        check_error(answer, operation)
+    except RateLimited as exc:
+        return exc
+    except SMSCError:
+        return None
+    return None
+
+
+def says_duplicate(error: APIError) -> bool:
+    """Whether an error 9 says the request repeats one SMSC accepted within a minute.
+
+    Such a request was not accepted itself, but an identical one (or one with the same
+    ``id``) was: repeating it later could send the message twice.
+    """
+    text = error.message.lower()
+    return error.code == 9 and any(word in text for word in _DUPLICATE_WORDS)
+
+
+def refused_for_load(error: APIError) -> bool:
+    """Whether an error 9 proves the request was refused for load (too many at once or
+    too often) and not for being a duplicate: the request was not accepted, and nothing
+    identical was, so making it again cannot send anything twice."""
+    text = error.message.lower()
+    return (
+        error.code == 9 and not says_duplicate(error) and any(word in text for word in _LOAD_WORDS)
+    )
+
+
+def may_repeat_send(error: APIError, *, own_id: bool) -> bool:
+    """Whether a send SMSC refused with ``error`` may be made again without risk of
+    sending it twice (every earlier attempt of it having been answered).
+
+    Only an error 9: when it proves a refusal for load; or, for a message with the
+    caller's own ``id`` (``own_id``), whenever it does not say "duplicate" — SMSC
+    refuses a second message with that id within a minute, so a repeat cannot be
+    accepted twice.
+    """
+    if error.code != 9 or says_duplicate(error):
+        return False
+    return own_id or refused_for_load(error)
 
 
 def _expect_object(answer: Any, what: str) -> dict[str, Any]:
@@ -271,40 +348,88 @@ def _time(answer: Mapping[str, Any], stamp: str, date: str) -> datetime | None:
     return None
 
 
-def _phones(answer: Mapping[str, Any]) -> tuple[PhoneResult, ...]:
+def _phones(answer: Mapping[str, Any], id: str | None = None) -> tuple[PhoneResult, ...]:
+    """The per-recipient entries of an ``op=1`` answer; each accepted one gets ``id``
+    (the message's: SMSC gives one id to all its recipients)."""
     items = answer.get("phones")
     if items is None:
         return ()
     if not isinstance(items, list):
         raise ProtocolError("SMSC answer field 'phones' is not a list")
+    # A bulk answer repeats the same few costs, statuses and codes for every recipient:
+    # each distinct combination is checked once per answer (the results are immutable).
+    seen: dict[tuple[Any, Any, Any], tuple[Decimal | None, MessageStatus | None, int | None]]
+    seen = {}
     results = []
     for item in items:
-        entry = _expect_object(item, "per-phone")
-        status = entry.get("status")
-        error = entry.get("error")
+        entry = item if type(item) is dict else _expect_object(item, "per-phone")
+        phone = entry.get("phone")
+        mccmnc = entry.get("mccmnc")
+        cost, status, error = _cost_and_codes(entry, seen)
         results.append(
             PhoneResult(
-                phone=_text(entry.get("phone"), "phone"),
-                cost=_decimal(entry, "cost"),
-                status=None if status in (None, "") else MessageStatus(_int(entry, "status")),
-                error=None if error in (None, "", 0, "0") else _int(entry, "error"),
-                mccmnc=_optional_str(entry, "mccmnc"),
+                phone=phone if type(phone) is str else _text(phone, "phone"),
+                cost=cost,
+                status=status,
+                error=error,
+                mccmnc=mccmnc if type(mccmnc) is str and mccmnc else _optional_str(entry, "mccmnc"),
                 raw=entry,
+                id=None if error else id,
             )
         )
     return tuple(results)
 
 
+# Values that equal each other only when they print alike (a Decimal "1.4" equals
+# "1.40"; a bool equals an int): only these are remembered.
+_PLAIN = (str, int, type(None))
+
+
+def _cost_and_codes(
+    entry: Mapping[str, Any],
+    seen: dict[tuple[Any, Any, Any], tuple[Decimal | None, MessageStatus | None, int | None]],
+) -> tuple[Decimal | None, MessageStatus | None, int | None]:
+    """A per-phone entry's cost, status and error, remembered in ``seen`` by their values."""
+    key = (entry.get("cost"), entry.get("status"), entry.get("error"))
+    if type(key[0]) in _PLAIN and type(key[1]) in _PLAIN and type(key[2]) in _PLAIN:
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = _read_cost_and_codes(entry)
+        return found
+    return _read_cost_and_codes(entry)
+
+
+def _read_cost_and_codes(
+    entry: Mapping[str, Any],
+) -> tuple[Decimal | None, MessageStatus | None, int | None]:
+    return _decimal(entry, "cost"), _status_code(entry, "status"), _error_code(entry, "error")
+
+
+def _status_code(entry: Mapping[str, Any], name: str) -> MessageStatus | None:
+    value = entry.get(name)
+    return None if value in (None, "") else MessageStatus(_int(entry, name))
+
+
+def _error_code(entry: Mapping[str, Any], name: str) -> int | None:
+    value = entry.get(name)
+    return None if value in (None, "", 0, "0") else _int(entry, name)
+
+
 def parse_send(answer: Any, *, transport: str = "https") -> SendResult:
-    """Return the :class:`SendResult` of a ``send.php`` answer, or raise its error."""
+    """Return the :class:`SendResult` of a ``send.php`` answer, or raise its error.
+
+    Each recipient SMSC accepted carries the message's id already, as
+    :meth:`SendResult.for_recipients` would give it.
+    """
     check_error(answer, "send")
     body = _expect_object(answer, "send")
+    id = _text(body.get("id"), "id")
     return SendResult(
-        id=_text(body.get("id"), "id"),
+        id=id,
         parts=_int(body, "cnt"),
         cost=_decimal(body, "cost"),
         balance=_decimal(body, "balance"),
-        phones=_phones(body),
+        phones=_phones(body, id),
         transport=transport,
         raw=body,
     )

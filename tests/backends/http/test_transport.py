@@ -243,6 +243,33 @@ def test_send_many_gives_each_message_its_own_outcome_in_order(shared_emulator: 
     assert outcomes[0].unwrap().id == outcomes[2].unwrap().id  # one request for text A
 
 
+def test_each_message_of_a_shared_request_gets_its_own_share(shared_emulator: Emulator) -> None:
+    long_text = "Длинный текст " * 8  # three parts in UCS-2
+    messages = [
+        Message("79120000011", "short"),
+        Message(["79120000012", "79990004007"], long_text),  # its second phone is refused
+        Message("79120000013", long_text),
+    ]
+    with create_transport(shared_emulator.url()) as transport:
+        shared, two, third = (o.unwrap() for o in transport.send_many(messages))
+    parts = count_parts(long_text).parts
+    assert two.id == third.id != shared.id  # one request for the text they share
+    assert (shared.parts, two.parts, third.parts) == (1, parts, parts)
+    assert [p.phone for p in two.phones] == ["79120000012", "79990004007"]
+    assert [p.ok for p in two.phones] == [True, False]
+    assert two.cost == two.phones[0].cost == third.cost == Decimal("1.40") * parts
+    assert shared.cost == Decimal("1.40")
+    assert two.balance == third.balance
+    assert not any(r.already_accepted for r in (shared, two, third))
+    # Each recipient is listed with the id to ask its status with (None: refused)...
+    assert [p.id for p in two.phones] == [two.id, None]
+    assert [p.id for p in third.phones] == [third.id]
+    # ...exactly as SendResult.for_recipients lists them.
+    for result, message in zip((shared, two, third), messages, strict=True):
+        assert result == result.for_recipients(message.phones)
+        assert result.phones == result.for_recipients(message.phones).phones
+
+
 def test_send_many_never_folds_messages_whose_options_differ(shared_emulator: Emulator) -> None:
     long_text = "Folded or not. " * 30  # 3 parts
     messages = [

@@ -62,6 +62,27 @@ class TestSuccessFormats:
             {"phone": "123", "mccmnc": "", "cost": "0.00", "status": 22, "error": 7},
         ]
 
+    def test_op_in_xml_lists_each_phone_with_its_own_cost(self, api: Api) -> None:
+        text = api.text("send", phones="79990000001,123,79990000002", mes="hi", fmt=2, op=1)
+        items = ET.fromstring(text.encode()).findall("phones/item")
+        assert [{child.tag: child.text for child in item} for item in items] == [
+            {
+                "phone": "79990000001",
+                "mccmnc": "25099",
+                "cost": "1.40",
+                "status": "-1",
+                "error": "0",
+            },
+            {"phone": "123", "mccmnc": None, "cost": "0.00", "status": "22", "error": "7"},
+            {
+                "phone": "79990000002",
+                "mccmnc": "25099",
+                "cost": "1.40",
+                "status": "-1",
+                "error": "0",
+            },
+        ]
+
     def test_err_adds_only_the_refused_phones(self, api: Api) -> None:
         answer = api.send(phones="79990000001,79990004008", err=1)
         assert [p["phone"] for p in answer["phones"]] == ["79990004008"]

@@ -1,0 +1,166 @@
+"""Staying inside SMSC's limits: a cap on requests, and the back-off of refused ones.
+
+Both are opt-in (HTTP and SOAP options ``max_rate``, ``max_concurrent``,
+``retry_rate_limited``, ``retry_backoff``, ``retry_max_wait``; ``docs/http.md``).
+:class:`RequestPacer` holds every attempt of one transport to at most
+``max_concurrent`` at once and starts them at most ``max_rate`` a second, spaced
+evenly. :class:`RetryPolicy` says how long to wait before repeating a request SMSC
+refused for load: exponential back-off with jitter, so that many workers refused
+together do not come back together, within a budget of repeats and of time.
+
+Which refusals may be repeated is the caller's decision (a send only when SMSC's answer
+proves it was not accepted, a :data:`RepeatRule`); :func:`ask_until_accepted` runs the
+repeats for the HTTP and the SOAP client alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TypeVar
+
+from smsc_transports.errors import RateLimited
+
+__all__ = ["MAX_RETRY_WAIT", "RepeatRule", "RequestPacer", "RetryPolicy", "ask_until_accepted"]
+
+log = logging.getLogger(__name__)
+
+Answer = TypeVar("Answer")
+
+RepeatRule = Callable[[RateLimited, bool], bool]
+"""Whether a request SMSC refused with error 9 may be made again, given that error and
+whether an earlier attempt of it may have reached SMSC."""
+
+# SMSC refuses a repeat of a send it accepted within the last minute (error 9,
+# smsc-protocol.md §1.12). The waits before the repeats of one request add up to less,
+# so a message's own id keeps the repeats close to the minute in which SMSC would
+# recognise a copy.
+MAX_RETRY_WAIT = 50.0
+
+
+class RequestPacer:
+    """At most ``max_concurrent`` requests at once, started at most ``max_rate`` a second.
+
+    ``None`` switches either cap off. Thread-safe: every thread of a transport (the
+    ``send_many`` pool, the async face's workers, the caller's own) shares one pacer.
+    ``clock`` and ``sleep`` are ``time.monotonic`` and ``time.sleep`` unless a test
+    gives its own.
+    """
+
+    def __init__(
+        self,
+        max_rate: float | None = None,
+        max_concurrent: int | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.max_rate = max_rate if max_rate and max_rate > 0 else None
+        self.max_concurrent = max_concurrent if max_concurrent and max_concurrent > 0 else None
+        self._slots = (
+            threading.BoundedSemaphore(self.max_concurrent) if self.max_concurrent else None
+        )
+        self._interval = 1.0 / self.max_rate if self.max_rate else 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._next_start = -float("inf")
+        self._lock = threading.Lock()
+
+    @property
+    def active(self) -> bool:
+        """Whether either cap is on."""
+        return self._slots is not None or self._interval > 0
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        """Hold one request's place: wait for a free slot, then for its start time."""
+        if self._slots is not None:
+            self._slots.acquire()
+        try:
+            if self._interval:
+                self._wait_start()
+            yield
+        finally:
+            if self._slots is not None:
+                self._slots.release()
+
+    def _wait_start(self) -> None:
+        # Each request books the next start time, one interval after the last booked
+        # one, so requests from any number of threads leave evenly spaced.
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next_start)
+            self._next_start = start + self._interval
+        if start > now:
+            self._sleep(start - now)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how long to wait before repeating a request refused for load.
+
+    ``attempts`` repeats at most (0: never repeat), the n-th after about
+    ``backoff * 2**n`` seconds, jittered between half and all of it, and all of them
+    within ``max_wait`` seconds of waiting in all (at most :data:`MAX_RETRY_WAIT`).
+    """
+
+    attempts: int = 0
+    backoff: float = 1.0
+    max_wait: float = 30.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attempts", max(0, self.attempts))
+        object.__setattr__(self, "backoff", max(0.0, self.backoff))
+        object.__setattr__(self, "max_wait", min(max(0.0, self.max_wait), MAX_RETRY_WAIT))
+
+    def delays(self, jitter: Callable[[float, float], float] = random.uniform) -> Iterator[float]:
+        """The waits before each repeat, ending where the budget of repeats or time ends."""
+        waited = 0.0
+        for repeat in range(self.attempts):
+            full = self.backoff * 2**repeat
+            delay = jitter(full / 2, full)
+            if waited + delay > self.max_wait:
+                return
+            waited += delay
+            yield delay
+
+
+def ask_until_accepted(
+    ask: Callable[[], tuple[Answer, bool]],
+    refusal_in: Callable[[Answer], RateLimited | None],
+    repeat: RepeatRule | None,
+    policy: RetryPolicy,
+    closing: threading.Event,
+    what: str,
+    *,
+    on_back_off: Callable[[RateLimited, float], None] | None = None,
+) -> tuple[Answer, bool]:
+    """Make a request with ``ask`` (its answer, and whether an attempt may have arrived)
+    and make it again while its answer holds an error 9 that ``repeat`` allows, after
+    the waits of ``policy``; return the last answer either way.
+
+    Without a ``repeat`` rule, or once ``closing`` is set, nothing is repeated: the
+    caller raises the error the answer holds. ``on_back_off`` hears each wait (the
+    refusal and the seconds) before it starts.
+    """
+    delays = policy.delays() if repeat is not None else iter(())
+    uncertain = False
+    while True:
+        answer, maybe_arrived = ask()
+        uncertain = uncertain or maybe_arrived
+        refused = refusal_in(answer)
+        if refused is None or repeat is None or not repeat(refused, uncertain):
+            return answer, uncertain
+        delay = next(delays, None)
+        if delay is None:
+            return answer, uncertain  # the budget is spent
+        log.info("SMSC refused %s (%s); asking again in %.2f s", what, refused, delay)
+        if on_back_off is not None:
+            on_back_off(refused, delay)
+        if closing.wait(delay):
+            return answer, uncertain
