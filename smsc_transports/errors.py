@@ -71,7 +71,27 @@ __all__ = [
     "stops_sending",
 ]
 
-Operation = Literal["send", "cost", "status", "balance", "get", "senders", "delete"]
+Operation = Literal[
+    "send",
+    "cost",
+    "status",
+    "balance",
+    "get",
+    "senders",
+    "delete",
+    "history",
+    "incoming",
+    "operator",
+    "jobs",
+    "cancel",
+    "replace",
+    "bind",
+]
+"""The names :attr:`APIError.operation` takes for the library's own calls.
+
+A ``raw`` call's error carries the command it named instead (``info``, a SOAP
+operation…), so the attribute itself is a ``str``.
+"""
 
 
 class SMSCError(Exception):
@@ -97,15 +117,30 @@ class ValidationError(SMSCError, ValueError):
 
 
 class UnsupportedOperation(SMSCError, NotImplementedError):
-    """The configured protocol cannot perform this operation."""
+    """The configured protocol cannot perform this operation.
 
-    def __init__(self, operation: str, protocol: str, supported_by: Iterable[str] = ()) -> None:
+    ``supported_by`` names the protocols that can; ``companion`` the settings option
+    that would let this transport do it through another protocol (SMTP's
+    ``status_via``), where there is one.
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        protocol: str,
+        supported_by: Iterable[str] = (),
+        *,
+        companion: str | None = None,
+    ) -> None:
         self.operation = operation
         self.protocol = protocol
         self.supported_by = tuple(supported_by)
+        self.companion = companion
         text = f"{operation} is not available over {protocol}"
         if self.supported_by:
-            text += f"; use {', '.join(self.supported_by)} (or configure a companion transport)"
+            text += f"; use {', '.join(self.supported_by)}"
+        if companion:
+            text += f", or set {companion} to an HTTP(S) URL for it"
         super().__init__(text)
 
 

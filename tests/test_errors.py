@@ -186,6 +186,15 @@ def test_unsupported_operation_names_the_protocols_that_can() -> None:
         assert word in text
 
 
+def test_unsupported_operation_names_a_companion_option_only_when_given() -> None:
+    plain = UnsupportedOperation("cost", "smpp", ["https", "soap"])
+    assert plain.companion is None
+    assert str(plain) == "cost is not available over smpp; use https, soap"
+    hinted = UnsupportedOperation("history", "smtp", ["https"], companion="status_via")
+    assert hinted.companion == "status_via"
+    assert str(hinted).endswith("use https, or set status_via to an HTTP(S) URL for it")
+
+
 def test_unsupported_operation_without_alternatives_still_names_the_operation() -> None:
     error = UnsupportedOperation("receipts", "smtp")
     assert error.supported_by == ()

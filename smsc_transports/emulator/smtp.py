@@ -51,6 +51,8 @@ __all__ = ["SmtpFrontEnd", "send_request"]
 
 log = logging.getLogger(__name__)
 
+_CLOSE_GRACE = 0.5  # seconds an open session has to close cleanly when the front end stops
+
 
 class _SmscSMTP(SMTP):
     # SMSC's libraries put the whole body on one line; SMSC's server takes that.
@@ -251,9 +253,22 @@ class SmtpFrontEnd:
 
         async def close() -> None:
             server.close()
-            for session in list(self._sessions):
+            sessions = [s for s in list(self._sessions) if s.transport is not None]
+            for session in sessions:
                 if session.transport is not None:
                     session.transport.close()
+            # A TLS close waits for the client's close_notify, which a silent client
+            # never sends; the loop must not stop with a close under way (its socket
+            # would stay open, unseen, until the garbage collector found it). So give
+            # the closes a moment, drop what is left, and let the drops run.
+            waited = 0.0
+            while waited < _CLOSE_GRACE and any(s.transport is not None for s in sessions):
+                await asyncio.sleep(0.01)
+                waited += 0.01
+            for session in sessions:
+                if isinstance(session.transport, asyncio.Transport):
+                    session.transport.abort()
+            await asyncio.sleep(0)
             await server.wait_closed()
 
         try:

@@ -23,14 +23,17 @@ from smsc_transports import (
     StatusResult,
     UnsupportedOperation,
 )
-from tests.conformance.stage import ASKED, Profile, supported_by
+from tests.conformance.stage import ASKED, Profile, capability_of, supported_by
 
 __all__ = [
     "Bulk",
     "Changed",
     "Each",
     "Funds",
+    "Listed",
+    "Network",
     "Priced",
+    "Prices",
     "Recipients",
     "Record",
     "Refused",
@@ -153,10 +156,39 @@ class Each:
     values: tuple[Status | Stored, ...]
 
 
+@dataclass(frozen=True)
+class Prices:
+    """A ``cost_many``: each message's price, or its refusal, in input order."""
+
+    values: tuple[Priced | Refused, ...]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """What a listing gave (history pages, incoming messages, sender names, jobs), each
+    entry reduced to what every protocol can carry (ids left out: they differ)."""
+
+    items: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Network:
+    """An ``operator`` answer."""
+
+    country: str | None
+    operator: str | None
+    region: str | None
+    mcc: str | None
+    mnc: str | None
+
+
 Value = (
     (Sent | Refused | Unsupported | Status | Stored | Timeline | Priced | Funds | Bulk | Recipients)
     | Each
     | Changed
+    | Prices
+    | Listed
+    | Network
 )
 
 
@@ -164,9 +196,9 @@ Value = (
 class Step:
     """One operation of a scenario and what came of it.
 
-    ``op`` is ``send``, ``send_many``, ``cost``, ``status``, ``balance`` or ``server``
-    (read from the emulator, not through the protocol); ``label`` tells apart two steps
-    of one operation (the first send and its repeat).
+    ``op`` is the transport method (``send``, ``cost_many``, ``history``…) or
+    ``server`` (read from the emulator, not through the protocol); ``label`` tells apart
+    two steps of one operation (the first send and its repeat).
     """
 
     op: str
@@ -208,8 +240,9 @@ def as_seen_by(expected: Record, profile: Profile) -> Record:
 
 def _seen(step: Step, profile: Profile) -> Value:
     value = step.value
-    if step.op in ASKED and step.op not in profile.asks:
-        return Unsupported(step.op, supported_by(step.op))
+    asked = capability_of(step.op)
+    if asked in ASKED and asked not in profile.asks:
+        return Unsupported(asked, supported_by(asked))
     if isinstance(value, Sent) and not profile.reports_cost:
         return replace(value, cost=None, balance=None)
     if isinstance(value, Bulk) and not profile.reports_cost:

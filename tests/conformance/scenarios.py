@@ -14,19 +14,26 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from smsc_transports import (
+    APIError,
+    CostOutcome,
     DeliveryError,
     Message,
+    MessageKind,
     MessageStatus,
     Outcome,
     PhoneResult,
     SendResult,
+    StatusResult,
 )
 from tests.conformance.observations import (
     Bulk,
     Changed,
     Each,
     Funds,
+    Listed,
+    Network,
     Priced,
+    Prices,
     Recipients,
     Record,
     Refused,
@@ -401,3 +408,242 @@ async def send_many(stage: Stage) -> Record:
     async with stage.transport(BULK) as t:
         outcomes = await t.send_many(messages)
     return (Step("send_many", bulk_view(messages, outcomes, before - stage.money(BULK[0]))),)
+
+
+# -- the rest of the account API ----------------------------------------------------------
+
+
+def _price(item: CostOutcome) -> Priced | Refused:
+    if item.result is not None:
+        return Priced(item.result.cost, item.result.parts)
+    error = item.error
+    if isinstance(error, APIError):
+        return Refused(type(error).__name__, error.code)
+    raise AssertionError(f"cost_many gave {error!r}")
+
+
+@scenario(
+    "cost_many",
+    "`cost_many` of three messages, one to a bad phone",
+    (
+        Step(
+            "cost_many",
+            Prices((Priced(D("1.40"), 1), Priced(D("4.20"), 3), Refused("InvalidPhone", 7))),
+        ),
+        Step("server", Funds(D("100.00"))),
+    ),
+    headline=("cost_many",),
+)
+async def cost_many(stage: Stage) -> Record:
+    messages = [Message([OK], PLAIN), Message([OK], CYRILLIC), Message([BAD], PLAIN)]
+    async with stage.transport() as t:
+        priced = await outcome(
+            t.cost_many(messages), lambda found: Prices(tuple(_price(o) for o in found))
+        )
+        return (Step("cost_many", priced), Step("server", Funds(stage.money())))
+
+
+def _rows(found: list[StatusResult]) -> tuple[tuple[str, str | None], ...]:
+    return tuple((entry.phone, entry.text) for entry in found)
+
+
+@scenario(
+    "history",
+    "`history` of one phone, two a page, paged back by `prev_id`",
+    (
+        Step(
+            "history",
+            Listed((((OK, "third"), (OK, "second")), ((OK, "first"),), ())),
+        ),
+    ),
+    headline=("history",),
+)
+async def history(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        for text in ("first", "second"):
+            await t.send(Message([OK], text))
+        await t.send(Message([VIRTUAL], "to another phone"))
+        await t.send(Message([OK], "third"))
+        pages: list[object] = []
+        last: list[str | None] = [None]  # the int_id the next page starts before
+
+        def page_of(found: list[StatusResult]) -> Listed:
+            last[0] = found[-1].int_id if found else None
+            return Listed(_rows(found))
+
+        while len(pages) < 4:  # three pages expected: bounded if paging never ends
+            page = await outcome(t.history(phone=OK, count=2, prev_id=last[0]), page_of)
+            if not isinstance(page, Listed):
+                return (Step("history", page),)
+            pages.append(page.items)
+            if not page.items:
+                break
+        return (Step("history", Listed(tuple(pages))),)
+
+
+@scenario(
+    "incoming",
+    "`incoming`",
+    (Step("incoming", Listed((("79990000003", "Stop"), ("79990000002", "Yes, please")))),),
+    headline=("incoming",),
+)
+async def incoming(stage: Stage) -> Record:
+    stage.emulator.state.add_incoming(DEMO[0], "79990000002", "Yes, please")
+    stage.clock.advance(5)
+    stage.emulator.state.add_incoming(DEMO[0], "79990000003", "Stop")
+    async with stage.transport() as t:
+        listed = await outcome(
+            t.incoming(), lambda found: Listed(tuple((m.phone, m.text) for m in found))
+        )
+        return (Step("incoming", listed),)
+
+
+NUMBER = "79990000009"  # a numeric sender name: registered once its code is confirmed
+
+
+@scenario(
+    "senders",
+    "sender names: `add_sender`, `send_sender_code`, `confirm_sender`, `senders`",
+    (
+        Step("add_sender", Listed(("Shop",))),
+        Step("add_sender", Listed(("Shop",)), "number"),
+        Step("send_sender_code", Listed((True,))),
+        Step("confirm_sender", Refused("ParameterError", 1), "wrong code"),
+        Step("confirm_sender", Listed(("Shop", NUMBER))),
+        Step("senders", Listed(("Shop", NUMBER))),
+    ),
+    headline=("add_sender", "send_sender_code", "confirm_sender", "senders"),
+)
+async def senders(stage: Stage) -> Record:
+    state = stage.emulator.state
+
+    def held(_: None) -> Listed:
+        return Listed(state.senders(state.account(DEMO[0])))
+
+    def code_held(_: None) -> Listed:
+        return Listed((state.sender_code(DEMO[0], NUMBER) is not None,))
+
+    async with stage.transport() as t:
+        added = await outcome(t.add_sender("Shop"), held)
+        number = await outcome(t.add_sender(NUMBER), held)
+        coded = await outcome(t.send_sender_code(NUMBER), code_held)
+        wrong = await outcome(t.confirm_sender(NUMBER, "wrong"), held)
+        code = state.sender_code(DEMO[0], NUMBER) or "none"
+        confirmed = await outcome(t.confirm_sender(NUMBER, code), held)
+        listed = await outcome(t.senders(), lambda names: Listed(tuple(names)))
+        return (
+            Step("add_sender", added),
+            Step("add_sender", number, "number"),
+            Step("send_sender_code", coded),
+            Step("confirm_sender", wrong, "wrong code"),
+            Step("confirm_sender", confirmed),
+            Step("senders", listed),
+        )
+
+
+@scenario(
+    "delete",
+    "`delete` a delivered message",
+    (Step("delete", Stored(MessageStatus.NOT_FOUND, 0)),),
+    headline=("delete",),
+)
+async def delete(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        recipient = (await t.send(Message([OK], PLAIN))).phones[0]
+        stage.clock.advance(10)
+        id = recipient.id or ""
+
+        def now_held(_: None) -> Stored:
+            record = stage.stored(id, OK)
+            return Stored(record.status, record.err)
+
+        return (Step("delete", await outcome(t.delete(id, OK), now_held)),)
+
+
+@scenario(
+    "operator",
+    "`operator` of a number",
+    (
+        Step(
+            "operator",
+            Network("Russia", "Emulator Test", "Emulator Test Region", "250", "99"),
+        ),
+    ),
+    headline=("operator",),
+)
+async def operator(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        found = await outcome(
+            t.operator(OK),
+            lambda o: Network(o.country, o.operator, o.region, o.mcc, o.mnc),
+        )
+        return (Step("operator", found),)
+
+
+@scenario(
+    "jobs",
+    "scheduled mailings: `jobs`, `cancel_job`",
+    (
+        Step("jobs", Listed((("spring", "Spring sale", (OK,), "0"),))),
+        # The job's message stops, and its price comes back.
+        Step("cancel_job", Listed((Stored(MessageStatus.STOPPED, 0), Funds(D("100.00"))))),
+    ),
+    headline=("jobs", "cancel_job"),
+)
+async def jobs(stage: Stage) -> Record:
+    # A job can only be made over HTTP (jobs.php?add=1): set up there, asked over each.
+    with stage.over_http() as http:
+        made = http.raw(
+            "jobs", {"add": 1, "name": "spring", "phones": OK, "mes": "Spring sale", "time": "+60"}
+        )
+    job_id = str(made["id"])
+    state = stage.emulator.state
+    [(job, _)] = state.jobs(state.account(DEMO[0]))
+
+    def message_held(_: None) -> Listed:
+        record = stage.stored(job.message_id, OK)
+        return Listed((Stored(record.status, record.err), Funds(stage.money())))
+
+    async with stage.transport() as t:
+        listed = await outcome(
+            t.jobs(),
+            lambda found: Listed(tuple((j.name, j.text, j.phones, j.status) for j in found)),
+        )
+        cancelled = await outcome(t.cancel_job(job_id), message_held)
+        return (Step("jobs", listed), Step("cancel_job", cancelled))
+
+
+@scenario(
+    "raw",
+    "`raw`: the balance command by the protocol's own name",
+    (Step("raw", Funds(D("100.00"))),),
+    headline=("raw",),
+)
+async def raw(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        answer = await outcome(
+            t.raw(stage.profile.raw_balance, {}), lambda found: Funds(D(found["balance"]))
+        )
+        return (Step("raw", answer),)
+
+
+BINARY = b"\x00" + bytes(range(0x80, 0x90))  # no header: its first octet is 00
+
+
+@scenario(
+    "binary",
+    "binary message (`data`): send and `status`",
+    (
+        _sent(1, "1.40", "98.60", BINARY.hex()),
+        Step("status", Status(DLV, ERR.NO_ERROR, _MINUTE)),
+        Step("server", Stored(DLV, 0)),
+    ),
+    headline=("send", "status"),
+)
+async def binary(stage: Stage) -> Record:
+    async with stage.transport() as t:
+        sent = await t.send(Message([OK], kind=MessageKind.BIN, data=BINARY))
+        send = Step("send", sent_view(stage, sent, OK))
+        stage.clock.advance(10)
+        status = await outcome(t.status(sent.id, OK), status_of)
+        return (send, Step("status", status), server_step(stage, sent.id, OK))

@@ -12,7 +12,7 @@ so the synchronous transports run exactly as synchronous code calls them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,10 +23,14 @@ from smsc_transports import (
     AsyncTransport,
     Balance,
     Capability,
+    CostOutcome,
     CostResult,
+    IncomingMessage,
     Message,
     MessageStatus,
+    OperatorInfo,
     Outcome,
+    ScheduledJob,
     SendResult,
     StatusResult,
     Transport,
@@ -51,6 +55,7 @@ __all__ = [
     "Profile",
     "Stage",
     "accounts",
+    "capability_of",
     "play",
     "supported_by",
 ]
@@ -60,10 +65,40 @@ T_co = TypeVar("T_co", covariant=True)
 Mode = Literal["sync", "async"]
 MODES: tuple[Mode, ...] = ("sync", "async")
 
-# The operations a protocol may be unable to answer (sending, every protocol can).
-ASKED: tuple[str, ...] = ("cost", "status", "balance", "cancel", "replace")
+# The operations a protocol may be unable to answer (sending, every protocol can), by
+# the Capability (and UnsupportedOperation.operation) that names them.
+ASKED: tuple[str, ...] = (
+    "cost",
+    "status",
+    "balance",
+    "cancel",
+    "replace",
+    "history",
+    "incoming",
+    "senders",
+    "delete",
+    "operator",
+    "jobs",
+    "raw",
+)
 # What HTTP answers of them (cancel/replace of one scheduled message is SMPP's only).
-HTTP_ASKS = frozenset({"cost", "status", "balance"})
+HTTP_ASKS = frozenset(ASKED) - {"cancel", "replace"}
+# What the HTTP companion of SMTP answers: HTTP's account operations, not raw.
+COMPANION_ASKS = HTTP_ASKS - {"raw"}
+# The methods whose UnsupportedOperation names the capability they belong to.
+_CAPABILITY_OF = {
+    "cost_many": "cost",
+    "add_sender": "senders",
+    "send_sender_code": "senders",
+    "confirm_sender": "senders",
+    "cancel_job": "jobs",
+}
+
+
+def capability_of(operation: str) -> str:
+    """The :data:`ASKED` name (a ``Capability``) of the method ``operation``."""
+    return _CAPABILITY_OF.get(operation, operation)
+
 
 DEMO = ("demo", "demo")
 POOR = ("poor", "poor")  # 1.00 RUB: less than one SMS (1.40)
@@ -89,6 +124,7 @@ class Profile:
     operations of :data:`ASKED` it answers (the others raise ``UnsupportedOperation``).
     ``companion``: those answers come over HTTP (SMTP's ``status_via``).
     ``waiting_reads_as``: what ``status`` says of a message still waiting to leave.
+    ``raw_balance``: the protocol's own name of the balance command, for ``raw``.
     """
 
     key: str
@@ -99,6 +135,7 @@ class Profile:
     asks: frozenset[str]
     companion: bool = False
     waiting_reads_as: MessageStatus = MessageStatus.WAITING
+    raw_balance: str = "balance"
 
     @property
     def front_end(self) -> str:
@@ -108,7 +145,15 @@ class Profile:
 
 PROFILES: tuple[Profile, ...] = (
     Profile("http", "HTTP", "http", "https", True, HTTP_ASKS),
-    Profile("soap", "SOAP", "soap+http", "soap", True, HTTP_ASKS),
+    Profile(
+        "soap",
+        "SOAP",
+        "soap+http",
+        "soap",
+        True,
+        frozenset({"cost", "status", "balance", "raw"}),
+        raw_balance="get_balance",
+    ),
     Profile("smtp", "SMTP", "smtp", "smtp", False, frozenset()),
     Profile(
         "smtp+status_via",
@@ -116,7 +161,7 @@ PROFILES: tuple[Profile, ...] = (
         "smtp",
         "smtp",
         False,
-        HTTP_ASKS,
+        COMPANION_ASKS,
         companion=True,
     ),
     # SMPP 3.4's message_state has no "waiting": query_sm answers ENROUTE for both
@@ -170,6 +215,56 @@ class Driver(Protocol):
         """``cancel``."""
         ...
 
+    async def cost_many(self, messages: Sequence[Message]) -> list[CostOutcome]:
+        """``cost_many``, every outcome collected."""
+        ...
+
+    async def history(
+        self, *, phone: str | None = None, count: int = 100, prev_id: str | None = None
+    ) -> list[StatusResult]:
+        """``history`` with a phone filter and paging."""
+        ...
+
+    async def incoming(self) -> list[IncomingMessage]:
+        """``incoming``."""
+        ...
+
+    async def senders(self) -> list[str]:
+        """``senders``."""
+        ...
+
+    async def add_sender(self, name: str) -> None:
+        """``add_sender``."""
+        ...
+
+    async def send_sender_code(self, name: str) -> None:
+        """``send_sender_code``."""
+        ...
+
+    async def confirm_sender(self, name: str, code: str) -> None:
+        """``confirm_sender``."""
+        ...
+
+    async def delete(self, id: str, phone: str) -> None:
+        """``delete``."""
+        ...
+
+    async def operator(self, phone: str) -> OperatorInfo:
+        """``operator``."""
+        ...
+
+    async def jobs(self) -> list[ScheduledJob]:
+        """``jobs``."""
+        ...
+
+    async def cancel_job(self, id: str) -> None:
+        """``cancel_job``."""
+        ...
+
+    async def raw(self, command: str, params: Mapping[str, object]) -> Any:
+        """``raw``."""
+        ...
+
     async def replace(self, id: str, phone: str, text: str) -> None:
         """``replace`` with a new text."""
         ...
@@ -200,6 +295,44 @@ class SyncDriver:
     async def cancel(self, id: str, phone: str) -> None:
         self.transport.cancel(id, phone)
 
+    async def cost_many(self, messages: Sequence[Message]) -> list[CostOutcome]:
+        return list(self.transport.cost_many(iter(messages)))
+
+    async def history(
+        self, *, phone: str | None = None, count: int = 100, prev_id: str | None = None
+    ) -> list[StatusResult]:
+        return self.transport.history(phone=phone, count=count, prev_id=prev_id)
+
+    async def incoming(self) -> list[IncomingMessage]:
+        return self.transport.incoming()
+
+    async def senders(self) -> list[str]:
+        return self.transport.senders()
+
+    async def add_sender(self, name: str) -> None:
+        self.transport.add_sender(name)
+
+    async def send_sender_code(self, name: str) -> None:
+        self.transport.send_sender_code(name)
+
+    async def confirm_sender(self, name: str, code: str) -> None:
+        self.transport.confirm_sender(name, code)
+
+    async def delete(self, id: str, phone: str) -> None:
+        self.transport.delete(id, phone)
+
+    async def operator(self, phone: str) -> OperatorInfo:
+        return self.transport.operator(phone)
+
+    async def jobs(self) -> list[ScheduledJob]:
+        return self.transport.jobs()
+
+    async def cancel_job(self, id: str) -> None:
+        self.transport.cancel_job(id)
+
+    async def raw(self, command: str, params: Mapping[str, object]) -> Any:
+        return self.transport.raw(command, params)
+
     async def replace(self, id: str, phone: str, text: str) -> None:
         self.transport.replace(id, phone, text=text)
 
@@ -228,6 +361,44 @@ class AsyncDriver:
 
     async def cancel(self, id: str, phone: str) -> None:
         await self.transport.cancel(id, phone)
+
+    async def cost_many(self, messages: Sequence[Message]) -> list[CostOutcome]:
+        return [outcome async for outcome in self.transport.cost_many(iter(messages))]
+
+    async def history(
+        self, *, phone: str | None = None, count: int = 100, prev_id: str | None = None
+    ) -> list[StatusResult]:
+        return await self.transport.history(phone=phone, count=count, prev_id=prev_id)
+
+    async def incoming(self) -> list[IncomingMessage]:
+        return await self.transport.incoming()
+
+    async def senders(self) -> list[str]:
+        return await self.transport.senders()
+
+    async def add_sender(self, name: str) -> None:
+        await self.transport.add_sender(name)
+
+    async def send_sender_code(self, name: str) -> None:
+        await self.transport.send_sender_code(name)
+
+    async def confirm_sender(self, name: str, code: str) -> None:
+        await self.transport.confirm_sender(name, code)
+
+    async def delete(self, id: str, phone: str) -> None:
+        await self.transport.delete(id, phone)
+
+    async def operator(self, phone: str) -> OperatorInfo:
+        return await self.transport.operator(phone)
+
+    async def jobs(self) -> list[ScheduledJob]:
+        return await self.transport.jobs()
+
+    async def cancel_job(self, id: str) -> None:
+        await self.transport.cancel_job(id)
+
+    async def raw(self, command: str, params: Mapping[str, object]) -> Any:
+        return await self.transport.raw(command, params)
 
     async def replace(self, id: str, phone: str, text: str) -> None:
         await self.transport.replace(id, phone, text=text)
@@ -275,6 +446,11 @@ class Stage:
     def money(self, login: str = DEMO[0]) -> Decimal:
         """The account's balance as the emulator holds it."""
         return self.emulator.state.account(login).balance
+
+    def over_http(self, account: tuple[str, str] = DEMO) -> Transport:
+        """A sync HTTP transport on the same emulator, for setting up what only HTTP
+        can make (a scheduled job), whatever protocol the scenario plays."""
+        return create_transport(self.emulator.url("http", *account))
 
 
 Play = Callable[[Stage], Coroutine[Any, Any, T]]

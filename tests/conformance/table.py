@@ -25,7 +25,7 @@ from tests.conformance.observations import (
     as_seen_by,
 )
 from tests.conformance.scenarios import SCENARIOS, Scenario
-from tests.conformance.stage import ASKED, PROFILES, Plays, Profile
+from tests.conformance.stage import ASKED, PROFILES, Plays, Profile, capability_of
 
 __all__ = ["PAGE", "Observations", "render_page"]
 
@@ -48,7 +48,7 @@ def _mark(step: Step, expected: Value, profile: Profile) -> str:
     mark = "✓"
     if isinstance(value, Timeline) and value.statuses[0] != MessageStatus.WAITING:
         mark = f"✓ (reads {int(value.statuses[0])} until sent)"
-    elif profile.companion and step.op in ASKED:
+    elif profile.companion and capability_of(step.op) in ASKED:
         mark = "✓ via companion"
     differing = _differing_fields(value, expected)
     if differing:
@@ -142,11 +142,16 @@ _TAIL = """
 * **✓**: works, with the same result as over HTTP (ids aside; see below).
 * **`ExceptionName`**: fails with that exception, the same class and SMSC code as over
   HTTP.
-* **unsupported**: raises `UnsupportedOperation`, which names the protocols that can
-  (`https` and `soap`, and `smpp` for `status`).
+* **unsupported**: raises `UnsupportedOperation`, which names the protocols that can:
+  `https` for every operation but `cancel`/`replace` (`smpp` only), `soap` too for
+  `cost`, `cost_many`, `status`, `balance` and `raw`, `smpp` too for `status`. Its
+  `operation` is the capability: `senders` for the sender-name methods, `jobs` for
+  `cancel_job`, `cost` for `cost_many`.
 * **via companion**: answered over HTTP by the SMTP transport's `status_via` companion
-  ([SMTP](smtp.md)); the suite configures it as `?status_via=http%3A%2F%2F127.0.0.1%3APORT`,
-  with no account of its own, so it borrows the SMTP URL's.
+  ([SMTP](smtp.md)), which does every account operation HTTP has but `raw` (a raw call
+  names one protocol's own command; SMTP has none); the suite configures it as
+  `?status_via=http%3A%2F%2F127.0.0.1%3APORT`, with no account of its own, so it
+  borrows the SMTP URL's.
 * **✓ but `field` differs**: works, but that field of the result is not what HTTP
   gives.
 * **accepted again**: the repeat was accepted where HTTP refuses it.
@@ -177,6 +182,22 @@ with what HTTP gives:
 * **Balance**: the amount (SOAP's `get_balance` has no currency).
 * **`send_many`**: 1,000 outcomes, in input order, all accepted, 1,000 parts, and the
   money charged; the sum of the reported costs where the protocol reports them.
+* **`cost_many`**: each message's cost and parts, or its refusal (class and code), in
+  input order, and nothing charged.
+* **`history`**, **`incoming`**, **`senders`**, **`jobs`**: the entries listed, in
+  order, without their ids (each protocol's sends have their own); `history` is asked
+  for one phone, two a page, each page before the last one's `int_id`, until an empty
+  page.
+* **`add_sender`**, **`send_sender_code`**, **`confirm_sender`**, **`delete`**,
+  **`cancel_job`**: what the emulator holds afterwards (the account's sender names, the
+  code it texted, the message gone, the job's message stopped and refunded); a wrong
+  confirmation code is `ParameterError` (1). A job is set up over HTTP
+  (`jobs.php?add=1`) whatever the protocol played: only HTTP can make one.
+* **`operator`**: country, operator, region, MCC and MNC.
+* **`raw`**: the balance, asked by the protocol's own command name (`balance` over
+  HTTP, the WSDL's `get_balance` over SOAP).
+* **Binary messages**: the parts, the octets SMSC stored (as hex), and the status after
+  delivery.
 
 The scenarios run on a manual clock, so a scheduled message's status is read exactly one
 second before its time and just after it, with no waiting and no timing in the results.

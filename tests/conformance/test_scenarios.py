@@ -11,13 +11,24 @@ except where its protocol cannot report something; there it must raise
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
-from smsc_transports import Capability
+from smsc_transports import Capability, Message, UnsupportedOperation
 from tests.conformance.observations import as_seen_by
 from tests.conformance.scenarios import SCENARIOS, Scenario
-from tests.conformance.stage import ASKED, MODES, PROFILES, Mode, Profile, Stage, play
+from tests.conformance.stage import (
+    ASKED,
+    COMPANION_ASKS,
+    MODES,
+    PROFILES,
+    Mode,
+    Profile,
+    Stage,
+    play,
+)
 from tests.conformance.table import (
     PAGE,
     WRITE_VARIABLE,
@@ -53,6 +64,47 @@ def test_capabilities_announce_exactly_the_operations_that_answer(
     capabilities = play(announced, profile, mode)
     assert {Capability.SEND, Capability.BULK} <= capabilities
     assert {op for op in ASKED if Capability(op) in capabilities} == profile.asks
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("profile", PROFILES, ids=_name)
+def test_an_unsupported_operation_suggests_a_companion_only_where_one_can_do_it(
+    profile: Profile, mode: Mode
+) -> None:
+    # Reproduced first: every refusal said "or configure a companion transport", over
+    # SOAP and SMPP too (which have none), and for SMTP's raw (which its companion
+    # does not do).
+    phone = "79990000001"
+
+    async def refusals(stage: Stage) -> dict[str, str]:
+        async with stage.transport() as t:
+            calls: dict[str, Callable[[], Awaitable[Any]]] = {
+                "cost": lambda: t.cost(Message([phone], "hi")),
+                "status": lambda: t.status("1", phone),
+                "balance": t.balance,
+                "cancel": lambda: t.cancel("1", phone),
+                "replace": lambda: t.replace("1", phone, "hi"),
+                "history": t.history,
+                "incoming": t.incoming,
+                "senders": t.senders,
+                "delete": lambda: t.delete("1", phone),
+                "operator": lambda: t.operator(phone),
+                "jobs": t.jobs,
+                "raw": lambda: t.raw("balance", {}),
+            }
+            texts: dict[str, str] = {}
+            for operation in ASKED:
+                if operation not in stage.profile.asks:
+                    with pytest.raises(UnsupportedOperation) as caught:
+                        await calls[operation]()
+                    texts[operation] = str(caught.value)
+            return texts
+
+    texts = play(refusals, profile, mode)
+    assert set(texts) == set(ASKED) - profile.asks
+    by_companion = COMPANION_ASKS if profile.key == "smtp" else frozenset()
+    assert {op for op, text in texts.items() if "status_via" in text} == by_companion
+    assert not [text for text in texts.values() if "companion" in text]
 
 
 def test_the_async_transports_fill_the_same_table(observations: Observations) -> None:

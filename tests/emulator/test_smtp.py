@@ -11,6 +11,7 @@ import socket
 import ssl
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +143,45 @@ def test_the_front_end_names_itself_and_releases_its_port(front: SmtpFrontEnd) -
         _ = front.port
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=5):
         pass
+
+
+@pytest.mark.parametrize("implicit_tls", [False, True], ids=["starttls", "implicit-tls"])
+def test_stop_closes_a_tls_session_whose_client_never_answers_the_close(
+    server_tls: ssl.SSLContext, tls_files: tuple[Path, Path], implicit_tls: bool
+) -> None:
+    # A TLS close waits for the client's close_notify; a client that never reads keeps
+    # it waiting. Stopping the front end must still close that connection (before, the
+    # loop stopped mid-close, the server's socket stayed open until the garbage
+    # collector found it, and the client never saw the end of the stream).
+    front = SmtpFrontEnd(EmulatorState(), tls_context=server_tls, implicit_tls=implicit_tls)
+    front.start()
+    client_tls = ssl.create_default_context(cafile=str(tls_files[0]))
+    try:
+        if implicit_tls:
+            raw = socket.create_connection(("127.0.0.1", front.port), timeout=5)
+            conn = client_tls.wrap_socket(raw, server_hostname="127.0.0.1")
+            conn.recv(1024)  # the greeting
+        else:
+            smtp = smtplib.SMTP("127.0.0.1", front.port, timeout=5)
+            smtp.starttls(context=client_tls)
+            smtp.ehlo()
+            assert isinstance(smtp.sock, ssl.SSLSocket)
+            conn = smtp.sock
+        raw_fd = conn.fileno()
+        assert raw_fd >= 0
+    except BaseException:
+        front.stop()
+        raise
+    front.stop()
+    plain = socket.socket(fileno=socket.dup(conn.fileno()))
+    try:
+        plain.settimeout(3)
+        # What arrives is the server's close_notify (TLS bytes) then the end of the
+        # stream: read until the stream ends, which must be soon.
+        received = 0
+        while chunk := plain.recv(4096):
+            received += len(chunk)
+            assert received < 65536
+    finally:
+        plain.close()
+        conn.close()

@@ -25,10 +25,12 @@ import socket
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable
 from contextlib import aclosing
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Self, cast
 
 import aiosmtplib
 
+from smsc_transports.adapters import ThreadedAsyncTransport
 from smsc_transports.backends.smtp.errors import SmtpAuthenticationError, connect_errors
 from smsc_transports.backends.smtp.link import (
     Delivery,
@@ -45,9 +47,10 @@ from smsc_transports.errors import (
     ConnectError,
     NotSent,
     SMSCError,
+    UnsupportedOperation,
     ValidationError,
 )
-from smsc_transports.message import Message
+from smsc_transports.message import Message, MessageKind
 from smsc_transports.observe import (
     Link,
     LinkEvent,
@@ -58,8 +61,24 @@ from smsc_transports.observe import (
     mask_phone,
     report,
 )
-from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
-from smsc_transports.transport import AsyncTransport, BatchGuard, Capability
+from smsc_transports.results import (
+    Balance,
+    CostOutcome,
+    CostResult,
+    IncomingMessage,
+    OperatorInfo,
+    Outcome,
+    ScheduledJob,
+    SendResult,
+    StatusResult,
+)
+from smsc_transports.transport import (
+    PROTOCOLS_FOR,
+    AsyncTransport,
+    BatchGuard,
+    Capability,
+    Phones,
+)
 from smsc_transports.wire.mail import body as wire
 from smsc_transports.wire.mail import mime
 from smsc_transports.wire.mail.replies import parse_accepted_parts
@@ -74,7 +93,22 @@ log = logging.getLogger(__name__)
 DEFAULT_MAIL_FROM = "api@smsc.ru"  # what SMSC's own libraries send from (§6, [C])
 # EHLO's argument (RFC 5321 §4.1.1.1): a domain or an address literal such as
 # "[127.0.0.1]"; any printable ASCII but space, up to a domain's 255 characters.
-_COMPANION_CAPABILITIES = frozenset({Capability.COST, Capability.STATUS, Capability.BALANCE})
+# What the HTTP companion answers: every account operation HTTP has, but not ``raw``
+# (a raw call names one protocol's own command, and SMTP has none) nor attachments
+# (they travel with a send, and the send is SMTP's).
+_COMPANION_CAPABILITIES = frozenset(
+    {
+        Capability.COST,
+        Capability.STATUS,
+        Capability.BALANCE,
+        Capability.HISTORY,
+        Capability.INCOMING,
+        Capability.SENDERS,
+        Capability.DELETE,
+        Capability.OPERATOR,
+        Capability.JOBS,
+    }
+)
 
 
 class AsyncSmtpTransport(AsyncTransport):
@@ -134,7 +168,12 @@ class AsyncSmtpTransport(AsyncTransport):
         self.helo_name = self._helo_name()
         self._check_body_settings()
         self.companion = _companion(settings)
+        # The companion is a sync HTTP transport: its calls (and cost_many's batching)
+        # run in its own worker threads, never on the event loop.
+        self._companion_async: ThreadedAsyncTransport | None = None
+        self._companion_closed = False
         if self.companion is not None:
+            self._companion_async = ThreadedAsyncTransport(self.companion, max_workers=4)
             self.capabilities = self.capabilities | _COMPANION_CAPABILITIES  # type: ignore[misc]
         self._link: MailLink | None = None
         self._lock: asyncio.Lock | None = None
@@ -441,31 +480,106 @@ class AsyncSmtpTransport(AsyncTransport):
 
     async def cost(self, message: Message) -> CostResult:
         """Price ``message`` over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.COST)
-        return await asyncio.to_thread(companion.cost, message)
+        return await self._via(Capability.COST).cost(message)
+
+    def cost_many(
+        self, messages: Iterable[Message] | AsyncIterable[Message]
+    ) -> AsyncIterator[CostOutcome]:
+        """Price every message over the HTTP companion, as HTTP batches them."""
+        return self._via(Capability.COST).cost_many(messages)
 
     async def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
         """Ask for a status over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.STATUS)
-        return await asyncio.to_thread(companion.status, id, phone, detail=detail)
+        return await self._via(Capability.STATUS).status(id, phone, detail=detail)
 
     async def balance(self) -> Balance:
         """Ask for the balance over the HTTP companion (``status_via``)."""
-        companion = self._companion_for(Capability.BALANCE)
-        return await asyncio.to_thread(companion.balance)
+        return await self._via(Capability.BALANCE).balance()
 
-    def _companion_for(self, capability: Capability) -> HttpTransport:
-        if self.companion is None:
+    async def history(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        phone: Phones | None = None,
+        count: int = 100,
+        prev_id: str | None = None,
+        email: Phones | None = None,
+        kind: MessageKind | None = None,
+    ) -> list[StatusResult]:
+        """List the sent messages over the HTTP companion (``status_via``)."""
+        return await self._via(Capability.HISTORY).history(
+            start=start,
+            end=end,
+            phone=phone,
+            count=count,
+            prev_id=prev_id,
+            email=email,
+            kind=kind,
+        )
+
+    async def incoming(
+        self, *, hours: int = 24, after_id: str | None = None, count: int = 100
+    ) -> list[IncomingMessage]:
+        """List the received messages over the HTTP companion (``status_via``)."""
+        companion = self._via(Capability.INCOMING)
+        return await companion.incoming(hours=hours, after_id=after_id, count=count)
+
+    async def senders(self) -> list[str]:
+        """List the sender IDs over the HTTP companion (``status_via``)."""
+        return await self._via(Capability.SENDERS).senders()
+
+    async def add_sender(self, name: str, *, comment: str | None = None) -> None:
+        """Register a sender ID over the HTTP companion (``status_via``)."""
+        await self._via(Capability.SENDERS).add_sender(name, comment=comment)
+
+    async def send_sender_code(self, name: str) -> None:
+        """Ask for a sender confirmation code over the HTTP companion (``status_via``)."""
+        await self._via(Capability.SENDERS).send_sender_code(name)
+
+    async def confirm_sender(self, name: str, code: str) -> None:
+        """Confirm a sender ID over the HTTP companion (``status_via``)."""
+        await self._via(Capability.SENDERS).confirm_sender(name, code)
+
+    async def delete(self, id: str, phone: str) -> None:
+        """Delete a sent message over the HTTP companion (``status_via``)."""
+        await self._via(Capability.DELETE).delete(id, phone)
+
+    async def operator(self, phone: str) -> OperatorInfo:
+        """Ask for a number's operator over the HTTP companion (``status_via``)."""
+        return await self._via(Capability.OPERATOR).operator(phone)
+
+    async def jobs(self) -> list[ScheduledJob]:
+        """List the scheduled mailings over the HTTP companion (``status_via``)."""
+        return await self._via(Capability.JOBS).jobs()
+
+    async def cancel_job(self, id: str) -> None:
+        """Cancel a scheduled mailing over the HTTP companion (``status_via``)."""
+        await self._via(Capability.JOBS).cancel_job(id)
+
+    def _unsupported(self, capability: Capability) -> UnsupportedOperation:
+        # Only what the companion does is worth setting status_via for.
+        companion = "status_via" if capability in _COMPANION_CAPABILITIES else None
+        return UnsupportedOperation(
+            capability.value, self.protocol, PROTOCOLS_FOR.get(capability, ()), companion=companion
+        )
+
+    def _via(self, capability: Capability) -> ThreadedAsyncTransport:
+        """The companion's async face, for ``capability``; unsupported without one."""
+        if self._companion_async is None:
             raise self._unsupported(capability)
-        return self.companion
+        if self._companion_closed:
+            raise SMSCError("the transport is closed")
+        return self._companion_async
 
     async def aclose(self) -> None:
         """Say QUIT on the open connection and close the HTTP companion."""
         if self._link is not None:
             await self._link.close()
             self._link = None
-        if self.companion is not None:
-            await asyncio.to_thread(self.companion.close)
+        if self._companion_async is not None and not self._companion_closed:
+            self._companion_closed = True  # its thread pool cannot be shut twice
+            await self._companion_async.aclose()
 
 
 def _settle(

@@ -12,18 +12,21 @@ import pytest
 from smsc_transports import (
     AuthenticationError,
     Capability,
+    CostOutcome,
     InvalidPhone,
     Message,
     MessageStatus,
     NotSent,
+    SMSCError,
     UnsupportedOperation,
     create_async_transport,
     create_transport,
 )
 from smsc_transports.backends.smtp.errors import SmtpAuthenticationError
 from smsc_transports.config import Settings
-from smsc_transports.emulator import Emulator
+from smsc_transports.emulator import Account, Emulator
 from smsc_transports.emulator.smtp import SmtpFrontEnd
+from smsc_transports.emulator.state.records import SendOutcome, SendRequest
 from tests.backends.smtp.conftest import LOGIN, PASSWORD, emulator_with_smtp, run, smtp_url
 
 Running = tuple[Emulator, SmtpFrontEnd]
@@ -73,6 +76,86 @@ def test_a_companion_without_credentials_borrows_the_smtp_account(smtp_emulator:
         assert transport.status(result.id, "79990000001").id == result.id
         assert Capability.BALANCE in transport.capabilities
         assert transport.cost(Message("79990000001", "hi")).parts == 1
+
+
+def test_a_companion_answers_the_account_operations_http_has(smtp_emulator: Running) -> None:
+    # Reproduced first: cost, status and balance went through the companion, but
+    # history, incoming, operator, senders, jobs and delete raised UnsupportedOperation.
+    emulator, front = smtp_emulator
+    emulator.state.add_incoming(LOGIN, "79990000002", "yes")
+    with create_transport(smtp_url(front.port, status_via=emulator.http_url)) as transport:
+        wanted = {
+            Capability.HISTORY,
+            Capability.INCOMING,
+            Capability.SENDERS,
+            Capability.DELETE,
+            Capability.OPERATOR,
+            Capability.JOBS,
+        }
+        assert wanted <= transport.capabilities
+        assert Capability.RAW not in transport.capabilities
+        result = transport.send(Message("79990000001", "hi"))
+        assert [(e.id, e.text) for e in transport.history(phone="79990000001")] == [
+            (result.id, "hi")
+        ]
+        assert [m.text for m in transport.incoming()] == ["yes"]
+        assert transport.operator("79990000001").country == "Russia"
+        transport.add_sender("Shop")
+        assert "Shop" in transport.senders()
+        assert transport.jobs() == []
+        with pytest.raises(UnsupportedOperation):
+            transport.raw("balance")
+        transport.delete(result.id, "79990000001")
+        assert transport.history(phone="79990000001") == []
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_cost_many_over_the_companion_prices_a_list_in_one_request(
+    smtp_emulator: Running, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    # Reproduced first: the companion priced each message in its own request (the
+    # default cost_many), where HTTP itself prices the list in one.
+    emulator, front = smtp_emulator
+    messages = [Message("79990000001", "short"), Message("79990000002", "x" * 200)]
+    # The emulator's own pricing is observed (and left to answer): how many requests.
+    priced: list[SendRequest] = []
+    real_cost = emulator.state.cost
+
+    def counting(account: Account, request: SendRequest) -> SendOutcome:
+        priced.append(request)
+        return real_cost(account, request)
+
+    monkeypatch.setattr(emulator.state, "cost", counting)
+    url = smtp_url(front.port, status_via=emulator.http_url)
+    if mode == "sync":
+        with create_transport(url) as transport:
+            outcomes = list(transport.cost_many(messages))
+    else:
+
+        async def price() -> list[CostOutcome]:
+            async with create_async_transport(url) as transport:
+                return [o async for o in transport.cost_many(messages)]
+
+        outcomes = run(price())
+    assert [o.unwrap().parts for o in outcomes] == [1, 2]
+    assert len(priced) == 1
+
+
+def test_a_closed_transport_refuses_companion_calls_and_closes_twice(
+    smtp_emulator: Running,
+) -> None:
+    emulator, front = smtp_emulator
+    url = smtp_url(front.port, status_via=emulator.http_url)
+
+    async def close_twice_then_ask() -> None:
+        transport = create_async_transport(url)
+        assert (await transport.balance()).amount > 0
+        await transport.aclose()
+        await transport.aclose()
+        with pytest.raises(SMSCError, match="closed"):
+            await transport.balance()
+
+    run(close_twice_then_ask())
 
 
 def test_a_nested_companion_url_needs_percent_encoding_only_for_its_own_query() -> None:
