@@ -12,6 +12,9 @@ runs ``--rounds`` rounds; a round runs every mode once, in turn, on a fresh tran
 
 * ``off``: no observer (the default);
 * ``tally``: :class:`smsc_transports.observe.Tally`, the in-memory counter;
+* ``per-event``: an observer that overrides only ``operation`` (and counts): SMPP
+  hands it one ``OperationEvent`` per message, built from each batch — what an
+  observer written before ``operation_batch`` existed costs;
 * ``prometheus``: ``contrib.prometheus.PrometheusObserver`` on a private registry;
 * ``otel``: ``contrib.opentelemetry.OpenTelemetryObserver`` with the SDK's meter
   provider (metrics only; spans off, as per-message spans are not what one runs at
@@ -36,12 +39,26 @@ from collections.abc import Callable, Iterator
 from smpp_throughput import _start_sink  # the sink server, in its own process
 
 from smsc_transports import Message, create_async_transport, create_transport
-from smsc_transports.observe import Observer, Tally
+from smsc_transports.observe import Observer, OperationEvent, Tally
+
+
+class PerEvent(Observer):
+    """Counts requests from ``operation`` alone: it gets one event per SMPP message."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def operation(self, event: OperationEvent) -> None:
+        self.count += event.messages
 
 
 def observers() -> dict[str, Callable[[], Observer | None]]:
     """The modes to compare, those whose library is installed."""
-    modes: dict[str, Callable[[], Observer | None]] = {"off": lambda: None, "tally": Tally}
+    modes: dict[str, Callable[[], Observer | None]] = {
+        "off": lambda: None,
+        "tally": Tally,
+        "per-event": PerEvent,
+    }
     try:
         from prometheus_client import CollectorRegistry
 

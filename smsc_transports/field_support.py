@@ -67,6 +67,14 @@ FIELDS: Mapping[str, FieldSupport] = MappingProxyType(
                 smpp="`source_addr`",
             ),
             _support(
+                "id",
+                "id",
+                https="`id`",
+                soap="`id`",
+                smtp="body `id`",
+                smpp="kept by the transport: status by it on this transport; SMSC assigns its own",
+            ),
+            _support(
                 "translit",
                 "translit",
                 https="`translit`",

@@ -13,7 +13,9 @@ from smsc_transports.observe import (
     Link,
     LinkEvent,
     Load,
+    LoggingObserver,
     Observer,
+    OperationBatch,
     OperationEvent,
     ReceiptEvent,
     Tally,
@@ -80,3 +82,48 @@ def test_error_fields_prefer_smsc_code_then_the_smpp_status() -> None:
     assert error_fields(InvalidPhone("x")) == ("InvalidPhone", 7)
     assert error_fields(RateLimited("x", protocol_status=0x58)) == ("RateLimited", 9)
     assert error_fields(ValueError("x")) == ("ValueError", None)
+
+
+def _batch(outcomes: dict[tuple[str, int | None], int], built: list[int]) -> OperationBatch:
+    events = [
+        OperationEvent("smpp", "send", outcome, 0.01, error_code=code)
+        for (outcome, code), n in outcomes.items()
+        for _ in range(n)
+    ]
+
+    def build() -> list[OperationEvent]:
+        built.append(len(events))
+        return events
+
+    batch = OperationBatch("smpp", "send", build)
+    batch.outcomes.update(outcomes)
+    batch.durations.extend(e.duration for e in events)
+    return batch
+
+
+def test_an_observer_of_operation_alone_hears_each_message_of_a_batch_once() -> None:
+    heard: list[OperationEvent] = []
+
+    class PerEvent(Observer):
+        def operation(self, event: OperationEvent) -> None:
+            heard.append(event)
+
+    built: list[int] = []
+    combine(PerEvent(), PerEvent()).operation_batch(
+        _batch({(OK, None): 3, ("InvalidPhone", 7): 1}, built)
+    )
+    assert len(heard) == 8 and built == [4]  # built once, heard by both
+    assert sorted(e.outcome for e in heard[:4]) == ["InvalidPhone", OK, OK, OK]
+
+
+def test_the_logging_observer_builds_a_batch_s_events_only_to_log_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    observer = LoggingObserver(logging.getLogger("test.batches"))
+    built: list[int] = []
+    with caplog.at_level(logging.WARNING, "test.batches"):
+        observer.operation_batch(_batch({(OK, None): 5}, built))
+        assert built == []  # nothing to log at WARNING: no event built
+        observer.operation_batch(_batch({(OK, None): 2, ("InvalidPhone", 7): 1}, built))
+    assert built == [3]
+    assert [r.smsc_error for r in caplog.records] == ["InvalidPhone"]  # type: ignore[attr-defined]

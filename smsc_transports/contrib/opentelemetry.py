@@ -40,6 +40,7 @@ from smsc_transports.observe import (
     LinkEvent,
     Load,
     Observer,
+    OperationBatch,
     OperationEvent,
     ReceiptEvent,
     Watched,
@@ -111,6 +112,14 @@ class OpenTelemetryObserver(Observer):
         totals = self._totals[name]
         totals[key] = totals.get(key, 0) + amount
 
+    def _attributes(self, protocol: str, operation: str) -> dict[str, str]:
+        timed = (protocol, operation)
+        attributes = self._duration_attributes.get(timed)
+        if attributes is None:
+            attributes = {"smsc.protocol": protocol, "smsc.operation": operation}
+            self._duration_attributes[timed] = attributes
+        return attributes
+
     def operation(self, event: OperationEvent) -> None:
         """Count the request, record its duration and its span."""
         key = (
@@ -126,14 +135,31 @@ class OpenTelemetryObserver(Observer):
                 self._add("smsc.sent_bytes", protocol, event.bytes_sent)
             if event.bytes_received:
                 self._add("smsc.received_bytes", protocol, event.bytes_received)
-        timed = (event.protocol, event.operation)
-        attributes = self._duration_attributes.get(timed)
-        if attributes is None:
-            attributes = {"smsc.protocol": event.protocol, "smsc.operation": event.operation}
-            self._duration_attributes[timed] = attributes
-        self.duration.record(event.duration, attributes)
+        self.duration.record(event.duration, self._attributes(event.protocol, event.operation))
         if self.tracer is not None:
             self._span(event, dict(key))
+
+    def operation_batch(self, batch: OperationBatch) -> None:
+        """Count a batch's requests at once; record each duration (and span, if on)."""
+        if not batch.durations:
+            return
+        protocol = (("smsc.protocol", batch.protocol),)
+        with self._lock:
+            for (outcome, _), n in batch.outcomes.items():
+                key = (*protocol, ("smsc.operation", batch.operation), ("smsc.outcome", outcome))
+                self._add("smsc.requests", key, n)
+                self._add("smsc.messages", key, n)
+            if batch.bytes_sent:
+                self._add("smsc.sent_bytes", protocol, batch.bytes_sent)
+            if batch.bytes_received:
+                self._add("smsc.received_bytes", protocol, batch.bytes_received)
+        attributes = self._attributes(batch.protocol, batch.operation)
+        record = self.duration.record
+        for duration in batch.durations:  # the SDK has no way to record many at once
+            record(duration, attributes)
+        if self.tracer is not None:
+            for event in batch.events():
+                self._span(event, {**attributes, "smsc.outcome": event.outcome})
 
     def _span(self, event: OperationEvent, attributes: dict[str, str]) -> None:
         assert self.tracer is not None

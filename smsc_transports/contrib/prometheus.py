@@ -32,17 +32,27 @@ name                                   type       labels
 ``outcome`` is ``ok`` or an error class (``RateLimited``, ``OutcomeUnknown``…); ``event``
 is ``connected``, ``reconnected``, ``dropped`` or ``throttled``. The gauges sum every
 open transport of a protocol and are read when Prometheus scrapes.
+
+SMPP hands over the messages each read settles as one batch
+(:meth:`~smsc_transports.observe.Observer.operation_batch`): the counters move once per
+batch, and the request-duration histogram is kept here (a bucket index per duration,
+then one locked update per batch) and exported at scrape as an ordinary histogram,
+because ``prometheus_client``'s ``Histogram.observe`` costs more than a microsecond —
+about 5 % of what a whole SMPP message costs the client.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import threading
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from smsc_transports.observe import (
     LinkEvent,
     Load,
     Observer,
+    OperationBatch,
     OperationEvent,
     ReceiptEvent,
     Watched,
@@ -50,7 +60,7 @@ from smsc_transports.observe import (
 
 try:
     from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
-    from prometheus_client.core import GaugeMetricFamily
+    from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
     from prometheus_client.registry import Collector
 except ImportError as exc:  # tests/contrib/test_missing_extras.py
     raise ImportError(
@@ -86,10 +96,10 @@ class PrometheusObserver(Observer):
             "messages", "Messages the requests carried, by outcome.",
             ["protocol", "operation", "outcome"], namespace=ns, registry=registry,
         )  # fmt: skip
-        self.duration = Histogram(
-            "request_duration_seconds", "Seconds from request to SMSC's answer.",
-            ["protocol", "operation"], namespace=ns, registry=registry, buckets=LATENCY_BUCKETS,
-        )  # fmt: skip
+        self.duration = _Durations(
+            f"{ns}_request_duration_seconds", "Seconds from request to SMSC's answer."
+        )
+        registry.register(self.duration)
         self.sent = Counter(
             "sent_bytes", "Bytes of requests.", ["protocol"], namespace=ns, registry=registry
         )
@@ -118,26 +128,49 @@ class PrometheusObserver(Observer):
         self._loads = _Loads(ns)
         registry.register(self._loads)
 
-    def operation(self, event: OperationEvent) -> None:
-        """Count the request, its messages, bytes and duration."""
-        key = (event.protocol, event.operation, event.outcome)
+    def _labelled(self, protocol: str, operation: str, outcome: str) -> tuple[Any, ...]:
+        key = (protocol, operation, outcome)
         children = self._children.get(key)
         if children is None:
             children = self._children[key] = (
                 self.requests.labels(*key),
                 self.messages.labels(*key),
-                self.duration.labels(event.protocol, event.operation),
-                self.sent.labels(event.protocol),
-                self.received.labels(event.protocol),
+                self.sent.labels(protocol),
+                self.received.labels(protocol),
             )
-        requests, messages, duration, sent, received = children
+        return children
+
+    def operation(self, event: OperationEvent) -> None:
+        """Count the request, its messages, bytes and duration."""
+        requests, messages, sent, received = self._labelled(
+            event.protocol, event.operation, event.outcome
+        )
         requests.inc()
         messages.inc(event.messages)
-        duration.observe(event.duration)
+        self.duration.observe(event.protocol, event.operation, (event.duration,))
         if event.bytes_sent:
             sent.inc(event.bytes_sent)
         if event.bytes_received:
             received.inc(event.bytes_received)
+
+    def operation_batch(self, batch: OperationBatch) -> None:
+        """Count a batch's requests by outcome, its bytes and every duration, at once."""
+        if not batch.durations:
+            return
+        protocol, operation = batch.protocol, batch.operation
+        counted: dict[str, int] = {}
+        for (outcome, _), n in batch.outcomes.items():
+            counted[outcome] = counted.get(outcome, 0) + n
+        for outcome, n in counted.items():
+            requests, messages, sent, received = self._labelled(protocol, operation, outcome)
+            requests.inc(n)
+            messages.inc(n)
+        self.duration.observe(protocol, operation, batch.durations)
+        # sent and received are the protocol's, whichever outcome looked them up last.
+        if batch.bytes_sent:
+            sent.inc(batch.bytes_sent)
+        if batch.bytes_received:
+            received.inc(batch.bytes_received)
 
     def receipt(self, event: ReceiptEvent) -> None:
         """Count the receipt and, if matched, its latency."""
@@ -158,6 +191,55 @@ class PrometheusObserver(Observer):
     def unwatch(self, load: Callable[[], Load]) -> None:
         """Stop reading a closed transport's load."""
         self._loads.watched.remove(load)
+
+
+class _Durations(Collector):
+    """The request-duration histogram, bucketed here and exported when scraped.
+
+    The same samples as a ``prometheus_client`` histogram with labels ``protocol`` and
+    ``operation`` and :data:`LATENCY_BUCKETS` (``_bucket`` with ``le``, ``_count``,
+    ``_sum``), at a tenth of the cost per value.
+    """
+
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.text = text
+        self._lock = threading.Lock()
+        # (protocol, operation) -> [count in each bucket, +Inf last], and the sum.
+        self._counts: dict[tuple[str, str], list[int]] = {}
+        self._sums: dict[tuple[str, str], float] = {}
+
+    def observe(self, protocol: str, operation: str, durations: Iterable[float]) -> None:
+        """Count each of ``durations`` (seconds) in its bucket."""
+        key = (protocol, operation)
+        with self._lock:
+            counts = self._counts.get(key)
+            if counts is None:
+                counts = self._counts[key] = [0] * (len(LATENCY_BUCKETS) + 1)
+                self._sums[key] = 0.0
+            total = 0.0
+            for duration in durations:
+                # The first bound ≥ the duration, as Histogram.observe counts it.
+                counts[bisect_left(LATENCY_BUCKETS, duration)] += 1
+                total += duration
+            self._sums[key] += total
+
+    def collect(self) -> Iterator[Any]:
+        family = HistogramMetricFamily(self.name, self.text, labels=["protocol", "operation"])
+        with self._lock:
+            rows = [(key, list(counts), self._sums[key]) for key, counts in self._counts.items()]
+        bounds = [*map(str, LATENCY_BUCKETS), "+Inf"]
+        for (protocol, operation), counts, total in rows:
+            cumulative, buckets = 0, []
+            for bound, n in zip(bounds, counts, strict=True):
+                cumulative += n
+                buckets.append((bound, cumulative))
+            family.add_metric([protocol, operation], buckets, total)
+        yield family
+
+    def describe(self) -> Iterator[Any]:
+        # Known without collecting: registering checks the name against the others.
+        yield HistogramMetricFamily(self.name, self.text, labels=["protocol", "operation"])
 
 
 class _Loads(Collector):

@@ -16,8 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from smsc_transports import Attachment, CallParams, Message, MessageKind, ValidationError
+from smsc_transports import (
+    Attachment,
+    CallParams,
+    Message,
+    MessageKind,
+    MessageStatus,
+    ValidationError,
+)
 from smsc_transports.field_support import FIELDS, KINDS, FieldSupport, fields_in_use
+from smsc_transports.transport import Capability
 from tests.conformance.stage import PROFILES, Play, Plays, Profile, Stage
 
 __all__ = [
@@ -51,6 +59,9 @@ class Effect:
     valid: float
     subject: str | None
     options: tuple[tuple[str, str], ...]
+    # For a message with an id: whether it is found by it (SMSC holds it under that id,
+    # or the transport's status(id, phone) finds it); None for a message without one.
+    found_by_id: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,7 @@ def _call(**options: object) -> Message:
 _HOUR = timedelta(hours=1)
 FIELD_ROWS: tuple[FieldRow, ...] = (
     FieldRow("`sender`", "sender", lambda: Message([OK], PLAIN, sender="Shop")),
+    FieldRow("`id='order-17'`", "id", lambda: Message([OK], PLAIN, id="order-17")),
     FieldRow("`kind=FLASH`", "kind", lambda: Message([OK], PLAIN, kind=MessageKind.FLASH)),
     FieldRow("`translit=1`", "translit", lambda: Message([OK], "Привет, мир", translit=1)),
     FieldRow(
@@ -155,12 +167,20 @@ def _play_row(row: FieldRow) -> Play[Seen]:
 
     async def body(stage: Stage) -> Seen:
         message = row.message()
+        phone = message.phones[0]
+        found_by_id = None
         async with stage.transport() as transport:
             try:
                 result = await transport.send(message)
             except ValidationError as exc:
                 return Refused(exc.field, _stored_count(stage))
-        record = stage.stored(result.id, message.phones[0])
+            if message.id is not None:
+                mine = str(message.id)
+                found_by_id = stage.stored(mine, phone).status is not MessageStatus.NOT_FOUND
+                if not found_by_id and Capability.STATUS in transport.capabilities:
+                    asked = await transport.status(mine, phone)
+                    found_by_id = asked.status is not MessageStatus.NOT_FOUND
+        record = stage.stored(result.id, phone)
         return Effect(
             parts=result.parts,
             text=record.text,
@@ -170,6 +190,7 @@ def _play_row(row: FieldRow) -> Play[Seen]:
             valid=record.valid,
             subject=record.subject,
             options=record.options,
+            found_by_id=found_by_id,
         )
 
     return body
@@ -206,7 +227,7 @@ def cell(row: FieldRow, profile: Profile) -> str:
         return f"sent as {how}"
     if profile.family == "https":
         return f"sent as {how}"
-    if how.startswith(("applied", "text cut")):
+    if how.startswith(("applied", "text cut", "kept")):
         return how
     return f"mapped to {how}"
 

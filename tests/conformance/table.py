@@ -235,7 +235,14 @@ _FIELDS_TAIL = """
   goes in front with UDHI (and must then fit one SMS). SMSC's own client also sends
   plain ASCII text with `data_coding` 4, so whether SMSC tells the two apart is **[U]**;
   the emulator counts 8-bit data with a non-printable octet as binary.
-* `Message.id` is not in the table: SMPP has no field for a client's id (SMSC assigns
-  its own, returned as `SendResult.id`), and the SMPP backend never resends a
-  `submit_sm`, so the duplicate guard the id exists for is not needed there.
+* `Message.id`: HTTP, SOAP and the e-mail body send it, and SMSC stores the message
+  under it. SMPP has no field for a client's id: SMSC assigns its own (`SendResult.id`
+  and each `PhoneResult.id`), and the transport keeps the caller's id beside it, so
+  `status`, `cancel` and `replace` by `Message.id` on that transport find the message
+  while it remembers it (`receipt_store_size`, `receipt_ttl`). Another transport, or
+  SMSC's HTTP API, knows it only by SMSC's id. Nor does SMSC refuse a repeated id over
+  SMPP as it does over HTTP (error 9): the SMPP backend never resends a `submit_sm`
+  itself, and a caller resending an in-doubt message over SMPP may duplicate it. The
+  row's play checks the message is found by the id: stored under it, or through the
+  transport's `status`.
 """

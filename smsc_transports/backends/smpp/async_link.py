@@ -32,7 +32,12 @@ from smsc_transports.errors import (
 from smsc_transports.message import Message
 from smsc_transports.observe import log_fields
 from smsc_transports.wire.smpp.session.binds import Binds
-from smsc_transports.wire.smpp.session.link import LinkState, SmppSession, reconnect_delay
+from smsc_transports.wire.smpp.session.link import (
+    LinkState,
+    SmppSession,
+    bind_retry_delay,
+    reconnect_delay,
+)
 from smsc_transports.wire.smpp.session.options import SmppOptions
 
 __all__ = ["Link", "LinkOwner", "LinkTask", "messages_of", "resolve"]
@@ -121,15 +126,23 @@ class LinkTask:
         self.link: Link | None = None
         self.runner: asyncio.Task[None] | None = None
         self.closing = False
-        # Set when the SMSC refused the bind: the task ended and is restarted only by
-        # the transport's next operation (see AsyncSmppTransport._ensure_running).
+        # Set when the SMSC refused the bind and no other bind was up: the task ended
+        # and is restarted by the transport's next operation (_ensure_running) — at
+        # once if no bind is up, else once ``retry_at`` (the bind back-off) is past.
         self.refused: SMSCError | None = None
+        self.refusals = 0  # bind refusals in a row, for the back-off
+        self.retry_at = 0.0
         self._wake: asyncio.TimerHandle | None = None
 
     @property
     def running(self) -> bool:
         """Whether the task that connects and reconnects runs."""
         return self.runner is not None and not self.runner.done()
+
+    @property
+    def retry_due(self) -> bool:
+        """Whether the bind the SMSC refused has waited out its back-off."""
+        return self.refused is not None and time.monotonic() >= self.retry_at
 
     def start(self) -> None:
         """Start the task unless it runs (it connects and binds by itself)."""
@@ -148,10 +161,27 @@ class LinkTask:
             try:
                 link = await self._open(host, port)
             except APIError as exc:
-                self.refused = exc
+                # The SMSC refused the bind. With another bind up this one tries again
+                # after the back-off; with none, the caller hears the refusal now.
+                self.refusals += 1
+                delay = bind_retry_delay(options, self.refusals, exc, draw)
+                self.retry_at = time.monotonic() + delay
+                if not self.binds.others_bound(self.session):
+                    self.refused = exc
+                    self._give_up(exc)
+                    log.error(
+                        "SMPP bind refused: %s", exc, extra=log_fields("smpp", "bind", error=exc)
+                    )
+                    return
                 self._give_up(exc)
-                log.error("SMPP bind refused: %s", exc, extra=log_fields("smpp", "bind", error=exc))
-                return
+                log.warning(
+                    "SMPP bind refused, trying again in %.1f s: %s",
+                    delay,
+                    exc,
+                    extra=log_fields("smpp", "bind", error=exc),
+                )
+                await asyncio.sleep(delay)
+                continue
             except (OSError, TransportError, TimeoutError) as exc:
                 failures += 1
                 log.warning(
@@ -168,7 +198,7 @@ class LinkTask:
                     self.on_moved()
                 await asyncio.sleep(reconnect_delay(options, failures, draw))
                 continue
-            failures = 0
+            failures = self.refusals = 0
             self.session.window.down_error = None
             self.after()
             await asyncio.shield(link.closed)

@@ -154,12 +154,14 @@ class AsyncSmppTransport(AsyncTransport):
         if self._closed or self._closing:
             raise TransportError("the SMPP transport is closed")
         self._event()
-        # A bind the SMSC refused is tried again only when no bind is up: with the others
-        # carrying the traffic, retrying it on every operation would hammer the SMSC.
+        # A bind the SMSC refused is tried again at once when no bind is up (the caller
+        # hears the refusal); with others carrying the traffic, only once its back-off is
+        # past: retrying it on every operation would hammer the SMSC. (A bind refused
+        # while another was already up retries by itself, after the same back-off.)
         tasks = self._tasks
         retry = all(task.refused is not None or not task.running for task in tasks)
         for task in tasks:
-            if retry or task.refused is None:
+            if retry or task.refused is None or task.retry_due:
                 task.start()
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.create_task(self._tick(), name="smsc-smpp-ticker")

@@ -33,7 +33,13 @@ from smsc_transports.errors import (
 )
 from smsc_transports.observe import log_fields
 from smsc_transports.wire.smpp.session.binds import Binds
-from smsc_transports.wire.smpp.session.link import TICK, LinkState, SmppSession, reconnect_delay
+from smsc_transports.wire.smpp.session.link import (
+    TICK,
+    LinkState,
+    SmppSession,
+    bind_retry_delay,
+    reconnect_delay,
+)
 from smsc_transports.wire.smpp.session.options import SmppOptions
 
 __all__ = ["ReaderThread"]
@@ -65,9 +71,12 @@ class ReaderThread:
         self.lock = changed
         self.on_moved = on_moved
         self.closed = False
-        # Set when the SMSC refused the bind: the thread ended and is restarted only by
-        # the transport's next operation (see SmppTransport._ensure).
+        # Set when the SMSC refused the bind and no other bind was up: the thread ended
+        # and is restarted by the transport's next operation (SmppTransport._ensure) —
+        # at once if no bind is up, else once ``retry_at`` (the bind back-off) is past.
         self.refused: SMSCError | None = None
+        self.refusals = 0  # bind refusals in a row, for the back-off
+        self.retry_at = 0.0
         self._write_lock = threading.Lock()
         self._sock: socket.socket | None = None
         self._opening: socket.socket | None = None
@@ -97,9 +106,25 @@ class ReaderThread:
             try:
                 self._open(host, port)
             except APIError as exc:
-                # The SMSC refused the credentials: retrying cannot help, so stop here.
-                self._give_up(exc, fatal=True)
-                return
+                # The SMSC refused the bind. With another bind up this one tries again
+                # after the back-off; with none, the caller hears the refusal now.
+                self.refusals += 1
+                delay = bind_retry_delay(options, self.refusals, exc, draw)
+                with self.lock:
+                    later = self.binds.others_bound(self.session)
+                    self.retry_at = time.monotonic() + delay
+                self._give_up(exc, fatal=not later)
+                if not later:
+                    return
+                log.warning(
+                    "SMPP bind refused, trying again in %.1f s: %s",
+                    delay,
+                    exc,
+                    extra=log_fields("smpp", "bind", error=exc),
+                )
+                if self._stop.wait(delay):
+                    return
+                continue
             except (OSError, TransportError) as exc:
                 if self._stop.is_set():
                     return
@@ -118,7 +143,7 @@ class ReaderThread:
                 if self._stop.wait(reconnect_delay(options, failures, draw)):
                     return
                 continue
-            failures = 0
+            failures = self.refusals = 0
             with self.lock:
                 self.session.window.down_error = None
                 self.changed.notify_all()
@@ -326,6 +351,11 @@ class ReaderThread:
     def alive(self) -> bool:
         """Whether the reader thread runs."""
         return self._reader is not None and self._reader.is_alive()
+
+    @property
+    def retry_due(self) -> bool:
+        """Whether the bind the SMSC refused has waited out its back-off."""
+        return self.refused is not None and time.monotonic() >= self.retry_at
 
 
 def _as_connect_error(exc: BaseException, host: str) -> SMSCError:

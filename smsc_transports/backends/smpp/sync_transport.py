@@ -177,15 +177,18 @@ class SmppTransport(Transport):
     def _ensure(self) -> None:
         """Start every bind's reader thread that is not running.
 
-        A bind the SMSC refused is tried again only when no bind is up: with the others
-        carrying the traffic, retrying it on every operation would hammer the SMSC.
+        A bind the SMSC refused is tried again at once when no bind is up (the caller
+        hears the refusal); with others carrying the traffic, only once its back-off
+        (the reconnect back-off; the longest after a refused password) is past:
+        retrying it on every operation would hammer the SMSC. (A bind refused while
+        another was already up retries by itself, after the same back-off.)
         """
         if self._closed:
             raise TransportError("the SMPP transport is closed")
         links = self._links
         retry = all(link.refused is not None or not link.alive for link in links)
         for link in links:
-            if retry or link.refused is None:
+            if retry or link.refused is None or link.retry_due:
                 link.ensure()
 
     def _flush_all(self) -> None:

@@ -54,7 +54,12 @@ class State(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One journal line: what happened to row ``row`` whose message has ``key``."""
+    """One journal line: what happened to row ``row`` whose message has ``key``.
+
+    ``ids`` are ids SMSC gave the row other than its own ``id`` (SMPP assigns its own):
+    one per phone when accepted; when in doubt, those of the parts answered before the
+    link dropped. A later run asks for the status of a row in doubt by them too.
+    """
 
     row: int
     key: str

@@ -114,7 +114,12 @@ class BulkRun:
         self.cost_known = 0
 
     def resolve_doubts(self) -> int:
-        """Ask SMSC about each row left in doubt; journal those it accepted; return how many."""
+        """Ask SMSC about each row left in doubt; journal those it accepted; return how many.
+
+        A row is asked for by its id (SMSC holds it under it over HTTP, SOAP and SMTP),
+        then by each id SMSC gave it that the journal recorded (SMPP: SMSC assigns its
+        own ids, so a fresh transport can find a row only by those).
+        """
         if Capability.STATUS not in self.transport.capabilities:
             return 0
         found = 0
@@ -123,11 +128,15 @@ class BulkRun:
                 break
             if not entry.phones:
                 continue
-            try:
-                status = self.transport.status(entry.id, entry.phones[0])
-            except SMSCError:
-                continue  # stays in doubt; a resend answered by error 9 settles it
-            if status.status is not MessageStatus.NOT_FOUND:
+            status = None
+            for asked in dict.fromkeys((entry.id, *(i for i in entry.ids if i))):
+                try:
+                    status = self.transport.status(asked, entry.phones[0])
+                except SMSCError:
+                    continue  # stays in doubt; a resend answered by error 9 settles it
+                if status.status is not MessageStatus.NOT_FOUND:
+                    break
+            if status is not None and status.status is not MessageStatus.NOT_FOUND:
                 note = f"{EARLIER} (its status: {status.status.name.lower()})"
                 with self._lock:
                     self.journal.record(
@@ -238,9 +247,12 @@ class BulkRun:
             retry = error.code in RETRY_CODES or isinstance(error, UnknownAPIError)
             return replace(base, state=State.REFUSED, error=text, retry=retry)
         if isinstance(error, TransportError) and not isinstance(error, ConnectError):
-            # The request may have arrived: in doubt until a later run finds out.
+            # The request may have arrived: in doubt until a later run finds out. SMPP
+            # names the ids SMSC gave the parts it answered before the link dropped: a
+            # later run asks by them.
             phones = row.message.phones if row.message else ()
-            return replace(base, state=State.UNKNOWN, phones=phones, error=text)
+            ids = tuple(str(i) for i in getattr(error, "accepted_ids", ()))
+            return replace(base, state=State.UNKNOWN, phones=phones, ids=ids, error=text)
         retry = not isinstance(error, ValidationError)
         return replace(base, state=State.REFUSED, error=text, retry=retry)
 

@@ -39,7 +39,7 @@ from smsc_transports.wire.smpp.short_message import (
 )
 from tests.backends.smpp.conftest import eventually, smpp_url
 from tests.backends.smpp.faces import FACES, Run, run_face
-from tests.backends.smpp.servers import Peer, Script, ScriptedServer
+from tests.backends.smpp.servers import Peer, Script, ScriptedServer, well_behaved
 from tests.backends.smpp.soak import soak
 from tests.faults import AcceptLoop
 from tests.observers import Recorder
@@ -334,3 +334,96 @@ def test_an_observer_hears_each_bind_and_watches_every_window(
     assert sorted(recorder.outcomes()) == [OK] * len(sent)
     assert len(run.outcomes) == len(sent)
     assert sum(r.matched for r in recorder.receipts) == len(sent)
+
+
+# -- a bind refused while the others are up is tried again --------------------------------
+
+
+def refuse_bind(status: int, seen: list[float]) -> Script:
+    """Answer the bind with ``status`` (noting when), then wait for the client to leave."""
+
+    def script(peer: Peer) -> None:
+        frame = peer.read()
+        if frame is None:
+            return
+        seen.append(time.monotonic())
+        peer.send(w.encode_pdu(frame[0] | w.RESPONSE, status, frame[2]))
+        peer.read(timeout=2)
+
+    return script
+
+
+def well_behaved_slowly(peer: Peer) -> None:
+    """Bind, then answer everything after a millisecond each: sending takes seconds."""
+    if not peer.bind():
+        return
+    while (frame := peer.read(timeout=30)) is not None:
+        time.sleep(0.001)
+        peer.answer(frame)
+        if frame[0] == w.UNBIND:
+            return
+
+
+def submits(peer: Peer) -> int:
+    return sum(frame[0] == w.SUBMIT_SM for frame in peer.received)
+
+
+def bound_late_then_slowly(peer: Peer) -> None:
+    """Bind only after the other bind was refused, then answer as slowly."""
+    time.sleep(0.3)
+    well_behaved_slowly(peer)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("first", [well_behaved_slowly, bound_late_then_slowly])
+@pytest.mark.parametrize("face", FACES)
+def test_a_bind_refused_once_while_the_other_is_up_binds_again_and_carries_load(
+    face: str, first: Script
+) -> None:
+    """Refused while the other bind is up (it retries by itself) or while it is still
+    binding (the next operation past the back-off retries it)."""
+    refused: list[float] = []
+    scripts: list[Script] = [first, refuse_bind(w.ESME_RSYSERR, refused)]
+    sent = messages(1500)
+    with ScriptedServer(scripts) as server:
+        url = smpp_url(
+            server.port, binds="2", window="4", reconnect_delay="0.05", reconnect_max_delay="0.2"
+        )
+        run = run_face(face, url, sent, connect=True)
+        peers = list(server.peers)
+    assert len(refused) == 1
+    assert all(o.ok for o in run.outcomes) and len(run.outcomes) == len(sent)
+    # The refused bind connected again, bound, and took messages while they were sent.
+    assert len(peers) == 3, len(peers)
+    assert submits(peers[2]) > 0 and submits(peers[0]) > 0
+    assert submits(peers[0]) + submits(peers[2]) == len(sent)
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("face", FACES)
+def test_a_bind_refused_for_its_password_while_the_other_is_up_waits_the_longest(
+    face: str,
+) -> None:
+    refused: list[float] = []
+    scripts: list[Script] = [
+        well_behaved,
+        *[refuse_bind(w.ESME_RINVPASWD, refused)] * 20,
+    ]
+    with ScriptedServer(scripts) as server:
+        url = smpp_url(
+            server.port,
+            binds="2",
+            reconnect_delay="0.01",
+            reconnect_max_delay="0.6",
+            reconnect_jitter="0.5",
+        )
+        run = run_face(
+            face, url, messages(10), connect=True, linger=lambda r: len(refused) >= 3,
+            linger_timeout=3,
+        )  # fmt: skip
+    assert all(o.ok for o in run.outcomes)
+    # Tried again (not left down), but each time after the longest back-off, jittered:
+    # between 0.3 and 0.6 s, never the 0.01 s doubling that a transient refusal gets.
+    assert len(refused) >= 3, refused
+    gaps = [b - a for a, b in itertools.pairwise(refused)]
+    assert all(gap >= 0.29 for gap in gaps), gaps

@@ -7,11 +7,21 @@ over SMPP (1 over HTTP) and a ``tz`` date was read in Moscow time over SMPP only
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from smsc_transports import Message, ValidationError, create_transport
+from smsc_transports import (
+    Message,
+    MessageStatus,
+    SendResult,
+    StatusResult,
+    ValidationError,
+    create_async_transport,
+    create_transport,
+)
 from smsc_transports.emulator import Emulator, ManualClock
 
 OK = "79990000001"
@@ -56,3 +66,46 @@ def test_an_option_smpp_cannot_carry_is_refused_before_anything_is_sent(both: Em
     assert refused.value.field == "short_links"
     assert "https, soap" in str(refused.value)
     assert both.state.history(both.state.account("demo")) == []
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+@pytest.mark.parametrize("binds", ["1", "2"])
+def test_the_callers_id_finds_each_recipient_and_cancels_over_smpp(
+    both: Emulator, face: str, binds: str
+) -> None:
+    # Reproduced first: status("order-17", phone) answered NOT_FOUND over SMPP, and
+    # cancel by it was sent for an id the SMSC never gave.
+    clock = both.state.clock
+    when = datetime.fromtimestamp(clock(), UTC) + timedelta(hours=1)
+    phones = [OK, "79990000002"]
+    long = Message(phones, LONG, id="order-17", send_at=when)  # 3 parts to each of two
+    single = Message(OK, "one part", id="order-18", send_at=when)
+    url = both.url("smpp", "demo", "demo") + f"?binds={binds}"
+
+    async def scenario() -> tuple[list[SendResult], list[StatusResult], list[StatusResult]]:
+        async with create_async_transport(url) as transport:
+            sent = [await transport.send(long), await transport.send(single)]
+            before = [await transport.status("order-17", p) for p in phones]
+            before.append(await transport.status("order-18", OK))
+            await transport.cancel("order-18", OK)
+            after = [await transport.status("order-18", OK)]
+        return sent, before, after
+
+    if face == "async":
+        sent, before, after = asyncio.run(asyncio.wait_for(scenario(), 30))
+    else:
+        with create_transport(url) as transport:
+            sent = [transport.send(long), transport.send(single)]
+            before = [transport.status("order-17", p) for p in phones]
+            before.append(transport.status("order-18", OK))
+            transport.cancel("order-18", OK)
+            after = [transport.status("order-18", OK)]
+    # SMSC assigned its own ids; the caller's id found each recipient under them.
+    assert all(r.id not in ("order-17", "order-18") for r in sent)
+    assert all(p.id not in (None, "order-17") for p in sent[0].phones)
+    assert all(s.status is not MessageStatus.NOT_FOUND for s in before), before
+    state = both.state
+    stored = state.status(state.account("demo"), sent[1].id, OK, throttled=False)
+    assert stored.status is MessageStatus.STOPPED  # the cancel named SMSC's own id
+    # The query_sm asked about SMSC's id, not the caller's.
+    assert getattr(after[0].raw, "message_id", None) == sent[1].id

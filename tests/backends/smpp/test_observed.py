@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 import pytest
 
 from smsc_transports import Message, create_async_transport, create_transport
 from smsc_transports.emulator import ManualClock
 from smsc_transports.emulator.smpp.front import SmppFrontEnd
-from smsc_transports.observe import OK, Link
+from smsc_transports.observe import OK, Link, OperationBatch, Tally, combine
 from smsc_transports.wire.smpp import pdu as w
 from tests.backends.smpp.conftest import smpp_url
 from tests.backends.smpp.faces import FACES, Run, run_face
@@ -168,3 +169,51 @@ def test_a_status_asked_with_query_sm_is_reported(face: str, front: SmppFrontEnd
     assert (send.operation, status.operation) == ("send", "status")
     assert (status.protocol, status.outcome, status.id) == ("smpp", OK, sent_id)
     assert status.duration >= 0 and status.bytes_sent > 16 and status.bytes_received > 16
+
+
+class Batches(Recorder):
+    """Takes SMPP sends as batches (never building their events), the rest one by one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[OperationBatch] = []
+
+    def operation_batch(self, batch: OperationBatch) -> None:
+        with self.lock:
+            self.batches.append(batch)
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_batches_sum_what_the_events_say_and_tally_counts_the_same(
+    face: str, front: SmppFrontEnd
+) -> None:
+    per_message, batched, tally = Recorder(), Batches(), Tally()
+    messages = [Message(PHONE, f"batched {n}") for n in range(40)]
+    messages[7] = messages[30] = Message(REFUSED, "refused")
+    messages[12] = Message([PHONE, "79990000002"], "two phones " * 20)  # split, two phones
+    run_face(
+        face,
+        smpp_url(front.port, window="16"),
+        messages,
+        observer=combine(per_message, batched, tally),
+    )
+    events = per_message.operations
+    assert len(events) == 40 and not batched.operations  # every send came in a batch
+    assert sum(len(b) for b in batched.batches) == 40
+    assert len(batched.batches) < 40  # answers read together are reported together
+    outcomes: Counter[tuple[str, int | None]] = Counter()
+    for batch in batched.batches:
+        assert (batch.protocol, batch.operation) == ("smpp", "send")
+        outcomes.update(batch.outcomes)
+    assert outcomes == Counter((e.outcome, e.error_code) for e in events)
+    assert outcomes[("InvalidPhone", 7)] == 2 and outcomes[(OK, None)] == 38
+    assert sum(b.bytes_sent for b in batched.batches) == sum(e.bytes_sent for e in events)
+    assert sum(b.bytes_received for b in batched.batches) == sum(e.bytes_received for e in events)
+    durations = sorted(d for b in batched.batches for d in b.durations)
+    assert durations == sorted(e.duration for e in events)
+    # A batch's own events are the per-message ones, ids and masked phones included.
+    assert [e for b in batched.batches for e in b.events()] == events
+    assert tally.count(outcome=OK, operation="send") == 38
+    assert tally.count(outcome="InvalidPhone") == 2 and tally.error_codes[7] == 2
+    assert tally.bytes_sent == sum(e.bytes_sent for e in events)
+    assert tally.seconds == pytest.approx(sum(durations))

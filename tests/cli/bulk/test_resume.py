@@ -22,6 +22,8 @@ import pytest
 from smsc_transports.cli import main
 from smsc_transports.emulator import Emulator, Limits, ManualClock
 from smsc_transports.factory import create_transport
+from tests.backends.smpp.conftest import smpp_url
+from tests.backends.smpp.servers import Peer, ScriptedServer
 from tests.cli.helpers import Running, history_phones, read_results, wait_until, write_csv
 
 SLOW = "79990003090"
@@ -163,3 +165,57 @@ def test_a_row_in_doubt_refused_as_a_repeat_counts_as_accepted_earlier(
         "accepted in an earlier run: SMSC answered error 9 to the repeated id"
     }
     assert all(r["error"] == "" for r in results)
+
+
+def test_a_row_in_doubt_over_smpp_is_found_by_the_ids_smsc_gave_it(
+    manual_clock: ManualClock, tmp_path: Path
+) -> None:
+    # SMSC assigns its own ids over SMPP: a fresh transport cannot find a row by the
+    # row's id, only by the ids the journal recorded. Without asking by them, the row
+    # was sent again (the emulator here accepts a repeat, as a double send would show).
+    with Emulator(
+        clock=manual_clock, limits=Limits(duplicate_window=None), smpp_port=0
+    ) as emulator:
+        emulator.state.set_balance("demo", 10_000)
+        phones = [f"79990000{i:03d}" for i in range(3)]
+        source = write_csv(tmp_path / "list.csv", ["phone", "text"], [(p, "hi") for p in phones])
+        url = emulator.url("smpp")
+        assert main(["bulk", str(source), "--url", url]) == 0
+        journal = source.with_name(source.name + ".journal")
+        head, *lines = journal.read_text().splitlines()
+        entries = [json.loads(line) for line in lines if line]
+        accepted = [e for e in entries if e["state"] == "accepted"]
+        assert len(accepted) == 3 and all(e["ids"] and e["ids"] != [e["id"]] for e in accepted)
+        # As if the link had dropped after SMSC took the second row: in doubt, with the
+        # id SMSC gave it.
+        doubtful = {**accepted[1], "state": "unknown", "error": "OutcomeUnknown: dropped"}
+        kept = [json.dumps(e) for e in entries if e["row"] != doubtful["row"]]
+        journal.write_text("\n".join([head, *kept, json.dumps(doubtful)]) + "\n")
+
+        assert main(["bulk", str(source), "--url", url]) == 0
+
+        assert history_phones(emulator) == dict.fromkeys(phones, 1)
+        results = read_results(tmp_path / "list.csv.results.csv")
+        assert results[1]["note"].startswith("accepted in an earlier run (its status:")
+
+
+def test_smpp_parts_answered_before_a_drop_are_journaled_for_the_next_run(
+    tmp_path: Path,
+) -> None:
+    def first_part_then_drop(peer: Peer) -> None:
+        if not peer.bind():
+            return
+        frame = peer.read()
+        assert frame is not None
+        peer.answer(frame)  # SMSC took part 1 as id "1"; part 2 is read, never answered
+        peer.read()
+
+    long_text = "Long text. " * 20  # 220 characters: two parts
+    source = write_csv(tmp_path / "list.csv", ["phone", "text"], [("79990000001", long_text)])
+    with ScriptedServer([first_part_then_drop]) as server:
+        url = smpp_url(server.port, long="udh", reconnect_attempts="1", timeout="3")
+        assert main(["bulk", str(source), "--url", url]) == 1
+    [entry] = journaled(source, "unknown")
+    ids: object = entry["ids"]  # JSON: a list
+    phones: object = entry["phones"]
+    assert ids == ["1"] and phones == ["79990000001"]

@@ -102,6 +102,11 @@ class Binds:
         """The sessions bound now, in bind order."""
         return [s for s in self.sessions if s.state is LinkState.BOUND]
 
+    def others_bound(self, session: SmppSession) -> bool:
+        """Whether a bind other than ``session`` is bound: it carries the traffic while
+        ``session``, refused by the SMSC, waits to bind again."""
+        return any(s is not session and s.state is LinkState.BOUND for s in self.sessions)
+
     # -- where messages go -------------------------------------------------------------
 
     def pick(self) -> SmppSession:

@@ -38,7 +38,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
 
-from smsc_transports.errors import ConnectError, ProtocolError, SMSCError, UnsupportedOperation
+from smsc_transports.errors import (
+    AuthenticationError,
+    ConnectError,
+    ProtocolError,
+    SMSCError,
+    UnsupportedOperation,
+)
 from smsc_transports.observe import (
     Link,
     LinkEvent,
@@ -66,7 +72,14 @@ from smsc_transports.wire.smpp.session.stats import SmppStats
 from smsc_transports.wire.smpp.session.tickets import Control, Part, Query, Ticket
 from smsc_transports.wire.smpp.session.window import SubmitWindow
 
-__all__ = ["CAPABILITIES", "TICK", "LinkState", "SmppSession", "reconnect_delay"]
+__all__ = [
+    "CAPABILITIES",
+    "TICK",
+    "LinkState",
+    "SmppSession",
+    "bind_retry_delay",
+    "reconnect_delay",
+]
 
 log = logging.getLogger("smsc_transports.backends.smpp")
 
@@ -381,17 +394,25 @@ class SmppSession:
             return
         now = self.clock()
         self._last_received = now
-        answered = self.window.answered
-        for command_id, status, sequence, body in frames:
-            if command_id == w.SUBMIT_SM_RESP:
-                answered(sequence, status, body, now)
-            elif command_id == w.DELIVER_SM:
-                self._deliver(sequence, body, now)
-            elif command_id == w.DATA_SM:
-                # Some SMSCs send receipts (and messages) in data_sm (SMPP 3.4 §4.7).
-                self._deliver(sequence, body, now, data_sm=True)
-            else:
-                self._other(command_id, status, sequence, body)
+        window = self.window
+        answered = window.answered
+        observed = window.observer is not None
+        if observed:
+            window.settling = []  # the messages this read settles: one batch for the observer
+        try:
+            for command_id, status, sequence, body in frames:
+                if command_id == w.SUBMIT_SM_RESP:
+                    answered(sequence, status, body, now)
+                elif command_id == w.DELIVER_SM:
+                    self._deliver(sequence, body, now)
+                elif command_id == w.DATA_SM:
+                    # Some SMSCs send receipts (and messages) in data_sm (SMPP 3.4 §4.7).
+                    self._deliver(sequence, body, now, data_sm=True)
+                else:
+                    self._other(command_id, status, sequence, body)
+        finally:
+            if observed:
+                window.report_settled(now)
         if self.deliveries.early and not self._unanswered():
             self.deliveries.release()  # nothing they could belong to is unanswered
 
@@ -533,3 +554,21 @@ def reconnect_delay(
         return options.reconnect_delay * jitter * draw() if jitter else 0.0
     delay = float(min(options.reconnect_max_delay, options.reconnect_delay * 2 ** (failures - 1)))
     return delay * (1 - jitter * draw()) if jitter else delay
+
+
+def bind_retry_delay(
+    options: SmppOptions,
+    refusals: int,
+    error: SMSCError,
+    draw: Callable[[], float] = random.random,
+) -> float:
+    """Seconds before binding again after the SMSC refused the bind ``refusals`` times in a row.
+
+    The reconnect back-off of :func:`reconnect_delay` (doubling, bounded by
+    ``reconnect_max_delay``, jittered), but a refusal of the credentials
+    (:class:`AuthenticationError`) waits the longest delay at once: trying a wrong
+    password again soon cannot help and looks like an attack to the SMSC.
+    """
+    if isinstance(error, AuthenticationError):
+        refusals = max(refusals, 64)  # 2**63 times any delay is past the maximum
+    return reconnect_delay(options, max(refusals, 1), draw)

@@ -54,7 +54,7 @@ class Track:
 
     __slots__ = (
         "added",
-        "alias",
+        "aliases",
         "changed_at",
         "delivered_parts",
         "error",
@@ -82,7 +82,7 @@ class Track:
         self.error: DeliveryError | None = None
         self.changed_at: datetime | None = None
         self.sent_at: datetime | None = None
-        self.alias: tuple[str, str] | None = None
+        self.aliases: tuple[tuple[str, str], ...] = ()  # other (id, phone) it is found by
         self.added = 0.0
 
     def apply(self, receipt: Receipt, status: MessageStatus, error: DeliveryError | None) -> None:
@@ -154,18 +154,23 @@ class ReceiptStore:
 
         For the second and later recipients of a multi-phone message: the user may ask
         with the message's id (the first recipient's) instead of the recipient's own
-        :attr:`~smsc_transports.results.PhoneResult.id`.
+        :attr:`~smsc_transports.results.PhoneResult.id`; and for the caller's own
+        ``Message.id``, which SMPP cannot carry. An SMSC id that is the same string
+        still finds its own message first; a later message given the same caller id
+        to the same phone takes the alias over.
         """
         if self.lookup(id, track.phone) is track:
             return
-        track.alias = (canonical_id(id), track.phone.lstrip("+"))
-        self._aliases[track.alias] = track
+        key = (canonical_id(id), track.phone.lstrip("+"))
+        track.aliases = (*track.aliases, key)
+        self._aliases[key] = track
 
     def _drop_oldest(self) -> None:
         track = self._by_id.pop(self._order.popleft())
         self.evicted += 1
-        if track.alias is not None and self._aliases.get(track.alias) is track:
-            del self._aliases[track.alias]
+        for key in track.aliases:
+            if self._aliases.get(key) is track:
+                del self._aliases[key]
 
     def expire(self, now: float) -> None:
         """Forget every entry older than ``ttl`` (the session calls it on its tick)."""

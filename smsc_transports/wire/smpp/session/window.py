@@ -29,6 +29,7 @@ from smsc_transports.observe import (
     Link,
     LinkEvent,
     Observer,
+    OperationBatch,
     OperationEvent,
     error_fields,
     mask_phone,
@@ -78,6 +79,9 @@ class SubmitWindow:
         self.on_fatal: Callable[[SMSCError], object] | None = None
         # Set by the session when the transport is observed; None costs one check.
         self.observer: Observer | None = None
+        # While the session reads a batch of answers (observed): the tickets it settles,
+        # told to the observer as one OperationBatch by report_settled().
+        self.settling: list[Ticket] | None = None
         self.bound = False
         self.down_error: SMSCError | None = None
         self.unsent: deque[Part] = deque()
@@ -250,9 +254,11 @@ class SubmitWindow:
         if len(ticket.ids) == 1:
             # One phone, one part — nearly every message: settled right here.
             ticket.ids[0] = message_id
-            self.store.add(
-                message_id, Track(message_id, message_id, encoded.phones[0], encoded.sender), now
-            )
+            alone = Track(message_id, message_id, encoded.phones[0], encoded.sender)
+            self.store.add(message_id, alone, now)
+            if ticket.message.id is not None:
+                # SMPP cannot carry the caller's id: the transport keeps it instead.
+                self.store.alias(alone, str(ticket.message.id))
             ticket.remaining = 0
             ticket.outcome = SendResult(
                 id=message_id,
@@ -264,7 +270,10 @@ class SubmitWindow:
             self.finished.append(ticket)
             self.on_accepted(message_id)
             if self.observer is not None:
-                self._report(ticket, now)
+                if self.settling is not None:
+                    self.settling.append(ticket)
+                else:
+                    self._report(ticket, now)
             return
         per_phone = len(encoded.bodies[0])
         phone = part.slot // per_phone
@@ -341,24 +350,84 @@ class SubmitWindow:
             # known. Each recipient goes by its own first part's id (its PhoneResult.id),
             # and status(result.id, phone) finds it too.
             per_phone = len(ticket.encoded.bodies[0])
+            caller = ticket.message.id
             for number, track in enumerate(ticket.tracks):
                 if isinstance(track, Track):
                     own = ticket.ids[number * per_phone] or track.smpp_id
                     track.result_id = track.smpp_id = own
                     self.store.alias(track, outcome.id)
+                    if caller is not None:
+                        self.store.alias(track, str(caller))
+        elif (
+            ticket.tracks and ticket.message.id is not None and isinstance(outcome, OutcomeUnknown)
+        ):
+            # In doubt, but some parts were accepted: status(message.id, phone) shows them.
+            for track in ticket.tracks:
+                if isinstance(track, Track):
+                    self.store.alias(track, str(ticket.message.id))
         self.finished.append(ticket)
         if self.observer is not None:
-            self._report(ticket, self.clock())
+            if self.settling is not None:
+                self.settling.append(ticket)
+            else:
+                self._report(ticket, self.clock())
+
+    def report_settled(self, now: float) -> None:
+        """Tell the observer every ticket settled since ``settling`` was set, as one batch.
+
+        The session sets ``settling`` to a list while it reads a batch of answers and
+        calls this at the end (``now`` is when it read them). The common case (one
+        part, one phone, accepted) is summed right here, with no event built for it;
+        the rest go through :meth:`_event`, which also builds the batch's events when an
+        observer asks for them.
+        """
+        tickets, self.settling = self.settling, None
+        observer = self.observer
+        if not tickets or observer is None:
+            return
+        batch = OperationBatch("smpp", "send", lambda: [self._event(t, now) for t in tickets])
+        durations = batch.durations
+        outcomes = batch.outcomes
+        ok = sent = received = 0
+        for ticket in tickets:
+            written = ticket.written_at
+            ids = ticket.ids
+            if ticket.outcome.__class__ is SendResult and len(ids) == 1:
+                ok += 1
+                sent += len(ticket.encoded.bodies[0][0])
+                received += len(ids[0] or "")
+                durations.append(now - written if written else 0.0)
+                continue
+            event = self._event(ticket, now)
+            key = (event.outcome, event.error_code)
+            outcomes[key] = outcomes.get(key, 0) + 1
+            durations.append(event.duration)
+            batch.bytes_sent += event.bytes_sent
+            batch.bytes_received += event.bytes_received
+        if ok:
+            outcomes[(OK, None)] = outcomes.get((OK, None), 0) + ok
+            batch.bytes_sent += 16 * ok + sent
+            batch.bytes_received += 17 * ok + received
+        try:
+            observer.operation_batch(batch)
+        except Exception:  # an observer must never cost a message
+            log.exception("the observer failed on a batch of %d messages", len(batch))
 
     def _report(self, ticket: Ticket, now: float) -> None:
-        """Tell the observer how ``ticket`` ended (one event per message).
+        """Tell the observer how ``ticket`` ended, alone (settled outside a read)."""
+        assert self.observer is not None
+        event = self._event(ticket, now)
+        try:
+            self.observer.operation(event)
+        except Exception:  # an observer must never cost a message
+            log.exception("the observer failed on %r", event)
+
+    def _event(self, ticket: Ticket, now: float) -> OperationEvent:
+        """The :class:`OperationEvent` of a settled ticket.
 
         Bytes are the submit_sm PDUs and their answers (a header, the message id and
-        its NUL); this runs once per message at full rate, so the common case (one
-        part, one phone, accepted) takes the short way.
+        its NUL); the common case (one part, one phone, accepted) takes the short way.
         """
-        observer = self.observer
-        assert observer is not None
         outcome = ticket.outcome
         encoded = ticket.encoded
         ids = ticket.ids
@@ -374,7 +443,7 @@ class SubmitWindow:
                 received = sum(17 + len(i) for i in ids if i is not None)
             # tuple.__new__ skips the named tuple's generated __new__, a Python call that
             # costs as much again as the tuple, once per message at full rate.
-            event = _new(OperationEvent, (
+            return _new(OperationEvent, (
                 "smpp", "send", OK, now - written if written else 0.0, 1, sent, received,
                 None, ids[0], phone,
             ))  # fmt: skip
@@ -385,11 +454,7 @@ class SubmitWindow:
             # a bare header.
             unanswered = isinstance(outcome, OutcomeUnknown) or not written
             received = 0 if unanswered else 16 * len(ids)
-            event = OperationEvent(
+            return OperationEvent(
                 "smpp", "send", name, now - written if written else 0.0, 1, sent, received,
                 code, None, phone,
             )  # fmt: skip
-        try:
-            observer.operation(event)
-        except Exception:  # an observer must never cost a message
-            log.exception("the observer failed on %r", event)

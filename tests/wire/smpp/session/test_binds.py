@@ -12,8 +12,14 @@ from smsc_transports.config import Settings
 from smsc_transports.errors import AuthenticationError
 from smsc_transports.results import SendResult
 from smsc_transports.wire.smpp import pdu as w
+from smsc_transports.wire.smpp.command_status import smpp_error
 from smsc_transports.wire.smpp.session.binds import Binds
-from smsc_transports.wire.smpp.session.link import LinkState, SmppSession, reconnect_delay
+from smsc_transports.wire.smpp.session.link import (
+    LinkState,
+    SmppSession,
+    bind_retry_delay,
+    reconnect_delay,
+)
 from smsc_transports.wire.smpp.session.options import MAX_BINDS, SmppOptions
 from smsc_transports.wire.smpp.session.tickets import Pipeline, Ticket
 from tests.wire.smpp.session.kit import Clock, answer, deliver, sms, submits
@@ -240,3 +246,15 @@ def test_a_seeded_draw_repeats_and_no_jitter_is_the_plain_back_off() -> None:
     assert first == again
     plain = [reconnect_delay(jittered(0), n, Random(5).random) for n in range(6)]
     assert plain == [0.0, 0.5, 1.0, 2.0, 4.0, 8.0]
+
+
+def test_a_refused_bind_backs_off_like_a_reconnect_and_a_refused_password_the_longest() -> None:
+    plain = jittered(0)
+    system = smpp_error(w.ESME_RSYSERR, operation="bind")
+    password = smpp_error(w.ESME_RINVPASWD, operation="bind")
+    assert isinstance(password, AuthenticationError) and not isinstance(system, AuthenticationError)
+    assert [bind_retry_delay(plain, n, system) for n in (1, 2, 3, 20)] == [0.5, 1.0, 2.0, 30.0]
+    assert [bind_retry_delay(plain, n, password) for n in (1, 2, 20)] == [30.0, 30.0, 30.0]
+    draw = Random(11).random
+    delays = [bind_retry_delay(jittered(0.5), 1, password, draw) for _ in range(100)]
+    assert all(15.0 <= d <= 30.0 for d in delays) and len(set(delays)) > 90  # jittered
