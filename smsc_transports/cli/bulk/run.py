@@ -129,7 +129,7 @@ class BulkRun:
             if not entry.phones:
                 continue
             status = None
-            for asked in dict.fromkeys((entry.id, *(i for i in entry.ids if i))):
+            for asked in dict.fromkeys(self._ids_to_ask(entry)):
                 try:
                     status = self.transport.status(asked, entry.phones[0])
                 except SMSCError:
@@ -144,6 +144,17 @@ class BulkRun:
                     )
                 found += 1
         return found
+
+    def _ids_to_ask(self, entry: Entry) -> tuple[str, ...]:
+        """The ids a row in doubt is asked for by.
+
+        Over SMPP the row's own id never reaches SMSC (the transport that sent it kept
+        it, and is gone): asked for by it, SMSC would answer for whichever message it
+        gave that id, maybe another one to the same phone, and the row would be
+        counted as sent when it never was. So over SMPP only the ids SMSC gave count.
+        """
+        given = tuple(i for i in entry.ids if i)
+        return given if self.transport.protocol == "smpp" else (entry.id, *given)
 
     def run(self) -> None:
         """Process rows until the input ends or a stop is requested."""

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from smsc_transports import Message
 from smsc_transports.cli import main
 from smsc_transports.emulator import Emulator, Limits, ManualClock
 from smsc_transports.factory import create_transport
@@ -219,3 +220,42 @@ def test_smpp_parts_answered_before_a_drop_are_journaled_for_the_next_run(
     ids: object = entry["ids"]  # JSON: a list
     phones: object = entry["phones"]
     assert ids == ["1"] and phones == ["79990000001"]
+
+
+def test_a_row_in_doubt_over_smpp_is_not_found_by_its_own_id_on_a_fresh_transport(
+    manual_clock: ManualClock, tmp_path: Path
+) -> None:
+    # SMPP never sends the row's own id, so SMSC knows nothing by it: a numeric id that
+    # happens to equal SMSC's id of another message to the same phone must not make the
+    # row "accepted earlier" (it was never sent, and would be lost).
+    phone = "79990000001"
+    with Emulator(
+        clock=manual_clock, limits=Limits(duplicate_window=None), smpp_port=0
+    ) as emulator:
+        emulator.state.set_balance("demo", 10_000)
+        url = emulator.url("smpp")
+        with create_transport(url) as transport:
+            taken = transport.send(Message(phone, "an earlier, unrelated message")).id
+        source = write_csv(
+            tmp_path / "list.csv", ["phone", "text", "id"], [(phone, "the row", taken)]
+        )
+        with Emulator(clock=manual_clock, smpp_port=0) as elsewhere:
+            elsewhere.state.set_balance("demo", 10_000)
+            with create_transport(elsewhere.url("smpp")) as transport:
+                for n in range(3):  # so that the row gets an SMSC id other than its own
+                    transport.send(Message("79990000002", f"filler {n}"))
+            assert main(["bulk", str(source), "--url", elsewhere.url("smpp")]) == 0
+        journal = source.with_name(source.name + ".journal")
+        head, *lines = journal.read_text().splitlines()
+        entry = [json.loads(line) for line in lines if line][-1]
+        assert entry["state"] == "accepted" and entry["phones"] == [phone]
+        # As if the link had dropped before SMSC answered: in doubt, no SMSC id known.
+        doubtful = {**entry, "state": "unknown", "error": "OutcomeUnknown: dropped", "ids": []}
+        journal.write_text("\n".join([head, json.dumps(doubtful)]) + "\n")
+
+        assert main(["bulk", str(source), "--url", url]) == 0
+
+        texts = [r.text for r in emulator.state.history(emulator.state.account("demo"))]
+        assert sorted(texts) == ["an earlier, unrelated message", "the row"]
+        results = read_results(tmp_path / "list.csv.results.csv")
+        assert not results[0]["note"].startswith("accepted in an earlier run")
