@@ -78,11 +78,17 @@ def one_at_a_time() -> Iterator[Emulator]:
         yield running
 
 
+def require_command(name: str, why: str) -> None:
+    """Fail (never skip) when a command the suite relies on is missing: a skipped test
+    would pass over what it exists to check."""
+    if shutil.which(name) is None:
+        pytest.fail(f"the {name} command is needed {why}")
+
+
 @pytest.fixture(scope="session")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate valid for localhost and 127.0.0.1, and its key."""
-    if shutil.which("openssl") is None:
-        pytest.fail("the openssl command is needed to make a test certificate")
+    require_command("openssl", "to make a test certificate")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from smsc_transports.cli import build_parser, main
 from smsc_transports.cli.completion import describe, render
+from tests.conftest import require_command
 
 SUBCOMMANDS = {c.name for c in describe(build_parser())}
 
@@ -48,8 +48,8 @@ def test_every_script_names_every_subcommand(
     assert "dry-run" in script  # an option of a subcommand (fish drops the dashes)
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_bash_completes_subcommands_options_and_choices() -> None:
+    require_command("bash", "to run the completion script it is written for")
     script = render(build_parser(), "bash")
     assert set(bash_complete(script, "smsc", "")) == SUBCOMMANDS | {"-h", "--help"}
     assert bash_complete(script, "smsc", "bu") == ["bulk"]
@@ -59,8 +59,8 @@ def test_bash_completes_subcommands_options_and_choices() -> None:
     assert bash_complete(script, "smsc", "completion", "") == ["bash", "zsh", "fish"]
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_bash_completes_file_names_for_bulk(tmp_path: Path) -> None:
+    require_command("bash", "to run the completion script it is written for")
     script = render(build_parser(), "bash")
     (tmp_path / "list.csv").write_text("phone\n")
     offered = bash_complete(script, "smsc", "bulk", f"{tmp_path}/li")

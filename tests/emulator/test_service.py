@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import smtplib
 import socket
 import ssl
@@ -30,6 +29,7 @@ from smsc_transports.emulator.cli import add_parser, build_emulator, scenario_of
 from smsc_transports.emulator.scenario import ScenarioError, load_scenario
 from smsc_transports.errors import TransportError
 from smsc_transports.statuses import MessageStatus
+from tests.conftest import require_command
 from tests.emulator.api import ROOT, started_emulator
 
 MODULE = [sys.executable, "-m", "smsc_transports.emulator"]
@@ -234,8 +234,7 @@ def test_the_library_verifies_the_https_listener_with_its_ca_file(
 
 
 def test_https_port_makes_a_self_signed_certificate_the_client_can_trust(tmp_path: Path) -> None:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
+    require_command("openssl", "for the emulator's self-signed certificate")
     with started_emulator(["--https-port", "0", "--tls-dir", "tls"], tmp_path) as emulator:
         pem = requests.get(emulator.url("/_emulator/ca.pem"), timeout=10)
         assert pem.status_code == 200
@@ -412,8 +411,7 @@ receipt_ids = "hex"
 
 
 def test_smtp_with_implicit_tls_and_auth_from_a_scenario(tmp_path: Path) -> None:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
+    require_command("openssl", "for the emulator's self-signed certificate")
     (tmp_path / "emulator.toml").write_text(FRONTS, encoding="utf-8")
     with started_emulator(["--config", "emulator.toml"], tmp_path) as emulator:
         assert set(emulator.ports) == {"http", "smtp", "smpp", "smpps"}
@@ -434,8 +432,7 @@ def test_smtp_with_implicit_tls_and_auth_from_a_scenario(tmp_path: Path) -> None
 
 
 def test_smpp_throttling_and_hex_receipts_come_from_the_scenario(tmp_path: Path) -> None:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed (the scenario's SMTP wants a certificate)")
+    require_command("openssl", "for the certificate the scenario's SMTP front end wants")
     (tmp_path / "emulator.toml").write_text(FRONTS.replace("tls_port = 0\n", ""), "utf-8")
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers(dest="command"))

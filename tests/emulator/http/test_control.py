@@ -4,7 +4,6 @@ HTTP with JSON (``requests``, and ``curl`` when the machine has it)."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
@@ -15,6 +14,7 @@ import requests
 
 from smsc_transports.emulator import Account, Emulator, ManualClock
 from smsc_transports.emulator.http.control import ControlSettings
+from tests.conftest import require_command
 from tests.emulator.api import Api
 
 TOKEN = "s3cret-token"  # a test's throwaway token
@@ -172,8 +172,8 @@ def test_control_beyond_loopback_needs_a_token() -> None:
     assert "s3cret" not in repr(ControlSettings(enabled=True, token=TOKEN))
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_drives_it_as_the_docs_show(controlled: Emulator) -> None:
+    require_command("curl", "to play the curl examples of docs/emulator.md")
     base = f"{controlled.http_url}/_emulator"
     inject = [
         "curl", "-sS", "--fail", "-X", "POST", f"{base}/incoming",
