@@ -62,6 +62,9 @@ def test_every_row_changes_what_smsc_stores(field_observations: FieldObservation
         effect = field_observations.get(row, FIELD_PROFILES[0], "sync")
         assert isinstance(effect, Effect)
         assert effect != baseline, row.title
+        # A message with an id must be found by it (False would differ from the
+        # baseline's None too, and pass above, with the id dropped everywhere).
+        assert effect.found_by_id is not False, row.title
 
 
 def test_every_declared_field_has_a_row_and_no_cell_is_a_silent_drop() -> None:
