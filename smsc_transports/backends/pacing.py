@@ -26,7 +26,14 @@ from typing import TypeVar
 
 from smsc_transports.errors import RateLimited
 
-__all__ = ["MAX_RETRY_WAIT", "RepeatRule", "RequestPacer", "RetryPolicy", "ask_until_accepted"]
+__all__ = [
+    "MAX_RETRY_WAIT",
+    "RepeatRule",
+    "RequestPacer",
+    "RetryPolicy",
+    "ask_until_accepted",
+    "repeat_read",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +42,13 @@ Answer = TypeVar("Answer")
 RepeatRule = Callable[[RateLimited, bool], bool]
 """Whether a request SMSC refused with error 9 may be made again, given that error and
 whether an earlier attempt of it may have reached SMSC."""
+
+
+def repeat_read(error: RateLimited, uncertain: bool) -> bool:
+    """The :data:`RepeatRule` of a read (status, cost, balance…): always."""
+    del error, uncertain
+    return True  # a read changes nothing: asking again is always harmless
+
 
 # SMSC refuses a repeat of a send it accepted within the last minute (error 9,
 # smsc-protocol.md §1.12). The waits before the repeats of one request add up to less,

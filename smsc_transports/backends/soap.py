@@ -34,7 +34,7 @@ import zeep.transports
 
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
 from smsc_transports.backends.http.client import HttpOptions, base_url
-from smsc_transports.backends.pacing import RepeatRule, ask_until_accepted
+from smsc_transports.backends.pacing import RepeatRule, ask_until_accepted, repeat_read
 from smsc_transports.backends.requests_io import (
     CallDeadline,
     Observed,
@@ -229,7 +229,7 @@ class SoapClient:
         """:meth:`call`, timed and reported to the observer."""
         observer = self.observed.observer
         assert observer is not None
-        name = _OPERATIONS.get(call.operation.rstrip("2"), call.operation)
+        name = wire.operation_kind(call.operation)
         phones = call.fields.get("phones", "")
         one = phones if phones and "," not in phones and ";" not in phones else None
         watch = self._timed.watch = Stopwatch(observer, "soap", name, phone=one)
@@ -338,11 +338,6 @@ def _rate_limited(result: Any) -> RateLimited | None:
     return None
 
 
-def _repeat_read(error: RateLimited, uncertain: bool) -> bool:
-    del error, uncertain
-    return True  # a read changes nothing: asking again is always harmless
-
-
 def _repeat_send(message: Message) -> RepeatRule:
     """SOAP's error 9 has no text, so it never proves a refusal for load: only a
     message with its own id, which SMSC recognises in a repeat, is sent again (and
@@ -353,15 +348,6 @@ def _repeat_send(message: Message) -> RepeatRule:
         return message.id is not None and not uncertain
 
     return rule
-
-
-# SOAP operation -> the name every protocol reports it under (``…2`` variants alike).
-_OPERATIONS = {
-    "send_sms": "send",
-    "get_sms_cost": "cost",
-    "get_status": "status",
-    "get_balance": "balance",
-}
 
 
 def _binding_name(client: Any) -> Any:
@@ -489,7 +475,7 @@ class SoapTransport(Transport):
     def cost(self, message: Message) -> CostResult:
         """Return what ``message`` would cost (``get_sms_cost``/``get_sms_cost2``)."""
         result, _ = self.client.call(
-            wire.cost_call(message, self.client.credentials), repeatable=True, repeat=_repeat_read
+            wire.cost_call(message, self.client.credentials), repeatable=True, repeat=repeat_read
         )
         return wire.parse_cost(result)
 
@@ -502,13 +488,13 @@ class SoapTransport(Transport):
         with them in its ``query`` string.
         """
         call = wire.status_call(str(id), phone, self.client.credentials, detail=detail, extra=query)
-        result, _ = self.client.call(call, repeatable=True, repeat=_repeat_read)
+        result, _ = self.client.call(call, repeatable=True, repeat=repeat_read)
         return wire.parse_status(result, str(id), phone)
 
     def balance(self) -> Balance:
         """Return the balance (SOAP gives no currency or credit: the WSDL has no field)."""
         call = wire.balance_call(self.client.credentials)
-        result, _ = self.client.call(call, repeatable=True, repeat=_repeat_read)
+        result, _ = self.client.call(call, repeatable=True, repeat=repeat_read)
         return wire.parse_balance(result)
 
     def raw(self, command: str, params: Mapping[str, object] | None = None) -> Any:

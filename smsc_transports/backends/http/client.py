@@ -25,6 +25,7 @@ from smsc_transports.backends.pacing import (
     RequestPacer,
     RetryPolicy,
     ask_until_accepted,
+    repeat_read,
 )
 from smsc_transports.backends.requests_io import (
     CallDeadline,
@@ -228,7 +229,7 @@ class HttpClient:
         With ``files`` the POST is ``multipart/form-data``: the parameters (credentials
         included) as form fields, then the files.
         """
-        rule = _repeat_any if repeatable else _repeat_refused
+        rule = repeat_read if repeatable else _repeat_refused
         return self.exchange(
             path, params, repeatable=repeatable, repeat=rule, operation=operation, files=files
         )[0]
@@ -359,11 +360,6 @@ class HttpClient:
         self._closing.set()
         self.session.close()
         self.watchdog.close()
-
-
-def _repeat_any(error: RateLimited, uncertain: bool) -> bool:
-    del error, uncertain
-    return True  # a read changes nothing: asking again is always harmless
 
 
 def _repeat_refused(error: RateLimited, uncertain: bool) -> bool:

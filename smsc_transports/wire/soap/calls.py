@@ -46,6 +46,7 @@ __all__ = [
     "check_error",
     "cost_call",
     "credential_fields",
+    "operation_kind",
     "parse_balance",
     "parse_cost",
     "parse_raw",
@@ -338,13 +339,24 @@ def raw_call(
     return _checked(SoapCall(operation, {**credentials, **given}))
 
 
+# SOAP operation -> the name every protocol reports it under (``…2`` variants alike).
+_KINDS = {
+    "send_sms": "send",
+    "get_sms_cost": "cost",
+    "get_status": "status",
+    "get_balance": "balance",
+}
+
+
+def operation_kind(operation: str) -> str:
+    """The operation name every protocol uses for SOAP's ``operation`` (``send_sms2`` is
+    ``send``); an operation of no known kind keeps its own name."""
+    return _KINDS.get(operation.removesuffix("2"), operation)
+
+
 def parse_raw(result: Any, operation: str) -> dict[str, Any]:
     """Return a raw call's result as a dict, or raise the :class:`APIError` it carries."""
-    spec = OPERATIONS[operation]
-    kind = {"send_sms": "send", "send_sms2": "send", "get_balance": "balance"}.get(
-        spec.name, "cost" if "cost" in spec.name else "status"
-    )
-    return check_error(result, kind)
+    return check_error(result, operation_kind(OPERATIONS[operation].name))
 
 
 def balance_call(credentials: Mapping[str, str]) -> SoapCall:
