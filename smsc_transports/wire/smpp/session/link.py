@@ -341,7 +341,6 @@ class SmppSession:
             registered_delivery=self.options.submit.registered_delivery,
             short_message=short_message,
         )
-        encode_replace_sm(0, request)  # a text that does not fit fails here, before sending
         return self._ask(
             Query(message_id, "replace_sm", w.REPLACE_SM_RESP),
             lambda sequence: encode_replace_sm(sequence, request),
@@ -354,7 +353,13 @@ class SmppSession:
             return query
         query.written_at = self.clock()
         sequence = self.window.register(query)
-        pdu = encode(sequence)
+        try:
+            pdu = encode(sequence)
+        except Exception:
+            # A field that does not fit SMPP fails here, before anything is written:
+            # nothing may then wait for an answer that cannot come.
+            del self.window.outstanding[sequence]
+            raise
         query.size = len(pdu)
         self._control.append(pdu)
         return query

@@ -14,6 +14,7 @@ from smsc_transports.errors import (
     ProtocolError,
     RateLimited,
     UnknownAPIError,
+    ValidationError,
 )
 from smsc_transports.results import SendResult
 from smsc_transports.statuses import MessageStatus
@@ -318,3 +319,18 @@ def test_options_are_checked() -> None:
     base = SmppOptions(host="h", port=1, login="l", password="p")
     with pytest.raises(ValueError, match="window"):
         replace(base, window=0)
+
+
+def test_a_request_that_cannot_be_encoded_leaves_nothing_waiting_for_an_answer() -> None:
+    # A query or cancel whose fields do not fit SMPP fails before it is written; before,
+    # it stayed among the requests awaiting an answer that could never come, until the
+    # response timeout dropped the link.
+    session, _ = make()
+    with pytest.raises(ValidationError):
+        session.query("123", "Отправитель")
+    with pytest.raises(ValidationError):
+        session.cancel("123", "Shop", "7" * 30)
+    with pytest.raises(ValidationError):
+        session.replace("123", "Shop", b"x" * 300, "")
+    assert session.window.outstanding == {}
+    assert session.output() == b""
