@@ -36,6 +36,7 @@ from smsc_transports.wire.smpp.short_message import (
     ShortMessage,
     tlv_value,
 )
+from smsc_transports.wire.smpp.time_fields import is_ascii_digits
 
 __all__ = [
     "MESSAGE_STATES",
@@ -225,11 +226,6 @@ def _date(value: str | None, zone: timezone) -> datetime | None:
         )
     except ValueError:
         return None
-
-
-def is_ascii_digits(value: str) -> bool:
-    """Whether ``value`` is one or more of 0-9 (``str.isdigit`` also takes "²" and "٣")."""
-    return value.isascii() and value.isdigit()
 
 
 def _number(found: dict[str, str], name: str) -> int | None:

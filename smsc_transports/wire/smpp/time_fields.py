@@ -14,6 +14,7 @@ from smsc_transports.wire.http import MOSCOW
 
 __all__ = [
     "absolute_time",
+    "is_ascii_digits",
     "parse_absolute_time",
     "parse_relative_time",
     "parse_time",
@@ -41,13 +42,14 @@ def absolute_time(moment: datetime) -> str:
     return utc.strftime("%y%m%d%H%M%S") + f"{utc.microsecond // 100000}00+"
 
 
-def _digits(value: str) -> bool:
+def is_ascii_digits(value: str) -> bool:
+    """Whether ``value`` is one or more of 0-9 (``str.isdigit`` also takes "²" and "٣")."""
     return value.isascii() and value.isdigit()
 
 
 def parse_absolute_time(value: str) -> datetime | None:
     """Read an SMPP absolute time ``YYMMDDhhmmsstnnp`` (SMPP 3.4 §7.1.1); ``None`` if not one."""
-    if len(value) != 16 or value[15] not in "+-" or not _digits(value[:15]):
+    if len(value) != 16 or value[15] not in "+-" or not is_ascii_digits(value[:15]):
         return None
     try:
         moment = datetime.strptime(value[:12], "%y%m%d%H%M%S")
@@ -76,9 +78,9 @@ def schedule_time(send_at: datetime | str | None, tz: int | None = None) -> str:
     if not send_at.isascii():
         # strptime reads other scripts' digits ("١٢"), which SMSC would not.
         raise ValidationError(f"send_at {send_at!r} is not ASCII", field="send_at")
-    if send_at.startswith("+") and 1 < len(send_at) <= 7 and _digits(send_at[1:]):
+    if send_at.startswith("+") and 1 < len(send_at) <= 7 and is_ascii_digits(send_at[1:]):
         return relative_time(timedelta(minutes=int(send_at[1:])))
-    if send_at.startswith("0") and 10 < len(send_at) <= 12 and _digits(send_at):
+    if send_at.startswith("0") and 10 < len(send_at) <= 12 and is_ascii_digits(send_at):
         return absolute_time(datetime.fromtimestamp(int(send_at[1:]), UTC))
     for layout in ("%d%m%y%H%M", "%d.%m.%y %H:%M"):
         try:
@@ -98,7 +100,7 @@ def parse_relative_time(value: str) -> timedelta | None:
 
     Years count 365 days and months 30, as SMPP gives no calendar for a relative time.
     """
-    if len(value) != 16 or value[15] != "R" or not _digits(value[:15]):
+    if len(value) != 16 or value[15] != "R" or not is_ascii_digits(value[:15]):
         return None
     years, months, days, hours, minutes, seconds = (int(value[i : i + 2]) for i in range(0, 12, 2))
     return timedelta(

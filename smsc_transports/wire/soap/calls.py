@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_ADDRESS",
     "ENDPOINT_PATH",
     "NAMESPACE",
+    "NOT_XML",
     "OPERATIONS",
     "SOAP_ACTION",
     "OperationSpec",
@@ -216,7 +217,7 @@ class SoapCall:
 
 
 # What XML 1.0 can carry (§2.2, "Char"); the text of an element cannot hold the rest.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Which Message (or setting) each SOAP field comes from, for ValidationError.field.
 _FIELD_SOURCES = {"mes": "text", "psw": "password", "time": "send_at", "query": "extra"}
 
@@ -224,7 +225,7 @@ _FIELD_SOURCES = {"mes": "text", "psw": "password", "time": "send_at", "query": 
 def _checked(call: SoapCall) -> SoapCall:
     """Return ``call``, or raise ValidationError if a field holds what XML cannot carry."""
     for name, value in call.fields.items():
-        found = _NOT_XML.search(value)
+        found = NOT_XML.search(value)
         if found is None:
             continue
         # The password is never quoted, not even one character of it.

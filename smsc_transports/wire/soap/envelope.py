@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from smsc_transports.errors import ProtocolError
-from smsc_transports.wire.soap.calls import NAMESPACE, OPERATIONS, OperationSpec
+from smsc_transports.wire.soap.calls import NAMESPACE, NOT_XML, OPERATIONS, OperationSpec
 
 __all__ = [
     "ENVELOPE_NS",
@@ -35,7 +35,6 @@ WSDL_SOAP_NS = "http://schemas.xmlsoap.org/wsdl/soap/"
 MAX_ENVELOPE_BYTES = 1024 * 1024  # a send is at most 1000 characters of text
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 # Characters XML 1.0 cannot carry; stored texts may hold them, answers must not.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _BY_REQUEST: Mapping[str, OperationSpec] = {spec.request: spec for spec in OPERATIONS.values()}
 
 
@@ -132,7 +131,7 @@ def _operation_element(root: etree._Element) -> etree._Element:
 
 
 def _text(value: str) -> str:
-    return _NOT_XML.sub("\ufffd", value)
+    return NOT_XML.sub("\ufffd", value)
 
 
 def _serialize(envelope: etree._Element) -> bytes:

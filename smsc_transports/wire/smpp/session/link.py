@@ -493,7 +493,7 @@ class SmppSession:
         """What a cancel_sm/replace_sm answer means: done, unsupported, or an error."""
         if not status and command_id != w.GENERIC_NACK:
             return True
-        operation = "cancel" if query.kind == "cancel_sm" else "replace"
+        operation = _OPERATIONS[query.kind]
         if command_id == w.GENERIC_NACK or status == w.ESME_RINVCMDID:
             # The server does not have the operation (SMPP 3.4 §5.1.3).
             return UnsupportedOperation(

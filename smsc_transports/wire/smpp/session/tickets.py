@@ -135,7 +135,6 @@ class Query:
         self.waiter: object = None
         self.written_at = 0.0
         self.size = 0  # bytes of the request PDU, once written
-        self.size = 0  # bytes of the query_sm PDU, once written
 
 
 def settle(ticket: Ticket) -> SendResult | SMSCError:

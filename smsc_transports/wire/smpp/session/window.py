@@ -10,7 +10,6 @@ which then grows back by one per window of accepted answers.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -46,7 +45,6 @@ from smsc_transports.wire.smpp.submit import SubmitEncoder
 
 __all__ = ["SubmitWindow"]
 
-log = logging.getLogger("smsc_transports.backends.smpp")
 _new = tuple.__new__
 
 _MAX_THROTTLE_PAUSE: Final = 5.0
@@ -408,19 +406,12 @@ class SubmitWindow:
             outcomes[(OK, None)] = outcomes.get((OK, None), 0) + ok
             batch.bytes_sent += 16 * ok + sent
             batch.bytes_received += 17 * ok + received
-        try:
-            observer.operation_batch(batch)
-        except Exception:  # an observer must never cost a message
-            log.exception("the observer failed on a batch of %d messages", len(batch))
+        report(observer.operation_batch, batch)
 
     def _report(self, ticket: Ticket, now: float) -> None:
         """Tell the observer how ``ticket`` ended, alone (settled outside a read)."""
         assert self.observer is not None
-        event = self._event(ticket, now)
-        try:
-            self.observer.operation(event)
-        except Exception:  # an observer must never cost a message
-            log.exception("the observer failed on %r", event)
+        report(self.observer.operation, self._event(ticket, now))
 
     def _event(self, ticket: Ticket, now: float) -> OperationEvent:
         """The :class:`OperationEvent` of a settled ticket.
