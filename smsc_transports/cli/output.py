@@ -7,13 +7,14 @@ other module of the CLI, so every subcommand module can import it.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, BinaryIO
 
 from smsc_transports.errors import ValidationError
 from smsc_transports.factory import create_transport
@@ -21,7 +22,15 @@ from smsc_transports.observe import Observer
 from smsc_transports.results import StatusResult
 from smsc_transports.transport import Transport
 
-__all__ = ["STDIN", "describe_status", "emit", "open_transport", "text_argument", "to_jsonable"]
+__all__ = [
+    "STDIN",
+    "describe_status",
+    "emit",
+    "open_transport",
+    "stdin_bytes",
+    "text_argument",
+    "to_jsonable",
+]
 
 STDIN = "-"
 """The argument that stands for standard input (``--text -``, ``bulk -``)."""
@@ -74,14 +83,21 @@ def text_argument(value: str) -> str:
     """
     if value != STDIN:
         return value
-    if sys.stdin is None:  # started with standard input closed
-        raise ValidationError("there is no standard input to read the text from", field="text")
-    stream = getattr(sys.stdin, "buffer", None)
-    if stream is None:  # a text stream without bytes beneath (an embedding program's)
-        text = sys.stdin.read()
-    else:
-        try:
-            text = stream.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError("standard input is not UTF-8 text", field="text") from None
+    try:
+        text = stdin_bytes("the text", field="text").read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError("standard input is not UTF-8 text", field="text") from None
     return text.removesuffix("\n").removesuffix("\r")
+
+
+def stdin_bytes(what: str, *, field: str | None = None) -> BinaryIO:
+    """Standard input as bytes (``what`` is read from it; ``field`` names it in errors).
+
+    Raises :class:`ValidationError` when the process was started with it closed.
+    """
+    if sys.stdin is None:  # started with standard input closed
+        raise ValidationError(f"there is no standard input to read {what} from", field=field)
+    stream: BinaryIO | None = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream without bytes beneath (an embedding program's)
+        return io.BytesIO(sys.stdin.read().encode("utf-8"))
+    return stream

@@ -91,8 +91,6 @@ __all__ = ["AsyncSmtpTransport"]
 log = logging.getLogger(__name__)
 
 DEFAULT_MAIL_FROM = "api@smsc.ru"  # what SMSC's own libraries send from (§6, [C])
-# EHLO's argument (RFC 5321 §4.1.1.1): a domain or an address literal such as
-# "[127.0.0.1]"; any printable ASCII but space, up to a domain's 255 characters.
 # What the HTTP companion answers: every account operation HTTP has, but not ``raw``
 # (a raw call names one protocol's own command, and SMTP has none) nor attachments
 # (they travel with a send, and the send is SMTP's).

@@ -16,13 +16,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Self, TextIO
 
+from smsc_transports.cli.output import STDIN, stdin_bytes
 from smsc_transports.errors import ValidationError
 from smsc_transports.message import Message
 
@@ -37,7 +37,6 @@ __all__ = [
 ]
 
 COLUMNS = ("phone", "text", "sender", "time", "id")
-STDIN = "-"
 """The file name that stands for standard input."""
 STDIN_NAME = Path("standard input")
 
@@ -258,11 +257,7 @@ def open_input(
     if name != STDIN:
         path = Path(name)
         return BulkInput(path, text=text, sender=sender, translit=translit, delimiter=delimiter)
-    if sys.stdin is None:  # started with standard input closed
-        raise ValidationError("there is no standard input to read the CSV from")
-    stream = getattr(sys.stdin, "buffer", None)
-    if stream is None:  # a text stream without bytes beneath (an embedding program's)
-        stream = io.BytesIO(sys.stdin.read().encode("utf-8"))
+    stream = stdin_bytes("the CSV")
     return BulkInput(
         STDIN_NAME,
         text=text,

@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from smsc_transports.encoding import billed_parts
 from smsc_transports.errors import APIError, SMSCError, ValidationError
 from smsc_transports.message import Attachment, CallParams, Message, MessageKind
 from smsc_transports.results import SendResult
@@ -54,7 +53,6 @@ _PLAIN_OPTIONS = ("tz", "max_parts", "subject", "voice", "short_links", "partner
 _PLAIN_TYPES: Mapping[str, type | tuple[type, ...]] = {
     "tz": int,
     "max_parts": int,
-    "short_links": bool,
 }
 _MINUTES = timedelta(minutes=1)
 
@@ -307,18 +305,7 @@ def already_accepted_entry(index: int, message: Message) -> dict[str, Any]:
     SMSC does not say what the earlier attempt cost, so ``cost`` is unknown and
     ``parts`` is this library's own count of the parts billed.
     """
-    parts = billed_parts(message)
-    return {
-        "index": index,
-        "message_id": message.id,
-        "ok": True,
-        "id": str(message.id),
-        "parts": parts,
-        "cost": None,
-        "already_accepted": True,
-        "error": None,
-        "phones": _phones(SendResult.accepted_earlier(message, "")),
-    }
+    return accepted_entry(index, message, SendResult.accepted_earlier(message, ""))
 
 
 def failure_entry(index: int, message_id: object, error: SMSCError) -> dict[str, Any]:
