@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Self
 from smsc_transports.backends.http.batch import Job, plan_jobs, settle_costs, settle_job
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
 from smsc_transports.backends.http.client import HttpClient
+from smsc_transports.backends.pacing import repeat_read
 from smsc_transports.config import Settings
 from smsc_transports.errors import RateLimited, SMSCError, TransportError
 from smsc_transports.message import Message, MessageKind
@@ -255,6 +256,7 @@ class HttpTransport(Transport):
                 "/sys/send.php",
                 job.params(cost=1),
                 repeatable=True,
+                repeat=repeat_read,
                 operation="cost",
                 messages=len(job.messages),
                 files=self._files(job),

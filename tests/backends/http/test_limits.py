@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -303,3 +304,15 @@ def test_without_retries_the_emulator_s_concurrency_refusal_is_rate_limited(
     with one_send_held(one_at_a_time), create_transport(one_at_a_time.url()) as transport:
         with pytest.raises(RateLimited, match="too many concurrent"):
             transport.send(Message("79990000001", "while another is held"))
+
+
+def test_cost_many_repeats_a_pricing_refused_for_load_like_cost_does() -> None:
+    # Pricing sends nothing: like cost(), cost_many asks again after an error 9 when
+    # repeats are on (before, its requests had no repeat rule and the 9 was final).
+    priced = {"cost": "1.40", "cnt": 1}
+    with CannedServer(canned(priced), script=[canned(TOO_MANY)]) as server:
+        with create_transport(url_of(server, QUICK_RETRY)) as transport:
+            [outcome] = list(transport.cost_many([Message("79120000001", "hi")]))
+    assert outcome.ok and outcome.result is not None
+    assert outcome.result.cost == Decimal("1.40")
+    assert sends_made(server) == 2
