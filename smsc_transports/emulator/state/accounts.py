@@ -181,16 +181,19 @@ class Tariff:
         object.__setattr__(self, "per_message", MappingProxyType(merged))
 
     @functools.cached_property
-    def _longest_prefix(self) -> int:
-        return max(map(len, self.sms), default=0)
+    def _prefix_lengths(self) -> tuple[int, ...]:
+        # Only the lengths some prefix has are worth looking up, longest first; with no
+        # prefix prices at all (the default tariff) every phone costs ``default``.
+        return tuple(sorted({len(prefix) for prefix in self.sms}, reverse=True))
 
     def part_price(self, phone: str) -> Decimal:
         """The price of one SMS part to ``phone`` (longest matching prefix, else default)."""
         digits = phone.lstrip("+")
-        for length in range(min(len(digits), self._longest_prefix), 0, -1):
-            price = self.sms.get(digits[:length])
-            if price is not None:
-                return price
+        for length in self._prefix_lengths:
+            if length <= len(digits):
+                price = self.sms.get(digits[:length])
+                if price is not None:
+                    return price
         return self.default
 
     def price(self, phone: str, kind: MessageKind, parts: int) -> Decimal:

@@ -16,7 +16,7 @@ from smsc_transports.emulator.state.records import StatusRecord, StoredFile
 from smsc_transports.message import MessageKind
 from smsc_transports.statuses import MessageStatus
 
-__all__ = ["Recipient", "Recipients", "Step", "not_found"]
+__all__ = ["Recipient", "Recipients", "Step", "not_found", "timeline"]
 
 Step = tuple[float, MessageStatus, int]
 """One timeline entry: (when, status, err)."""
@@ -48,24 +48,9 @@ class Recipient:
 
     def plan(self, transfer_after: float, deliver_after: float) -> None:
         """Fix the timeline: waiting, then transferred, then the behaviour's final status."""
-        if self.behaviour.stopped:
-            self.steps = [(self.created, MessageStatus.STOPPED, 0)]
-            return
-        transferred = self.start + transfer_after
-        steps: list[Step] = [(self.created, MessageStatus.WAITING, 0)]
-        steps.append((transferred, MessageStatus.TRANSFERRED, 0))
-        final = self.behaviour.final_status
-        if self.behaviour.expires:
-            ends = max(self.start + self.valid, transferred)
-            steps.append((ends, final or MessageStatus.EXPIRED, self.behaviour.err))
-        elif final is not None:
-            done = max(self.start + deliver_after, transferred)
-            if done >= self.start + self.valid:
-                # Lifetime shorter than the delivery delay: SMSC gives up (expired).
-                steps.append((self.start + self.valid, MessageStatus.EXPIRED, 6))
-            else:
-                steps.append((done, final, self.behaviour.err))
-        self.steps = steps
+        self.steps = timeline(
+            self.behaviour, self.created, self.start, self.valid, transfer_after, deliver_after
+        )
 
     def force(self, now: float, status: MessageStatus, err: int) -> None:
         """Make ``status`` (with ``err``) the status from ``now`` on, dropping the steps planned
@@ -131,6 +116,35 @@ class Recipient:
             options=self.options,
             hlr=describe_hlr(self.phone, self.behaviour) if self.kind is MessageKind.HLR else None,
         )
+
+
+def timeline(
+    behaviour: Behaviour,
+    created: float,
+    start: float,
+    valid: float,
+    transfer_after: float,
+    deliver_after: float,
+) -> list[Step]:
+    """The steps of a message created at ``created`` that leaves at ``start`` and lives
+    ``valid`` seconds: waiting, then transferred, then ``behaviour``'s final status."""
+    if behaviour.stopped:
+        return [(created, MessageStatus.STOPPED, 0)]
+    transferred = start + transfer_after
+    steps: list[Step] = [(created, MessageStatus.WAITING, 0)]
+    steps.append((transferred, MessageStatus.TRANSFERRED, 0))
+    final = behaviour.final_status
+    if behaviour.expires:
+        ends = max(start + valid, transferred)
+        steps.append((ends, final or MessageStatus.EXPIRED, behaviour.err))
+    elif final is not None:
+        done = max(start + deliver_after, transferred)
+        if done >= start + valid:
+            # Lifetime shorter than the delivery delay: SMSC gives up (expired).
+            steps.append((start + valid, MessageStatus.EXPIRED, 6))
+        else:
+            steps.append((done, final, behaviour.err))
+    return steps
 
 
 def not_found(id: str, phone: str) -> StatusRecord:

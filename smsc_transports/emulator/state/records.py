@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from smsc_transports.emulator.state.clock import MOSCOW
 from smsc_transports.emulator.state.short_links import ShortLink
@@ -88,9 +89,12 @@ class SendRequest:
     segments: int | None = None
 
 
-@dataclass(frozen=True)
-class PhoneOutcome:
-    """The fate of one recipient of a send: ``error`` 0 when accepted, else SMSC's code."""
+class PhoneOutcome(NamedTuple):
+    """The fate of one recipient of a send: ``error`` 0 when accepted, else SMSC's code.
+
+    A named tuple rather than a frozen dataclass: a bulk send makes one per recipient,
+    and a tuple is built in a third of the time.
+    """
 
     phone: str
     mccmnc: str
