@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from json.encoder import encode_basestring
 from xml.sax.saxutils import escape
 
 from smsc_transports.emulator.state.clock import format_date
@@ -102,6 +103,10 @@ def _json(document: object) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
+# How json.dumps(…, ensure_ascii=False) writes a string, quotes included.
+_string = encode_basestring
+
+
 def render_error(fmt: int, error: APIError) -> str:
     """An error answer; errors 3, 6, 7, 8 carry the message id."""
     code = error.code
@@ -157,11 +162,21 @@ def render_send(fmt: int, outcome: SendOutcome) -> str:
     """A send (or ``cost=1`` price) answer; per-phone details only in fmt 2 and 3."""
     fields = _send_fields(outcome)
     if fmt == 3:
-        document = _to_json(fields)
+        document = _json(_to_json(fields))
         phones = _listed_phones(outcome)
-        if phones:
-            document["phones"] = [dict(zip(_PHONE_FIELDS, row, strict=True)) for row in phones]
-        return _json(document)
+        if not phones:
+            return document
+        # Every listed recipient has the same shape: each row is written straight out
+        # (strings escaped as json.dumps escapes them) instead of through a dict of its
+        # own, and joined to the scalar fields' object.
+        listed = ",".join(
+            [
+                f'{{"phone":{_string(phone)},"mccmnc":{_string(mccmnc)},"cost":{_string(cost)},'
+                f'"status":{status:d},"error":{error:d}}}'
+                for phone, mccmnc, cost, status, error in phones
+            ]
+        )
+        return f'{document[:-1]},"phones":[{listed}]}}'
     if fmt == 2:
         phones = _listed_phones(outcome)
         if phones:
