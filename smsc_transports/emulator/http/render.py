@@ -146,14 +146,19 @@ def _listed_phones(outcome: SendOutcome) -> list[tuple[str, str, str, int, int]]
     """The recipients the answer lists (all with ``op=1``, refused ones with ``err=1``)."""
     # A bulk answer lists every recipient at the same few prices: each is written once.
     # (Equal amounts are written alike, except 0 and -0: the sign is part of the key.)
+    # Recipients priced alike usually share one Decimal (the tariff's), so the one just
+    # written is tried first, by identity, before any hashing.
     written: dict[tuple[Decimal, bool], str] = {}
+    last: Decimal | None = None
+    cost = ""
     rows = []
     for p in outcome.phones:
         if outcome.op or (outcome.err and p.error):
-            key = (p.cost, p.cost.is_signed())
-            cost = written.get(key)
-            if cost is None:
-                cost = written[key] = money(p.cost)
+            if p.cost is not last:
+                last = p.cost
+                key = (last, last.is_signed())
+                found = written.get(key)
+                cost = written[key] = money(last) if found is None else found
             rows.append((p.phone, p.mccmnc, cost, p.status, p.error))
     return rows
 

@@ -196,10 +196,23 @@ class Tariff:
                     return price
         return self.default
 
+    @functools.cached_property
+    def _products(self) -> dict[tuple[int, int], Decimal]:
+        # (part price, parts) -> what that many parts cost, made once: the recipients of a
+        # bulk send then share one Decimal, whose hash is worked out once when the answer
+        # lists them. Keyed by the identity of the part price, one of this tariff's own
+        # Decimals (alive as long as it is): equal prices written differently (1.4 and
+        # 1.40, 0 and -0) keep their own products, as they would unshared.
+        return {}
+
     def price(self, phone: str, kind: MessageKind, parts: int) -> Decimal:
         """What one recipient of a message of ``kind`` split in ``parts`` costs."""
         if kind in PER_PART_KINDS:
-            return self.part_price(phone) * parts
+            unit = self.part_price(phone)
+            cost = self._products.get((id(unit), parts))
+            if cost is None:
+                cost = self._products[id(unit), parts] = unit * parts
+            return cost
         return self.per_message.get(kind, self.default)
 
 

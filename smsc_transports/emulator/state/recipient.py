@@ -172,16 +172,22 @@ class Recipients:
         self._next_id[login] = number + 1
         return str(number)
 
-    def new_int_id(self) -> int:
-        """The next ``int_id``, unique across logins."""
-        number = self._next_int_id
-        self._next_int_id += 1
-        return number
+    def new_int_ids(self, count: int) -> range:
+        """The next ``count`` ``int_id`` values, for the recipients of one send."""
+        numbers = range(self._next_int_id, self._next_int_id + count)
+        self._next_int_id += count
+        return numbers
 
     def add(self, recipient: Recipient) -> None:
         """Store ``recipient`` (replacing one under the same login, id and phone)."""
-        self._by_key[(recipient.login, recipient.id, recipient.phone)] = recipient
-        self._by_login.setdefault(recipient.login, []).append(recipient)
+        self.add_sent(recipient.login, [recipient])
+
+    def add_sent(self, login: str, recipients: list[Recipient]) -> None:
+        """Store the ``recipients`` of one of ``login``'s sends, as :meth:`add` each."""
+        by_key = self._by_key
+        for recipient in recipients:
+            by_key[(login, recipient.id, recipient.phone)] = recipient
+        self._by_login.setdefault(login, []).extend(recipients)
 
     def sent_by(self, login: str) -> list[Recipient]:
         """Every recipient of ``login``, in send order (for statistics)."""

@@ -433,13 +433,19 @@ class EmulatorState:
             request.options,
         )
         valid = request.valid or DEFAULT_VALID
-        notify = bool(account.callback_url or self.callback_url)
         # Recipients with the same behaviour leaving at the same time share a timeline:
         # it is worked out once and each gets a copy (the steps of one may change later).
         # The key is the behaviour's identity: every Prepared holds its own until the end.
         timelines: dict[tuple[int, float], list[Step]] = {}
-        for (p, sender), start in zip(accepted, starts, strict=True):
+        recipients = []
+        int_ids = self._recipients.new_int_ids(len(accepted))
+        for (p, sender), start, int_id in zip(accepted, starts, int_ids, strict=True):
             behaviour = p.behaviour
+            steps = timelines.get((id(behaviour), start))
+            if steps is None:
+                steps = timelines[id(behaviour), start] = timeline(
+                    behaviour, now, start, valid, self.transfer_after, self.deliver_after
+                )
             recipient = Recipient(
                 login,
                 msg_id,
@@ -453,20 +459,17 @@ class EmulatorState:
                 p.cost,
                 p.parts,
                 behaviour,
-                self._recipients.new_int_id(),
+                int_id,
                 subject,
                 files,
                 options,
+                0,  # notified
+                steps.copy(),
             )
-            steps = timelines.get((id(behaviour), start))
-            if steps is None:
-                steps = timelines[id(behaviour), start] = timeline(
-                    behaviour, now, start, valid, self.transfer_after, self.deliver_after
-                )
-            recipient.steps = steps.copy()
-            self._recipients.add(recipient)
-            if notify:
-                self._unsettled[recipient.int_id] = recipient
+            recipients.append(recipient)
+        self._recipients.add_sent(login, recipients)
+        if account.callback_url or self.callback_url:
+            self._unsettled.update((r.int_id, r) for r in recipients)
 
     def cost(self, account: Account, request: SendRequest) -> SendOutcome:
         """Price ``request`` without sending it (``cost=1``); error 9 after 5 identical a minute."""
