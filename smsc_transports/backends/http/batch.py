@@ -120,16 +120,16 @@ class _Group:
             return False
         # A phone may appear once: the per-phone answer is matched back by number.
         if len(message.phones) == 1:
-            return _phone_key(message.phones[0]) not in self.phones
-        return self.phones.isdisjoint(_phone_key(p) for p in message.phones)
+            return message.phones[0].removeprefix("+") not in self.phones
+        return self.phones.isdisjoint(p.removeprefix("+") for p in message.phones)
 
     def add(self, message: Message, position: int) -> None:
         self.messages.append(message)
         self.positions.append(position)
         if len(message.phones) == 1:
-            self.phones.add(_phone_key(message.phones[0]))
+            self.phones.add(message.phones[0].removeprefix("+"))
         else:
-            self.phones.update(_phone_key(p) for p in message.phones)
+            self.phones.update(p.removeprefix("+") for p in message.phones)
 
     def job(self) -> Job:
         return Job(tuple(self.messages), tuple(self.positions))
@@ -183,11 +183,6 @@ def plan_jobs(
     return jobs
 
 
-def _phone_key(phone: str) -> str:
-    # SMSC may echo a number without the '+' it was sent with.
-    return phone[1:] if phone[:1] == "+" else phone
-
-
 def settle_job(job: Job, answer: Any | SendResult | SMSCError, start: int = 0) -> list[Outcome]:
     """Return one :class:`Outcome` per message of ``job`` from its answer or error.
 
@@ -204,30 +199,42 @@ def settle_job(job: Job, answer: Any | SendResult | SMSCError, start: int = 0) -
         return [Outcome(start + pos, message, error=exc) for pos, message in pairs]
     if len(job.messages) == 1:
         ((pos, message),) = pairs
-        phones = _phones_of(message, {_phone_key(p.phone): p for p in result.phones})
+        phones = _phones_of(message, {p.phone.removeprefix("+"): p for p in result.phones})
         return [Outcome(start + pos, message, *_settle_alone(message, result, phones))]
-    by_phone = {_phone_key(p.phone): p for p in result.phones}
-    parts_per_text: dict[Hashable, int] = {}
+    # SMSC may echo a number without the '+' it was sent with: both sides are keyed
+    # without it.
+    by_phone = {p.phone.removeprefix("+"): p for p in result.phones}
+    # A job's messages share every option (plan_jobs groups them so): what SMSC bills
+    # per phone depends on the text alone.
+    parts_per_text: dict[str, int] = {}
     outcomes = []
     for pos, message in pairs:
-        # What SMSC bills depends on the text and the options that change it.
-        key = (message.text, message.kind, message.translit, message.max_parts, message.data)
-        parts = parts_per_text.get(key)
+        parts = parts_per_text.get(message.text)
         if parts is None:
-            parts = parts_per_text[key] = billed_parts(message) // len(message.phones)
-        share, error = _share(message, result, _phones_of(message, by_phone), parts)
-        outcomes.append(Outcome(start + pos, message, share, error))
+            parts = parts_per_text[message.text] = billed_parts(message) // len(message.phones)
+        if len(message.phones) == 1:
+            found = by_phone.get(message.phones[0].removeprefix("+"))
+            if found is not None and found.id is not None and not found.error:
+                # The usual recipient, listed and accepted: its share is itself.
+                share = SendResult(
+                    result.id, parts, found.cost, result.balance, (found,), result.transport,
+                    False, result.raw,
+                )  # fmt: skip
+                outcomes.append(Outcome(start + pos, message, share, None))
+                continue
+        share_or_none, error = _share(message, result, _phones_of(message, by_phone), parts)
+        outcomes.append(Outcome(start + pos, message, share_or_none, error))
     return outcomes
 
 
 def _phones_of(message: Message, by_phone: dict[str, PhoneResult]) -> tuple[PhoneResult, ...]:
     """What the answer says about each of ``message``'s phones it names."""
     if len(message.phones) == 1:
-        found = by_phone.get(_phone_key(message.phones[0]))
+        found = by_phone.get(message.phones[0].removeprefix("+"))
         return () if found is None else (found,)
     return tuple(
         found
-        for found in (by_phone.get(_phone_key(p)) for p in message.phones)
+        for found in (by_phone.get(p.removeprefix("+")) for p in message.phones)
         if found is not None
     )
 
@@ -303,12 +310,12 @@ def settle_costs(
     if len(pairs) == 1:
         pos, message = pairs[0]
         return [(pos, message, _cost_outcome(pos, message, result, result.phones, None))]
-    by_phone = {_phone_key(p.phone): p for p in result.phones}
+    by_phone = {p.phone.removeprefix("+"): p for p in result.phones}
     settled: list[tuple[int, Message, CostOutcome | None]] = []
     for pos, message in pairs:
         phones = tuple(
             found
-            for found in (by_phone.get(_phone_key(p)) for p in message.phones)
+            for found in (by_phone.get(p.removeprefix("+")) for p in message.phones)
             if found is not None
         )
         if len(phones) < len(message.phones) or any(p.cost is None for p in phones if not p.error):

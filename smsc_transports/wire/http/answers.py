@@ -363,18 +363,26 @@ def _phones(answer: Mapping[str, Any], id: str | None = None) -> tuple[PhoneResu
     results = []
     for item in items:
         entry = item if type(item) is dict else _expect_object(item, "per-phone")
-        phone = entry.get("phone")
-        mccmnc = entry.get("mccmnc")
-        cost, status, error = _cost_and_codes(entry, seen)
+        get = entry.get
+        phone = get("phone")
+        mccmnc = get("mccmnc")
+        key = (get("cost"), get("status"), get("error"))
+        if type(key[0]) in _PLAIN and type(key[1]) in _PLAIN and type(key[2]) in _PLAIN:
+            found = seen.get(key)
+            if found is None:
+                found = seen[key] = _read_cost_and_codes(entry)
+        else:
+            found = _read_cost_and_codes(entry)
+        cost, status, error = found
         results.append(
             PhoneResult(
-                phone=phone if type(phone) is str else _text(phone, "phone"),
-                cost=cost,
-                status=status,
-                error=error,
-                mccmnc=mccmnc if type(mccmnc) is str and mccmnc else _optional_str(entry, "mccmnc"),
-                raw=entry,
-                id=None if error else id,
+                phone if type(phone) is str else _text(phone, "phone"),
+                cost,
+                status,
+                error,
+                mccmnc if type(mccmnc) is str and mccmnc else _optional_str(entry, "mccmnc"),
+                entry,
+                None if error else id,
             )
         )
     return tuple(results)
@@ -383,20 +391,6 @@ def _phones(answer: Mapping[str, Any], id: str | None = None) -> tuple[PhoneResu
 # Values that equal each other only when they print alike (a Decimal "1.4" equals
 # "1.40"; a bool equals an int): only these are remembered.
 _PLAIN = (str, int, type(None))
-
-
-def _cost_and_codes(
-    entry: Mapping[str, Any],
-    seen: dict[tuple[Any, Any, Any], tuple[Decimal | None, MessageStatus | None, int | None]],
-) -> tuple[Decimal | None, MessageStatus | None, int | None]:
-    """A per-phone entry's cost, status and error, remembered in ``seen`` by their values."""
-    key = (entry.get("cost"), entry.get("status"), entry.get("error"))
-    if type(key[0]) in _PLAIN and type(key[1]) in _PLAIN and type(key[2]) in _PLAIN:
-        found = seen.get(key)
-        if found is None:
-            found = seen[key] = _read_cost_and_codes(entry)
-        return found
-    return _read_cost_and_codes(entry)
 
 
 def _read_cost_and_codes(
