@@ -9,8 +9,9 @@ line (``list=`` cannot carry it) goes alone.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from smsc_transports.encoding import billed_parts
@@ -73,28 +74,19 @@ class Job:
         )
 
 
+# Every field but the recipients, the text, the caller's id (a message with its own id
+# is sent alone) and the files (a message with files too): messages share one request
+# only when all of these are equal, since the request carries the first one's options.
+# Read off the dataclass, so that a field added to Message splits requests by default.
+_OWN_FIELDS = frozenset({"phones", "text", "id", "attachments", "extra"})
+_SHARED_FIELDS = tuple(f.name for f in fields(Message) if f.name not in _OWN_FIELDS)
+_shared_options = attrgetter(*_SHARED_FIELDS)
+
+
 def _options_key(message: Message) -> Hashable:
-    # Every field but the phones and the text: messages share one request only when all
-    # of them are equal, since the request carries the first message's options.
-    return (
-        message.sender,
-        message.kind,
-        message.translit,
-        message.send_at,
-        message.valid,
-        tuple(sorted(message.extra.items())) if message.extra else (),
-        message.tz,
-        message.max_parts,
-        message.subject,
-        message.voice,
-        message.call_params,
-        message.spread_over,
-        message.spread_every,
-        message.short_links,
-        message.partner_id,
-        message.user_ip,
-        message.data,
-    )
+    extra = message.extra
+    # ``extra`` is a read-only mapping, which cannot be hashed: its sorted items can.
+    return _shared_options(message), tuple(sorted(extra.items())) if extra else ()
 
 
 def _alone(message: Message, by_id: bool) -> bool:
