@@ -77,7 +77,11 @@ _ERROR_TEXT_LIMIT = 300
 # A run of digits long enough to hold an integer out of range (10**18 has 19 digits).
 # An answer without one cannot hold such an integer, so the JSON reader may build its
 # integers itself instead of calling back into Python for each of them.
-_LONG_DIGITS = re.compile(f"[0-9]{{{_MAX_EXPONENT + 1},}}")
+# Found as a run of "0" once every digit is made one (a regular expression takes 15
+# times as long on a bulk answer, trying a match at every digit of every number). On
+# the UTF-8 octets: no octet of a multi-octet character is an ASCII digit.
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGIT_RUN = b"0" * (_MAX_EXPONENT + 1)
 
 
 class _NumberOutOfRange(ValueError):
@@ -123,7 +127,8 @@ def decode_answer(body: bytes, secrets: Iterable[str | None] = ()) -> Any:
         ) from None
     if not text.strip():
         raise ProtocolError("SMSC sent an empty answer")
-    parse_int = _json_int if _LONG_DIGITS.search(text) else None
+    long_digits = _LONG_DIGIT_RUN in body.translate(_DIGITS_AS_ZERO)
+    parse_int = _json_int if long_digits else None
     try:
         answer = json.loads(
             text, parse_float=_json_decimal, parse_int=parse_int, parse_constant=_json_constant
