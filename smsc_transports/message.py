@@ -161,9 +161,15 @@ def normalize_phone(value: str, kind: MessageKind = MessageKind.SMS) -> str:
 
 
 def _normalize_phones(phones: str | Iterable[str], kind: MessageKind) -> tuple[str, ...]:
-    if type(phones) is str and phones.isdigit() and phones.isascii() and kind is not _MAIL:
-        # One number in plain digits, the usual bulk recipient: nothing to split.
-        return (normalize_phone(phones, kind),)
+    if (
+        type(phones) is str
+        and 5 <= len(phones) <= 15
+        and phones.isdigit()
+        and phones.isascii()
+        and kind is not _MAIL
+    ):
+        # One number in plain digits, the usual bulk recipient: nothing to split or strip.
+        return (phones,)
     items = _PHONE_SEPARATORS.split(phones) if isinstance(phones, str) else phones
     result: list[str] = []
     for item in items:

@@ -102,7 +102,8 @@ def _alone(message: Message, by_id: bool) -> bool:
 class _Group:
     """Messages being gathered into one request, with the phones already used."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: Hashable) -> None:
+        self.options = options
         self.messages: list[Message] = []
         self.positions: list[int] = []
         self.phones: set[str] = set()
@@ -127,28 +128,33 @@ class _Group:
         return Job(tuple(self.messages), tuple(self.positions))
 
 
+_Item = tuple[int, Message, Hashable]
+"""A message to plan: its position in the block, itself, and its options key."""
+
+
 def _gather(
-    items: Sequence[tuple[int, Message]], key_of: Any, max_phones: int
-) -> tuple[list[Job], list[tuple[int, Message]]]:
-    """Group items by ``key_of``; return full jobs and the items left alone in their group."""
+    items: Sequence[_Item], max_phones: int, *, by_text: bool
+) -> tuple[list[Job], list[_Item]]:
+    """Group items by options (and text, ``by_text``); return full jobs and the items
+    left alone in their group."""
     open_groups: dict[Hashable, _Group] = {}
     closed: list[_Group] = []
-    for position, message in items:
-        key = key_of(message)
+    for position, message, options in items:
+        key = (options, message.text) if by_text else options
         group = open_groups.get(key)
         if group is None or not group.fits(message, max_phones):
             if group is not None:
                 closed.append(group)
-            group = open_groups[key] = _Group()
+            group = open_groups[key] = _Group(options)
         group.add(message, position)
     closed.extend(open_groups.values())
     jobs: list[Job] = []
-    singles: list[tuple[int, Message]] = []
+    singles: list[_Item] = []
     for group in closed:
         if len(group.messages) > 1:
             jobs.append(group.job())
         else:
-            singles.append((group.positions[0], group.messages[0]))
+            singles.append((group.positions[0], group.messages[0], group.options))
     return jobs, singles
 
 
@@ -161,17 +167,17 @@ def plan_jobs(
     a price (``sending=False``) is the same whatever the id, so it may share a request.
     """
     jobs: list[Job] = []
-    mergeable: list[tuple[int, Message]] = []
+    mergeable: list[_Item] = []
     for position, message in enumerate(block):
         if _alone(message, sending):
             jobs.append(Job((message,), (position,)))
         else:
-            mergeable.append((position, message))
-    same_text, rest = _gather(mergeable, lambda m: (_options_key(m), m.text), max_phones)
+            mergeable.append((position, message, _options_key(message)))
+    same_text, rest = _gather(mergeable, max_phones, by_text=True)
     jobs.extend(same_text)
-    listed, singles = _gather(rest, _options_key, max_phones)
+    listed, singles = _gather(rest, max_phones, by_text=False)
     jobs.extend(listed)
-    jobs.extend(Job((message,), (position,)) for position, message in singles)
+    jobs.extend(Job((message,), (position,)) for position, message, _ in singles)
     return jobs
 
 
