@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
 
 from smsc_transports.emulator.state.clock import MOSCOW
 from smsc_transports.emulator.state.short_links import ShortLink
+from smsc_transports.frozen import quick_init
 from smsc_transports.message import MessageKind
 from smsc_transports.statuses import MessageStatus
 
@@ -89,12 +89,10 @@ class SendRequest:
     segments: int | None = None
 
 
-class PhoneOutcome(NamedTuple):
-    """The fate of one recipient of a send: ``error`` 0 when accepted, else SMSC's code.
-
-    A named tuple rather than a frozen dataclass: a bulk send makes one per recipient,
-    and a tuple is built in a third of the time.
-    """
+@quick_init  # a bulk send makes one per recipient
+@dataclass(frozen=True, slots=True)
+class PhoneOutcome:
+    """The fate of one recipient of a send: ``error`` 0 when accepted, else SMSC's code."""
 
     phone: str
     mccmnc: str
