@@ -8,7 +8,7 @@ exactly.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from smsc_transports.emulator.state.number_rules import Behaviour, describe_hlr, describe_number
@@ -44,7 +44,9 @@ class Recipient:
     options: tuple[tuple[str, str], ...] = ()
     notified: int = 0
     """How many timeline steps callbacks have already reported (step 0 is never sent)."""
-    steps: list[Step] = field(default_factory=list)
+    steps: tuple[Step, ...] = ()
+    """The timeline. Replaced, never changed in place: the recipients of one send share
+    the one they start with."""
 
     def plan(self, transfer_after: float, deliver_after: float) -> None:
         """Fix the timeline: waiting, then transferred, then the behaviour's final status."""
@@ -55,8 +57,8 @@ class Recipient:
     def force(self, now: float, status: MessageStatus, err: int) -> None:
         """Make ``status`` (with ``err``) the status from ``now`` on, dropping the steps planned
         after it: what the control API's "force a status" does."""
-        self.steps = [step for step in self.steps if step[0] <= now]
-        self.steps.append((now, status, err))
+        kept = [step for step in self.steps if step[0] <= now]
+        self.steps = (*kept, (now, status, err))
 
     def waits(self, now: float) -> bool:
         """Whether the message has not left yet: scheduled for later, and not stopped."""
@@ -65,7 +67,7 @@ class Recipient:
     def stop(self, now: float) -> None:
         """Stop the message from ``now`` on (status -2); it will never leave."""
         kept = [step for step in self.steps if step[0] <= now]
-        self.steps = [*kept, (now, MessageStatus.STOPPED, 0)]
+        self.steps = (*kept, (now, MessageStatus.STOPPED, 0))
 
     def click(self, now: float) -> bool:
         """A click on one of its short links: status 4 once it is delivered.
@@ -77,7 +79,7 @@ class Recipient:
         when, final, _ = self.steps[-1]
         if final != MessageStatus.DELIVERED:
             return False
-        self.steps.append((max(now, when), MessageStatus.LINK_CLICKED, 0))
+        self.steps = (*self.steps, (max(now, when), MessageStatus.LINK_CLICKED, 0))
         return True
 
     def step_at(self, now: float) -> tuple[int, Step]:
@@ -125,25 +127,26 @@ def timeline(
     valid: float,
     transfer_after: float,
     deliver_after: float,
-) -> list[Step]:
+) -> tuple[Step, ...]:
     """The steps of a message created at ``created`` that leaves at ``start`` and lives
     ``valid`` seconds: waiting, then transferred, then ``behaviour``'s final status."""
     if behaviour.stopped:
-        return [(created, MessageStatus.STOPPED, 0)]
+        return ((created, MessageStatus.STOPPED, 0),)
     transferred = start + transfer_after
-    steps: list[Step] = [(created, MessageStatus.WAITING, 0)]
-    steps.append((transferred, MessageStatus.TRANSFERRED, 0))
+    steps: tuple[Step, ...] = (
+        (created, MessageStatus.WAITING, 0),
+        (transferred, MessageStatus.TRANSFERRED, 0),
+    )
     final = behaviour.final_status
     if behaviour.expires:
         ends = max(start + valid, transferred)
-        steps.append((ends, final or MessageStatus.EXPIRED, behaviour.err))
-    elif final is not None:
+        return (*steps, (ends, final or MessageStatus.EXPIRED, behaviour.err))
+    if final is not None:
         done = max(start + deliver_after, transferred)
         if done >= start + valid:
             # Lifetime shorter than the delivery delay: SMSC gives up (expired).
-            steps.append((start + valid, MessageStatus.EXPIRED, 6))
-        else:
-            steps.append((done, final, behaviour.err))
+            return (*steps, (start + valid, MessageStatus.EXPIRED, 6))
+        return (*steps, (done, final, behaviour.err))
     return steps
 
 

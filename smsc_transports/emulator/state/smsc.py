@@ -433,10 +433,10 @@ class EmulatorState:
             request.options,
         )
         valid = request.valid or DEFAULT_VALID
-        # Recipients with the same behaviour leaving at the same time share a timeline:
-        # it is worked out once and each gets a copy (the steps of one may change later).
-        # The key is the behaviour's identity: every Prepared holds its own until the end.
-        timelines: dict[tuple[int, float], list[Step]] = {}
+        # Recipients with the same behaviour leaving at the same time share a timeline,
+        # worked out once (a recipient's is replaced, never changed in place). The key is
+        # the behaviour's identity: every Prepared holds its own until the end.
+        timelines: dict[tuple[int, float], tuple[Step, ...]] = {}
         recipients = []
         int_ids = self._recipients.new_int_ids(len(accepted))
         for (p, sender), start, int_id in zip(accepted, starts, int_ids, strict=True):
@@ -464,7 +464,7 @@ class EmulatorState:
                 files,
                 options,
                 0,  # notified
-                steps.copy(),
+                steps,
             )
             recipients.append(recipient)
         self._recipients.add_sent(login, recipients)
