@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from types import MappingProxyType
+from typing import ClassVar
 
 from smsc_transports.errors import api_error
 from smsc_transports.message import MessageKind
@@ -171,6 +172,9 @@ class Tariff:
     sms: Mapping[str, Decimal] = field(default_factory=dict)
     default: Decimal = Decimal("1.40")
     per_message: Mapping[MessageKind, Decimal] = field(default_factory=dict)
+    # (part price, parts, their product) of the last price() of a per-part kind: not a
+    # field, each instance's own once price() sets it (see there).
+    _last_product: ClassVar[tuple[Decimal | None, int, Decimal]] = (None, 0, Decimal(0))
 
     def __post_init__(self) -> None:
         prices = {prefix: _money(price) for prefix, price in self.sms.items()}
@@ -196,22 +200,19 @@ class Tariff:
                     return price
         return self.default
 
-    @functools.cached_property
-    def _products(self) -> dict[tuple[int, int], Decimal]:
-        # (part price, parts) -> what that many parts cost, made once: the recipients of a
-        # bulk send then share one Decimal, whose hash is worked out once when the answer
-        # lists them. Keyed by the identity of the part price, one of this tariff's own
-        # Decimals (alive as long as it is): equal prices written differently (1.4 and
-        # 1.40, 0 and -0) keep their own products, as they would unshared.
-        return {}
-
     def price(self, phone: str, kind: MessageKind, parts: int) -> Decimal:
         """What one recipient of a message of ``kind`` split in ``parts`` costs."""
         if kind in PER_PART_KINDS:
             unit = self.part_price(phone)
-            cost = self._products.get((id(unit), parts))
-            if cost is None:
-                cost = self._products[id(unit), parts] = unit * parts
+            # The recipients of a bulk send are priced alike: the last product is kept
+            # and handed out again, so they share one Decimal, whose hash is then worked
+            # out once when the answer lists them. Matched by the identity of the part
+            # price (one of this tariff's own Decimals): equal prices written
+            # differently (1.4 and 1.40, 0 and -0) keep their own products.
+            last_unit, last_parts, cost = self._last_product
+            if unit is not last_unit or parts != last_parts:
+                cost = unit * parts
+                object.__setattr__(self, "_last_product", (unit, parts, cost))
             return cost
         return self.per_message.get(kind, self.default)
 
