@@ -14,6 +14,7 @@ emulator's own paths under ``/_emulator/`` (health, control API) go to a
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import socket
@@ -125,7 +126,8 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    # Headers and body leave in two writes; with Nagle on, each answer waits ~40 ms.
+    # http.server's own error answers (send_error) leave headers and body in two
+    # writes; with Nagle on, each would wait ~40 ms.
     disable_nagle_algorithm = True
     server: _Server
 
@@ -273,14 +275,21 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(reply.status, body, f"{_CONTENT_TYPES[data.fmt]}; charset={label}")
 
     def _write(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
-        self.wfile.flush()
+        # Headers and body leave in one write: each write gives up the interpreter
+        # lock, and with several connections busy, taking it back costs a thread switch.
+        wfile, self.wfile = self.wfile, io.BytesIO()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            head = self.wfile.getvalue()
+        finally:
+            self.wfile = wfile
+        wfile.write(head + body)
+        wfile.flush()
 
 
 class HttpFrontEnd:
