@@ -171,17 +171,21 @@ def render_send(fmt: int, outcome: SendOutcome) -> str:
         phones = _listed_phones(outcome)
         if not phones:
             return document
-        # Every listed recipient has the same shape: each row is written straight out
-        # (strings escaped as json.dumps escapes them) instead of through a dict of its
-        # own, and joined to the scalar fields' object.
-        listed = ",".join(
-            [
-                f'{{"phone":{_string(phone)},"mccmnc":{_string(mccmnc)},"cost":{_string(cost)},'
-                f'"status":{status:d},"error":{error:d}}}'
-                for phone, mccmnc, cost, status, error in phones
-            ]
-        )
-        return f'{document[:-1]},"phones":[{listed}]}}'
+        # Every listed recipient has the same shape, and all but a few share everything
+        # after the phone: each row is written straight out (strings escaped as
+        # json.dumps escapes them) instead of through a dict of its own, its tail made
+        # once per distinct (mccmnc, cost, status, error).
+        tails: dict[tuple[str, str, int, int], str] = {}
+        listed = []
+        for phone, mccmnc, cost, status, error in phones:
+            tail = tails.get((mccmnc, cost, status, error))
+            if tail is None:
+                tail = tails[mccmnc, cost, status, error] = (
+                    f',"mccmnc":{_string(mccmnc)},"cost":{_string(cost)},'
+                    f'"status":{status:d},"error":{error:d}}}'
+                )
+            listed.append(f'{{"phone":{_string(phone)}{tail}')
+        return f'{document[:-1]},"phones":[{",".join(listed)}]}}'
     if fmt == 2:
         phones = _listed_phones(outcome)
         if phones:
