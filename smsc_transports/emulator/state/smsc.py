@@ -311,31 +311,30 @@ class EmulatorState:
         )
         self._rates.check_duplicate(key, now, self._reused(account.login, request, prepared))
         msg_id = request.id or self._recipients.new_id(account.login)
-        senders = senders_of(account, request, prepared)
-        accepted = [(p, s) for p, s in zip(prepared, senders, strict=True) if not p.error]
+        accepted = [p for p in prepared if not p.error]
+        # The senders of the accepted recipients (of all, when none is): for the check,
+        # each distinct one once (one, unless list= lines name their own), then stored.
+        senders = senders_of(account, request, accepted or prepared)
         if request.kind.is_sms_like:
-            # The senders of a request are few (one, unless list= lines name their own):
-            # each distinct one is checked once.
             added = self._sender_names.confirmed(account.login)
-            used = {sender for _, sender in accepted} if accepted else set(senders)
-            if not all(_sender_allowed(account, sender, added) for sender in used):
+            if not all(_sender_allowed(account, sender, added) for sender in set(senders)):
                 raise refusal(6, msg_id)
         if not accepted:
             raise refusal(prepared[0].error, msg_id)
-        starts = start_times(request, [p for p, _ in accepted], now)
-        total = sum([p.cost for p, _ in accepted], Decimal(0))
+        starts = start_times(request, accepted, now)
+        total = sum([p.cost for p in accepted], Decimal(0))
         if not account.can_spend(total):
             raise refusal(3, msg_id)
         account.balance -= total
-        self._store(account, request, msg_id, accepted, starts, now)
+        self._store(account, request, msg_id, accepted, senders, starts, now)
         if made:
-            for p, _ in accepted:
+            for p in accepted:
                 self._links.bind(made, p.text, (account.login, msg_id, p.phone))
         self._rates.sent(key, now)
         self.activity.accepted += len(accepted)
         return SendOutcome(
             id=msg_id,
-            parts=sum([p.parts for p, _ in accepted]),
+            parts=sum([p.parts for p in accepted]),
             cost=total,
             balance=account.balance,
             phones=tuple([p.outcome() for p in prepared]),
@@ -420,11 +419,12 @@ class EmulatorState:
         account: Account,
         request: SendRequest,
         msg_id: str,
-        accepted: list[tuple[Prepared, str]],
+        accepted: list[Prepared],
+        senders: list[str],
         starts: list[float],
         now: float,
     ) -> None:
-        """Store a recipient (with its sender) for each accepted one, leaving at its start."""
+        """Store a recipient for each accepted one, with its sender, leaving at its start."""
         login, kind, subject, files, options = (
             account.login,
             request.kind,
@@ -439,7 +439,7 @@ class EmulatorState:
         timelines: dict[tuple[int, float], tuple[Step, ...]] = {}
         recipients = []
         int_ids = self._recipients.new_int_ids(len(accepted))
-        for (p, sender), start, int_id in zip(accepted, starts, int_ids, strict=True):
+        for p, sender, start, int_id in zip(accepted, senders, starts, int_ids, strict=True):
             behaviour = p.behaviour
             steps = timelines.get((id(behaviour), start))
             if steps is None:
