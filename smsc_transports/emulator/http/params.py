@@ -83,7 +83,12 @@ class RequestData:
 
 def _raw_pairs(data: bytes) -> list[tuple[str, str]]:
     """Form pairs whose strings are Latin-1 stand-ins for the percent-decoded bytes."""
-    return parse_qsl(data.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+    text = data.decode("latin-1")
+    # A bulk send's phones come comma-separated, each comma escaped as %2C, which
+    # unquote turns back one Python step at a time. A comma means nothing to the form
+    # syntax (only & = + and % do), so unescaping those first gives the same pairs.
+    text = text.replace("%2C", ",").replace("%2c", ",")
+    return parse_qsl(text, keep_blank_values=True, encoding="latin-1")
 
 
 MAX_FILES = 20
