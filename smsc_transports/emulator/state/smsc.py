@@ -47,7 +47,7 @@ from smsc_transports.emulator.state.image import capture, from_plain, load, to_p
 from smsc_transports.emulator.state.inbox import Inbox
 from smsc_transports.emulator.state.ip_blocks import IpBlocks
 from smsc_transports.emulator.state.mailings import Job, Mailings, SenderNames
-from smsc_transports.emulator.state.number_rules import NumberInfo, describe_number
+from smsc_transports.emulator.state.number_rules import Behaviour, NumberInfo, describe_number
 from smsc_transports.emulator.state.planning import senders_of, start_times
 from smsc_transports.emulator.state.pricing import (
     Prepared,
@@ -433,19 +433,20 @@ class EmulatorState:
             request.options,
         )
         valid = request.valid or DEFAULT_VALID
-        # Recipients with the same behaviour leaving at the same time share a timeline,
-        # worked out once (a recipient's is replaced, never changed in place). The key is
-        # the behaviour's identity: every Prepared holds its own until the end.
-        timelines: dict[tuple[int, float], tuple[Step, ...]] = {}
+        # Recipients with the same behaviour leaving at the same time (in a bulk send,
+        # all of them in a row) share a timeline: a recipient's is replaced, never
+        # changed in place. The last one made is used again while it fits.
+        shared: tuple[Behaviour | None, float, tuple[Step, ...]] = (None, now, ())
         recipients = []
         int_ids = self._recipients.new_int_ids(len(accepted))
         for p, sender, start, int_id in zip(accepted, senders, starts, int_ids, strict=True):
             behaviour = p.behaviour
-            steps = timelines.get((id(behaviour), start))
-            if steps is None:
-                steps = timelines[id(behaviour), start] = timeline(
+            last_behaviour, last_start, steps = shared
+            if behaviour is not last_behaviour or start != last_start:
+                steps = timeline(
                     behaviour, now, start, valid, self.transfer_after, self.deliver_after
                 )
+                shared = (behaviour, start, steps)
             recipient = Recipient(
                 login,
                 msg_id,
