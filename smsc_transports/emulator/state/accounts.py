@@ -203,7 +203,7 @@ class Tariff:
     def price(self, phone: str, kind: MessageKind, parts: int) -> Decimal:
         """What one recipient of a message of ``kind`` split in ``parts`` costs."""
         if kind in PER_PART_KINDS:
-            unit = self.part_price(phone)
+            unit = self.part_price(phone) if self.sms else self.default
             # The recipients of a bulk send are priced alike: the last product is kept
             # and handed out again, so they share one Decimal, whose hash is then worked
             # out once when the answer lists them. Matched by the identity of the part
