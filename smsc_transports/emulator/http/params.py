@@ -158,7 +158,7 @@ def parse_request(query: bytes, body: bytes, content_type: str, *, json_body: bo
     """Parse a request into :class:`RequestData`; problems land in ``error`` (code 1)."""
     data = RequestData(fmt=3 if json_body else 0)
     try:
-        raw = _raw_pairs(query)
+        raw = _raw_pairs(query) if query else []
         mime = content_type.split(";", 1)[0].strip().lower()
         if json_body:
             json_pairs = _json_pairs(body) if body.strip() else []

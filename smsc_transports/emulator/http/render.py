@@ -99,8 +99,12 @@ def _xml(fields: Fields) -> str:
     return "".join(parts)
 
 
+# What json.dumps(…, ensure_ascii=False, separators=(",", ":")) builds on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(document: object) -> str:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(document)
 
 
 # How json.dumps(…, ensure_ascii=False) writes a string, quotes included.

@@ -135,10 +135,10 @@ class Accounts:
         found = self._by_login.get(login)
         if found is None or not password:
             return None
-        digest = hashlib.md5(found.password.encode(), usedforsecurity=False).hexdigest()
-        if _same(found.password, password) or _same(digest, password):
+        if _same(found.password, password):
             return found
-        return None
+        digest = hashlib.md5(found.password.encode(), usedforsecurity=False).hexdigest()
+        return found if _same(digest, password) else None
 
 
 # Kinds SMSC bills per SMS part; every other kind is billed per message.

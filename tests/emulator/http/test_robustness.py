@@ -6,6 +6,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 
 import pytest
 import requests
@@ -196,3 +198,16 @@ def test_escaped_commas_and_percent_signs_in_a_form_body_decode_as_escapes(api: 
     phones = [p["phone"] for p in sent["phones"]]
     assert phones == ["79990000001", "79990000002", "79990000003"]
     assert api.status(sent["id"], "79990000002", all=1)["message"] == "a%2C,b%,%2"
+
+
+def test_the_date_header_is_the_current_second(api: Api) -> None:
+    # The front end formats the Date header once a second and shares it: it must
+    # still move on with the clock.
+    def answer_date() -> datetime:
+        answer = api.session.get(api.base + "/sys/balance.php?login=demo&psw=demo", timeout=5)
+        return parsedate_to_datetime(answer.headers["Date"])
+
+    first = answer_date()
+    assert abs(first.timestamp() - time.time()) < 2
+    time.sleep(1.1)
+    assert answer_date() > first
