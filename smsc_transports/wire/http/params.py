@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from urllib.parse import quote_plus
 
 from smsc_transports.field_support import refuse_uncarried
 from smsc_transports.message import Message, MessageKind
@@ -17,6 +18,8 @@ __all__ = [
     "MAX_CONCURRENCY",
     "auth_params",
     "balance_params",
+    "form_body",
+    "form_value",
     "list_params",
     "message_text",
     "period_param",
@@ -47,6 +50,23 @@ _KIND_FLAG: Mapping[MessageKind, tuple[str, str]] = {
     MessageKind.SOC: ("soc", "1"),
     MessageKind.TELEGRAM: ("tg", "1"),
 }
+
+
+def form_value(text: str) -> str:
+    """``text`` escaped for a form body, as ``urllib.parse.quote_plus`` escapes it but for
+    the comma, which is left as it is.
+
+    A form's fields are split at "&" and "=" alone, so a comma reads back the same either
+    way (RFC 3986 lets a query hold one as it is); escaping it would make
+    ``quote_plus`` look up each character of a bulk request's comma-separated
+    ``phones`` in Python, which cost more than the rest of the request.
+    """
+    return quote_plus(text, safe=",")
+
+
+def form_body(params: Mapping[str, str]) -> bytes:
+    """The ``application/x-www-form-urlencoded`` body of ``params`` (see :func:`form_value`)."""
+    return "&".join(f"{form_value(k)}={form_value(v)}" for k, v in params.items()).encode()
 
 
 def auth_params(login: str | None, password: str | None, apikey: str | None) -> dict[str, str]:
