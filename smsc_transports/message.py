@@ -100,6 +100,24 @@ RESERVED_PARAMETERS = frozenset(
     {"login", "psw", "apikey", "phones", "mes", "fmt", "charset", "cost", "list", "id", "op"}
     | {"err"}
 )
+# How each kind is asked for in send.php (smsc-protocol.md §1.4): SMS needs no flag,
+# and a bot message names its bot in ``bot=`` (its sender).
+KIND_FLAGS: Mapping[MessageKind, str] = MappingProxyType(
+    {
+        MessageKind.FLASH: "flash",
+        MessageKind.PUSH: "push",
+        MessageKind.HLR: "hlr",
+        MessageKind.BIN: "bin",
+        MessageKind.BIN_HEX: "bin",
+        MessageKind.PING: "ping",
+        MessageKind.MMS: "mms",
+        MessageKind.MAIL: "mail",
+        MessageKind.CALL: "call",
+        MessageKind.VIBER: "viber",
+        MessageKind.SOC: "soc",
+        MessageKind.TELEGRAM: "tg",
+    }
+)
 # send.php parameters a typed field stands for (the field's name in the value): ``extra``
 # refuses them, so one option has one spelling and every protocol can check it.
 TYPED_PARAMETERS: Mapping[str, str] = MappingProxyType(
@@ -119,8 +137,7 @@ TYPED_PARAMETERS: Mapping[str, str] = MappingProxyType(
         "tinyurl": "short_links",
         "pp": "partner_id",
         "userip": "user_ip",
-        **{flag: "kind" for flag in ("flash", "push", "hlr", "bin", "ping", "mms", "mail")},
-        **{flag: "kind" for flag in ("call", "viber", "soc", "tg")},
+        **{flag: "kind" for flag in KIND_FLAGS.values()},
     }
 )
 _VOICE = re.compile(r"[mw][2-4]?(?:,[a-z]{2})?", re.ASCII)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote_plus
 
 from smsc_transports.field_support import refuse_uncarried
-from smsc_transports.message import Message, MessageKind
+from smsc_transports.message import KIND_FLAGS, Message, MessageKind
 
 __all__ = [
     "CHARSET",
@@ -33,22 +33,10 @@ CHARSET = "utf-8"
 # SMSC answers error 9 to more simultaneous requests from one account (§1.6).
 MAX_CONCURRENCY = 15
 
-# How each kind is asked for in send.php (smsc-protocol.md §1.4); BOT uses ``bot=``.
+# Binary content always travels as hex (bin=2): bin=1's raw octets would be read
+# through the request's charset, which cannot carry every octet.
 _KIND_FLAG: Mapping[MessageKind, tuple[str, str]] = {
-    MessageKind.FLASH: ("flash", "1"),
-    MessageKind.PUSH: ("push", "1"),
-    MessageKind.HLR: ("hlr", "1"),
-    # Binary content always travels as hex (bin=2): bin=1's raw octets would be read
-    # through the request's charset, which cannot carry every octet.
-    MessageKind.BIN: ("bin", "2"),
-    MessageKind.BIN_HEX: ("bin", "2"),
-    MessageKind.PING: ("ping", "1"),
-    MessageKind.MMS: ("mms", "1"),
-    MessageKind.MAIL: ("mail", "1"),
-    MessageKind.CALL: ("call", "1"),
-    MessageKind.VIBER: ("viber", "1"),
-    MessageKind.SOC: ("soc", "1"),
-    MessageKind.TELEGRAM: ("tg", "1"),
+    kind: (flag, "2" if flag == "bin" else "1") for kind, flag in KIND_FLAGS.items()
 }
 
 
