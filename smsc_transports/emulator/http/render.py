@@ -20,6 +20,7 @@ from smsc_transports.emulator.state.records import (
     HlrRecord,
     IncomingRecord,
     LinkStats,
+    PhoneOutcome,
     SendOutcome,
     SendStats,
     StatusRecord,
@@ -146,25 +147,13 @@ def _send_fields(outcome: SendOutcome) -> Fields:
 _PHONE_FIELDS = ("phone", "mccmnc", "cost", "status", "error")
 
 
-def _listed_phones(outcome: SendOutcome) -> list[tuple[str, str, str, int, int]]:
+def _listed_phones(outcome: SendOutcome) -> Sequence[PhoneOutcome]:
     """The recipients the answer lists (all with ``op=1``, refused ones with ``err=1``)."""
-    # A bulk answer lists every recipient at the same few prices: each is written once.
-    # (Equal amounts are written alike, except 0 and -0: the sign is part of the key.)
-    # Recipients priced alike usually share one Decimal (the tariff's), so the one just
-    # written is tried first, by identity, before any hashing.
-    written: dict[tuple[Decimal, bool], str] = {}
-    last: Decimal | None = None
-    cost = ""
-    rows = []
-    for p in outcome.phones:
-        if outcome.op or (outcome.err and p.error):
-            if p.cost is not last:
-                last = p.cost
-                key = (last, last.is_signed())
-                found = written.get(key)
-                cost = written[key] = money(last) if found is None else found
-            rows.append((p.phone, p.mccmnc, cost, p.status, p.error))
-    return rows
+    if outcome.op:
+        return outcome.phones
+    if outcome.err:
+        return [p for p in outcome.phones if p.error]
+    return ()
 
 
 def render_send(fmt: int, outcome: SendOutcome) -> str:
@@ -172,29 +161,42 @@ def render_send(fmt: int, outcome: SendOutcome) -> str:
     fields = _send_fields(outcome)
     if fmt == 3:
         document = _json(_to_json(fields))
-        phones = _listed_phones(outcome)
-        if not phones:
+        listed = _listed_phones(outcome)
+        if not listed:
             return document
-        # Every listed recipient has the same shape, and all but a few share everything
-        # after the phone: each row is written straight out (strings escaped as
-        # json.dumps escapes them) instead of through a dict of its own, its tail made
-        # once per distinct (mccmnc, cost, status, error).
-        tails: dict[tuple[str, str, int, int], str] = {}
-        listed = []
-        for phone, mccmnc, cost, status, error in phones:
-            tail = tails.get((mccmnc, cost, status, error))
-            if tail is None:
-                tail = tails[mccmnc, cost, status, error] = (
-                    f',"mccmnc":{_string(mccmnc)},"cost":{_string(cost)},'
-                    f'"status":{status:d},"error":{error:d}}}'
+        # Every listed recipient has the same shape (_PHONE_FIELDS), and in a bulk
+        # answer runs of them share everything after the phone: each row is written
+        # straight out (strings escaped as json.dumps escapes them) instead of through
+        # a dict of its own, the part after the phone made again only when it differs
+        # from the previous row's (recipients priced alike share one cost Decimal).
+        rows = []
+        tail = ""
+        last: PhoneOutcome | None = None
+        for p in listed:
+            if (
+                last is None
+                or p.cost is not last.cost
+                or p.mccmnc != last.mccmnc
+                or p.status != last.status
+                or p.error != last.error
+            ):
+                tail = (
+                    f',"mccmnc":{_string(p.mccmnc)},"cost":{_string(money(p.cost))},'
+                    f'"status":{p.status:d},"error":{p.error:d}}}'
                 )
-            listed.append(f'{{"phone":{_string(phone)}{tail}')
-        return f'{document[:-1]},"phones":[{",".join(listed)}]}}'
+            last = p
+            rows.append(f'{{"phone":{_string(p.phone)}{tail}')
+        return f'{document[:-1]},"phones":[{",".join(rows)}]}}'
     if fmt == 2:
-        phones = _listed_phones(outcome)
-        if phones:
-            rows: list[Fields] = [list(zip(_PHONE_FIELDS, row, strict=True)) for row in phones]
-            fields.append(("phones", rows))
+        listed = _listed_phones(outcome)
+        if listed:
+            items: list[Fields] = [
+                list(
+                    zip(_PHONE_FIELDS, (p.phone, p.mccmnc, p.cost, p.status, p.error), strict=True)
+                )
+                for p in listed
+            ]
+            fields.append(("phones", items))
         return f"<result>{_xml(fields)}</result>"
     scalars = [_plain(v) for _, v in fields]
     if fmt == 1:
