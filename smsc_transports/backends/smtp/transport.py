@@ -28,11 +28,10 @@ from contextlib import aclosing
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Self, cast
 
-import aiosmtplib
-
 from smsc_transports.adapters import ThreadedAsyncTransport
 from smsc_transports.backends.smtp.errors import SmtpAuthenticationError, connect_errors
 from smsc_transports.backends.smtp.link import (
+    Client,
     Delivery,
     Letter,
     LinkDown,
@@ -314,7 +313,7 @@ class AsyncSmtpTransport(AsyncTransport):
 
     async def _connect_to(self, host: str, port: int) -> MailLink:
         address = f"{host}:{port}"
-        client = aiosmtplib.SMTP(
+        client = Client(
             hostname=host,
             port=port,
             timeout=self.timeout,
@@ -323,17 +322,23 @@ class AsyncSmtpTransport(AsyncTransport):
             validate_certs=self.verify,
             cert_bundle=self.ca_file,
             local_hostname=self.helo_name,
-            username=self.smtp_user,
-            password=self._smtp_password if self.smtp_user else None,
         )
-        with connect_errors(address, self._secrets):
-            await client.connect()
-            if client.is_ehlo_or_helo_needed:
-                await client.ehlo()  # after STARTTLS without AUTH nobody has said EHLO yet
         try:
+            with connect_errors(address, self._secrets):
+                await client.connect()
+                if client.is_ehlo_or_helo_needed:
+                    await client.ehlo()  # after STARTTLS nobody has said EHLO yet
+                if self.smtp_user:
+                    # Here, not in connect(): a refusal must close the connection we hold.
+                    await client.login(self.smtp_user, self._smtp_password)
             link = MailLink(client, timeout=self.timeout, secrets=self._secrets)
-        except LinkDown as exc:
-            raise ConnectError(f"cannot talk to {address}: {exc}") from None
+        except BaseException as exc:
+            # Closed before the error goes up: a loop stopping next must find it closed.
+            client.close()
+            await client.closed()
+            if isinstance(exc, LinkDown):
+                raise ConnectError(f"cannot talk to {address}: {exc}") from None
+            raise
         link.pipelining = link.pipelining and self.pipelining
         log.debug("SMTP connected to %s (pipelining=%s)", address, link.pipelining)
         self._links_made += 1
