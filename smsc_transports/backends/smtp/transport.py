@@ -168,7 +168,6 @@ class AsyncSmtpTransport(AsyncTransport):
         # The companion is a sync HTTP transport: its calls (and cost_many's batching)
         # run in its own worker threads, never on the event loop.
         self._companion_async: ThreadedAsyncTransport | None = None
-        self._companion_closed = False
         if self.companion is not None:
             self._companion_async = ThreadedAsyncTransport(self.companion, max_workers=4)
             self.capabilities = self.capabilities | _COMPANION_CAPABILITIES  # type: ignore[misc]
@@ -571,18 +570,15 @@ class AsyncSmtpTransport(AsyncTransport):
         """The companion's async face, for ``capability``; unsupported without one."""
         if self._companion_async is None:
             raise self._unsupported(capability)
-        if self._companion_closed:
-            raise SMSCError("the transport is closed")
-        return self._companion_async
+        return self._companion_async  # once closed, it refuses every call itself
 
     async def aclose(self) -> None:
         """Say QUIT on the open connection and close the HTTP companion."""
         if self._link is not None:
             await self._link.close()
             self._link = None
-        if self._companion_async is not None and not self._companion_closed:
-            self._companion_closed = True  # its thread pool cannot be shut twice
-            await self._companion_async.aclose()
+        if self._companion_async is not None:
+            await self._companion_async.aclose()  # a second close does nothing
 
 
 def _settle(
