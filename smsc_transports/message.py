@@ -21,6 +21,7 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from smsc_transports.errors import ValidationError
+from smsc_transports.frozen import seal, stores
 
 __all__ = [
     "MAX_TEXT_LENGTH",
@@ -64,13 +65,17 @@ class MessageKind(enum.IntEnum):
     @property
     def needs_text(self) -> bool:
         """Whether SMSC reads ``mes`` for this kind (HLR and ping ignore it)."""
-        return self not in (MessageKind.HLR, MessageKind.PING, MessageKind.MMS)
+        return self not in _TEXTLESS_KINDS
 
     @property
     def is_sms_like(self) -> bool:
         """Whether the recipient is a phone number and the sender an SMS sender ID."""
         return self not in (MessageKind.MAIL, MessageKind.BOT, MessageKind.TELEGRAM)
 
+
+_TEXTLESS_KINDS = frozenset({MessageKind.HLR, MessageKind.PING, MessageKind.MMS})
+_BINARY_KINDS = frozenset({MessageKind.BIN, MessageKind.BIN_HEX})
+_MAIL = MessageKind.MAIL
 
 # Separators people type inside numbers; SMSC wants digits only (with an optional '+').
 _PHONE_NOISE = re.compile(r"[\s\-().]")
@@ -79,7 +84,8 @@ _PHONE_SEPARATORS = re.compile(r"[,;\n]")
 _GROUP = re.compile(r"G[0-9]{1,10}")
 _EMAIL = re.compile(r"[^@\s,;:<>\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
 _TELEGRAM = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}|#[0-9]{1,20}")
-_STRING_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
+# A string id: the caller's Message.id, and the ids SMSC's answers and commands name.
+STRING_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
 _SENDER_CHARS = re.compile(r"[A-Za-z0-9 !#$%&'*+,./:;<=>?@_\-]*")
 _BOT = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,64}")
 # SMSC's own time forms (send.php `time`): DDMMYYhhmm, "DD.MM.YY hh:mm", "h1-h2",
@@ -94,6 +100,24 @@ _NO_EXTRA: Mapping[str, str | int] = MappingProxyType({})
 RESERVED_PARAMETERS = frozenset(
     {"login", "psw", "apikey", "phones", "mes", "fmt", "charset", "cost", "list", "id", "op"}
     | {"err"}
+)
+# How each kind is asked for in send.php (smsc-protocol.md §1.4): SMS needs no flag,
+# and a bot message names its bot in ``bot=`` (its sender).
+KIND_FLAGS: Mapping[MessageKind, str] = MappingProxyType(
+    {
+        MessageKind.FLASH: "flash",
+        MessageKind.PUSH: "push",
+        MessageKind.HLR: "hlr",
+        MessageKind.BIN: "bin",
+        MessageKind.BIN_HEX: "bin",
+        MessageKind.PING: "ping",
+        MessageKind.MMS: "mms",
+        MessageKind.MAIL: "mail",
+        MessageKind.CALL: "call",
+        MessageKind.VIBER: "viber",
+        MessageKind.SOC: "soc",
+        MessageKind.TELEGRAM: "tg",
+    }
 )
 # send.php parameters a typed field stands for (the field's name in the value): ``extra``
 # refuses them, so one option has one spelling and every protocol can check it.
@@ -114,8 +138,7 @@ TYPED_PARAMETERS: Mapping[str, str] = MappingProxyType(
         "tinyurl": "short_links",
         "pp": "partner_id",
         "userip": "user_ip",
-        **{flag: "kind" for flag in ("flash", "push", "hlr", "bin", "ping", "mms", "mail")},
-        **{flag: "kind" for flag in ("call", "viber", "soc", "tg")},
+        **{flag: "kind" for flag in KIND_FLAGS.values()},
     }
 )
 _VOICE = re.compile(r"[mw][2-4]?(?:,[a-z]{2})?", re.ASCII)
@@ -156,6 +179,15 @@ def normalize_phone(value: str, kind: MessageKind = MessageKind.SMS) -> str:
 
 
 def _normalize_phones(phones: str | Iterable[str], kind: MessageKind) -> tuple[str, ...]:
+    if (
+        type(phones) is str
+        and 5 <= len(phones) <= 15
+        and phones.isdigit()
+        and phones.isascii()
+        and kind is not _MAIL
+    ):
+        # One number in plain digits, the usual bulk recipient: nothing to split or strip.
+        return (phones,)
     items = _PHONE_SEPARATORS.split(phones) if isinstance(phones, str) else phones
     result: list[str] = []
     for item in items:
@@ -206,7 +238,7 @@ def _check_id(value: int | str) -> None:
     if isinstance(value, int):
         if not 1 <= value <= MAX_INT_ID:
             raise ValidationError(f"integer id {value} is outside 1…{MAX_INT_ID}", field="id")
-    elif not _STRING_ID.fullmatch(value):
+    elif not STRING_ID.fullmatch(value):
         raise ValidationError(
             f"string id {value!r} must be 1 to 40 characters of A-Z a-z 0-9 . _ -", field="id"
         )
@@ -234,6 +266,23 @@ def _check_valid(value: timedelta) -> None:
         raise ValidationError(f"valid {value} is outside 1 minute … 24 hours", field="valid")
     if value % timedelta(minutes=1):
         raise ValidationError("valid must be a whole number of minutes", field="valid")
+
+
+def _checked_extra_and_files(
+    extra: Mapping[str, str | int] | None,
+    attachments: Iterable[Attachment] | None,
+    kind: MessageKind,
+) -> tuple[Mapping[str, str | int], tuple[Attachment, ...]]:
+    """``extra`` as a checked, read-only copy and ``attachments`` as a checked tuple."""
+    checked = _NO_EXTRA
+    if extra:
+        copied = dict(extra)
+        _check_extra(copied)
+        checked = MappingProxyType(copied)
+    files = tuple(attachments) if attachments else ()
+    if files:
+        _check_attachments(files, kind)
+    return checked, files
 
 
 def _check_extra(extra: Mapping[str, str | int]) -> None:
@@ -695,7 +744,7 @@ class Message:
             raise ValidationError(f"unknown message kind {kind!r}", field="kind") from None
         if not isinstance(text, str):
             raise ValidationError(f"text must be a string, got {type(text).__name__}")
-        if data is not None or kind is MessageKind.BIN or kind is MessageKind.BIN_HEX:
+        if data is not None or kind in _BINARY_KINDS:
             data = _binary_data(kind, text, data)
         if data is not None:
             text = ""  # a binary message's content is its data
@@ -728,32 +777,32 @@ class Message:
                 partner_id=partner_id,
                 user_ip=user_ip,
             )
-        extra = dict(extra) if extra else {}
-        _check_extra(extra)  # nothing to do for the usual empty mapping
-        files = tuple(attachments) if attachments else ()
-        _check_attachments(files, kind)
-        setter = object.__setattr__
-        setter(self, "phones", _normalize_phones(phones, kind))
-        setter(self, "text", text)
-        setter(self, "sender", sender)
-        setter(self, "id", id)
-        setter(self, "kind", kind)
-        setter(self, "translit", translit)
-        setter(self, "send_at", send_at)
-        setter(self, "valid", valid)
-        setter(self, "extra", MappingProxyType(extra) if extra else _NO_EXTRA)
-        setter(self, "tz", tz)
-        setter(self, "max_parts", max_parts)
-        setter(self, "subject", subject)
-        setter(self, "voice", voice)
-        setter(self, "call_params", call_params)
-        setter(self, "spread_over", spread_over)
-        setter(self, "spread_every", spread_every)
-        setter(self, "short_links", short_links)
-        setter(self, "partner_id", partner_id)
-        setter(self, "user_ip", user_ip)
-        setter(self, "data", data)
-        setter(self, "attachments", files)
+        extra, files = _checked_extra_and_files(extra, attachments, kind)
+        phones = _normalize_phones(phones, kind)
+        # Stored as into a plain object, then sealed: a bulk send builds one per recipient.
+        draft = stores(self)
+        draft.phones = phones
+        draft.text = text
+        draft.sender = sender
+        draft.id = id
+        draft.kind = kind
+        draft.translit = translit
+        draft.send_at = send_at
+        draft.valid = valid
+        draft.extra = extra
+        draft.tz = tz
+        draft.max_parts = max_parts
+        draft.subject = subject
+        draft.voice = voice
+        draft.call_params = call_params
+        draft.spread_over = spread_over
+        draft.spread_every = spread_every
+        draft.short_links = short_links
+        draft.partner_id = partner_id
+        draft.user_ip = user_ip
+        draft.data = data
+        draft.attachments = files
+        seal(draft, Message)
 
     def __hash__(self) -> int:
         # ``extra`` is a read-only mapping and cannot be hashed; equal messages still

@@ -15,6 +15,7 @@ from typing import Any
 
 from smsc_transports.encoding import billed_parts
 from smsc_transports.errors import SMSCError
+from smsc_transports.frozen import quick_init
 from smsc_transports.message import Message
 from smsc_transports.statuses import DeliveryError, MessageStatus
 
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PhoneResult:
     """One recipient of a send: the id to ask its status with, and what SMSC said of it.
@@ -62,6 +64,7 @@ class PhoneResult:
         return not self.error
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class SendResult:
     """A message SMSC accepted.
@@ -127,6 +130,7 @@ class SendResult:
         return replace(self, phones=tuple(listed))
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CostResult:
     """The price of a message that was not sent (``cost=1``)."""
@@ -245,6 +249,7 @@ class IncomingMessage:
     raw: Any = field(default=None, compare=False)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """The fate of one input message of ``send_many``: a result or an error, never neither.
@@ -276,6 +281,7 @@ class Outcome:
         return self.result
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CostOutcome:
     """The price of one input message of ``cost_many``: a result or an error, never neither.

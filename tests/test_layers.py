@@ -35,6 +35,7 @@ VALUE_CORE = {
         "encoding",
         "errors",
         "field_support",
+        "frozen",
         "message",
         "observe",
         "results",

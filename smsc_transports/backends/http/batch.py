@@ -9,8 +9,9 @@ line (``list=`` cannot carry it) goes alone.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from smsc_transports.encoding import billed_parts
@@ -73,28 +74,19 @@ class Job:
         )
 
 
+# Every field but the recipients, the text, the caller's id (a message with its own id
+# is sent alone) and the files (a message with files too): messages share one request
+# only when all of these are equal, since the request carries the first one's options.
+# Read off the dataclass, so that a field added to Message splits requests by default.
+_OWN_FIELDS = frozenset({"phones", "text", "id", "attachments", "extra"})
+_SHARED_FIELDS = tuple(f.name for f in fields(Message) if f.name not in _OWN_FIELDS)
+_shared_options = attrgetter(*_SHARED_FIELDS)
+
+
 def _options_key(message: Message) -> Hashable:
-    # Every field but the phones and the text: messages share one request only when all
-    # of them are equal, since the request carries the first message's options.
-    return (
-        message.sender,
-        message.kind,
-        message.translit,
-        message.send_at,
-        message.valid,
-        tuple(sorted(message.extra.items())) if message.extra else (),
-        message.tz,
-        message.max_parts,
-        message.subject,
-        message.voice,
-        message.call_params,
-        message.spread_over,
-        message.spread_every,
-        message.short_links,
-        message.partner_id,
-        message.user_ip,
-        message.data,
-    )
+    extra = message.extra
+    # ``extra`` is a read-only mapping, which cannot be hashed: its sorted items can.
+    return _shared_options(message), tuple(sorted(extra.items())) if extra else ()
 
 
 def _alone(message: Message, by_id: bool) -> bool:
@@ -110,7 +102,8 @@ def _alone(message: Message, by_id: bool) -> bool:
 class _Group:
     """Messages being gathered into one request, with the phones already used."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: Hashable) -> None:
+        self.options = options
         self.messages: list[Message] = []
         self.positions: list[int] = []
         self.phones: set[str] = set()
@@ -120,43 +113,48 @@ class _Group:
             return False
         # A phone may appear once: the per-phone answer is matched back by number.
         if len(message.phones) == 1:
-            return _phone_key(message.phones[0]) not in self.phones
-        return self.phones.isdisjoint(_phone_key(p) for p in message.phones)
+            return message.phones[0].removeprefix("+") not in self.phones
+        return self.phones.isdisjoint(p.removeprefix("+") for p in message.phones)
 
     def add(self, message: Message, position: int) -> None:
         self.messages.append(message)
         self.positions.append(position)
         if len(message.phones) == 1:
-            self.phones.add(_phone_key(message.phones[0]))
+            self.phones.add(message.phones[0].removeprefix("+"))
         else:
-            self.phones.update(_phone_key(p) for p in message.phones)
+            self.phones.update(p.removeprefix("+") for p in message.phones)
 
     def job(self) -> Job:
         return Job(tuple(self.messages), tuple(self.positions))
 
 
+_Item = tuple[int, Message, Hashable]
+"""A message to plan: its position in the block, itself, and its options key."""
+
+
 def _gather(
-    items: Sequence[tuple[int, Message]], key_of: Any, max_phones: int
-) -> tuple[list[Job], list[tuple[int, Message]]]:
-    """Group items by ``key_of``; return full jobs and the items left alone in their group."""
+    items: Sequence[_Item], max_phones: int, *, by_text: bool
+) -> tuple[list[Job], list[_Item]]:
+    """Group items by options (and text, ``by_text``); return full jobs and the items
+    left alone in their group."""
     open_groups: dict[Hashable, _Group] = {}
     closed: list[_Group] = []
-    for position, message in items:
-        key = key_of(message)
+    for position, message, options in items:
+        key = (options, message.text) if by_text else options
         group = open_groups.get(key)
         if group is None or not group.fits(message, max_phones):
             if group is not None:
                 closed.append(group)
-            group = open_groups[key] = _Group()
+            group = open_groups[key] = _Group(options)
         group.add(message, position)
     closed.extend(open_groups.values())
     jobs: list[Job] = []
-    singles: list[tuple[int, Message]] = []
+    singles: list[_Item] = []
     for group in closed:
         if len(group.messages) > 1:
             jobs.append(group.job())
         else:
-            singles.append((group.positions[0], group.messages[0]))
+            singles.append((group.positions[0], group.messages[0], group.options))
     return jobs, singles
 
 
@@ -169,23 +167,18 @@ def plan_jobs(
     a price (``sending=False``) is the same whatever the id, so it may share a request.
     """
     jobs: list[Job] = []
-    mergeable: list[tuple[int, Message]] = []
+    mergeable: list[_Item] = []
     for position, message in enumerate(block):
         if _alone(message, sending):
             jobs.append(Job((message,), (position,)))
         else:
-            mergeable.append((position, message))
-    same_text, rest = _gather(mergeable, lambda m: (_options_key(m), m.text), max_phones)
+            mergeable.append((position, message, _options_key(message)))
+    same_text, rest = _gather(mergeable, max_phones, by_text=True)
     jobs.extend(same_text)
-    listed, singles = _gather(rest, _options_key, max_phones)
+    listed, singles = _gather(rest, max_phones, by_text=False)
     jobs.extend(listed)
-    jobs.extend(Job((message,), (position,)) for position, message in singles)
+    jobs.extend(Job((message,), (position,)) for position, message, _ in singles)
     return jobs
-
-
-def _phone_key(phone: str) -> str:
-    # SMSC may echo a number without the '+' it was sent with.
-    return phone[1:] if phone[:1] == "+" else phone
 
 
 def settle_job(job: Job, answer: Any | SendResult | SMSCError, start: int = 0) -> list[Outcome]:
@@ -204,30 +197,42 @@ def settle_job(job: Job, answer: Any | SendResult | SMSCError, start: int = 0) -
         return [Outcome(start + pos, message, error=exc) for pos, message in pairs]
     if len(job.messages) == 1:
         ((pos, message),) = pairs
-        phones = _phones_of(message, {_phone_key(p.phone): p for p in result.phones})
+        phones = _phones_of(message, {p.phone.removeprefix("+"): p for p in result.phones})
         return [Outcome(start + pos, message, *_settle_alone(message, result, phones))]
-    by_phone = {_phone_key(p.phone): p for p in result.phones}
-    parts_per_text: dict[Hashable, int] = {}
+    # SMSC may echo a number without the '+' it was sent with: both sides are keyed
+    # without it.
+    by_phone = {p.phone.removeprefix("+"): p for p in result.phones}
+    # A job's messages share every option (plan_jobs groups them so): what SMSC bills
+    # per phone depends on the text alone.
+    parts_per_text: dict[str, int] = {}
     outcomes = []
     for pos, message in pairs:
-        # What SMSC bills depends on the text and the options that change it.
-        key = (message.text, message.kind, message.translit, message.max_parts, message.data)
-        parts = parts_per_text.get(key)
+        parts = parts_per_text.get(message.text)
         if parts is None:
-            parts = parts_per_text[key] = billed_parts(message) // len(message.phones)
-        share, error = _share(message, result, _phones_of(message, by_phone), parts)
-        outcomes.append(Outcome(start + pos, message, share, error))
+            parts = parts_per_text[message.text] = billed_parts(message) // len(message.phones)
+        if len(message.phones) == 1:
+            found = by_phone.get(message.phones[0].removeprefix("+"))
+            if found is not None and found.id is not None and not found.error:
+                # The usual recipient, listed and accepted: its share is itself.
+                share = SendResult(
+                    result.id, parts, found.cost, result.balance, (found,), result.transport,
+                    False, result.raw,
+                )  # fmt: skip
+                outcomes.append(Outcome(start + pos, message, share, None))
+                continue
+        share_or_none, error = _share(message, result, _phones_of(message, by_phone), parts)
+        outcomes.append(Outcome(start + pos, message, share_or_none, error))
     return outcomes
 
 
 def _phones_of(message: Message, by_phone: dict[str, PhoneResult]) -> tuple[PhoneResult, ...]:
     """What the answer says about each of ``message``'s phones it names."""
     if len(message.phones) == 1:
-        found = by_phone.get(_phone_key(message.phones[0]))
+        found = by_phone.get(message.phones[0].removeprefix("+"))
         return () if found is None else (found,)
     return tuple(
         found
-        for found in (by_phone.get(_phone_key(p)) for p in message.phones)
+        for found in (by_phone.get(p.removeprefix("+")) for p in message.phones)
         if found is not None
     )
 
@@ -303,12 +308,12 @@ def settle_costs(
     if len(pairs) == 1:
         pos, message = pairs[0]
         return [(pos, message, _cost_outcome(pos, message, result, result.phones, None))]
-    by_phone = {_phone_key(p.phone): p for p in result.phones}
+    by_phone = {p.phone.removeprefix("+"): p for p in result.phones}
     settled: list[tuple[int, Message, CostOutcome | None]] = []
     for pos, message in pairs:
         phones = tuple(
             found
-            for found in (by_phone.get(_phone_key(p)) for p in message.phones)
+            for found in (by_phone.get(p.removeprefix("+")) for p in message.phones)
             if found is not None
         )
         if len(phones) < len(message.phones) or any(p.cost is None for p in phones if not p.error):
