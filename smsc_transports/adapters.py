@@ -64,6 +64,7 @@ class ThreadedAsyncTransport(AsyncTransport):
         self.protocol = transport.protocol  # type: ignore[misc]
         self.capabilities = transport.capabilities  # type: ignore[misc]
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="smsc-async")
+        self._closed = False  # a shut-down pool takes no work: say "closed", not RuntimeError
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
@@ -75,7 +76,12 @@ class ThreadedAsyncTransport(AsyncTransport):
         self.observer = observer
         self.sync.observe(observer)
 
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SMSCError("the transport is closed")
+
     async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        self._check_open()
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
 
@@ -190,6 +196,7 @@ class ThreadedAsyncTransport(AsyncTransport):
         self, messages: Iterable[Message] | AsyncIterable[Message]
     ) -> AsyncGenerator[Outcome, None]:
         """Run the sync ``send_many`` (with its batching) in a thread, streaming outcomes."""
+        self._check_open()
         return self._stream(self.sync.send_many, messages)
 
     def cost_many(
@@ -198,6 +205,7 @@ class ThreadedAsyncTransport(AsyncTransport):
         """Run the sync ``cost_many`` (with its batching) in a thread, streaming outcomes."""
         if Capability.COST not in self.capabilities:
             raise self._unsupported(Capability.COST)
+        self._check_open()
         return self._stream(self.sync.cost_many, messages)
 
     async def _stream(
@@ -259,9 +267,12 @@ class ThreadedAsyncTransport(AsyncTransport):
             await asyncio.wait([worker], timeout=5)
 
     async def aclose(self) -> None:
-        """Close the wrapped transport and the thread pool."""
+        """Close the wrapped transport and the thread pool; a second call does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         try:
-            await self._call(self.sync.close)
+            await asyncio.get_running_loop().run_in_executor(self._executor, self.sync.close)
         finally:
             self._executor.shutdown(wait=False)
 

@@ -964,3 +964,23 @@ def test_cost_many_is_refused_at_once_where_the_protocol_cannot_price() -> None:
         SendOnlyAsync().cost_many([message("a")])
     with LoopThreadTransport(SendOnlyAsync()) as transport, pytest.raises(UnsupportedOperation):
         transport.cost_many([message("a")])
+
+
+def test_threaded_async_closes_once_and_refuses_later_calls(emulator: Emulator) -> None:
+    # A real HTTP transport against the emulator: the adapter owns its thread pool, so
+    # it is the one that knows it is closed (a second aclose, a call after it).
+    async def close_twice_then_call() -> None:
+        transport = ThreadedAsyncTransport(create_transport(emulator.url()), max_workers=2)
+        assert (await transport.balance()).amount > 0
+        await transport.aclose()
+        await transport.aclose()  # harmless
+        with pytest.raises(SMSCError, match="closed"):
+            await transport.balance()
+        with pytest.raises(SMSCError, match="closed"):
+            await transport.send(Message("79990000001", "late"))
+        with pytest.raises(SMSCError, match="closed"):
+            transport.send_many([Message("79990000001", "late")])
+        with pytest.raises(SMSCError, match="closed"):
+            transport.cost_many([Message("79990000001", "late")])
+
+    asyncio.run(close_twice_then_call())

@@ -240,9 +240,11 @@ _FIELDS_TAIL = """
   and each `PhoneResult.id`), and the transport keeps the caller's id beside it, so
   `status`, `cancel` and `replace` by `Message.id` on that transport find the message
   while it remembers it (`receipt_store_size`, `receipt_ttl`). Another transport, or
-  SMSC's HTTP API, knows it only by SMSC's id. Nor does SMSC refuse a repeated id over
-  SMPP as it does over HTTP (error 9): the SMPP backend never resends a `submit_sm`
-  itself, and a caller resending an in-doubt message over SMPP may duplicate it. The
-  row's play checks the message is found by the id: stored under it, or through the
-  transport's `status`.
+  SMSC's HTTP API, knows it only by SMSC's id. Where SMSC refuses a repeated id to the
+  same phone over HTTP (error 9), the SMPP transport refuses it itself, with
+  `ValidationError` before anything is written, while it remembers the first message
+  (see [Sending](smpp.md#sending)); another transport or process cannot know, so a caller
+  resending an in-doubt message over SMPP may duplicate it. The SMPP backend never
+  resends a `submit_sm` itself. The row's play checks the message is found by the id:
+  stored under it, or through the transport's `status`.
 """

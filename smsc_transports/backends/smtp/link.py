@@ -1,8 +1,9 @@
 """One SMTP connection and the mail transactions on it, pipelined when the server allows.
 
-aiosmtplib opens the connection, negotiates TLS (implicit or STARTTLS), sends EHLO and
-authenticates; then :class:`MailLink` takes the transport over with its own reply
-reader, because aiosmtplib reads one reply per command and so cannot pipeline.
+aiosmtplib (through :class:`Client`) opens the connection, negotiates TLS (implicit or
+STARTTLS), sends EHLO and authenticates; then :class:`MailLink` takes the transport over
+with its own reply reader, because aiosmtplib reads one reply per command and so cannot
+pipeline.
 
 With ``PIPELINING`` (RFC 2920) a message costs one round trip: ``MAIL``, ``RCPT`` and
 ``DATA`` go out together, and the next message's three commands follow its content
@@ -11,6 +12,13 @@ before the server has answered it. Without it the commands go one at a time.
 The rule that keeps sends from doubling: a message whose content was never written may
 be sent again on a fresh connection (``resend``); once its content is written, a lost
 link or a missing answer is :class:`~smsc_transports.errors.OutcomeUnknown`.
+
+Every close here returns only once the socket is closed. A TLS close only *starts* with
+asyncio's ``close()``: it sends ``close_notify`` and waits (up to 30 s) for the server's.
+A loop stopped meanwhile (the sync adapter's loop thread, the end of ``asyncio.run``)
+leaves the socket open until garbage collection. So a failure drops the connection at
+once (:meth:`Client.close`), a clean close gives the server a moment to answer, and both
+wait for the socket itself (:func:`socket_closed`).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import re
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
 import aiosmtplib
 
@@ -28,10 +37,22 @@ from smsc_transports.backends.smtp.errors import reply_error
 from smsc_transports.errors import OutcomeUnknown, ProtocolError, SMSCError
 from smsc_transports.message import Message
 
-__all__ = ["Delivery", "Letter", "LinkDown", "MailLink", "Rejected", "Reply", "wire_data"]
+__all__ = [
+    "Client",
+    "Delivery",
+    "Letter",
+    "LinkDown",
+    "MailLink",
+    "Rejected",
+    "Reply",
+    "socket_closed",
+    "wire_data",
+]
 
 _MAX_REPLY = 64 * 1024  # no real reply comes near these; they bound a hostile server
 _MAX_LINES = 1000
+_CLOSE_GRACE = 1.0  # seconds a server has to answer a clean TLS close before it is dropped
+_ABORT_WAIT = 1.0  # an abort closes the socket one loop turn later; this only bounds it
 _LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
@@ -66,6 +87,62 @@ class Rejected:
     index: int
     message: Message
     error: SMSCError
+
+
+class _Socket(Protocol):
+    """What a transport's ``socket`` extra offers: its descriptor, -1 once closed."""
+
+    def fileno(self) -> int: ...
+
+
+def _socket_of(transport: asyncio.BaseTransport | None) -> _Socket | None:
+    if transport is None:
+        return None
+    try:
+        sock: _Socket | None = transport.get_extra_info("socket")
+    except AttributeError:  # asyncio's TLS transport, closed twice, lets go of everything
+        return None
+    return sock
+
+
+async def socket_closed(sock: _Socket | None, seconds: float) -> bool:
+    """Wait up to ``seconds`` for ``sock`` to be closed; return whether it is."""
+    deadline = time.monotonic() + seconds
+    while sock is not None and sock.fileno() >= 0:
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.005)
+    return True
+
+
+class Client(aiosmtplib.SMTP):
+    """aiosmtplib's client, except that closing drops the connection at once.
+
+    aiosmtplib closes the connection itself on every failure (a refused greeting, a
+    timeout, a failed STARTTLS, a lost link) with asyncio's ``close()`` and forgets
+    the transport; over TLS that close waits on the server, and the socket can outlive
+    the loop (see the module docstring). Here each close also aborts the transport and
+    remembers its socket, and :meth:`closed` waits until every such socket is closed.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._closing: list[_Socket] = []
+
+    def close(self) -> None:
+        """Drop the connection now (nothing is half-done that a clean close could save)."""
+        transport = self.transport
+        sock = _socket_of(transport)
+        super().close()
+        if transport is not None:
+            if sock is not None:
+                self._closing.append(sock)
+            cast(asyncio.Transport, transport).abort()
+
+    async def closed(self) -> None:
+        """Return once every socket this client closed is closed (an abort takes a turn)."""
+        while self._closing:
+            await socket_closed(self._closing.pop(), _ABORT_WAIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +231,7 @@ class MailLink:
     """An authenticated SMTP connection sending :class:`Letter` s; see the module docstring."""
 
     def __init__(
-        self, client: aiosmtplib.SMTP, *, timeout: float, secrets: Iterable[str | None] = ()
+        self, client: Client, *, timeout: float, secrets: Iterable[str | None] = ()
     ) -> None:
         transport = client.transport
         if transport is None:
@@ -162,6 +239,7 @@ class MailLink:
         self._client = client
         self._transport: asyncio.WriteTransport = transport  # type: ignore[assignment]
         self._reader = _ReplyReader()
+        self._socket = _socket_of(transport)
         self._transport.set_protocol(self._reader)
         # A close that landed before the hand-over went to aiosmtplib's protocol.
         self._reader.closed = self._transport.is_closing()
@@ -319,12 +397,17 @@ class MailLink:
         self._client.close()
 
     async def close(self) -> None:
-        """Say ``QUIT`` when the link is clean, then close it."""
+        """Say ``QUIT`` when the link is clean, close it, and return once its socket is."""
         if self.usable:
             try:
                 self._send(b"QUIT\r\n")
                 await asyncio.wait_for(self._reader.read(self.timeout), min(self.timeout, 2.0))
             except (LinkDown, ProtocolError, TimeoutError):
                 pass
-        self._transport.close()
-        self._client.close()
+            # A clean close; over TLS it waits for the server's close_notify, briefly.
+            if not self._transport.is_closing():  # a second close() breaks a TLS transport
+                self._transport.close()
+            await socket_closed(self._socket, min(self.timeout, _CLOSE_GRACE))
+        self.abort()  # whatever the server left unfinished is dropped
+        await self._client.closed()
+        await socket_closed(self._socket, _ABORT_WAIT)

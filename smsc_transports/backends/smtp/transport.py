@@ -28,11 +28,10 @@ from contextlib import aclosing
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Self, cast
 
-import aiosmtplib
-
 from smsc_transports.adapters import ThreadedAsyncTransport
 from smsc_transports.backends.smtp.errors import SmtpAuthenticationError, connect_errors
 from smsc_transports.backends.smtp.link import (
+    Client,
     Delivery,
     Letter,
     LinkDown,
@@ -169,7 +168,6 @@ class AsyncSmtpTransport(AsyncTransport):
         # The companion is a sync HTTP transport: its calls (and cost_many's batching)
         # run in its own worker threads, never on the event loop.
         self._companion_async: ThreadedAsyncTransport | None = None
-        self._companion_closed = False
         if self.companion is not None:
             self._companion_async = ThreadedAsyncTransport(self.companion, max_workers=4)
             self.capabilities = self.capabilities | _COMPANION_CAPABILITIES  # type: ignore[misc]
@@ -314,7 +312,7 @@ class AsyncSmtpTransport(AsyncTransport):
 
     async def _connect_to(self, host: str, port: int) -> MailLink:
         address = f"{host}:{port}"
-        client = aiosmtplib.SMTP(
+        client = Client(
             hostname=host,
             port=port,
             timeout=self.timeout,
@@ -323,17 +321,23 @@ class AsyncSmtpTransport(AsyncTransport):
             validate_certs=self.verify,
             cert_bundle=self.ca_file,
             local_hostname=self.helo_name,
-            username=self.smtp_user,
-            password=self._smtp_password if self.smtp_user else None,
         )
-        with connect_errors(address, self._secrets):
-            await client.connect()
-            if client.is_ehlo_or_helo_needed:
-                await client.ehlo()  # after STARTTLS without AUTH nobody has said EHLO yet
         try:
+            with connect_errors(address, self._secrets):
+                await client.connect()
+                if client.is_ehlo_or_helo_needed:
+                    await client.ehlo()  # after STARTTLS nobody has said EHLO yet
+                if self.smtp_user:
+                    # Here, not in connect(): a refusal must close the connection we hold.
+                    await client.login(self.smtp_user, self._smtp_password)
             link = MailLink(client, timeout=self.timeout, secrets=self._secrets)
-        except LinkDown as exc:
-            raise ConnectError(f"cannot talk to {address}: {exc}") from None
+        except BaseException as exc:
+            # Closed before the error goes up: a loop stopping next must find it closed.
+            client.close()
+            await client.closed()
+            if isinstance(exc, LinkDown):
+                raise ConnectError(f"cannot talk to {address}: {exc}") from None
+            raise
         link.pipelining = link.pipelining and self.pipelining
         log.debug("SMTP connected to %s (pipelining=%s)", address, link.pipelining)
         self._links_made += 1
@@ -566,18 +570,15 @@ class AsyncSmtpTransport(AsyncTransport):
         """The companion's async face, for ``capability``; unsupported without one."""
         if self._companion_async is None:
             raise self._unsupported(capability)
-        if self._companion_closed:
-            raise SMSCError("the transport is closed")
-        return self._companion_async
+        return self._companion_async  # once closed, it refuses every call itself
 
     async def aclose(self) -> None:
         """Say QUIT on the open connection and close the HTTP companion."""
         if self._link is not None:
             await self._link.close()
             self._link = None
-        if self._companion_async is not None and not self._companion_closed:
-            self._companion_closed = True  # its thread pool cannot be shut twice
-            await self._companion_async.aclose()
+        if self._companion_async is not None:
+            await self._companion_async.aclose()  # a second close does nothing
 
 
 def _settle(

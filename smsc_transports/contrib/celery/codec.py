@@ -204,10 +204,13 @@ def _minutes(data: Mapping[str, Any], key: str) -> timedelta | None:
 def _data(value: object) -> bytes | None:
     if value is None:
         return None
-    try:
-        return bytes.fromhex(value) if isinstance(value, str) else None
-    except ValueError:
-        pass
+    # Anything but a hex string is refused: read as "no data", a corrupted payload would
+    # send the text instead, or an empty binary message.
+    if isinstance(value, str):
+        try:
+            return bytes.fromhex(value)
+        except ValueError:
+            pass
     raise ValidationError("data_hex must be hex digits", field="data")
 
 

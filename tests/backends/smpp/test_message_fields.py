@@ -14,9 +14,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from smsc_transports import (
+    APIError,
     Message,
     MessageStatus,
     SendResult,
+    SMSCError,
     StatusResult,
     ValidationError,
     create_async_transport,
@@ -109,3 +111,69 @@ def test_the_callers_id_finds_each_recipient_and_cancels_over_smpp(
     assert stored.status is MessageStatus.STOPPED  # the cancel named SMSC's own id
     # The query_sm asked about SMSC's id, not the caller's.
     assert getattr(after[0].raw, "message_id", None) == sent[1].id
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_a_repeated_callers_id_to_the_same_phone_is_refused_before_anything_is_sent(
+    both: Emulator, face: str
+) -> None:
+    # Reproduced first: the second message went out and took the alias over, so
+    # status("order-5", OK) then named it instead of the first. HTTP's SMSC refuses a
+    # repeated id to the same phone (error 9); over SMPP the transport is what knows it.
+    other, refused = "79990000002", "79990004007"  # the emulator refuses the second
+
+    def batch(id: str) -> list[Message]:
+        return [Message(OK, "one", id=id), Message(OK, "two", id=id), Message(OK, "three")]
+
+    async def scenario() -> tuple[list[object], list[object]]:
+        async with create_async_transport(both.url("smpp", "demo", "demo")) as transport:
+            sent: list[object] = [await transport.send(Message(OK, "first", id="order-5"))]
+            for message in (
+                Message([other, OK], "second", id="order-5"),  # OK already has it
+                Message(other, "to another phone", id="order-5"),  # a free pair: accepted
+                Message(refused, "refused", id="order-6"),
+                Message(refused, "refused again", id="order-6"),  # nothing holds the id
+            ):
+                try:
+                    sent.append(await transport.send(message))
+                except SMSCError as exc:
+                    sent.append(exc)
+            found = [await transport.status("order-5", OK)]
+            outcomes = [o async for o in transport.send_many(batch("batch-1"))]
+            return sent + found, [o.error or o.result for o in outcomes]
+
+    if face == "async":
+        sent, many = asyncio.run(asyncio.wait_for(scenario(), 30))
+    else:
+        with create_transport(both.url("smpp", "demo", "demo")) as transport:
+            sent = [transport.send(Message(OK, "first", id="order-5"))]
+            for message in (
+                Message([other, OK], "second", id="order-5"),
+                Message(other, "to another phone", id="order-5"),
+                Message(refused, "refused", id="order-6"),
+                Message(refused, "refused again", id="order-6"),
+            ):
+                try:
+                    sent.append(transport.send(message))
+                except SMSCError as exc:
+                    sent.append(exc)
+            sent.append(transport.status("order-5", OK))
+            many = [o.error or o.result for o in transport.send_many(batch("batch-1"))]
+    first, second, elsewhere, once, twice, found = sent
+    assert isinstance(first, SendResult)
+    assert isinstance(second, ValidationError)
+    assert second.field == "id"
+    assert "order-5" in str(second)
+    assert isinstance(elsewhere, SendResult)
+    # Every recipient refused: the id names nothing, and the repeat goes out again.
+    assert isinstance(once, APIError) and not isinstance(once, ValidationError)
+    assert isinstance(twice, APIError) and not isinstance(twice, ValidationError)
+    assert isinstance(found, StatusResult)
+    # Still the first message, not re-pointed: the query_sm named its SMSC id.
+    assert getattr(found.raw, "message_id", None) == first.id
+    # In one send_many the second message is refused while the first is in flight.
+    assert isinstance(many[0], SendResult)
+    assert isinstance(many[1], ValidationError) and "batch-1" in str(many[1])
+    assert isinstance(many[2], SendResult)
+    texts = sorted(r.text for r in both.state.history(both.state.account("demo")))
+    assert texts == sorted(["first", "one", "three", "to another phone"])

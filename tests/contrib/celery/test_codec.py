@@ -138,6 +138,22 @@ def test_a_kind_may_be_given_by_smsc_number() -> None:
         ({"phones": ["79991234567"], "text": "x", "extra": {"psw": "1"}}, "set by the transport"),
         ({"phones": ["79991234567"], "text": "x" * 1001}, "at most 1000"),
         ({"phones": ["12"], "text": "x"}, "invalid phone number"),
+        # A binary message's octets that are not a hex string are refused, never read as
+        # "no data" (that would send the text, or an empty binary message).
+        ({"phones": ["79991234567"], "text": "x", "data_hex": 255}, "data_hex must be hex"),
+        ({"phones": ["79991234567"], "text": "x", "data_hex": ["00ff"]}, "data_hex must be hex"),
+        (
+            {"phones": ["79991234567"], "text": "", "kind": "BIN", "data_hex": True},
+            "data_hex must be hex",
+        ),
+        (
+            {"phones": ["79991234567"], "text": "", "kind": "BIN", "data_hex": {"0": 1}},
+            "data_hex must be hex",
+        ),
+        (
+            {"phones": ["79991234567"], "text": "", "kind": "BIN", "data_hex": "0g"},
+            "data_hex must be hex",
+        ),
     ],
 )
 def test_the_worker_refuses_what_is_not_a_valid_message(

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from smsc_transports.wire.http import form_body
 
-texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 
 
 @given(st.dictionaries(texts, texts, max_size=8))

@@ -207,6 +207,10 @@ class Binds:
         for session in self.sessions:
             session.window.on_fatal = callback
 
+    def release(self, ticket: Ticket) -> None:
+        """Free the caller's id an abandoned ticket holds (one store for every bind)."""
+        self.sessions[0].window.release(ticket)
+
     def withdraw(self, ticket: Ticket) -> int:
         """Take a ticket's unwritten submits back out of every queue; return how many."""
         return sum(s.window.withdraw(ticket) for s in self.sessions)

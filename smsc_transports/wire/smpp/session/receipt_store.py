@@ -13,15 +13,25 @@ reading; ``auto`` starts with the id as given and switches to hex or decimal onl
 the evidence is overwhelming (:meth:`ReceiptStore.learn`): receipts that matched nothing
 but whose other reading names a message to the same phone that has had no receipt yet,
 many of them and more than twice as many as exact matches.
+
+The store also keeps the caller's ``Message.id`` to each phone one message at a time
+(:meth:`ReceiptStore.claim`): from the moment a message is queued until the store
+forgets it, a second message with the same id to the same phone is refused, as SMSC's
+HTTP API refuses a repeated id. SMPP cannot carry the id, so nothing else would stop it
+from going out and taking the first message's place in ``status``/``cancel``/``replace``.
+A message whose recipient was refused (or never sent) holds nothing: its id may be
+used again for that phone.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Final
+from typing import Final, Protocol
 
+from smsc_transports.errors import ValidationError
 from smsc_transports.results import StatusResult
 from smsc_transports.statuses import DeliveryError, MessageStatus
 from smsc_transports.wire.smpp.receipts import (
@@ -34,12 +44,21 @@ from smsc_transports.wire.smpp.receipts import (
     receipt_key,
 )
 
-__all__ = ["ReceiptStore", "Track"]
+__all__ = ["Claimant", "ReceiptStore", "Track"]
 
 log = logging.getLogger("smsc_transports.backends.smpp")
 
 _LEARN_AFTER: Final = 8  # receipts of evidence before ``auto`` changes its reading
 _READINGS: Final[dict[ReceiptIdMode, Reading]] = {"auto": "given", "hex": "hex", "dec": "dec"}
+
+
+class Claimant(Protocol):
+    """What holds a caller's id while it is queued or in flight: a ticket."""
+
+    @property
+    def done(self) -> bool:
+        """Whether its outcome is decided (then the store's aliases speak for it)."""
+        ...
 
 
 class Track:
@@ -55,6 +74,7 @@ class Track:
     __slots__ = (
         "added",
         "aliases",
+        "caller",
         "changed_at",
         "delivered_parts",
         "error",
@@ -83,6 +103,7 @@ class Track:
         self.changed_at: datetime | None = None
         self.sent_at: datetime | None = None
         self.aliases: tuple[tuple[str, str], ...] = ()  # other (id, phone) it is found by
+        self.caller: str | None = None  # the caller's Message.id, canonical, if it had one
         self.added = 0.0
 
     def apply(self, receipt: Receipt, status: MessageStatus, error: DeliveryError | None) -> None:
@@ -133,6 +154,9 @@ class ReceiptStore:
         self._by_id: dict[str, Track] = {}
         self._order: deque[str] = deque()
         self._aliases: dict[tuple[str, str], Track] = {}
+        # (caller id, phone) of messages queued or in flight; settled ones are swept out.
+        self._claims: dict[tuple[str, str], Claimant] = {}
+        self._sweep_at = 64
         self.evicted = 0
 
     def __len__(self) -> int:
@@ -149,21 +173,68 @@ class ReceiptStore:
         if len(by_id) > self.size:
             self._drop_oldest()
 
-    def alias(self, track: Track, id: str) -> None:
+    def alias(self, track: Track, id: str, *, caller: bool = False) -> None:
         """Make ``status(id, track.phone)`` find ``track`` as well as its own id does.
 
         For the second and later recipients of a multi-phone message: the user may ask
         with the message's id (the first recipient's) instead of the recipient's own
-        :attr:`~smsc_transports.results.PhoneResult.id`; and for the caller's own
-        ``Message.id``, which SMPP cannot carry. An SMSC id that is the same string
-        still finds its own message first; a later message given the same caller id
-        to the same phone takes the alias over.
+        :attr:`~smsc_transports.results.PhoneResult.id`; and (``caller``) for the
+        caller's own ``Message.id``, which SMPP cannot carry. An SMSC id that is the
+        same string still finds its own message first. (A later message with the same
+        caller id to the same phone never gets here: :meth:`claim` refuses it.)
         """
+        if caller:
+            track.caller = canonical_id(id)
         if self.lookup(id, track.phone) is track:
             return
         key = (canonical_id(id), track.phone.lstrip("+"))
         track.aliases = (*track.aliases, key)
         self._aliases[key] = track
+
+    def claim(self, id: str, phones: Sequence[str], claimant: Claimant) -> ValidationError | None:
+        """Reserve the caller's ``id`` to each of ``phones`` for ``claimant``, a queued message.
+
+        Returns (reserving nothing) the error to refuse it with when a message still
+        queued or in flight, or one the store remembers, already has ``id`` to one of
+        those phones; ``None`` when the id is free to each.
+        """
+        key = canonical_id(id)
+        pairs = [(key, phone.lstrip("+")) for phone in phones]
+        for pair in pairs:
+            if self._taken(pair):
+                return ValidationError(
+                    f"message id {id!r} to {pair[1]} is already used by a message this "
+                    "transport is sending or remembers; SMPP cannot tell SMSC it is the same "
+                    "message, so it would go out twice (give this one another id)",
+                    field="id",
+                )
+        if len(self._claims) >= self._sweep_at:
+            self._claims = {k: c for k, c in self._claims.items() if not c.done}
+            self._sweep_at = max(64, 2 * len(self._claims))
+        for pair in pairs:
+            self._claims[pair] = claimant
+        return None
+
+    def release(self, id: str, phones: Sequence[str], claimant: Claimant) -> None:
+        """Give back what :meth:`claim` reserved for ``claimant`` (it will not be sent)."""
+        key = canonical_id(id)
+        for phone in phones:
+            pair = (key, phone.lstrip("+"))
+            if self._claims.get(pair) is claimant:
+                del self._claims[pair]
+
+    def _taken(self, pair: tuple[str, str]) -> bool:
+        claimant = self._claims.get(pair)
+        if claimant is not None:
+            if not claimant.done:
+                return True
+            del self._claims[pair]  # settled: the aliases below say what it left
+        key, phone = pair
+        track = self._aliases.get(pair)
+        if track is not None and track.caller == key:
+            return True
+        track = self._by_id.get(key)  # a caller id that is also its own SMSC id
+        return track is not None and track.caller == key and _same_phone(track.phone, phone)
 
     def _drop_oldest(self) -> None:
         track = self._by_id.pop(self._order.popleft())

@@ -42,6 +42,10 @@ class _Queue(Protocol):
         """Take a ticket's unwritten parts back out of the queue."""
         ...
 
+    def release(self, ticket: Ticket) -> None:
+        """Free the caller's id a ticket that will not settle holds."""
+        ...
+
 
 class Ticket:
     """One input message: its encoded submits and what each has been answered."""
@@ -277,6 +281,9 @@ class Pipeline:
         for item in self.pending:
             if isinstance(item, Ticket) and item.outcome is None:
                 self.queue.withdraw(item)
+                # Nobody waits for it now: its id is free again (a part already written
+                # and accepted still leaves its alias behind, which holds the id).
+                self.queue.release(item)
 
     def _release(self) -> None:
         if self.queue.on_fatal == self._stop:

@@ -117,8 +117,15 @@ class SubmitWindow:
         """Queue a ticket's submits behind those already waiting.
 
         While the link is down for good (``down_error`` set by the I/O layer after its
-        reconnect attempts failed) the ticket fails at once instead of waiting.
+        reconnect attempts failed) the ticket fails at once instead of waiting. A
+        message whose ``Message.id`` another one still holds to one of its phones is
+        refused here, before anything is written (:meth:`ReceiptStore.claim`).
         """
+        if ticket.message.id is not None:
+            taken = self.store.claim(str(ticket.message.id), ticket.encoded.phones, ticket)
+            if taken is not None:
+                ticket.outcome = taken  # decided now: nobody waits for it to be woken
+                return
         if len(ticket.ids) > 1:
             ticket.tracks = [None] * len(ticket.encoded.phones)
         refusal = self.down_error
@@ -132,6 +139,11 @@ class SubmitWindow:
             self.unsent.append(Part(ticket, 0, ticket.encoded.bodies[0][0]))
         else:
             self.unsent.extend(ticket.parts())
+
+    def release(self, ticket: Ticket) -> None:
+        """Free the caller's id an abandoned ticket holds (see :meth:`ReceiptStore.claim`)."""
+        if ticket.message.id is not None:
+            self.store.release(str(ticket.message.id), ticket.encoded.phones, ticket)
 
     def withdraw(self, ticket: Ticket) -> int:
         """Take a ticket's unwritten parts back out of the queue; return how many."""
@@ -256,7 +268,7 @@ class SubmitWindow:
             self.store.add(message_id, alone, now)
             if ticket.message.id is not None:
                 # SMPP cannot carry the caller's id: the transport keeps it instead.
-                self.store.alias(alone, str(ticket.message.id))
+                self.store.alias(alone, str(ticket.message.id), caller=True)
             ticket.remaining = 0
             ticket.outcome = SendResult(
                 id=message_id,
@@ -355,14 +367,14 @@ class SubmitWindow:
                     track.result_id = track.smpp_id = own
                     self.store.alias(track, outcome.id)
                     if caller is not None:
-                        self.store.alias(track, str(caller))
+                        self.store.alias(track, str(caller), caller=True)
         elif (
             ticket.tracks and ticket.message.id is not None and isinstance(outcome, OutcomeUnknown)
         ):
             # In doubt, but some parts were accepted: status(message.id, phone) shows them.
             for track in ticket.tracks:
                 if isinstance(track, Track):
-                    self.store.alias(track, str(ticket.message.id))
+                    self.store.alias(track, str(ticket.message.id), caller=True)
         self.finished.append(ticket)
         if self.observer is not None:
             if self.settling is not None:

@@ -58,3 +58,44 @@ def test_a_split_message_is_delivered_only_when_every_part_is() -> None:
     first = track.status
     track.apply(delivered, delivered.status, None)
     assert (first, track.status) == (MessageStatus.TRANSFERRED, MessageStatus.DELIVERED)
+
+
+class Pending:
+    """A stand-in claimant (a ticket's one property the store reads): pending until done."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+
+def test_a_callers_id_is_held_to_each_phone_from_queueing_until_the_store_forgets_it() -> None:
+    store = ReceiptStore(size=2, ttl=1000)
+    first = Pending()
+    assert store.claim("order-1", ["79990000001", "79990000002"], first) is None
+    refused = store.claim("order-1", ["+79990000002"], Pending())
+    assert refused is not None and refused.field == "id" and "order-1" in str(refused)
+    assert store.claim("order-1", ["79990000003"], Pending()) is None  # another phone
+    # Accepted: the claim gives way to the alias, which holds the id while remembered.
+    track = Track("11", "11", "79990000001", "")
+    store.add("11", track, now=0)
+    store.alias(track, "order-1", caller=True)
+    first.done = True
+    assert store.claim("order-1", ["79990000001"], Pending()) is not None
+    # The second phone was refused (no alias): its id is free again.
+    assert store.claim("order-1", ["79990000002"], Pending()) is None
+    for n in (12, 13):  # two more messages push the first out of a store of two
+        store.add(str(n), Track(str(n), str(n), "79990000009", ""), now=0)
+    assert store.claim("order-1", ["79990000001"], Pending()) is None
+
+
+def test_a_released_claim_frees_the_id_and_settled_claims_do_not_pile_up() -> None:
+    store = ReceiptStore(size=10, ttl=1000)
+    abandoned = Pending()
+    assert store.claim("7", ["79990000001"], abandoned) is None
+    assert store.claim("007", ["79990000001"], Pending()) is not None  # ids compare canonically
+    store.release("7", ["79990000001"], abandoned)
+    assert store.claim("7", ["79990000001"], Pending()) is None
+    claimants = [Pending() for _ in range(1000)]
+    for n, claimant in enumerate(claimants):
+        assert store.claim(f"m-{n}", ["79990000001"], claimant) is None
+        claimant.done = True  # refused, say: nothing left behind
+    assert len(store._claims) <= 128
