@@ -688,6 +688,30 @@ def test_cancelling_the_consuming_task_stops_the_worker() -> None:
     run_isolated(scenario_cancel_the_task_consuming_threaded_send_many)
 
 
+def scenario_loop_closed_while_the_consumer_pauses() -> None:
+    # The loop is closed with the stream unfinished and never closed (no
+    # shutdown_asyncgens): nobody will ever take the buffered outcomes, so the worker,
+    # waiting for room, must notice the closed loop and stop. (``stream`` stays referenced
+    # to the end, so that it is not its finalisation that stops the worker.)
+    source = Counter(100_000)
+    backend = TrackedSync()
+    transport = ThreadedAsyncTransport(backend)
+    loop = asyncio.new_event_loop()
+    stream = transport.send_many(source)
+    assert isinstance(stream, AsyncGenerator)
+    first = loop.run_until_complete(anext(stream))
+    assert first.index == 0
+    loop.run_until_complete(asyncio.sleep(0.3))  # the worker fills the buffer
+    loop.close()
+    assert backend.finished.wait(3), "the worker goes on after its loop closed"
+    assert source.pulled < 100_000
+
+
+@pytest.mark.timeout(10)
+def test_a_closed_loop_stops_the_worker_of_a_paused_stream() -> None:
+    run_isolated(scenario_loop_closed_while_the_consumer_pauses)
+
+
 def scenario_loop_closed_while_the_consumer_waits() -> None:
     # The consumer waits for the first, slow, outcome when its loop is closed: handing
     # that outcome over fails, and the worker must stop rather than produce the rest.
