@@ -52,7 +52,7 @@ __all__ = ["LoopThreadTransport", "ThreadedAsyncTransport"]
 T = TypeVar("T")
 Item = TypeVar("Item", Outcome, CostOutcome)
 _END = object()
-_BUFFER = 256  # outcomes held between the worker thread and the event loop
+_BUFFER = 256  # messages fed to, and outcomes buffered for, the loop (see _Handoff)
 
 
 class ThreadedAsyncTransport(AsyncTransport):
