@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from smsc_transports.errors import ValidationError
-from smsc_transports.message import Message, MessageKind
+from smsc_transports.message import KIND_FLAGS, TYPED_PARAMETERS, Message, MessageKind
 
 __all__ = [
     "FIELDS",
@@ -49,8 +49,13 @@ class FieldSupport:
         return tuple(p for p in PROTOCOLS if p not in self.carried)
 
 
-def _support(field: str, parameter: str, **carried: str) -> FieldSupport:
-    return FieldSupport(field, parameter, MappingProxyType(carried))
+# The send.php parameter of each typed field, from the table Message checks ``extra`` by.
+_PARAMETER_OF = {field: parameter for parameter, field in TYPED_PARAMETERS.items()}
+
+
+def _support(field: str, parameter: str | None = None, **carried: str) -> FieldSupport:
+    """``field``'s declaration; ``parameter`` only for a field with no typed parameter."""
+    return FieldSupport(field, parameter or _PARAMETER_OF[field], MappingProxyType(carried))
 
 
 _QUERY = "in `send_sms2`'s `query`"
@@ -59,7 +64,6 @@ FIELDS: Mapping[str, FieldSupport] = MappingProxyType(
         s.field: s
         for s in (
             _support(
-                "sender",
                 "sender",
                 https="`sender`",
                 soap="`sender`",
@@ -76,7 +80,6 @@ FIELDS: Mapping[str, FieldSupport] = MappingProxyType(
             ),
             _support(
                 "translit",
-                "translit",
                 https="`translit`",
                 soap=_QUERY,
                 smtp="body `translit`",
@@ -84,14 +87,12 @@ FIELDS: Mapping[str, FieldSupport] = MappingProxyType(
             ),
             _support(
                 "send_at",
-                "time",
                 https="`time`",
                 soap="`time`",
                 smtp="body `time`",
                 smpp="`schedule_delivery_time`",
             ),
             _support(
-                "tz",
                 "tz",
                 https="`tz`",
                 soap=_QUERY,
@@ -100,26 +101,24 @@ FIELDS: Mapping[str, FieldSupport] = MappingProxyType(
             ),
             _support(
                 "valid",
-                "valid",
                 https="`valid`",
                 soap=_QUERY,
                 smpp="`validity_period`",
             ),
             _support(
                 "max_parts",
-                "maxsms",
                 https="`maxsms`",
                 soap=_QUERY,
                 smpp="text cut locally to `max_parts` parts",
             ),
-            _support("subject", "subj", https="`subj`", soap=_QUERY),
-            _support("voice", "voice", https="`voice`", soap=_QUERY),
-            _support("call_params", "param", https="`param`", soap=_QUERY),
-            _support("spread_over", "period", https="`period`", soap=_QUERY),
-            _support("spread_every", "freq", https="`freq`", soap=_QUERY),
-            _support("short_links", "tinyurl", https="`tinyurl=1`", soap=_QUERY),
-            _support("partner_id", "pp", https="`pp`", soap=_QUERY),
-            _support("user_ip", "userip", https="`userip`", soap=_QUERY),
+            _support("subject", https="`subj`", soap=_QUERY),
+            _support("voice", https="`voice`", soap=_QUERY),
+            _support("call_params", https="`param`", soap=_QUERY),
+            _support("spread_over", https="`period`", soap=_QUERY),
+            _support("spread_every", https="`freq`", soap=_QUERY),
+            _support("short_links", https="`tinyurl=1`", soap=_QUERY),
+            _support("partner_id", https="`pp`", soap=_QUERY),
+            _support("user_ip", https="`userip`", soap=_QUERY),
             _support(
                 "data",
                 "bin",
@@ -145,7 +144,7 @@ KINDS: Mapping[MessageKind, FieldSupport] = MappingProxyType(
     {
         MessageKind.FLASH: _support(
             "kind",
-            "flash",
+            KIND_FLAGS[MessageKind.FLASH],
             https="`flash=1`",
             soap="`flash=1` " + _QUERY,
             smtp="body format 1",

@@ -84,7 +84,8 @@ _PHONE_SEPARATORS = re.compile(r"[,;\n]")
 _GROUP = re.compile(r"G[0-9]{1,10}")
 _EMAIL = re.compile(r"[^@\s,;:<>\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
 _TELEGRAM = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}|#[0-9]{1,20}")
-_STRING_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
+# A string id: the caller's Message.id, and the ids SMSC's answers and commands name.
+STRING_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
 _SENDER_CHARS = re.compile(r"[A-Za-z0-9 !#$%&'*+,./:;<=>?@_\-]*")
 _BOT = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,64}")
 # SMSC's own time forms (send.php `time`): DDMMYYhhmm, "DD.MM.YY hh:mm", "h1-h2",
@@ -99,6 +100,24 @@ _NO_EXTRA: Mapping[str, str | int] = MappingProxyType({})
 RESERVED_PARAMETERS = frozenset(
     {"login", "psw", "apikey", "phones", "mes", "fmt", "charset", "cost", "list", "id", "op"}
     | {"err"}
+)
+# How each kind is asked for in send.php (smsc-protocol.md §1.4): SMS needs no flag,
+# and a bot message names its bot in ``bot=`` (its sender).
+KIND_FLAGS: Mapping[MessageKind, str] = MappingProxyType(
+    {
+        MessageKind.FLASH: "flash",
+        MessageKind.PUSH: "push",
+        MessageKind.HLR: "hlr",
+        MessageKind.BIN: "bin",
+        MessageKind.BIN_HEX: "bin",
+        MessageKind.PING: "ping",
+        MessageKind.MMS: "mms",
+        MessageKind.MAIL: "mail",
+        MessageKind.CALL: "call",
+        MessageKind.VIBER: "viber",
+        MessageKind.SOC: "soc",
+        MessageKind.TELEGRAM: "tg",
+    }
 )
 # send.php parameters a typed field stands for (the field's name in the value): ``extra``
 # refuses them, so one option has one spelling and every protocol can check it.
@@ -119,8 +138,7 @@ TYPED_PARAMETERS: Mapping[str, str] = MappingProxyType(
         "tinyurl": "short_links",
         "pp": "partner_id",
         "userip": "user_ip",
-        **{flag: "kind" for flag in ("flash", "push", "hlr", "bin", "ping", "mms", "mail")},
-        **{flag: "kind" for flag in ("call", "viber", "soc", "tg")},
+        **{flag: "kind" for flag in KIND_FLAGS.values()},
     }
 )
 _VOICE = re.compile(r"[mw][2-4]?(?:,[a-z]{2})?", re.ASCII)
@@ -220,7 +238,7 @@ def _check_id(value: int | str) -> None:
     if isinstance(value, int):
         if not 1 <= value <= MAX_INT_ID:
             raise ValidationError(f"integer id {value} is outside 1…{MAX_INT_ID}", field="id")
-    elif not _STRING_ID.fullmatch(value):
+    elif not STRING_ID.fullmatch(value):
         raise ValidationError(
             f"string id {value!r} must be 1 to 40 characters of A-Z a-z 0-9 . _ -", field="id"
         )

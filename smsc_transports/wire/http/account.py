@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from smsc_transports.errors import ProtocolError, ValidationError, api_error
-from smsc_transports.message import MessageKind, normalize_phone
+from smsc_transports.message import STRING_ID, MessageKind, normalize_phone
 from smsc_transports.results import HlrInfo, OperatorInfo, ScheduledJob, StatusResult
 from smsc_transports.statuses import DeliveryError, MessageStatus
 from smsc_transports.wire.http.answers import (
@@ -55,7 +55,6 @@ MAX_HISTORY = 1000
 RAW_RESERVED = frozenset({"login", "psw", "apikey", "fmt", "charset"})
 _COMMAND = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
-_JOB_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
 _CODE = re.compile(r"[0-9A-Za-z]{1,16}")
 # An HLR answer's fields after status, time and error, in SMSC's fmt=1 order (§1.7).
 _HLR_ORDER = ("imsi", "msc", "mcc", "mnc", "country", "operator", "roaming_country",
@@ -140,7 +139,7 @@ def jobs_params() -> dict[str, str]:
 
 def _job_id(id: str) -> str:
     text = str(id).strip()
-    if not _JOB_ID.fullmatch(text):
+    if not STRING_ID.fullmatch(text):
         raise ValidationError(f"job id {id!r} must be 1 to 40 of A-Z a-z 0-9 . _ -", field="id")
     return text
 

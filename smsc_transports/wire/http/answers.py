@@ -14,7 +14,6 @@ and the server's own text is masked (the caller's secrets wherever they appear,
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -28,6 +27,7 @@ from smsc_transports.errors import (
     api_error,
     safe_excerpt,
 )
+from smsc_transports.message import STRING_ID
 from smsc_transports.results import (
     Balance,
     CostResult,
@@ -70,8 +70,6 @@ MAX_NUMBER_CHARS = 40
 _MAX_EXPONENT = 18
 _MAX_MAGNITUDE = 10**_MAX_EXPONENT
 _MIN_EXPONENT = -30
-# A message id: SMSC's digits, or the caller's own (Message checks the same alphabet).
-_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
 # How much of the server's error text goes into an exception.
 _ERROR_TEXT_LIMIT = 300
 # A run of digits long enough to hold an integer out of range (10**18 has 19 digits).
@@ -201,7 +199,7 @@ def error_id(value: Any) -> str | None:
     if value in (None, "", 0, "0"):
         return None
     text = _text(value, "id").strip()
-    if not _ID.fullmatch(text):
+    if not STRING_ID.fullmatch(text):
         raise ProtocolError(f"SMSC answer field 'id' has a bad value {_shown(value)}")
     return text
 
