@@ -8,7 +8,7 @@ time, each row shows the CPU time per message of this process (the client) and o
 emulator (read from ``/proc``; blank where there is none): on a busy machine the wall
 time moves a lot, the CPU time little.
 
-    python bench/http_bulk.py [--n 10000] [--batch-phones 100] [--concurrency 4]
+    python bench/http_bulk.py [--n 10000] [--batch-phones 100] [--concurrency 4] [--rounds 1]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -149,55 +150,66 @@ def official_style(port: int, n: int) -> tuple[float, int, int]:
 
 
 def main() -> None:
-    """Run both sides once against one emulator and print the table."""
+    """Run both sides against one emulator, ``--rounds`` times in turn; print the medians."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--batch-phones", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=1, help="rounds, alternating the sides")
     args = parser.parse_args()
     process, port = start_emulator()
     n = args.n
+    sides: list[tuple[str, Callable[[], tuple[float, int, int]]]] = [
+        (
+            f"smsc_transports send_many (batch {args.batch_phones})",
+            lambda: ours(port, n, args.batch_phones, args.concurrency),
+        ),
+        (
+            "same, create_async_transport",
+            lambda: ours_async(port, n, args.batch_phones, args.concurrency),
+        ),
+        ("one GET per message (SMSC's own lib)", lambda: official_style(port, n)),
+    ]
+    runs: dict[str, list[tuple[float, int, int, float, float | None]]] = {}
     try:
         # Warm both sides up (imports, first connections, the emulator's caches) first.
         ours(port, 500, args.batch_phones, args.concurrency)
         official_style(port, 100)
-        rows = [
-            (
-                f"smsc_transports send_many (batch {args.batch_phones})",
-                measured(lambda: ours(port, n, args.batch_phones, args.concurrency), process.pid),
-            ),
-            (
-                "same, create_async_transport",
-                measured(
-                    lambda: ours_async(port, n, args.batch_phones, args.concurrency), process.pid
-                ),
-            ),
-            (
-                "one GET per message (SMSC's own lib)",
-                measured(lambda: official_style(port, n), process.pid),
-            ),
-        ]
+        for _ in range(args.rounds):
+            for name, run in sides:
+                runs.setdefault(name, []).append(measured(run, process.pid))
     finally:
         process.terminate()
         process.wait(timeout=10)
-    print(f"{n} recipients, one text, same emulator (separate process), one run\n")
+    rounds = f"median of {args.rounds} rounds" if args.rounds > 1 else "one run"
+    print(f"{n} recipients, one text, same emulator (separate process), {rounds}\n")
     print(
         f"{'client':<40} {'requests':>9} {'accepted':>9} {'seconds':>9} {'msg/s':>9}"
         f" {'client CPU':>11} {'server CPU':>11}"
     )
     print(f"{'':<40} {'':>9} {'':>9} {'':>9} {'':>9} {'µs/msg':>11} {'µs/msg':>11}")
-    for name, (seconds, requests, ok, cpu, server) in rows:
+    medians = {}
+    for name, _ in sides:
+        seconds = statistics.median(r[0] for r in runs[name])
+        cpu = statistics.median(r[3] for r in runs[name])
+        servers = [r[4] for r in runs[name] if r[4] is not None]
+        server = statistics.median(servers) if servers else None
+        requests, ok = runs[name][-1][1], runs[name][-1][2]
+        medians[name] = (seconds, requests)
         server_text = f"{server / n * 1e6:>11.1f}" if server is not None else f"{'':>11}"
         print(
             f"{name:<40} {requests:>9} {ok:>9} {seconds:>9.2f} {n / seconds:>9.0f}"
             f" {cpu / n * 1e6:>11.1f} {server_text}"
         )
-    our_time, our_requests = rows[0][1][0], rows[0][1][1]
-    peer_time, peer_requests = rows[2][1][0], rows[2][1][1]
+    our_time, our_requests = medians[sides[0][0]]
+    peer_time, peer_requests = medians[sides[2][0]]
     print(
         f"\nratio: {peer_time / our_time:.1f}x faster, "
         f"{peer_requests / our_requests:.0f}x fewer requests"
     )
+    if args.rounds > 1:
+        pairs = [p[0] / o[0] for o, p in zip(runs[sides[0][0]], runs[sides[2][0]], strict=True)]
+        print("ratio by round: " + ", ".join(f"{r:.1f}x" for r in pairs))
 
 
 if __name__ == "__main__":
