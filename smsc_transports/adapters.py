@@ -28,7 +28,7 @@ from collections.abc import (
 )
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Generic, Self, TypeVar
 
 from smsc_transports.config import Settings
 from smsc_transports.errors import SMSCError
@@ -52,7 +52,7 @@ __all__ = ["LoopThreadTransport", "ThreadedAsyncTransport"]
 T = TypeVar("T")
 Item = TypeVar("Item", Outcome, CostOutcome)
 _END = object()
-_BUFFER = 256  # outcomes held between the worker thread and the event loop
+_BUFFER = 256  # messages fed to, and outcomes buffered for, the loop (see _Handoff)
 
 
 class ThreadedAsyncTransport(AsyncTransport):
@@ -215,7 +215,6 @@ class ThreadedAsyncTransport(AsyncTransport):
     ) -> AsyncGenerator[Item, None]:
         """Run ``produce`` over ``messages`` in a worker thread, yielding what it yields."""
         loop = asyncio.get_running_loop()
-        outcomes: asyncio.Queue[object] = asyncio.Queue()
         stop = threading.Event()
         source: Iterable[Message]
         feeder: asyncio.Task[None] | None = None
@@ -225,43 +224,25 @@ class ThreadedAsyncTransport(AsyncTransport):
             source = _drain(inbox, stop)
         else:
             source = messages
-
-        # A semaphore bounds the outcomes in transit; handing each one over with
-        # call_soon_threadsafe costs far less than a coroutine round trip per outcome.
-        slots = threading.BoundedSemaphore(_BUFFER)
-
-        def put(item: object) -> None:
-            while not stop.is_set():
-                if slots.acquire(timeout=0.2):
-                    try:
-                        loop.call_soon_threadsafe(outcomes.put_nowait, item)
-                    except RuntimeError:  # the loop is gone: nobody is listening
-                        stop.set()
-                    return
+        handoff: _Handoff[Item] = _Handoff(loop, stop, _BUFFER)
 
         def work() -> None:
             try:
                 for outcome in produce(source):
-                    if stop.is_set():
+                    if not handoff.put(outcome):
                         return
-                    put(outcome)
             except BaseException as exc:  # handed to the consumer, not swallowed
-                put(exc)
-            finally:
-                put(_END)
+                handoff.finish(exc)
+            else:
+                handoff.finish()
 
         worker = loop.run_in_executor(self._executor, work)
         try:
-            while True:
-                item = await outcomes.get()
-                slots.release()
-                if item is _END:
-                    break
-                if isinstance(item, BaseException):
-                    raise item
-                yield cast(Item, item)
+            while outcomes := await handoff.take():
+                for outcome in outcomes:
+                    yield outcome
         finally:
-            stop.set()
+            handoff.close()
             if feeder is not None:
                 feeder.cancel()
             await asyncio.wait([worker], timeout=5)
@@ -275,6 +256,97 @@ class ThreadedAsyncTransport(AsyncTransport):
             await asyncio.get_running_loop().run_in_executor(self._executor, self.sync.close)
         finally:
             self._executor.shutdown(wait=False)
+
+
+class _Handoff(Generic[T]):
+    """Items handed from one worker thread to one event loop, in order, with bounded room.
+
+    Why not ``loop.call_soon_threadsafe(queue.put_nowait, item)`` per item: each call
+    writes the loop's self-pipe and wakes it, and each ``await queue.get()`` is a task
+    step of its own; at tens of thousands of outcomes a second that was a fifth of the
+    client's CPU. Here the worker wakes the loop only when the consumer waits on an empty
+    buffer, and the consumer takes everything buffered at once: a burst of outcomes costs
+    one wake-up. The worker waits while ``size`` items are buffered; with the batch the
+    consumer has taken and not yet yielded, at most ``2 * size`` are in transit.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, stop: threading.Event, size: int) -> None:
+        self._loop = loop
+        self._stop = stop  # set by the consumer when it is done, or here if the loop closed
+        self._size = size
+        # All guarded by _lock:
+        self._items: list[T] = []
+        self._waiter: asyncio.Future[None] | None = None  # set while the consumer waits
+        self._finished = False
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._room = threading.Condition(self._lock)
+
+    def put(self, item: T) -> bool:
+        """Worker thread: add ``item``, waiting for room; ``False`` once stopped."""
+        # acquire/release, not ``with``: measured ~0.2 µs less per outcome on 3.11
+        self._lock.acquire()
+        try:
+            while len(self._items) >= self._size and not self._stop.is_set():
+                # A closed loop leaves nobody to make room or to stop us: the timeout is
+                # how a full buffer notices.
+                if self._loop.is_closed():
+                    self._stop.set()
+                else:
+                    self._room.wait(0.2)
+            if self._stop.is_set():
+                return False
+            self._items.append(item)
+            waiter, self._waiter = self._waiter, None
+        finally:
+            self._lock.release()
+        return self._wake(waiter)
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """Worker thread: no more items; ``error`` reaches the consumer after them."""
+        with self._lock:
+            self._finished = True
+            self._error = error
+            waiter, self._waiter = self._waiter, None
+        self._wake(waiter)
+
+    def _wake(self, waiter: asyncio.Future[None] | None) -> bool:
+        if waiter is None:  # the consumer is busy and will look again by itself
+            return True
+        try:
+            self._loop.call_soon_threadsafe(_resolve, waiter)
+        except RuntimeError:  # the loop is closed: nobody is listening
+            self._stop.set()
+            return False
+        return True
+
+    async def take(self) -> list[T]:
+        """Event loop: everything buffered, in order; ``[]`` at the end, or the error."""
+        while True:
+            with self._lock:
+                items = self._items
+                if items:
+                    self._items = []
+                    if len(items) >= self._size:
+                        self._room.notify()  # the worker may be waiting for room
+                    return items
+                if self._finished:
+                    if self._error is not None:
+                        raise self._error
+                    return []
+                self._waiter = waiter = self._loop.create_future()
+            await waiter
+
+    def close(self) -> None:
+        """Event loop: the consumer is done; stop the worker, even one waiting for room."""
+        with self._lock:
+            self._stop.set()
+            self._room.notify()
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():  # a consumer cancelled meanwhile no longer waits
+        waiter.set_result(None)
 
 
 async def _feed(

@@ -19,6 +19,7 @@ from collections.abc import (
     Callable,
     Coroutine,
     Generator,
+    Iterable,
     Iterator,
     Mapping,
 )
@@ -352,6 +353,24 @@ class AsyncCounter:
         self.exhausted.set()
 
 
+class TrackedSync(RecordingSync):
+    """``RecordingSync`` whose ``send_many`` sets ``finished`` once its generator is closed.
+
+    That is how the adapter's worker thread lets go of the backend's stream (and lets the
+    requests it has submitted finish), so ``finished`` shows the worker has stopped.
+    """
+
+    def __init__(self, first_send_waits_for: threading.Event | None = None) -> None:
+        super().__init__(first_send_waits_for)
+        self.finished = threading.Event()
+
+    def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
+        try:
+            yield from super().send_many(messages)
+        finally:
+            self.finished.set()
+
+
 # --- pass-through ------------------------------------------------------------------
 
 
@@ -553,13 +572,19 @@ def test_breaking_out_of_threaded_send_many_does_not_hang() -> None:
 
 def scenario_close_threaded_send_many_with_full_buffers() -> None:
     source = Counter(100_000)
-    transport = ThreadedAsyncTransport(RecordingSync())
+    backend = TrackedSync()
+    transport = ThreadedAsyncTransport(backend)
 
     async def main() -> None:
         async with closing_stream(transport.send_many(source)) as stream:
             async for _ in stream:
                 await asyncio.sleep(0.3)  # let the worker fill the buffer and block
                 break
+        # aclose has returned: the worker has let go of the backend's stream already
+        assert backend.finished.is_set()
+        pulled = source.pulled
+        await asyncio.sleep(0.2)
+        assert source.pulled == pulled
         await transport.aclose()
 
     asyncio.run(main())
@@ -567,7 +592,7 @@ def scenario_close_threaded_send_many_with_full_buffers() -> None:
 
 
 @pytest.mark.timeout(10)
-def test_closing_threaded_send_many_early_with_full_buffers_does_not_hang() -> None:
+def test_closing_threaded_send_many_early_with_full_buffers_stops_the_worker() -> None:
     run_isolated(scenario_close_threaded_send_many_with_full_buffers)
 
 
@@ -606,6 +631,184 @@ def scenario_close_loop_thread_send_many() -> None:
 @pytest.mark.timeout(10)
 def test_closing_loop_thread_send_many_early_does_not_hang() -> None:
     run_isolated(scenario_close_loop_thread_send_many)
+
+
+def scenario_cancel_the_task_consuming_threaded_send_many() -> None:
+    gate = threading.Event()
+    source = Counter(100_000)
+    backend = TrackedSync(first_send_waits_for=gate)
+    transport = ThreadedAsyncTransport(backend)
+    seen: list[Outcome] = []
+
+    async def consume() -> None:
+        async for outcome in transport.send_many(source):
+            seen.append(outcome)
+
+    async def main() -> None:
+        task = asyncio.create_task(consume())
+        await asyncio.sleep(0.2)  # the consumer waits for the first, slow, outcome
+        task.cancel()
+        gate.set()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        else:
+            raise AssertionError("the cancelled consumer finished normally")
+        assert task.cancelled()
+        assert backend.finished.is_set()  # the worker was stopped and waited for
+        await transport.aclose()
+
+    asyncio.run(main())
+    assert seen == []
+    assert source.pulled < 100_000
+
+
+@pytest.mark.timeout(10)
+def test_cancelling_the_consuming_task_stops_the_worker() -> None:
+    run_isolated(scenario_cancel_the_task_consuming_threaded_send_many)
+
+
+def scenario_loop_closed_while_the_consumer_pauses() -> None:
+    # The loop is closed with the stream unfinished and never closed (no
+    # shutdown_asyncgens): nobody will ever take the buffered outcomes, so the worker,
+    # waiting for room, must notice the closed loop and stop. (``stream`` stays referenced
+    # to the end, so that it is not its finalisation that stops the worker.)
+    source = Counter(100_000)
+    backend = TrackedSync()
+    transport = ThreadedAsyncTransport(backend)
+    loop = asyncio.new_event_loop()
+    stream = transport.send_many(source)
+    assert isinstance(stream, AsyncGenerator)
+    first = loop.run_until_complete(anext(stream))
+    assert first.index == 0
+    loop.run_until_complete(asyncio.sleep(0.3))  # the worker fills the buffer
+    loop.close()
+    assert backend.finished.wait(3), "the worker goes on after its loop closed"
+    assert source.pulled < 100_000
+
+
+@pytest.mark.timeout(10)
+def test_a_closed_loop_stops_the_worker_of_a_paused_stream() -> None:
+    run_isolated(scenario_loop_closed_while_the_consumer_pauses)
+
+
+def scenario_loop_closed_while_the_consumer_waits() -> None:
+    # The consumer waits for the first, slow, outcome when its loop is closed: handing
+    # that outcome over fails, and the worker must stop rather than produce the rest.
+    gate = threading.Event()
+    source = Counter(100_000)
+    backend = TrackedSync(first_send_waits_for=gate)
+    transport = ThreadedAsyncTransport(backend)
+    loop = asyncio.new_event_loop()
+    stream = transport.send_many(source)
+    assert isinstance(stream, AsyncGenerator)
+
+    async def first() -> Outcome:
+        return await anext(stream)
+
+    waiting = loop.create_task(first())
+    loop.run_until_complete(asyncio.sleep(0.2))
+    assert not waiting.done()
+    loop.close()
+    gate.set()
+    assert backend.finished.wait(3), "the worker goes on after its loop closed"
+    assert source.pulled < 100_000
+
+
+@pytest.mark.timeout(10)
+def test_a_closed_loop_stops_the_worker_of_a_waiting_stream() -> None:
+    run_isolated(scenario_loop_closed_while_the_consumer_waits)
+
+
+# --- order and bounds across many outcomes ---------------------------------------------
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("operation", ["send_many", "cost_many"])
+def test_threaded_stream_keeps_order_through_bursts_and_pauses(operation: str) -> None:
+    # The consumer pauses now and then, so the worker runs ahead, fills the buffer and
+    # waits: outcomes cross the thread boundary in batches of every size.
+    messages = [message(f"m{i}") for i in range(5 * _BUFFER + 3)]
+    transport = ThreadedAsyncTransport(RecordingSync())
+
+    async def main() -> list[tuple[int, Message]]:
+        seen: list[tuple[int, Message]] = []
+        async with transport:
+            stream = getattr(transport, operation)(iter(messages))
+            async for outcome in stream:
+                seen.append((outcome.index, outcome.message))
+                assert outcome.ok
+                if len(seen) % 150 == 1:
+                    await asyncio.sleep(0.02)
+        return seen
+
+    assert run_bounded(main) == list(enumerate(messages))
+
+
+@pytest.mark.timeout(10)
+def test_threaded_send_many_runs_ahead_of_a_stalled_consumer_by_at_most_two_buffers() -> None:
+    # The worker waits while the buffer holds _BUFFER outcomes; the consumer takes the
+    # whole buffer at once, so at most another _BUFFER are taken and not yet yielded,
+    # and the worker holds one more. The backend's own send_many pulls one at a time.
+    source = Counter(100_000)
+    transport = ThreadedAsyncTransport(RecordingSync())
+
+    async def main() -> list[int]:
+        pulled = []
+        async with closing_stream(transport.send_many(source)) as stream:
+            async for _ in stream:
+                await asyncio.sleep(0.3)
+                pulled.append(source.pulled)
+                if len(pulled) == 3:
+                    break
+        await transport.aclose()
+        return pulled
+
+    pulled = run_bounded(main)
+    assert max(pulled) <= 2 * _BUFFER + 1 + 2  # + the two outcomes already yielded
+
+
+@pytest.mark.timeout(10)
+def test_an_exception_after_many_outcomes_arrives_after_all_of_them() -> None:
+    texts = [f"m{i}" for i in range(2 * _BUFFER + 10)]
+    messages = [message(t) for t in [*texts, EXPLODE, "z"]]
+    transport = ThreadedAsyncTransport(RecordingSync())
+    seen: list[str] = []
+
+    async def main() -> None:
+        async with transport:
+            async for outcome in transport.send_many(messages):
+                seen.append(outcome.message.text)
+                if len(seen) % 100 == 1:
+                    # the worker gets ahead: the last pause leaves it finished, with the
+                    # last outcomes still waiting before its exception
+                    await asyncio.sleep(0.05)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        run_bounded(main)
+    assert seen == texts
+
+
+def test_async_send_many_over_http_keeps_order_through_a_pausing_consumer(
+    shared_emulator: Emulator,
+) -> None:
+    # A real peer: the HTTP backend batches these into several requests per block, and
+    # the consumer's pauses let whole blocks of outcomes pile up in the buffer.
+    messages = [Message(f"7913{i:07d}", f"order {i % 7}") for i in range(3 * _BUFFER + 17)]
+
+    async def main() -> list[Outcome]:
+        seen: list[Outcome] = []
+        async with create_async_transport(shared_emulator.url()) as transport:
+            async for outcome in transport.send_many(iter(messages)):
+                seen.append(outcome)
+                if len(seen) % 200 == 1:
+                    await asyncio.sleep(0.05)
+        return seen
+
+    outcomes = run_bounded(main, timeout=30)
+    assert [(o.index, o.message) for o in outcomes] == list(enumerate(messages))
+    assert all(o.ok for o in outcomes)
 
 
 # --- errors that are not SMSC's ------------------------------------------------------
