@@ -9,21 +9,27 @@ emulator (read from ``/proc``; blank where there is none): on a busy machine the
 time moves a lot, the CPU time little.
 
     python bench/http_bulk.py [--n 10000] [--batch-phones 100] [--concurrency 4] [--rounds 1]
+                              [--floor]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
+import json
 import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from smsc_transports import Message, create_async_transport, create_transport
 
@@ -149,6 +155,34 @@ def official_style(port: int, n: int) -> tuple[float, int, int]:
     return time.perf_counter() - started, n, accepted
 
 
+def stdlib_floor(port: int, n: int, batch_phones: int, concurrency: int) -> tuple[float, int, int]:
+    """What the requests alone cost: the same POSTs made with ``http.client`` and read
+    with ``json``, nothing checked and no result built (not a usable client: a floor)."""
+    local = threading.local()
+
+    def post(batch: list[str]) -> Any:
+        connection = getattr(local, "connection", None)
+        if connection is None:
+            connection = local.connection = http.client.HTTPConnection("127.0.0.1", port)
+        form = {"login": "bench", "psw": "bench", "phones": ",".join(batch)}
+        form |= {"mes": "Sale today!", "cost": "3", "op": "1", "fmt": "3", "charset": "utf-8"}
+        body = urllib.parse.urlencode(form)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        connection.request("POST", "/sys/send.php", body, headers)
+        return json.loads(connection.getresponse().read())
+
+    started = time.perf_counter()
+    numbers = list(phones(n, "7919"))
+    batches = [numbers[i : i + batch_phones] for i in range(0, n, batch_phones)]
+    accepted = 0
+    ids: set[str] = set()
+    with ThreadPoolExecutor(concurrency) as pool:
+        for answer in pool.map(post, batches):
+            ids.add(str(answer["id"]))
+            accepted += sum(1 for entry in answer["phones"] if not entry.get("error"))
+    return time.perf_counter() - started, len(ids), accepted
+
+
 def main() -> None:
     """Run both sides against one emulator, ``--rounds`` times in turn; print the medians."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -156,6 +190,9 @@ def main() -> None:
     parser.add_argument("--batch-phones", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=1, help="rounds, alternating the sides")
+    parser.add_argument(
+        "--floor", action="store_true", help="add a row of bare http.client requests (a floor)"
+    )
     args = parser.parse_args()
     process, port = start_emulator()
     n = args.n
@@ -170,6 +207,13 @@ def main() -> None:
         ),
         ("one GET per message (SMSC's own lib)", lambda: official_style(port, n)),
     ]
+    if args.floor:
+        sides.append(
+            (
+                "floor: bare http.client + json, no checks",
+                lambda: stdlib_floor(port, n, args.batch_phones, args.concurrency),
+            )
+        )
     runs: dict[str, list[tuple[float, int, int, float, float | None]]] = {}
     try:
         # Warm both sides up (imports, first connections, the emulator's caches) first.
