@@ -83,7 +83,12 @@ class RequestData:
 
 def _raw_pairs(data: bytes) -> list[tuple[str, str]]:
     """Form pairs whose strings are Latin-1 stand-ins for the percent-decoded bytes."""
-    return parse_qsl(data.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+    text = data.decode("latin-1")
+    # A bulk send's phones come comma-separated, each comma escaped as %2C, which
+    # unquote turns back one Python step at a time. A comma means nothing to the form
+    # syntax (only & = + and % do), so unescaping those first gives the same pairs.
+    text = text.replace("%2C", ",").replace("%2c", ",")
+    return parse_qsl(text, keep_blank_values=True, encoding="latin-1")
 
 
 MAX_FILES = 20
@@ -153,7 +158,7 @@ def parse_request(query: bytes, body: bytes, content_type: str, *, json_body: bo
     """Parse a request into :class:`RequestData`; problems land in ``error`` (code 1)."""
     data = RequestData(fmt=3 if json_body else 0)
     try:
-        raw = _raw_pairs(query)
+        raw = _raw_pairs(query) if query else []
         mime = content_type.split(";", 1)[0].strip().lower()
         if json_body:
             json_pairs = _json_pairs(body) if body.strip() else []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from json.encoder import encode_basestring
 from xml.sax.saxutils import escape
 
 from smsc_transports.emulator.state.clock import format_date
@@ -19,6 +20,7 @@ from smsc_transports.emulator.state.records import (
     HlrRecord,
     IncomingRecord,
     LinkStats,
+    PhoneOutcome,
     SendOutcome,
     SendStats,
     StatusRecord,
@@ -98,8 +100,16 @@ def _xml(fields: Fields) -> str:
     return "".join(parts)
 
 
+# What json.dumps(…, ensure_ascii=False, separators=(",", ":")) builds on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(document: object) -> str:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(document)
+
+
+# How json.dumps(…, ensure_ascii=False) writes a string, quotes included.
+_string = encode_basestring
 
 
 def render_error(fmt: int, error: APIError) -> str:
@@ -137,36 +147,56 @@ def _send_fields(outcome: SendOutcome) -> Fields:
 _PHONE_FIELDS = ("phone", "mccmnc", "cost", "status", "error")
 
 
-def _listed_phones(outcome: SendOutcome) -> list[tuple[str, str, str, int, int]]:
+def _listed_phones(outcome: SendOutcome) -> Sequence[PhoneOutcome]:
     """The recipients the answer lists (all with ``op=1``, refused ones with ``err=1``)."""
-    # A bulk answer lists every recipient at the same few prices: each is written once.
-    # (Equal amounts are written alike, except 0 and -0: the sign is part of the key.)
-    written: dict[tuple[Decimal, bool], str] = {}
-    rows = []
-    for p in outcome.phones:
-        if outcome.op or (outcome.err and p.error):
-            key = (p.cost, p.cost.is_signed())
-            cost = written.get(key)
-            if cost is None:
-                cost = written[key] = money(p.cost)
-            rows.append((p.phone, p.mccmnc, cost, p.status, p.error))
-    return rows
+    if outcome.op:
+        return outcome.phones
+    if outcome.err:
+        return [p for p in outcome.phones if p.error]
+    return ()
 
 
 def render_send(fmt: int, outcome: SendOutcome) -> str:
     """A send (or ``cost=1`` price) answer; per-phone details only in fmt 2 and 3."""
     fields = _send_fields(outcome)
     if fmt == 3:
-        document = _to_json(fields)
-        phones = _listed_phones(outcome)
-        if phones:
-            document["phones"] = [dict(zip(_PHONE_FIELDS, row, strict=True)) for row in phones]
-        return _json(document)
+        document = _json(_to_json(fields))
+        listed = _listed_phones(outcome)
+        if not listed:
+            return document
+        # Every listed recipient has the same shape (_PHONE_FIELDS), and in a bulk
+        # answer runs of them share everything after the phone: each row is written
+        # straight out (strings escaped as json.dumps escapes them) instead of through
+        # a dict of its own, the part after the phone made again only when it differs
+        # from the previous row's (recipients priced alike share one cost Decimal).
+        rows = []
+        tail = ""
+        last: PhoneOutcome | None = None
+        for p in listed:
+            if (
+                last is None
+                or p.cost is not last.cost
+                or p.mccmnc != last.mccmnc
+                or p.status != last.status
+                or p.error != last.error
+            ):
+                tail = (
+                    f',"mccmnc":{_string(p.mccmnc)},"cost":{_string(money(p.cost))},'
+                    f'"status":{p.status:d},"error":{p.error:d}}}'
+                )
+            last = p
+            rows.append(f'{{"phone":{_string(p.phone)}{tail}')
+        return f'{document[:-1]},"phones":[{",".join(rows)}]}}'
     if fmt == 2:
-        phones = _listed_phones(outcome)
-        if phones:
-            rows: list[Fields] = [list(zip(_PHONE_FIELDS, row, strict=True)) for row in phones]
-            fields.append(("phones", rows))
+        listed = _listed_phones(outcome)
+        if listed:
+            items: list[Fields] = [
+                list(
+                    zip(_PHONE_FIELDS, (p.phone, p.mccmnc, p.cost, p.status, p.error), strict=True)
+                )
+                for p in listed
+            ]
+            fields.append(("phones", items))
         return f"<result>{_xml(fields)}</result>"
     scalars = [_plain(v) for _, v in fields]
     if fmt == 1:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from types import MappingProxyType
+from typing import ClassVar
 
 from smsc_transports.errors import api_error
 from smsc_transports.message import MessageKind
@@ -134,10 +135,10 @@ class Accounts:
         found = self._by_login.get(login)
         if found is None or not password:
             return None
-        digest = hashlib.md5(found.password.encode(), usedforsecurity=False).hexdigest()
-        if _same(found.password, password) or _same(digest, password):
+        if _same(found.password, password):
             return found
-        return None
+        digest = hashlib.md5(found.password.encode(), usedforsecurity=False).hexdigest()
+        return found if _same(digest, password) else None
 
 
 # Kinds SMSC bills per SMS part; every other kind is billed per message.
@@ -171,6 +172,9 @@ class Tariff:
     sms: Mapping[str, Decimal] = field(default_factory=dict)
     default: Decimal = Decimal("1.40")
     per_message: Mapping[MessageKind, Decimal] = field(default_factory=dict)
+    # (part price, parts, their product) of the last price() of a per-part kind: not a
+    # field, each instance's own once price() sets it (see there).
+    _last_product: ClassVar[tuple[Decimal | None, int, Decimal]] = (None, 0, Decimal(0))
 
     def __post_init__(self) -> None:
         prices = {prefix: _money(price) for prefix, price in self.sms.items()}
@@ -181,22 +185,35 @@ class Tariff:
         object.__setattr__(self, "per_message", MappingProxyType(merged))
 
     @functools.cached_property
-    def _longest_prefix(self) -> int:
-        return max(map(len, self.sms), default=0)
+    def _prefix_lengths(self) -> tuple[int, ...]:
+        # Only the lengths some prefix has are worth looking up, longest first; with no
+        # prefix prices at all (the default tariff) every phone costs ``default``.
+        return tuple(sorted({len(prefix) for prefix in self.sms}, reverse=True))
 
     def part_price(self, phone: str) -> Decimal:
         """The price of one SMS part to ``phone`` (longest matching prefix, else default)."""
         digits = phone.lstrip("+")
-        for length in range(min(len(digits), self._longest_prefix), 0, -1):
-            price = self.sms.get(digits[:length])
-            if price is not None:
-                return price
+        for length in self._prefix_lengths:
+            if length <= len(digits):
+                price = self.sms.get(digits[:length])
+                if price is not None:
+                    return price
         return self.default
 
     def price(self, phone: str, kind: MessageKind, parts: int) -> Decimal:
         """What one recipient of a message of ``kind`` split in ``parts`` costs."""
         if kind in PER_PART_KINDS:
-            return self.part_price(phone) * parts
+            unit = self.part_price(phone) if self.sms else self.default
+            # The recipients of a bulk send are priced alike: the last product is kept
+            # and handed out again, so they share one Decimal, whose hash is then worked
+            # out once when the answer lists them. Matched by the identity of the part
+            # price (one of this tariff's own Decimals): equal prices written
+            # differently (1.4 and 1.40, 0 and -0) keep their own products.
+            last_unit, last_parts, cost = self._last_product
+            if unit is not last_unit or parts != last_parts:
+                cost = unit * parts
+                object.__setattr__(self, "_last_product", (unit, parts, cost))
+            return cost
         return self.per_message.get(kind, self.default)
 
 

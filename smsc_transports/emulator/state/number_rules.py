@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 TEST_PREFIX = "7999000"
+_MAIL_DOMAIN = "@emulator.test"
 
 
 @dataclass(frozen=True)
@@ -199,9 +200,12 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 def behaviour_for(address: str) -> Behaviour:
     """What happens to a message for ``address`` (a normalized phone or an e-mail)."""
+    # Every rule lives under these two; bulk sends to ordinary numbers skip the table
+    # (the first test, cheaper, lets through all that can match the second).
+    if TEST_PREFIX not in address and "@" not in address:
+        return DELIVERED
     key = address.lstrip("+").lower()
-    if not key.startswith(TEST_PREFIX) and not key.endswith("@emulator.test"):
-        # Every rule lives under these two; bulk sends to ordinary numbers skip the table.
+    if not key.startswith(TEST_PREFIX) and not key.endswith(_MAIL_DOMAIN):
         return DELIVERED
     for rule in RULES:
         behaviour = rule.apply(key)
@@ -212,6 +216,12 @@ def behaviour_for(address: str) -> Behaviour:
 
 def answer_delay(addresses: Iterable[str]) -> float:
     """How long a front end should hold back the answer to a send to ``addresses``."""
+    addresses = list(addresses)
+    everything = "\n".join(addresses).lower()
+    if TEST_PREFIX not in everything and _MAIL_DOMAIN not in everything:
+        # Only a test number (or test address) can ask for a delay: a bulk send to
+        # ordinary numbers is settled by one scan of the joined text.
+        return 0.0
     return max((behaviour_for(a).answer_delay for a in addresses), default=0.0)
 
 
@@ -281,7 +291,7 @@ _REGIONS: dict[str, str] = {
 
 
 def _region(digits: str) -> str:
-    for length in range(min(len(digits), 7), 0, -1):
+    for length in range(min(len(digits), _HEAD_LENGTH), 0, -1):
         region = _REGIONS.get(digits[:length])
         if region is not None:
             return region
@@ -292,20 +302,24 @@ def describe_number(address: str) -> NumberInfo:
     """Country, operator, region and MCC+MNC the emulator reports for ``address``."""
     digits = address.lstrip("+")
     if not (digits.isascii() and digits.isdigit()):
-        return NumberInfo("", "", "", "")
-    for length in (3, 2, 1):
-        found = _COUNTRIES.get(digits[:length])
-        if found:
-            test = digits.startswith(TEST_PREFIX)
-            return _network(*found, test, _region(digits))
-    return _NO_COUNTRY
+        return _NOT_A_NUMBER
+    return _describe_head(digits[:_HEAD_LENGTH])
 
 
+# Country, region and the test prefix are all read off a number's first few digits
+# (seven), so the description is remembered per head of that length: a bulk answer
+# describes every recipient, and they share a few heads.
+_HEAD_LENGTH = max(len(TEST_PREFIX), *map(len, _COUNTRIES), *map(len, _REGIONS))
+_NOT_A_NUMBER = NumberInfo("", "", "", "")
 _NO_COUNTRY = NumberInfo("", "Emulator", "", "")
 
 
-@functools.cache
-def _network(country: str, mcc: str, test: bool, region: str) -> NumberInfo:
-    # One value per country, kind of number and region: a bulk answer describes every
-    # recipient, and these few values are all it needs.
-    return NumberInfo(country, "Emulator Test" if test else "Emulator", region, f"{mcc}99")
+@functools.lru_cache(maxsize=4096)
+def _describe_head(head: str) -> NumberInfo:
+    for length in (3, 2, 1):
+        found = _COUNTRIES.get(head[:length])
+        if found:
+            country, mcc = found
+            operator = "Emulator Test" if head.startswith(TEST_PREFIX) else "Emulator"
+            return NumberInfo(country, operator, _region(head), f"{mcc}99")
+    return _NO_COUNTRY

@@ -44,10 +44,11 @@ ERROR_TEXT = {
 }
 # The status reported (op=1) for a recipient refused at send with each code.
 _REFUSED_STATUS = {
-    6: MessageStatus.FORBIDDEN,
-    7: MessageStatus.INVALID_NUMBER,
-    8: MessageStatus.UNAVAILABLE_NUMBER,
+    6: int(MessageStatus.FORBIDDEN),
+    7: int(MessageStatus.INVALID_NUMBER),
+    8: int(MessageStatus.UNAVAILABLE_NUMBER),
 }
+_WAITING = int(MessageStatus.WAITING)
 _SPLITTABLE = (MessageKind.SMS, MessageKind.FLASH, MessageKind.PUSH)
 
 
@@ -85,7 +86,7 @@ def refusal(code: int, id: str | None, operation: str = "send") -> APIError:
     return api_error(code, ERROR_TEXT[code], id=id, operation=operation)
 
 
-@dataclass
+@dataclass(slots=True)
 class Prepared:
     """One recipient of a request after validation and pricing; ``error`` 0 = accepted.
 
@@ -103,9 +104,9 @@ class Prepared:
 
     def outcome(self) -> PhoneOutcome:
         """This recipient as the per-phone part of a send answer."""
-        status = _REFUSED_STATUS.get(self.error, MessageStatus.WAITING)
+        status = _REFUSED_STATUS.get(self.error, _WAITING)
         mccmnc = describe_number(self.phone).mccmnc if self.phone else ""
-        return PhoneOutcome(self.phone, mccmnc, self.cost, int(status), self.error, self.parts)
+        return PhoneOutcome(self.phone, mccmnc, self.cost, status, self.error, self.parts)
 
 
 def _final_text(
@@ -158,10 +159,14 @@ def prepare(
     """
     wanted: list[tuple[str, str, int | None]]
     if request.pairs:
-        wanted = [(phone, text, line) for line, (phone, text) in enumerate(request.pairs)]
+        wanted = [
+            (phone, text, line)
+            for line, (raw, text) in enumerate(request.pairs)
+            if (phone := raw.strip())
+        ]
     else:
-        wanted = [(phone, request.text, None) for phone in request.phones]
-    wanted = [(phone.strip(), text, line) for phone, text, line in wanted if phone.strip()]
+        text = request.text
+        wanted = [(phone, text, None) for raw in request.phones if (phone := raw.strip())]
     if not wanted or (request.maxsms is not None and request.maxsms < 1):
         raise params_error()
     prepared: list[Prepared] = []
@@ -208,9 +213,11 @@ def _expand_groups(
 ) -> list[tuple[str, str, int | None]]:
     """Replace each ``G<id>`` recipient with its contact group's phones (SMSC's
     "sending to a group of numbers"); an unknown group stays, to be refused as 7."""
+    if groups is None:
+        return wanted
     out: list[tuple[str, str, int | None]] = []
     for raw, text, line in wanted:
-        members = groups(raw[1:]) if groups and raw[:1] in ("G", "g") else None
+        members = groups(raw[1:]) if raw[:1] in ("G", "g") else None
         if members is None:
             out.append((raw, text, line))
         else:

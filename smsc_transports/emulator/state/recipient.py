@@ -8,7 +8,7 @@ exactly.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from smsc_transports.emulator.state.number_rules import Behaviour, describe_hlr, describe_number
@@ -16,7 +16,7 @@ from smsc_transports.emulator.state.records import StatusRecord, StoredFile
 from smsc_transports.message import MessageKind
 from smsc_transports.statuses import MessageStatus
 
-__all__ = ["Recipient", "Recipients", "Step", "not_found"]
+__all__ = ["Recipient", "Recipients", "Step", "not_found", "timeline"]
 
 Step = tuple[float, MessageStatus, int]
 """One timeline entry: (when, status, err)."""
@@ -44,34 +44,21 @@ class Recipient:
     options: tuple[tuple[str, str], ...] = ()
     notified: int = 0
     """How many timeline steps callbacks have already reported (step 0 is never sent)."""
-    steps: list[Step] = field(default_factory=list)
+    steps: tuple[Step, ...] = ()
+    """The timeline. Replaced, never changed in place: the recipients of one send share
+    the one they start with."""
 
     def plan(self, transfer_after: float, deliver_after: float) -> None:
         """Fix the timeline: waiting, then transferred, then the behaviour's final status."""
-        if self.behaviour.stopped:
-            self.steps = [(self.created, MessageStatus.STOPPED, 0)]
-            return
-        transferred = self.start + transfer_after
-        steps: list[Step] = [(self.created, MessageStatus.WAITING, 0)]
-        steps.append((transferred, MessageStatus.TRANSFERRED, 0))
-        final = self.behaviour.final_status
-        if self.behaviour.expires:
-            ends = max(self.start + self.valid, transferred)
-            steps.append((ends, final or MessageStatus.EXPIRED, self.behaviour.err))
-        elif final is not None:
-            done = max(self.start + deliver_after, transferred)
-            if done >= self.start + self.valid:
-                # Lifetime shorter than the delivery delay: SMSC gives up (expired).
-                steps.append((self.start + self.valid, MessageStatus.EXPIRED, 6))
-            else:
-                steps.append((done, final, self.behaviour.err))
-        self.steps = steps
+        self.steps = timeline(
+            self.behaviour, self.created, self.start, self.valid, transfer_after, deliver_after
+        )
 
     def force(self, now: float, status: MessageStatus, err: int) -> None:
         """Make ``status`` (with ``err``) the status from ``now`` on, dropping the steps planned
         after it: what the control API's "force a status" does."""
-        self.steps = [step for step in self.steps if step[0] <= now]
-        self.steps.append((now, status, err))
+        kept = [step for step in self.steps if step[0] <= now]
+        self.steps = (*kept, (now, status, err))
 
     def waits(self, now: float) -> bool:
         """Whether the message has not left yet: scheduled for later, and not stopped."""
@@ -80,7 +67,7 @@ class Recipient:
     def stop(self, now: float) -> None:
         """Stop the message from ``now`` on (status -2); it will never leave."""
         kept = [step for step in self.steps if step[0] <= now]
-        self.steps = [*kept, (now, MessageStatus.STOPPED, 0)]
+        self.steps = (*kept, (now, MessageStatus.STOPPED, 0))
 
     def click(self, now: float) -> bool:
         """A click on one of its short links: status 4 once it is delivered.
@@ -92,7 +79,7 @@ class Recipient:
         when, final, _ = self.steps[-1]
         if final != MessageStatus.DELIVERED:
             return False
-        self.steps.append((max(now, when), MessageStatus.LINK_CLICKED, 0))
+        self.steps = (*self.steps, (max(now, when), MessageStatus.LINK_CLICKED, 0))
         return True
 
     def step_at(self, now: float) -> tuple[int, Step]:
@@ -133,6 +120,36 @@ class Recipient:
         )
 
 
+def timeline(
+    behaviour: Behaviour,
+    created: float,
+    start: float,
+    valid: float,
+    transfer_after: float,
+    deliver_after: float,
+) -> tuple[Step, ...]:
+    """The steps of a message created at ``created`` that leaves at ``start`` and lives
+    ``valid`` seconds: waiting, then transferred, then ``behaviour``'s final status."""
+    if behaviour.stopped:
+        return ((created, MessageStatus.STOPPED, 0),)
+    transferred = start + transfer_after
+    steps: tuple[Step, ...] = (
+        (created, MessageStatus.WAITING, 0),
+        (transferred, MessageStatus.TRANSFERRED, 0),
+    )
+    final = behaviour.final_status
+    if behaviour.expires:
+        ends = max(start + valid, transferred)
+        return (*steps, (ends, final or MessageStatus.EXPIRED, behaviour.err))
+    if final is not None:
+        done = max(start + deliver_after, transferred)
+        if done >= start + valid:
+            # Lifetime shorter than the delivery delay: SMSC gives up (expired).
+            return (*steps, (start + valid, MessageStatus.EXPIRED, 6))
+        return (*steps, (done, final, behaviour.err))
+    return steps
+
+
 def not_found(id: str, phone: str) -> StatusRecord:
     """The answer for a message that does not exist (status -3)."""
     return StatusRecord(id=id, phone=phone, status=MessageStatus.NOT_FOUND)
@@ -158,16 +175,22 @@ class Recipients:
         self._next_id[login] = number + 1
         return str(number)
 
-    def new_int_id(self) -> int:
-        """The next ``int_id``, unique across logins."""
-        number = self._next_int_id
-        self._next_int_id += 1
-        return number
+    def new_int_ids(self, count: int) -> range:
+        """The next ``count`` ``int_id`` values, for the recipients of one send."""
+        numbers = range(self._next_int_id, self._next_int_id + count)
+        self._next_int_id += count
+        return numbers
 
     def add(self, recipient: Recipient) -> None:
         """Store ``recipient`` (replacing one under the same login, id and phone)."""
-        self._by_key[(recipient.login, recipient.id, recipient.phone)] = recipient
-        self._by_login.setdefault(recipient.login, []).append(recipient)
+        self.add_sent(recipient.login, [recipient])
+
+    def add_sent(self, login: str, recipients: list[Recipient]) -> None:
+        """Store the ``recipients`` of one of ``login``'s sends, as :meth:`add` each."""
+        by_key = self._by_key
+        for recipient in recipients:
+            by_key[(login, recipient.id, recipient.phone)] = recipient
+        self._by_login.setdefault(login, []).extend(recipients)
 
     def sent_by(self, login: str) -> list[Recipient]:
         """Every recipient of ``login``, in send order (for statistics)."""

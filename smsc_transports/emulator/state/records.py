@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from smsc_transports.emulator.state.clock import MOSCOW
 from smsc_transports.emulator.state.short_links import ShortLink
+from smsc_transports.frozen import quick_init
 from smsc_transports.message import MessageKind
 from smsc_transports.statuses import MessageStatus
 
@@ -88,7 +89,8 @@ class SendRequest:
     segments: int | None = None
 
 
-@dataclass(frozen=True)
+@quick_init  # a bulk send makes one per recipient
+@dataclass(frozen=True, slots=True)
 class PhoneOutcome:
     """The fate of one recipient of a send: ``error`` 0 when accepted, else SMSC's code."""
 

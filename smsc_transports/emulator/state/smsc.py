@@ -47,8 +47,8 @@ from smsc_transports.emulator.state.image import capture, from_plain, load, to_p
 from smsc_transports.emulator.state.inbox import Inbox
 from smsc_transports.emulator.state.ip_blocks import IpBlocks
 from smsc_transports.emulator.state.mailings import Job, Mailings, SenderNames
-from smsc_transports.emulator.state.number_rules import NumberInfo, describe_number
-from smsc_transports.emulator.state.planning import sender_of, start_times
+from smsc_transports.emulator.state.number_rules import Behaviour, NumberInfo, describe_number
+from smsc_transports.emulator.state.planning import senders_of, start_times
 from smsc_transports.emulator.state.pricing import (
     Prepared,
     apply_prefix,
@@ -57,7 +57,13 @@ from smsc_transports.emulator.state.pricing import (
     refusal,
 )
 from smsc_transports.emulator.state.rate_limits import RateLimits
-from smsc_transports.emulator.state.recipient import Recipient, Recipients, not_found
+from smsc_transports.emulator.state.recipient import (
+    Recipient,
+    Recipients,
+    Step,
+    not_found,
+    timeline,
+)
 from smsc_transports.emulator.state.records import (
     BalanceInfo,
     CallbackEvent,
@@ -298,7 +304,7 @@ class EmulatorState:
             account.login,
             request.kind,
             request.sender,
-            tuple(p.phone for p in prepared),
+            tuple([p.phone for p in prepared]),
             request.text,
             request.pairs,
             request.line_options,
@@ -306,30 +312,32 @@ class EmulatorState:
         self._rates.check_duplicate(key, now, self._reused(account.login, request, prepared))
         msg_id = request.id or self._recipients.new_id(account.login)
         accepted = [p for p in prepared if not p.error]
-        senders = {id(p): sender_of(account, request, p) for p in prepared}
-        added = self._sender_names.confirmed(account.login)
-        if request.kind.is_sms_like and not all(
-            _sender_allowed(account, senders[id(p)], added) for p in accepted or prepared
-        ):
-            raise refusal(6, msg_id)
+        # The senders of the accepted recipients (of all, when none is): for the check,
+        # each distinct one once (one, unless list= lines name their own), then stored.
+        senders = senders_of(account, request, accepted or prepared)
+        if request.kind.is_sms_like:
+            added = self._sender_names.confirmed(account.login)
+            if not all(_sender_allowed(account, sender, added) for sender in set(senders)):
+                raise refusal(6, msg_id)
         if not accepted:
             raise refusal(prepared[0].error, msg_id)
         starts = start_times(request, accepted, now)
-        total = sum((p.cost for p in accepted), Decimal(0))
+        total = sum([p.cost for p in accepted], Decimal(0))
         if not account.can_spend(total):
             raise refusal(3, msg_id)
         account.balance -= total
-        for p, start in zip(accepted, starts, strict=True):
-            self._store(account, request, msg_id, senders[id(p)], p, now, start)
-            self._links.bind(made, p.text, (account.login, msg_id, p.phone))
+        self._store(account, request, msg_id, accepted, senders, starts, now)
+        if made:
+            for p in accepted:
+                self._links.bind(made, p.text, (account.login, msg_id, p.phone))
         self._rates.sent(key, now)
         self.activity.accepted += len(accepted)
         return SendOutcome(
             id=msg_id,
-            parts=sum(p.parts for p in accepted),
+            parts=sum([p.parts for p in accepted]),
             cost=total,
             balance=account.balance,
-            phones=tuple(p.outcome() for p in prepared),
+            phones=tuple([p.outcome() for p in prepared]),
             cost_mode=request.cost,
             op=request.op,
             err=request.err,
@@ -411,33 +419,58 @@ class EmulatorState:
         account: Account,
         request: SendRequest,
         msg_id: str,
-        sender: str,
-        p: Prepared,
+        accepted: list[Prepared],
+        senders: list[str],
+        starts: list[float],
         now: float,
-        start: float,
     ) -> None:
-        recipient = Recipient(
-            login=account.login,
-            id=msg_id,
-            phone=p.phone,
-            text=p.text,
-            sender=sender,
-            kind=request.kind,
-            created=now,
-            start=start,
-            valid=request.valid or DEFAULT_VALID,
-            cost=p.cost,
-            parts=p.parts,
-            behaviour=p.behaviour,
-            int_id=self._recipients.new_int_id(),
-            subject=request.subject,
-            files=request.files,
-            options=request.options,
+        """Store a recipient for each accepted one, with its sender, leaving at its start."""
+        login, kind, subject, files, options = (
+            account.login,
+            request.kind,
+            request.subject,
+            request.files,
+            request.options,
         )
-        recipient.plan(self.transfer_after, self.deliver_after)
-        self._recipients.add(recipient)
+        valid = request.valid or DEFAULT_VALID
+        # Recipients with the same behaviour leaving at the same time (in a bulk send,
+        # all of them in a row) share a timeline: a recipient's is replaced, never
+        # changed in place. The last one made is used again while it fits.
+        shared: tuple[Behaviour | None, float, tuple[Step, ...]] = (None, now, ())
+        recipients = []
+        int_ids = self._recipients.new_int_ids(len(accepted))
+        for p, sender, start, int_id in zip(accepted, senders, starts, int_ids, strict=True):
+            behaviour = p.behaviour
+            last_behaviour, last_start, steps = shared
+            if behaviour is not last_behaviour or start != last_start:
+                steps = timeline(
+                    behaviour, now, start, valid, self.transfer_after, self.deliver_after
+                )
+                shared = (behaviour, start, steps)
+            recipient = Recipient(
+                login,
+                msg_id,
+                p.phone,
+                p.text,
+                sender,
+                kind,
+                now,
+                start,
+                valid,
+                p.cost,
+                p.parts,
+                behaviour,
+                int_id,
+                subject,
+                files,
+                options,
+                0,  # notified
+                steps,
+            )
+            recipients.append(recipient)
+        self._recipients.add_sent(login, recipients)
         if account.callback_url or self.callback_url:
-            self._unsettled[recipient.int_id] = recipient
+            self._unsettled.update((r.int_id, r) for r in recipients)
 
     def cost(self, account: Account, request: SendRequest) -> SendOutcome:
         """Price ``request`` without sending it (``cost=1``); error 9 after 5 identical a minute."""
@@ -485,8 +518,10 @@ class EmulatorState:
             groups[group_id] = tuple(phones)
             return group_id
 
-    def _group_lookup(self, login: str) -> Callable[[str], Sequence[str] | None]:
-        return self._groups.get(login, {}).get
+    def _group_lookup(self, login: str) -> Callable[[str], Sequence[str] | None] | None:
+        """How :func:`~.pricing.prepare` finds ``login``'s groups (``None``: it has none)."""
+        groups = self._groups.get(login)
+        return groups.get if groups else None
 
     def set_link_base(self, base: str) -> None:
         """Where short links point: ``<base><code>`` (the HTTP front end's ``/t/``)."""

@@ -6,6 +6,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 
 import pytest
 import requests
@@ -180,3 +182,32 @@ def test_a_garbage_request_line_gets_400_and_the_server_lives_on(
     answer = raw_exchange(emulator, b"\x00\x01\xff garbage\r\n\r\n")
     assert b" 400 " in answer.split(b"\r\n", 1)[0]
     assert still_serving(api)
+
+
+def test_escaped_commas_and_percent_signs_in_a_form_body_decode_as_escapes(api: Api) -> None:
+    # The form parser unescapes %2C ahead of the rest (bulk phone lists are full of
+    # them): escapes of '%' itself, lone '%' and either hex case must decode as before.
+    body = (
+        "login=demo&psw=demo&charset=utf-8&fmt=3&op=1"
+        "&phones=79990000001%2c79990000002%2C79990000003"
+        "&mes=a%252C%2Cb%%2C%2"
+    )
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    answer = api.session.post(api.base + "/sys/send.php", data=body, headers=headers, timeout=5)
+    sent = answer.json()
+    phones = [p["phone"] for p in sent["phones"]]
+    assert phones == ["79990000001", "79990000002", "79990000003"]
+    assert api.status(sent["id"], "79990000002", all=1)["message"] == "a%2C,b%,%2"
+
+
+def test_the_date_header_is_the_current_second(api: Api) -> None:
+    # The front end formats the Date header once a second and shares it: it must
+    # still move on with the clock.
+    def answer_date() -> datetime:
+        answer = api.session.get(api.base + "/sys/balance.php?login=demo&psw=demo", timeout=5)
+        return parsedate_to_datetime(answer.headers["Date"])
+
+    first = answer_date()
+    assert abs(first.timestamp() - time.time()) < 2
+    time.sleep(1.1)
+    assert answer_date() > first

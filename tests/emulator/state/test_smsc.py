@@ -154,6 +154,16 @@ class TestSending:
         assert tariff.part_price("79160000001") == Decimal("1.00")
         assert tariff.part_price("4915100000001") == Decimal("9.00")
 
+    def test_a_price_keeps_the_digits_its_prefix_was_given_with(self) -> None:
+        # Products of a part price are made once and shared: prices equal in value but
+        # written differently must not share one (snapshots store the cost as written).
+        prices_given = {"7": "1.4", "375": "1.40", "380": "0", "49": "-0"}
+        tariff = Tariff(sms={prefix: Decimal(price) for prefix, price in prices_given.items()})
+        prices = [tariff.price(p, MessageKind.SMS, 2) for p in ("79161", "37529", "38050")]
+        prices.append(tariff.price("4915100000001", MessageKind.SMS, 2))
+        assert [str(p) for p in prices] == ["2.8", "2.80", "0", "-0"]
+        assert [str(tariff.price("79162", MessageKind.SMS, n)) for n in (1, 3)] == ["1.4", "4.2"]
+
     def test_other_kinds_are_priced_per_message(self) -> None:
         tariff = Tariff(per_message={MessageKind.HLR: Decimal("0.30")})
         assert tariff.price("79990000001", MessageKind.HLR, 1) == Decimal("0.30")
