@@ -454,23 +454,14 @@ class SoapTransport(Transport):
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="smsc-soap")
         guard = BatchGuard()
-        pending: deque[tuple[int, Message, Future[SendResult]]] = deque()
+        pending: deque[tuple[int, Message, Future[SendResult | SMSCError]]] = deque()
         for index, message in enumerate(messages):
-            future = self._executor.submit(self._send_in_batch, message, guard)
+            future = self._executor.submit(guard.attempt, self.send, message)
             pending.append((index, message, future))
             if len(pending) >= 2 * self.concurrency:
                 yield _settle(*pending.popleft())
         while pending:
             yield _settle(*pending.popleft())
-
-    def _send_in_batch(self, message: Message, guard: BatchGuard) -> SendResult:
-        if (skipped := guard.skipped()) is not None:
-            raise skipped
-        try:
-            return self.send(message)
-        except SMSCError as exc:
-            guard.saw(exc)
-            raise
 
     def cost(self, message: Message) -> CostResult:
         """Return what ``message`` would cost (``get_sms_cost``/``get_sms_cost2``)."""
@@ -518,11 +509,9 @@ class SoapTransport(Transport):
         self.client.observed.attach(None, self.protocol, self.concurrency)
 
 
-def _settle(index: int, message: Message, future: Future[SendResult]) -> Outcome:
+def _settle(index: int, message: Message, future: Future[SendResult | SMSCError]) -> Outcome:
     try:
-        return Outcome(index, message, result=future.result())
-    except SMSCError as exc:
-        return Outcome(index, message, error=exc)
+        got = future.result()
     except Exception as exc:
         # Never lose the message to an unexpected failure: it becomes its outcome.
         log.exception(
@@ -531,3 +520,6 @@ def _settle(index: int, message: Message, future: Future[SendResult]) -> Outcome
         return Outcome(
             index, message, error=TransportError(f"unexpected failure: {type(exc).__name__}")
         )
+    if isinstance(got, SMSCError):
+        return Outcome(index, message, error=got)
+    return Outcome(index, message, result=got)
