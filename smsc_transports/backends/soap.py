@@ -55,7 +55,7 @@ from smsc_transports.errors import (
     safe_excerpt,
 )
 from smsc_transports.message import Message
-from smsc_transports.observe import Observer, Stopwatch, log_fields
+from smsc_transports.observe import Observer, log_fields
 from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
 from smsc_transports.transport import BatchGuard, Capability, Transport, iter_outcomes
 from smsc_transports.wire import http as wire_http
@@ -227,20 +227,13 @@ class SoapClient:
 
     def _observed(self, call: wire.SoapCall, repeatable: bool) -> tuple[Any, bool]:
         """:meth:`call`, timed and reported to the observer."""
-        observer = self.observed.observer
-        assert observer is not None
         name = wire.operation_kind(call.operation)
-        phones = call.fields.get("phones", "")
-        one = phones if phones and "," not in phones and ";" not in phones else None
-        watch = self._timed.watch = Stopwatch(observer, "soap", name, phone=one)
-        try:
-            with self.observed.flying():
+        with self.observed.timed(name, phones=call.fields.get("phones", "")) as watch:
+            self._timed.watch = watch  # count_bytes adds zeep's exchanges to it
+            try:
                 result, uncertain = self._call(call, repeatable)
-        except SMSCError as exc:
-            watch.done(exc)
-            raise
-        finally:
-            self._timed.watch = None
+            finally:
+                self._timed.watch = None
         error = None
         try:
             body = wire.check_error(result, name)
