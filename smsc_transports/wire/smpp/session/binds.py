@@ -26,8 +26,6 @@ from smsc_transports.errors import SMSCError
 from smsc_transports.wire.smpp.session.deliveries import Deliveries
 from smsc_transports.wire.smpp.session.link import LinkState, SmppSession
 from smsc_transports.wire.smpp.session.options import SmppOptions
-from smsc_transports.wire.smpp.session.receipt_store import ReceiptStore
-from smsc_transports.wire.smpp.session.stats import SmppStats
 from smsc_transports.wire.smpp.session.tickets import Part, Ticket
 from smsc_transports.wire.smpp.submit import SubmitEncoder
 
@@ -67,10 +65,8 @@ class Binds:
     ) -> None:
         self.options = options
         self.random = random or Random()  # noqa: S311 (jitter, not a secret)
-        store = ReceiptStore(options.receipt_store_size, options.receipt_ttl, options.receipt_id)
-        self.deliveries = Deliveries(options, store, SmppStats(), wall)
-        self.deliveries.clock = clock
-        self.store = store
+        self.deliveries = Deliveries.fresh(options, clock=clock, wall=wall)
+        self.store = self.deliveries.store
         self.stats = self.deliveries.stats
         alone = options.binds == 1
         self.sessions: tuple[SmppSession, ...] = tuple(
