@@ -1,15 +1,18 @@
-"""A snapshot file of the emulator's state, so a restarted emulator keeps its accounts and
-messages.
+"""A snapshot file of the emulator's state, so a restarted emulator keeps what its users
+set up: accounts, messages, short links, jobs and sender names.
 
 :class:`SnapshotFile` loads the file at start (when it exists), writes it every
 ``interval`` seconds from a daemon thread (when an interval is given) and once more at
 stop. The file is JSON (:meth:`EmulatorState.snapshot
 <smsc_transports.emulator.state.smsc.EmulatorState.snapshot>`): accounts with their
 balances, passwords and API keys, every message sent with its status timeline, every
-incoming message, the id counters and the clock's time. It is written to a temporary
-file beside it and renamed over it, so a crash mid-write leaves the previous snapshot
-whole; it is created readable by its owner only, since it holds the accounts'
-passwords.
+incoming message, the short links with their clicks, the ``jobs.php`` mailings, the
+sender names asked for over ``senders.php`` (confirmed or still waiting for their
+code), contact groups, the id counters and the clock's time; not the rate-limit and
+IP-block windows, which a restart starts afresh like a new minute. It is written to a
+temporary file beside it and renamed over it, so a crash mid-write leaves the previous
+snapshot whole; it is created readable by its owner only, since it holds the accounts'
+passwords (and the codes texted to sender numbers).
 
 On load, the clock continues from the snapshot's time: a
 :class:`~.state.clock.ScaledClock` that does not run at the wall clock's pace (speed
@@ -28,6 +31,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from smsc_transports.emulator.state.clock import is_date
 from smsc_transports.emulator.state.smsc import EmulatorState
 
 __all__ = ["SnapshotFile"]
@@ -56,29 +60,34 @@ class SnapshotFile:
     def load(self) -> bool:
         """Restore the state from the file if it exists; return whether it did.
 
-        Raises :class:`ValueError` naming the file when it cannot be read as a snapshot.
+        Raises :class:`ValueError` naming the file, and the key when there is one, when
+        it cannot be read as a snapshot — whatever the file holds (bytes that are not
+        UTF-8, JSON nested past the parser's depth, a clock of ``Infinity``), one line
+        and nothing half loaded.
         """
         try:
-            text = self.path.read_text(encoding="utf-8")
+            data = self.path.read_bytes()
         except FileNotFoundError:
             return False
         except OSError as exc:
             raise ValueError(f"cannot read snapshot {self.path}: {exc.strerror or exc}") from None
         try:
-            image = json.loads(text)
+            image = json.loads(_text(data))
+            saved = _saved_clock(image)
             self.state.restore(image)
+        except RecursionError:
+            raise ValueError(f"snapshot {self.path} is damaged: nested too deep") from None
         except ValueError as exc:  # json.JSONDecodeError is a ValueError
             raise ValueError(f"snapshot {self.path} is damaged: {exc}") from None
-        saved = image.get("clock")
         clock = self.state.clock
         resume = getattr(clock, "resume", None)
         move_to = getattr(clock, "set", None)
-        if not isinstance(saved, int | float) or isinstance(saved, bool):
+        if saved is None:
             pass
         elif callable(resume) and getattr(clock, "speed", 1.0) != 1.0:
-            resume(float(saved))
+            resume(saved)
         elif callable(move_to) and saved > clock():
-            move_to(float(saved))
+            move_to(saved)
         self.loaded = True
         return True
 
@@ -136,3 +145,21 @@ class SnapshotFile:
                 self.save()
             except OSError as exc:  # a full disk must not stop the emulator; stop() retries
                 log.warning("%s", exc.strerror or exc)
+
+
+def _text(data: bytes) -> str:
+    """The file's bytes as text: UTF-8, a byte-order mark (an editor's) allowed."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 (byte {exc.start})") from None
+
+
+def _saved_clock(image: object) -> float | None:
+    """The snapshot's time, if it has one; ``ValueError`` for one no clock can show."""
+    saved = image.get("clock") if isinstance(image, dict) else None
+    if saved is None:
+        return None
+    if isinstance(saved, bool) or not isinstance(saved, int | float) or not is_date(saved):
+        raise ValueError("clock: expected a finite number of seconds, a time from 1970 to 9999")
+    return float(saved)

@@ -25,6 +25,7 @@ from smsc_transports.emulator.http.render import (
 )
 from smsc_transports.emulator.state.accounts import Account
 from smsc_transports.emulator.state.clock import MOSCOW
+from smsc_transports.emulator.state.mailings import is_sender_name
 from smsc_transports.emulator.state.number_rules import answer_delay
 from smsc_transports.emulator.state.pricing import params_error
 from smsc_transports.emulator.state.records import SendRequest, StoredFile
@@ -316,7 +317,7 @@ def _senders(state: EmulatorState, account: Account, data: RequestData, wait: Wa
         rows: list[Fields] = [[("sender", s)] for s in state.senders(account)]
         return render_items(data.fmt, rows, "sender")
     name = params.text("sender").strip()
-    if not name or len(name) > 15:
+    if not is_sender_name(name):
         raise params_error("senders")
     if params.flag("add"):
         state.add_sender(account, name, params.text("cmt"))

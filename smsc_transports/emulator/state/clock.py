@@ -14,7 +14,15 @@ from datetime import UTC, datetime
 
 from smsc_transports.wire.http import MOSCOW
 
-__all__ = ["MOSCOW", "Clock", "ManualClock", "ScaledClock", "format_date", "to_datetime"]
+__all__ = [
+    "MOSCOW",
+    "Clock",
+    "ManualClock",
+    "ScaledClock",
+    "format_date",
+    "is_date",
+    "to_datetime",
+]
 
 Clock = Callable[[], float]
 """Anything that returns the current time as Unix seconds (``time.time`` by default)."""
@@ -114,6 +122,16 @@ class ScaledClock:
 def to_datetime(timestamp: float) -> datetime:
     """Return ``timestamp`` as an aware datetime in Moscow time."""
     return datetime.fromtimestamp(timestamp, UTC).astimezone(MOSCOW)
+
+
+_LAST_DATE = 253_402_214_400.0
+"""31.12.9999 00:00 UTC: the last day a ``datetime`` holds, in Moscow time too."""
+
+
+def is_date(timestamp: float) -> bool:
+    """Whether :func:`format_date` can show ``timestamp`` (1970 until the year 9999): what
+    a time read from a snapshot file must be, or answers that show it would fail."""
+    return 0 <= timestamp < _LAST_DATE
 
 
 def format_date(timestamp: float) -> str:

@@ -6,6 +6,11 @@ clicks (``tinyurls.php``) and report a clicked message as status 4 (smsc-protoco
 message it was. The short links point at the emulator's own HTTP front end
 (``<base>/t/<code>``), which redirects to the original and records the click.
 
+A snapshot keeps the links with their codes, owners and clicks (:meth:`ShortLinks.everything`,
+:meth:`~ShortLinks.put`); :meth:`~ShortLinks.check` refuses, before anything is put
+back, a link this table could not have made — a code that is no code, a target that is
+no link (it becomes a ``Location`` header), a number or code given twice.
+
 :class:`ShortLinks` is not locked: the state owns it and calls it under its own lock.
 """
 
@@ -13,13 +18,18 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["LINK_PATTERN", "ShortLink", "ShortLinks"]
+from smsc_transports.emulator.state.clock import is_date
+
+__all__ = ["CODE_PATTERN", "LINK_PATTERN", "ShortLink", "ShortLinks"]
 
 LINK_PATTERN = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 """What counts as a link in a message text."""
+
+CODE_PATTERN = re.compile(r"[0-9a-f]{6}")
+"""What a short link's code looks like (what :meth:`ShortLinks.shortener` makes)."""
 
 
 @dataclass
@@ -88,6 +98,43 @@ class ShortLinks:
             if link.owner is None:
                 self._by_code.pop(link.code, None)
                 self._by_id.pop(link.id, None)
+
+    def everything(self) -> list[ShortLink]:
+        """Every link, by number (for snapshots)."""
+        return sorted(self._by_id.values(), key=lambda link: link.id)
+
+    def next_id(self) -> int:
+        """The number the next link gets (for snapshots)."""
+        return self._next_id
+
+    def check(self, links: Sequence[ShortLink], where: str) -> None:
+        """Raise ``ValueError`` naming ``where[i].field`` if :meth:`put` must refuse ``links``."""
+        codes: set[str] = set()
+        ids: set[int] = set()
+        for i, link in enumerate(links):
+            at = f"{where}[{i}]"
+            if link.id < 1:
+                raise ValueError(f"{at}.id: expected a number above 0, got {link.id}")
+            if not CODE_PATTERN.fullmatch(link.code):
+                raise ValueError(f"{at}.code: not a code (six hex digits)")
+            if not LINK_PATTERN.fullmatch(link.url):
+                raise ValueError(f"{at}.url: not a link (http:// or https://, no spaces)")
+            if link.code in codes or link.code in self._by_code:
+                raise ValueError(f"{at}.code: {link.code!r} twice")
+            if link.id in ids or link.id in self._by_id:
+                raise ValueError(f"{at}.id: {link.id} twice")
+            for n, when in enumerate(link.clicks):
+                if not is_date(when):
+                    raise ValueError(f"{at}.clicks[{n}]: not a time (1970 to 9999)")
+            codes.add(link.code)
+            ids.add(link.id)
+
+    def put(self, links: Sequence[ShortLink], next_id: int) -> None:
+        """Put back links :meth:`check` accepted; numbering goes on after the highest."""
+        for link in links:
+            self._by_code[link.code] = link
+            self._by_id[link.id] = link
+        self._next_id = max(self._next_id, next_id, *(link.id + 1 for link in links))
 
     def click(self, code: str, now: float) -> ShortLink | None:
         """Record a click on ``code``; return its link, or ``None`` for an unknown code."""

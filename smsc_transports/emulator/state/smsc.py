@@ -43,7 +43,7 @@ from typing import Any
 from smsc_transports.emulator.state.accounts import Account, Accounts, Limits, Tariff, demo_account
 from smsc_transports.emulator.state.activity import Activity
 from smsc_transports.emulator.state.clock import Clock, format_date
-from smsc_transports.emulator.state.image import capture, from_plain, load, to_plain
+from smsc_transports.emulator.state.image import Parts, capture, from_plain, load, to_plain
 from smsc_transports.emulator.state.inbox import Inbox
 from smsc_transports.emulator.state.ip_blocks import IpBlocks
 from smsc_transports.emulator.state.mailings import Job, Mailings, SenderNames
@@ -779,12 +779,22 @@ class EmulatorState:
     # -- snapshots -----------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
-        """Accounts (with balances), messages sent and received, contact groups, as plain
-        JSON values."""
+        """Accounts (with balances), messages sent and received, short links, jobs, sender
+        names asked for and contact groups, as plain JSON values (:mod:`.image`)."""
         with self.lock:
-            image = capture(self._accounts, self._recipients, self._inbox, self.clock())
+            image = capture(self._parts(), self.clock())
             image["groups"] = to_plain(self._groups)
             return image
+
+    def _parts(self) -> Parts:
+        return Parts(
+            self._accounts,
+            self._recipients,
+            self._inbox,
+            self._links,
+            self._mailings,
+            self._sender_names,
+        )
 
     def restore(self, image: dict[str, Any]) -> None:
         """Load what :meth:`snapshot` gave: its accounts replace those of the same login.
@@ -797,7 +807,7 @@ class EmulatorState:
             else {}
         )
         with self.lock:
-            for recipient in load(image, self._accounts, self._recipients, self._inbox):
+            for recipient in load(image, self._parts()):
                 url = self._accounts[recipient.login].callback_url or self.callback_url
                 if url and recipient.notified < len(recipient.steps) - 1:
                     self._unsettled[recipient.int_id] = recipient

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -42,13 +43,49 @@ def test_a_snapshot_round_trips_accounts_messages_and_numbering() -> None:
     assert sorted(p.phone for p in to_group.phones) == ["79990000003", "79990000004"]
 
 
+def test_a_snapshot_keeps_short_links_jobs_and_sender_names_and_numbers_after_them() -> None:
+    clock = ManualClock()
+    state = EmulatorState([Account("a", "pw", senders=("Shop",))], clock=clock)
+    account = state.authenticate("a", "pw")
+    link_send = SendRequest(phones=("79990000001",), text="see https://x.example", tinyurl=True)
+    state.send(account, link_send)
+    (code,) = re.findall(r"/t/([0-9a-f]{6})", state.status(account, "1", "79990000001").text)
+    clock.advance(3)
+    assert state.click(code) == "https://x.example"
+    job = state.add_job(account, "sale", SendRequest(phones=("79990000002",), text="j", time="+5"))
+    for name in ("79990000008", "79990000009"):
+        state.add_sender(account, name)
+        state.send_sender_code(account, name)
+    confirm = state.sender_code("a", "79990000008")
+    assert confirm is not None
+    state.confirm_sender(account, "79990000008", confirm)
+    pending = state.sender_code("a", "79990000009")
+    image = json.loads(json.dumps(state.snapshot()))
+
+    again = EmulatorState(clock=ManualClock(clock()))
+    again.restore(image)
+    restored = again.account("a")
+    assert again.status(restored, "1", "79990000001").status == MessageStatus.LINK_CLICKED
+    stats = again.short_link(restored, link=code)
+    assert stats is not None and (stats.id, stats.clicks, stats.url) == (1, 1, "https://x.example")
+    assert [(j.id, j.name, status) for j, status in again.jobs(restored)] == [(job.id, "sale", 0)]
+    assert again.senders(restored) == ("Shop", "79990000008")
+    assert again.sender_code("a", "79990000009") == pending
+    # New links and jobs are numbered after the kept ones; a new code is not a kept one.
+    again.send(restored, link_send)
+    new_stats = again.short_link(restored, id=2)
+    assert new_stats is not None and new_stats.link != stats.link
+    later = again.add_job(restored, "next", SendRequest(phones=("79990000003",), text="k"))
+    assert later.id == job.id + 1
+
+
 @pytest.mark.parametrize(
     ("damage", "said"),
     [
         (lambda i: i.update(version=9), "version 1"),
         (lambda i: i["accounts"][0].update(balance="lots"), "accounts[0].balance"),
         (lambda i: i["recipients"][0].update(steps="never"), "recipients[0].steps"),
-        (lambda i: i["recipients"][0].update(login="ghost"), "no account ghost"),
+        (lambda i: i["recipients"][0].update(login="ghost"), "no account 'ghost'"),
     ],
 )
 def test_a_damaged_snapshot_changes_nothing(damage: object, said: str) -> None:
