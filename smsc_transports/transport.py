@@ -54,6 +54,7 @@ __all__ = [
 
 Result = TypeVar("Result")
 Wrapped = TypeVar("Wrapped")
+Item = TypeVar("Item")
 
 Phones = str | Sequence[str]
 """One phone number (or e-mail address), or several."""
@@ -433,7 +434,8 @@ class BatchGuard:
     """Stops a batch at the first error every later message would get too.
 
     A ``send_many`` asks :meth:`skipped` before sending each message (or request) and
-    tells :meth:`saw` each error; after one that :func:`~smsc_transports.errors.stops_sending`,
+    tells :meth:`saw` each error, or lets :meth:`attempt` (:meth:`aattempt`) do both
+    around one call; after one that :func:`~smsc_transports.errors.stops_sending`,
     every later message ends as :class:`~smsc_transports.errors.NotSent` without a
     request. Worker threads may share one guard: the worst a race costs is one more
     request that was already on its way.
@@ -452,6 +454,29 @@ class BatchGuard:
     def skipped(self) -> NotSent | None:
         """The error of a message not sent because the batch stopped, or ``None``."""
         return None if self.cause is None else NotSent(self.cause)
+
+    def attempt(self, call: Callable[[Item], Result], item: Item) -> Result | SMSCError:
+        """``call(item)``'s value, or the :class:`SMSCError` it raised (told to :meth:`saw`),
+        or, once the batch has stopped, :meth:`skipped`'s error without calling."""
+        if self.cause is not None:
+            return NotSent(self.cause)
+        try:
+            return call(item)
+        except SMSCError as exc:
+            self.saw(exc)
+            return exc
+
+    async def aattempt(
+        self, call: Callable[[Item], Awaitable[Result]], item: Item
+    ) -> Result | SMSCError:
+        """The asyncio twin of :meth:`attempt`."""
+        if self.cause is not None:
+            return NotSent(self.cause)
+        try:
+            return await call(item)
+        except SMSCError as exc:
+            self.saw(exc)
+            return exc
 
 
 def iter_outcomes(
@@ -482,14 +507,7 @@ def _each(
     """``wrap(index, message, result=…)`` or ``wrap(index, message, error=…)`` per message."""
     guard = BatchGuard()
     for index, message in enumerate(messages):
-        if (skipped := guard.skipped()) is not None:
-            yield wrap(index, message, error=skipped)
-            continue
-        try:
-            yield wrap(index, message, result=call(message))
-        except SMSCError as exc:
-            guard.saw(exc)
-            yield wrap(index, message, error=exc)
+        yield _wrapped(wrap, index, message, guard.attempt(call, message))
 
 
 async def _aeach(
@@ -501,15 +519,16 @@ async def _aeach(
     guard = BatchGuard()
     index = 0
     async for message in _aiter(messages):
-        if (skipped := guard.skipped()) is not None:
-            yield wrap(index, message, error=skipped)
-        else:
-            try:
-                yield wrap(index, message, result=await call(message))
-            except SMSCError as exc:
-                guard.saw(exc)
-                yield wrap(index, message, error=exc)
+        yield _wrapped(wrap, index, message, await guard.aattempt(call, message))
         index += 1
+
+
+def _wrapped(
+    wrap: Callable[..., Wrapped], index: int, message: Message, got: Result | SMSCError
+) -> Wrapped:
+    if isinstance(got, SMSCError):
+        return wrap(index, message, error=got)
+    return wrap(index, message, result=got)
 
 
 async def _aiter(messages: Iterable[Message] | AsyncIterable[Message]) -> AsyncIterator[Message]:

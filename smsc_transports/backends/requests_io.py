@@ -39,7 +39,7 @@ from smsc_transports.errors import (
     TransportError,
     TransportTimeout,
 )
-from smsc_transports.observe import Link, LinkEvent, Load, Observer, report
+from smsc_transports.observe import Link, LinkEvent, Load, Observer, Stopwatch, report
 
 __all__ = [
     "CallDeadline",
@@ -426,6 +426,25 @@ class Observed:
     def load(self) -> Load:
         """Requests in flight now, of ``window``."""
         return Load(self.in_flight, self.window, 0)
+
+    @contextlib.contextmanager
+    def timed(self, operation: str, *, messages: int = 1, phones: str = "") -> Iterator[Stopwatch]:
+        """Time the block as one request to the attached observer, counted in flight.
+
+        The :class:`Stopwatch` names the recipient when ``phones`` holds one number. An
+        :class:`SMSCError` the block raises is reported at once; after the block the
+        caller fills in what the answer says and calls :meth:`Stopwatch.done`.
+        """
+        observer = self.observer
+        assert observer is not None
+        one = phones if phones and "," not in phones and ";" not in phones else None
+        watch = Stopwatch(observer, self.protocol, operation, messages=messages, phone=one)
+        try:
+            with self.flying():
+                yield watch
+        except SMSCError as exc:
+            watch.done(exc)
+            raise
 
     @contextlib.contextmanager
     def flying(self) -> Iterator[None]:

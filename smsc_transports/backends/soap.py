@@ -55,7 +55,7 @@ from smsc_transports.errors import (
     safe_excerpt,
 )
 from smsc_transports.message import Message
-from smsc_transports.observe import Observer, Stopwatch, log_fields
+from smsc_transports.observe import Observer, log_fields
 from smsc_transports.results import Balance, CostResult, Outcome, SendResult, StatusResult
 from smsc_transports.transport import BatchGuard, Capability, Transport, iter_outcomes
 from smsc_transports.wire import http as wire_http
@@ -227,20 +227,13 @@ class SoapClient:
 
     def _observed(self, call: wire.SoapCall, repeatable: bool) -> tuple[Any, bool]:
         """:meth:`call`, timed and reported to the observer."""
-        observer = self.observed.observer
-        assert observer is not None
         name = wire.operation_kind(call.operation)
-        phones = call.fields.get("phones", "")
-        one = phones if phones and "," not in phones and ";" not in phones else None
-        watch = self._timed.watch = Stopwatch(observer, "soap", name, phone=one)
-        try:
-            with self.observed.flying():
+        with self.observed.timed(name, phones=call.fields.get("phones", "")) as watch:
+            self._timed.watch = watch  # count_bytes adds zeep's exchanges to it
+            try:
                 result, uncertain = self._call(call, repeatable)
-        except SMSCError as exc:
-            watch.done(exc)
-            raise
-        finally:
-            self._timed.watch = None
+            finally:
+                self._timed.watch = None
         error = None
         try:
             body = wire.check_error(result, name)
@@ -454,23 +447,14 @@ class SoapTransport(Transport):
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="smsc-soap")
         guard = BatchGuard()
-        pending: deque[tuple[int, Message, Future[SendResult]]] = deque()
+        pending: deque[tuple[int, Message, Future[SendResult | SMSCError]]] = deque()
         for index, message in enumerate(messages):
-            future = self._executor.submit(self._send_in_batch, message, guard)
+            future = self._executor.submit(guard.attempt, self.send, message)
             pending.append((index, message, future))
             if len(pending) >= 2 * self.concurrency:
                 yield _settle(*pending.popleft())
         while pending:
             yield _settle(*pending.popleft())
-
-    def _send_in_batch(self, message: Message, guard: BatchGuard) -> SendResult:
-        if (skipped := guard.skipped()) is not None:
-            raise skipped
-        try:
-            return self.send(message)
-        except SMSCError as exc:
-            guard.saw(exc)
-            raise
 
     def cost(self, message: Message) -> CostResult:
         """Return what ``message`` would cost (``get_sms_cost``/``get_sms_cost2``)."""
@@ -518,11 +502,9 @@ class SoapTransport(Transport):
         self.client.observed.attach(None, self.protocol, self.concurrency)
 
 
-def _settle(index: int, message: Message, future: Future[SendResult]) -> Outcome:
+def _settle(index: int, message: Message, future: Future[SendResult | SMSCError]) -> Outcome:
     try:
-        return Outcome(index, message, result=future.result())
-    except SMSCError as exc:
-        return Outcome(index, message, error=exc)
+        got = future.result()
     except Exception as exc:
         # Never lose the message to an unexpected failure: it becomes its outcome.
         log.exception(
@@ -531,3 +513,6 @@ def _settle(index: int, message: Message, future: Future[SendResult]) -> Outcome
         return Outcome(
             index, message, error=TransportError(f"unexpected failure: {type(exc).__name__}")
         )
+    if isinstance(got, SMSCError):
+        return Outcome(index, message, error=got)
+    return Outcome(index, message, result=got)

@@ -36,8 +36,7 @@ from smsc_transports.backends.requests_io import (
     with_failover,
 )
 from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
-from smsc_transports.errors import APIError, RateLimited, SMSCError, TransportError, safe_excerpt
-from smsc_transports.observe import Stopwatch
+from smsc_transports.errors import APIError, RateLimited, TransportError, safe_excerpt
 from smsc_transports.wire.http import (
     CHARSET,
     MAX_CONCURRENCY,
@@ -287,24 +286,15 @@ class HttpClient:
         files: Sequence[FilePart],
     ) -> tuple[Any, bool]:
         """:meth:`exchange`, timed and reported to the observer."""
-        observer = self.observed.observer
-        assert observer is not None
         name = operation or path.rsplit("/", 1)[-1].removesuffix(".php")
-        phones = data.get("phones", "")
-        one = phones if phones and "," not in phones and ";" not in phones else None
-        watch = Stopwatch(observer, "https", name, messages=messages, phone=one)
-        watch.bytes_sent = len(form_body(data)) + sum(len(f[1][1]) for f in files)
-        try:
-            with self.observed.flying():
-                body, uncertain = with_failover(
-                    self.bases,
-                    lambda base: self._post(base + path, data, files),
-                    repeatable=repeatable,
-                )
-                answer = decode_answer(body, self.secrets)
-        except SMSCError as exc:
-            watch.done(exc)
-            raise
+        with self.observed.timed(name, messages=messages, phones=data.get("phones", "")) as watch:
+            watch.bytes_sent = len(form_body(data)) + sum(len(f[1][1]) for f in files)
+            body, uncertain = with_failover(
+                self.bases,
+                lambda base: self._post(base + path, data, files),
+                repeatable=repeatable,
+            )
+            answer = decode_answer(body, self.secrets)
         watch.bytes_received = len(body)
         if isinstance(answer, dict) and isinstance(answer.get("id"), str | int):
             watch.id = str(answer["id"])

@@ -127,7 +127,8 @@ class HttpTransport(Transport):
 
     def send(self, message: Message) -> SendResult:
         """Send one message (``cost=3``, ``op=1``) and return what SMSC accepted."""
-        return settle_job(Job((message,)), self._run_job(Job((message,))))[0].unwrap()
+        job = Job((message,))
+        return settle_job(job, BatchGuard().attempt(self._run_job, job))[0].unwrap()
 
     def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
         """Send every message with as few requests as possible; one outcome each, in order.
@@ -156,7 +157,7 @@ class HttpTransport(Transport):
     def _submit(self, block: list[Message], start: int, guard: BatchGuard) -> _Block:
         jobs = plan_jobs(block, max_phones=self.batch_phones)
         pool = self._pool()
-        futures = [(job, pool.submit(self._run_job, job, guard)) for job in jobs]
+        futures = [(job, pool.submit(guard.attempt, self._run_job, job)) for job in jobs]
         return _Block(start, block, futures)
 
     def _settle(self, block: _Block) -> Iterator[Outcome]:
@@ -168,13 +169,12 @@ class HttpTransport(Transport):
             assert found is not None, "every message belongs to exactly one job"
             yield found
 
-    def _run_job(self, job: Job, guard: BatchGuard | None = None) -> Any | SMSCError:
-        """Make the job's one request; return the JSON answer or the exception it raised.
+    def _run_job(self, job: Job) -> Any:
+        """Make the job's one request; return the JSON answer.
 
-        With a ``guard``, no request is made once the batch has stopped.
+        A refusal for load is returned, as what it tells of the job, not raised: a
+        :class:`BatchGuard` stops a batch only at errors raised.
         """
-        if guard is not None and (skipped := guard.skipped()) is not None:
-            return skipped
         # A send is repeated on another host only if SMSC can recognise the repeat.
         repeatable = job.client_id is not None
         uncertain = False
@@ -191,10 +191,6 @@ class HttpTransport(Transport):
         except RateLimited as exc:
             if uncertain:
                 return job.in_doubt(exc) if wire.refused_for_load(exc) else job.already_accepted()
-            return exc
-        except SMSCError as exc:
-            if guard is not None:
-                guard.saw(exc)
             return exc
         return answer
 
@@ -238,7 +234,7 @@ class HttpTransport(Transport):
         while block := list(islice(messages, self.block)):
             jobs = plan_jobs(block, max_phones=self.batch_phones, sending=False)
             pool = self._pool()
-            futures = [(job, pool.submit(self._price_job, job, guard)) for job in jobs]
+            futures = [(job, pool.submit(guard.attempt, self._price_job, job)) for job in jobs]
             settled: list[CostOutcome | None] = [None] * len(block)
             for job, future in futures:
                 for index, message, outcome in settle_costs(job, _answer_of(future), start):
@@ -248,33 +244,24 @@ class HttpTransport(Transport):
                 yield found
             start += len(block)
 
-    def _price_job(self, job: Job, guard: BatchGuard) -> Any | SMSCError:
-        if (skipped := guard.skipped()) is not None:
-            return skipped
-        try:
-            answer, _ = self.client.exchange(
-                "/sys/send.php",
-                job.params(cost=1),
-                repeatable=True,
-                repeat=repeat_read,
-                operation="cost",
-                messages=len(job.messages),
-                files=self._files(job),
-            )
-            wire.check_error(answer, "cost")
-        except SMSCError as exc:
-            guard.saw(exc)
-            return exc
+    def _price_job(self, job: Job) -> Any:
+        answer, _ = self.client.exchange(
+            "/sys/send.php",
+            job.params(cost=1),
+            repeatable=True,
+            repeat=repeat_read,
+            operation="cost",
+            messages=len(job.messages),
+            files=self._files(job),
+        )
+        wire.check_error(answer, "cost")
         return answer
 
     def _cost_alone(self, index: int, message: Message, guard: BatchGuard) -> CostOutcome:
-        if (skipped := guard.skipped()) is not None:
-            return CostOutcome(index, message, error=skipped)
-        try:
-            return CostOutcome(index, message, result=self.cost(message))
-        except SMSCError as exc:
-            guard.saw(exc)
-            return CostOutcome(index, message, error=exc)
+        got = guard.attempt(self.cost, message)
+        if isinstance(got, SMSCError):
+            return CostOutcome(index, message, error=got)
+        return CostOutcome(index, message, result=got)
 
     def status(self, id: str, phone: str, *, detail: int = 0) -> StatusResult:
         """Return the status of message ``id`` to ``phone`` (``detail``: SMSC's ``all``)."""
@@ -416,7 +403,7 @@ class _Block:
 def _answer_of(future: Future[Any]) -> Any | SMSCError:
     try:
         return future.result()
-    except SMSCError as exc:  # pragma: no cover - _run_job returns errors, kept as a guard
+    except SMSCError as exc:  # pragma: no cover - BatchGuard.attempt returns errors
         return exc
     except Exception as exc:
         # Never lose the message to an unexpected failure: it becomes its outcome.

@@ -31,11 +31,10 @@ from smsc_transports.errors import (
 )
 from smsc_transports.message import Message
 from smsc_transports.observe import log_fields
-from smsc_transports.wire.smpp.session.binds import Binds
+from smsc_transports.wire.smpp.session.binds import BindRetry, Binds
 from smsc_transports.wire.smpp.session.link import (
     LinkState,
     SmppSession,
-    bind_retry_delay,
     reconnect_delay,
 )
 from smsc_transports.wire.smpp.session.options import SmppOptions
@@ -126,12 +125,10 @@ class LinkTask:
         self.link: Link | None = None
         self.runner: asyncio.Task[None] | None = None
         self.closing = False
-        # Set when the SMSC refused the bind and no other bind was up: the task ended
-        # and is restarted by the transport's next operation (_ensure_running) — at
-        # once if no bind is up, else once ``retry_at`` (the bind back-off) is past.
-        self.refused: SMSCError | None = None
-        self.refusals = 0  # bind refusals in a row, for the back-off
-        self.retry_at = 0.0
+        # When a refused bind tries again; its ``refused`` is set when the SMSC refused
+        # the bind and no other bind was up: the task ended, and the transport's next
+        # operation starts it again (_ensure_running).
+        self.retry = BindRetry(options, binds.random.random)
         self._wake: asyncio.TimerHandle | None = None
 
     @property
@@ -139,17 +136,12 @@ class LinkTask:
         """Whether the task that connects and reconnects runs."""
         return self.runner is not None and not self.runner.done()
 
-    @property
-    def retry_due(self) -> bool:
-        """Whether the bind the SMSC refused has waited out its back-off."""
-        return self.refused is not None and time.monotonic() >= self.retry_at
-
     def start(self) -> None:
         """Start the task unless it runs (it connects and binds by itself)."""
         if self.running:
             return
         self.session.window.down_error = None
-        self.refused = None
+        self.retry.refused = None
         self.runner = asyncio.create_task(self._run(), name="smsc-smpp-runner")
 
     async def _run(self) -> None:
@@ -163,11 +155,9 @@ class LinkTask:
             except APIError as exc:
                 # The SMSC refused the bind. With another bind up this one tries again
                 # after the back-off; with none, the caller hears the refusal now.
-                self.refusals += 1
-                delay = bind_retry_delay(options, self.refusals, exc, draw)
-                self.retry_at = time.monotonic() + delay
+                delay = self.retry.refusal(exc)
                 if not self.binds.others_bound(self.session):
-                    self.refused = exc
+                    self.retry.refused = exc
                     self._give_up(exc)
                     log.error(
                         "SMPP bind refused: %s", exc, extra=log_fields("smpp", "bind", error=exc)
@@ -198,7 +188,8 @@ class LinkTask:
                     self.on_moved()
                 await asyncio.sleep(reconnect_delay(options, failures, draw))
                 continue
-            failures = self.refusals = 0
+            failures = 0
+            self.retry.bound()
             self.session.window.down_error = None
             self.after()
             await asyncio.shield(link.closed)

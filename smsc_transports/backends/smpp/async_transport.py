@@ -25,7 +25,7 @@ from smsc_transports.message import Message
 from smsc_transports.observe import Observer
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import AsyncTransport, Capability
-from smsc_transports.wire.smpp.session.binds import Binds
+from smsc_transports.wire.smpp.session.binds import Binds, to_start
 from smsc_transports.wire.smpp.session.link import CAPABILITIES, TICK, LinkState, SmppSession
 from smsc_transports.wire.smpp.session.options import OPTION_NAMES, SmppOptions
 from smsc_transports.wire.smpp.session.stats import SmppStats
@@ -154,15 +154,8 @@ class AsyncSmppTransport(AsyncTransport):
         if self._closed or self._closing:
             raise TransportError("the SMPP transport is closed")
         self._event()
-        # A bind the SMSC refused is tried again at once when no bind is up (the caller
-        # hears the refusal); with others carrying the traffic, only once its back-off is
-        # past: retrying it on every operation would hammer the SMSC. (A bind refused
-        # while another was already up retries by itself, after the same back-off.)
-        tasks = self._tasks
-        retry = all(task.refused is not None or not task.running for task in tasks)
-        for task in tasks:
-            if retry or task.refused is None or task.retry_due:
-                task.start()
+        for task in to_start(self._tasks):  # a refused bind only when its turn has come
+            task.start()
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.create_task(self._tick(), name="smsc-smpp-ticker")
 
@@ -264,9 +257,7 @@ class AsyncSmppTransport(AsyncTransport):
         if not self.options.query_sm:
             return status_query(id, phone, None, known)
         await self.connect()
-        # Any bound bind will do: the store is shared, and SMSC answers query_sm about
-        # the account's messages whichever bind sent them.
-        session = next(iter(self._binds.bound()), self._session)
+        session = self._binds.for_query()
         query = session.query(*query_target(session, id, phone))
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         query.waiter = waiter
@@ -304,8 +295,7 @@ class AsyncSmppTransport(AsyncTransport):
 
     async def _change(self, ask: Callable[[SmppSession], Query]) -> None:
         await self.connect()
-        # Any bound bind will do, as for status(): SMSC knows the account's messages.
-        session = next(iter(self._binds.bound()), self._session)
+        session = self._binds.for_query()
         query = ask(session)
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         query.waiter = waiter

@@ -32,12 +32,11 @@ from smsc_transports.errors import (
     TransportTimeout,
 )
 from smsc_transports.observe import log_fields
-from smsc_transports.wire.smpp.session.binds import Binds
+from smsc_transports.wire.smpp.session.binds import BindRetry, Binds
 from smsc_transports.wire.smpp.session.link import (
     TICK,
     LinkState,
     SmppSession,
-    bind_retry_delay,
     reconnect_delay,
 )
 from smsc_transports.wire.smpp.session.options import SmppOptions
@@ -71,12 +70,10 @@ class ReaderThread:
         self.lock = changed
         self.on_moved = on_moved
         self.closed = False
-        # Set when the SMSC refused the bind and no other bind was up: the thread ended
-        # and is restarted by the transport's next operation (SmppTransport._ensure) —
-        # at once if no bind is up, else once ``retry_at`` (the bind back-off) is past.
-        self.refused: SMSCError | None = None
-        self.refusals = 0  # bind refusals in a row, for the back-off
-        self.retry_at = 0.0
+        # When a refused bind tries again; its ``refused`` is set when the SMSC refused
+        # the bind and no other bind was up: the thread ended, and the transport's next
+        # operation starts it again (SmppTransport._ensure).
+        self.retry = BindRetry(options, binds.random.random)
         self._write_lock = threading.Lock()
         self._sock: socket.socket | None = None
         self._opening: socket.socket | None = None
@@ -91,7 +88,7 @@ class ReaderThread:
             if self._reader is not None and self._reader.is_alive():
                 return
             self.session.window.down_error = None
-            self.refused = None
+            self.retry.refused = None
             self._stop.clear()
             self._reader = threading.Thread(target=self._run, name="smsc-smpp-reader", daemon=True)
             self._reader.start()
@@ -108,11 +105,9 @@ class ReaderThread:
             except APIError as exc:
                 # The SMSC refused the bind. With another bind up this one tries again
                 # after the back-off; with none, the caller hears the refusal now.
-                self.refusals += 1
-                delay = bind_retry_delay(options, self.refusals, exc, draw)
+                delay = self.retry.refusal(exc)
                 with self.lock:
                     later = self.binds.others_bound(self.session)
-                    self.retry_at = time.monotonic() + delay
                 self._give_up(exc, fatal=not later)
                 if not later:
                     return
@@ -143,7 +138,8 @@ class ReaderThread:
                 if self._stop.wait(reconnect_delay(options, failures, draw)):
                     return
                 continue
-            failures = self.refusals = 0
+            failures = 0
+            self.retry.bound()
             with self.lock:
                 self.session.window.down_error = None
                 self.changed.notify_all()
@@ -160,7 +156,7 @@ class ReaderThread:
                 # This thread ends now: the next send must start a new one, even if it
                 # comes before this thread has quite finished.
                 self._reader = None
-                self.refused = error
+                self.retry.refused = error
             self.changed.notify_all()
         self.on_moved()
         if fatal:
@@ -348,14 +344,9 @@ class ReaderThread:
             self._reader.join(timeout=5)
 
     @property
-    def alive(self) -> bool:
+    def running(self) -> bool:
         """Whether the reader thread runs."""
         return self._reader is not None and self._reader.is_alive()
-
-    @property
-    def retry_due(self) -> bool:
-        """Whether the bind the SMSC refused has waited out its back-off."""
-        return self.refused is not None and time.monotonic() >= self.retry_at
 
 
 def _as_connect_error(exc: BaseException, host: str) -> SMSCError:

@@ -33,7 +33,7 @@ from smsc_transports.message import Message
 from smsc_transports.observe import Observer
 from smsc_transports.results import IncomingMessage, Outcome, SendResult, StatusResult
 from smsc_transports.transport import Capability, Transport
-from smsc_transports.wire.smpp.session.binds import Binds
+from smsc_transports.wire.smpp.session.binds import Binds, to_start
 from smsc_transports.wire.smpp.session.link import CAPABILITIES, TICK, LinkState, SmppSession
 from smsc_transports.wire.smpp.session.options import OPTION_NAMES, SmppOptions
 from smsc_transports.wire.smpp.session.stats import SmppStats
@@ -175,21 +175,12 @@ class SmppTransport(Transport):
         raise error or ConnectError(f"could not bind to {self.options.host} in time")
 
     def _ensure(self) -> None:
-        """Start every bind's reader thread that is not running.
-
-        A bind the SMSC refused is tried again at once when no bind is up (the caller
-        hears the refusal); with others carrying the traffic, only once its back-off
-        (the reconnect back-off; the longest after a refused password) is past:
-        retrying it on every operation would hammer the SMSC. (A bind refused while
-        another was already up retries by itself, after the same back-off.)
-        """
+        """Start the reader threads :func:`~smsc_transports.wire.smpp.session.binds.to_start`
+        names (every one not running, a refused bind only when its turn has come)."""
         if self._closed:
             raise TransportError("the SMPP transport is closed")
-        links = self._links
-        retry = all(link.refused is not None or not link.alive for link in links)
-        for link in links:
-            if retry or link.refused is None or link.retry_due:
-                link.ensure()
+        for link in to_start(self._links):
+            link.ensure()
 
     def _flush_all(self) -> None:
         for link in self._links:
@@ -260,9 +251,7 @@ class SmppTransport(Transport):
             return status_query(id, phone, None, known)
         self.connect()
         with self._lock:
-            # Any bound bind will do: the store is shared, and SMSC answers query_sm
-            # about the account's messages whichever bind sent them.
-            session = next(iter(self._binds.bound()), self._session)
+            session = self._binds.for_query()
             query = session.query(*query_target(session, id, phone))
         self._links[self._binds.sessions.index(session)].flush()
         with self._lock:
@@ -302,8 +291,7 @@ class SmppTransport(Transport):
     def _change(self, ask: Callable[[SmppSession], Query]) -> None:
         self.connect()
         with self._lock:
-            # Any bound bind will do, as for status(): SMSC knows the account's messages.
-            session = next(iter(self._binds.bound()), self._session)
+            session = self._binds.for_query()
             query = ask(session)
         self._links[self._binds.sessions.index(session)].flush()
         with self._lock:

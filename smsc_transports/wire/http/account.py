@@ -23,6 +23,7 @@ from smsc_transports.message import STRING_ID, MessageKind, normalize_phone
 from smsc_transports.results import HlrInfo, OperatorInfo, ScheduledJob, StatusResult
 from smsc_transports.statuses import DeliveryError, MessageStatus
 from smsc_transports.wire.http.answers import (
+    _HLR_FIELDS,
     _expect_object,
     _optional_str,
     _text,
@@ -56,9 +57,6 @@ RAW_RESERVED = frozenset({"login", "psw", "apikey", "fmt", "charset"})
 _COMMAND = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 _CODE = re.compile(r"[0-9A-Za-z]{1,16}")
-# An HLR answer's fields after status, time and error, in SMSC's fmt=1 order (§1.7).
-_HLR_ORDER = ("imsi", "msc", "mcc", "mnc", "country", "operator", "roaming_country",
-              "roaming_operator")  # fmt: skip
 
 
 def _phones(value: str | Sequence[str], kind: MessageKind) -> str:
@@ -269,10 +267,10 @@ def hlr_from_fields(fields: Sequence[str]) -> HlrInfo:
     trailing fields and empty ones are ``None``; more than eight is a
     :class:`ProtocolError`.
     """
-    if len(fields) > len(_HLR_ORDER):
+    if len(fields) > len(_HLR_FIELDS):
         raise ProtocolError(f"SMSC's HLR answer has {len(fields)} fields, at most 8 expected")
     values: dict[str, str | None] = {}
-    for name, raw in zip(_HLR_ORDER, fields, strict=False):
+    for name, raw in zip(_HLR_FIELDS.values(), fields, strict=False):
         text = raw.strip()
         if len(text) > 200 or any(not ch.isprintable() for ch in text):
             raise ProtocolError(f"SMSC's HLR field {name!r} is not a short printable text")

@@ -442,23 +442,24 @@ def parse_cost(answer: Any) -> CostResult:
     return CostResult(cost=cost, parts=_int(body, "cnt"), phones=_phones(body), raw=body)
 
 
-# The fields an HLR message's status carries (smsc-protocol.md §1.7, [S]).
-_HLR_KEYS = ("imsi", "msc", "mcc", "mnc", "cn", "net", "rcn", "rnet")
+# The fields an HLR message's status carries, SMSC's name to HlrInfo's, in the order of
+# SMSC's fmt=1 answer after status, time and error (smsc-protocol.md §1.7, [S]).
+_HLR_FIELDS = {
+    "imsi": "imsi",
+    "msc": "msc",
+    "mcc": "mcc",
+    "mnc": "mnc",
+    "cn": "country",
+    "net": "operator",
+    "rcn": "roaming_country",
+    "rnet": "roaming_operator",
+}
 
 
 def _hlr(body: Mapping[str, Any]) -> HlrInfo | None:
-    if not any(key in body for key in _HLR_KEYS):
+    if not any(key in body for key in _HLR_FIELDS):
         return None
-    return HlrInfo(
-        imsi=_optional_str(body, "imsi"),
-        msc=_optional_str(body, "msc"),
-        mcc=_optional_str(body, "mcc"),
-        mnc=_optional_str(body, "mnc"),
-        country=_optional_str(body, "cn"),
-        operator=_optional_str(body, "net"),
-        roaming_country=_optional_str(body, "rcn"),
-        roaming_operator=_optional_str(body, "rnet"),
-    )
+    return HlrInfo(**{field: _optional_str(body, key) for key, field in _HLR_FIELDS.items()})
 
 
 def parse_status(answer: Any, id: str = "", phone: str = "") -> StatusResult:

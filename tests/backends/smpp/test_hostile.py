@@ -68,7 +68,7 @@ def test_hostile_answers_make_the_message_unknown_and_the_next_link_works(reply:
             with pytest.raises(OutcomeUnknown) as caught:
                 transport.send(Message("79990000001", "into the storm"))
             after = transport.send(Message("79990000001", "after the storm"))
-            reader_alive = transport._links[0].alive
+            reader_alive = transport._links[0].running
     assert isinstance(caught.value.__cause__, ProtocolError)
     assert after.id == "1"
     assert reader_alive and server.connections == 2

@@ -5,8 +5,8 @@ Rule: like all of ``wire/``, no socket, thread, selector or event loop, and no i
 :mod:`.link` for the five calls and who must serialise them). It imports the SMPP codec
 (``wire/smpp``) and the core modules.
 
-* ``binds`` — :class:`Binds`: a transport's ``binds=N`` sessions, what they share, and
-  which takes the next message.
+* ``binds`` — :class:`Binds`: a transport's ``binds=N`` sessions, what they share,
+  which takes the next message, and when a bind the SMSC refused binds again.
 * ``link`` — :class:`SmppSession`: bind, unbind, dispatch, keepalive, timeouts; owns the
   parts below.
 * ``window`` — :class:`SubmitWindow`: sequence numbers, the window, throttling, settling.

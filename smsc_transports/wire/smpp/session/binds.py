@@ -13,25 +13,26 @@ as the bind's own session decides (unknown when its link drops). A submit is nev
 two queues, so it is written at most once.
 Rule 3: like the sessions, it is driven under the I/O layer's serialisation (the
 threaded transport's one state lock for all binds, the asyncio one's loop).
+Rule 4: when a bind the SMSC refused binds again is decided here (:class:`BindRetry`,
+:func:`to_start`); the I/O layer only waits and starts what they say.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from random import Random
+from typing import Protocol, TypeVar
 
 from smsc_transports.errors import SMSCError
 from smsc_transports.wire.smpp.session.deliveries import Deliveries
-from smsc_transports.wire.smpp.session.link import LinkState, SmppSession
+from smsc_transports.wire.smpp.session.link import LinkState, SmppSession, bind_retry_delay
 from smsc_transports.wire.smpp.session.options import SmppOptions
-from smsc_transports.wire.smpp.session.receipt_store import ReceiptStore
-from smsc_transports.wire.smpp.session.stats import SmppStats
 from smsc_transports.wire.smpp.session.tickets import Part, Ticket
 from smsc_transports.wire.smpp.submit import SubmitEncoder
 
-__all__ = ["Binds"]
+__all__ = ["BindRetry", "Binds", "to_start"]
 
 
 class _Unsent(Collection[Part]):
@@ -67,10 +68,8 @@ class Binds:
     ) -> None:
         self.options = options
         self.random = random or Random()  # noqa: S311 (jitter, not a secret)
-        store = ReceiptStore(options.receipt_store_size, options.receipt_ttl, options.receipt_id)
-        self.deliveries = Deliveries(options, store, SmppStats(), wall)
-        self.deliveries.clock = clock
-        self.store = store
+        self.deliveries = Deliveries.fresh(options, clock=clock, wall=wall)
+        self.store = self.deliveries.store
         self.stats = self.deliveries.stats
         alone = options.binds == 1
         self.sessions: tuple[SmppSession, ...] = tuple(
@@ -101,6 +100,14 @@ class Binds:
     def bound(self) -> list[SmppSession]:
         """The sessions bound now, in bind order."""
         return [s for s in self.sessions if s.state is LinkState.BOUND]
+
+    def for_query(self) -> SmppSession:
+        """The bind to ask about a message: the first bound one, else the first.
+
+        Any bound bind will do: the store is shared, and SMSC answers query_sm,
+        cancel_sm and replace_sm about the account's messages whichever bind sent them.
+        """
+        return next(iter(self.bound()), self.sessions[0])
 
     def others_bound(self, session: SmppSession) -> bool:
         """Whether a bind other than ``session`` is bound: it carries the traffic while
@@ -218,3 +225,72 @@ class Binds:
     def finish(self) -> None:
         """The transport closes: hand on every acknowledged event still held."""
         self.deliveries.finish()
+
+
+class BindRetry:
+    """When one bind the SMSC refused binds again; its link owns one, and only waits.
+
+    A refused bind waits the bind back-off (:func:`~.link.bind_retry_delay`: the
+    reconnect back-off, jittered by ``draw``; the longest after a refused password) and
+    tries again while another bind carries the traffic. With no other bind up its link
+    ends instead, and keeps the refusal in :attr:`refused` for the transport's next
+    operation to start it again (:func:`to_start`).
+    """
+
+    __slots__ = ("clock", "draw", "options", "refusals", "refused", "retry_at")
+
+    def __init__(
+        self,
+        options: SmppOptions,
+        draw: Callable[[], float],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.options = options
+        self.draw = draw
+        self.clock = clock
+        self.refused: SMSCError | None = None  # set when the link ended at a refusal
+        self.refusals = 0  # bind refusals in a row, for the back-off
+        self.retry_at = 0.0
+
+    def refusal(self, error: SMSCError) -> float:
+        """Count one more refusal in a row; return the seconds to wait before binding again."""
+        self.refusals += 1
+        delay = bind_retry_delay(self.options, self.refusals, error, self.draw)
+        self.retry_at = self.clock() + delay
+        return delay
+
+    def bound(self) -> None:
+        """The bind succeeded: the next refusal is the first in a row again."""
+        self.refusals = 0
+
+    @property
+    def due(self) -> bool:
+        """Whether the bind the SMSC refused has waited out its back-off."""
+        return self.refused is not None and self.clock() >= self.retry_at
+
+
+class _Runner(Protocol):
+    """A bind's link as :func:`to_start` sees it."""
+
+    retry: BindRetry
+
+    @property
+    def running(self) -> bool:
+        """Whether the link's thread or task runs."""
+        ...
+
+
+_R = TypeVar("_R", bound=_Runner)
+
+
+def to_start(links: Sequence[_R]) -> list[_R]:
+    """The links of a transport's binds to start before an operation.
+
+    A link that does not run starts, unless its bind was refused: that one starts again
+    at once when no bind is up (the caller hears the refusal), but with others
+    carrying the traffic only once its back-off is past: retrying it on every operation
+    would hammer the SMSC. (A bind refused while another was already up retries by
+    itself, after the same back-off.) Starting a link that runs does nothing.
+    """
+    again = all(link.retry.refused is not None or not link.running for link in links)
+    return [link for link in links if again or link.retry.refused is None or link.retry.due]

@@ -74,6 +74,21 @@ class Deliveries:
         self._early_count = 0
         self._incoming_ids = 0
 
+    @classmethod
+    def fresh(
+        cls,
+        options: SmppOptions,
+        *,
+        clock: Callable[[], float],
+        wall: Callable[[], datetime],
+    ) -> Deliveries:
+        """Deliveries with a receipt store of their own (sized by ``options``) and new
+        counters; ``clock`` times receipts, ``wall`` dates them."""
+        store = ReceiptStore(options.receipt_store_size, options.receipt_ttl, options.receipt_id)
+        deliveries = cls(options, store, SmppStats(), wall)
+        deliveries.clock = clock
+        return deliveries
+
     @property
     def early(self) -> int:
         """How many acknowledged receipts wait for their submit_sm_resp."""

@@ -67,8 +67,6 @@ from smsc_transports.wire.smpp.scheduled import (
 )
 from smsc_transports.wire.smpp.session.deliveries import Deliveries
 from smsc_transports.wire.smpp.session.options import SmppOptions
-from smsc_transports.wire.smpp.session.receipt_store import ReceiptStore
-from smsc_transports.wire.smpp.session.stats import SmppStats
 from smsc_transports.wire.smpp.session.tickets import Control, Part, Query, Ticket
 from smsc_transports.wire.smpp.session.window import SubmitWindow
 
@@ -136,11 +134,7 @@ class SmppSession:
         self.clock = clock
         self.wall = wall
         if deliveries is None:
-            store = ReceiptStore(
-                options.receipt_store_size, options.receipt_ttl, options.receipt_id
-            )
-            deliveries = Deliveries(options, store, SmppStats(), wall)
-            deliveries.clock = clock
+            deliveries = Deliveries.fresh(options, clock=clock, wall=wall)
         # Shared by every bind of a transport (:class:`~.binds.Binds`): a receipt may
         # arrive on any bind, and there is one store, one event queue, one set of counters.
         self.deliveries = deliveries

@@ -228,14 +228,12 @@ class Pipeline:
         """Take one input message; return its ticket to enqueue (``None`` if it failed)."""
         index = self.index
         self.index += 1
-        if (skipped := self.guard.skipped()) is not None:
-            self.pending.append(Outcome(index, message, error=skipped))
+        # Not encoded once the batch has stopped; an encoding error never stops it.
+        encoded = self.guard.attempt(self.queue.encoder.encode, message)
+        if isinstance(encoded, SMSCError):
+            self.pending.append(Outcome(index, message, error=encoded))
             return None
-        try:
-            ticket = Ticket(index, message, self.queue.encoder.encode(message))
-        except SMSCError as exc:
-            self.pending.append(Outcome(index, message, error=exc))
-            return None
+        ticket = Ticket(index, message, encoded)
         self.pending.append(ticket)
         return ticket
 

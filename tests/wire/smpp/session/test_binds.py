@@ -13,7 +13,7 @@ from smsc_transports.errors import AuthenticationError
 from smsc_transports.results import SendResult
 from smsc_transports.wire.smpp import pdu as w
 from smsc_transports.wire.smpp.command_status import smpp_error
-from smsc_transports.wire.smpp.session.binds import Binds
+from smsc_transports.wire.smpp.session.binds import BindRetry, Binds, to_start
 from smsc_transports.wire.smpp.session.link import (
     LinkState,
     SmppSession,
@@ -258,3 +258,46 @@ def test_a_refused_bind_backs_off_like_a_reconnect_and_a_refused_password_the_lo
     draw = Random(11).random
     delays = [bind_retry_delay(jittered(0.5), 1, password, draw) for _ in range(100)]
     assert all(15.0 <= d <= 30.0 for d in delays) and len(set(delays)) > 90  # jittered
+
+
+def test_a_refused_bind_waits_its_back_off_and_counts_refusals_until_it_binds() -> None:
+    clock = Clock()
+    retry = BindRetry(jittered(0), Random(1).random, clock)
+    system = smpp_error(w.ESME_RSYSERR, operation="bind")
+    assert [retry.refusal(system) for _ in range(3)] == [0.5, 1.0, 2.0]
+    assert retry.retry_at == clock.now + 2.0
+    assert not retry.due  # never refused for good: nothing to retry
+    retry.refused = system
+    assert not retry.due
+    clock.now += 2.0
+    assert retry.due
+    retry.bound()
+    assert retry.refusal(system) == 0.5  # the first refusal in a row again
+
+
+class _Link:
+    def __init__(self, retry: BindRetry, running: bool) -> None:
+        self.retry = retry
+        self.running = running
+
+
+def test_a_refused_bind_starts_again_at_once_only_when_no_bind_is_up() -> None:
+    clock = Clock()
+    refused = smpp_error(w.ESME_RINVPASWD, operation="bind")
+    links = [_Link(BindRetry(jittered(0), Random(1).random, clock), False) for _ in range(2)]
+    for link in links:
+        link.retry.refusal(refused)
+        link.retry.refused = refused
+    assert to_start(links) == links  # none is up: the caller hears the refusal again
+    links[1].retry.refused = None
+    links[1].running = True
+    assert to_start(links) == [links[1]]  # another carries the traffic: wait the back-off
+    clock.now += 30.0
+    assert to_start(links) == links
+
+
+def test_a_query_goes_to_a_bound_bind_else_the_first() -> None:
+    group, _ = binds(3)
+    assert group.for_query() is group.sessions[0]
+    bind(group.sessions[2])
+    assert group.for_query() is group.sessions[2]
