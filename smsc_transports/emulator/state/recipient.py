@@ -209,9 +209,18 @@ class Recipients:
         return dict(self._next_id), self._next_int_id
 
     def renumber(self, next_ids: dict[str, int], next_int_id: int) -> None:
-        """Continue numbering from a snapshot's :meth:`numbering`, never below what is stored."""
+        """Continue numbering from a snapshot's :meth:`numbering`, never below what is stored.
+
+        A file's counters may lag behind its own messages (edited by hand): numbering
+        also goes past every stored number id and ``int_id``, so a new message never
+        takes a kept one's place.
+        """
         for login, number in next_ids.items():
             self._next_id[login] = max(self._next_id.get(login, 1), number)
+        for (login, id, _), recipient in self._by_key.items():
+            if id.isascii() and id.isdigit():
+                self._next_id[login] = max(self._next_id.get(login, 1), int(id) + 1)
+            self._next_int_id = max(self._next_int_id, recipient.int_id + 1)
         self._next_int_id = max(self._next_int_id, next_int_id)
 
     def remove(self, login: str, id: str, phone: str) -> Recipient | None:

@@ -112,3 +112,22 @@ def test_a_scaled_clock_runs_at_its_speed_and_moves_forward_only() -> None:
     assert stopped() == 5
     stopped.resume(3)  # a snapshot's time, before serving
     assert stopped() == 3
+
+
+def test_numbering_after_a_snapshot_never_reuses_a_kept_message_s_id() -> None:
+    state = EmulatorState([Account("a", "pw")], clock=ManualClock())
+    account = state.authenticate("a", "pw")
+    for phone in ("79990000001", "79990000002"):
+        state.send(account, SendRequest(phones=(phone,), text="kept"))
+    image = json.loads(json.dumps(state.snapshot()))
+    # A file edited by hand (or an older writer) whose counters lag behind its messages.
+    image["next_ids"], image["next_int_id"] = {"a": 1}, 1
+
+    again = EmulatorState(clock=ManualClock())
+    again.restore(image)
+    restored = again.authenticate("a", "pw")
+    sent = again.send(restored, SendRequest(phones=("79990000001",), text="new"))
+    assert sent.id == "3"
+    assert again.status(restored, "1", "79990000001").text == "kept"
+    int_ids = [recipient["int_id"] for recipient in again.snapshot()["recipients"]]
+    assert sorted(int_ids) == [1, 2, 3]
