@@ -61,6 +61,8 @@ ROWS = 300
 PHONE = "79990000001"  # the emulator's "always delivered" test number
 BALANCE = "100000"  # enough for every send and both bulks
 TOKEN = "smoke-token"  # noqa: S105  # the throwaway emulator's control token
+# The emulator's documented demo account (docs/emulator.md): not a secret anywhere.
+DEMO_ACCOUNT = {"login": "demo", "password": "demo"}
 
 # What each protocol's send / cost / status / balance must exit with (2: it cannot).
 ALL = {"send": 0, "cost": 0, "status": 0, "balance": 0}
@@ -437,7 +439,9 @@ class Emulator:
         config = smoke.work / "emulator.toml"
         config.write_text(
             f'[control]\nenabled = true\ntoken = "{TOKEN}"\n\n[limits]\nunlimited = true\n\n'
-            f'[[accounts]]\nlogin = "demo"\npassword = "demo"\nbalance = "{BALANCE}"\n',
+            "[[accounts]]\n"
+            + "".join(f"{key} = {json.dumps(value)}\n" for key, value in DEMO_ACCOUNT.items())
+            + f"balance = {json.dumps(BALANCE)}\n",
             encoding="utf-8",
         )
         argv = [

@@ -33,6 +33,9 @@ from tests.conftest import require_command
 from tests.emulator.api import ROOT, started_emulator
 
 MODULE = [sys.executable, "-m", "smsc_transports.emulator"]
+# A throwaway account of the scenario files below (a placeholder, not a credential).
+PASSWORD_LINE = 'password = "placeholder"\n'
+ACCOUNT = '[[accounts]]\nlogin = "a"\n' + PASSWORD_LINE
 
 
 def refused(port: int) -> bool:
@@ -160,7 +163,7 @@ def _errors(tmp_path: Path, text: str) -> str:
 
 
 def test_a_bad_scenario_is_one_line_naming_file_and_key_and_exit_2(tmp_path: Path) -> None:
-    said = _errors(tmp_path, '[[accounts]]\nlogin = "a"\npassword = "b"\nbalance = "lots"\n')
+    said = _errors(tmp_path, ACCOUNT + 'balance = "lots"\n')
     assert "emulator.toml: accounts[0].balance: expected an amount" in said
 
 
@@ -170,14 +173,14 @@ def test_a_bad_scenario_is_one_line_naming_file_and_key_and_exit_2(tmp_path: Pat
         ("[emulator]\nhttp_prot = 1\n", "emulator.http_prot: unknown key"),
         ("[emulator]\nhttp_port = 70000\n", "emulator.http_port: expected a port"),
         ("[emulator]\nclock_speed = -1\n", "emulator.clock_speed: must be 0 or more"),
-        ("[[accounts]]\npassword = 'x'\n", "accounts[0].login: is required"),
+        ("[[accounts]]\n" + PASSWORD_LINE, "accounts[0].login: is required"),
         ("[[accounts]]\nlogin = 'a'\n", "accounts[0].password: is required"),
         (
-            "[[accounts]]\nlogin='a'\npassword='b'\n[[accounts]]\nlogin='a'\npassword='c'\n",
+            ACCOUNT + ACCOUNT,
             "accounts[1].login: 'a' is given twice",
         ),
         (
-            "[[accounts]]\nlogin = 'a'\npassword = 'b'\nsenders = 'Shop'\n",
+            ACCOUNT + "senders = 'Shop'\n",
             "accounts[0].senders: expected a list of strings",
         ),
         ("[limits]\nbalance_per_minute = 0\n", "limits.balance_per_minute: expected a whole"),
