@@ -217,7 +217,7 @@ class SoapClient:
 
         return ask_until_accepted(
             ask,
-            _rate_limited,
+            wire.rate_limited,
             repeat,
             self.options.retry,
             self._closing,
@@ -318,17 +318,6 @@ class SoapClient:
         self._closing.set()
         self.session.close()
         self.watchdog.close()
-
-
-def _rate_limited(result: Any) -> RateLimited | None:
-    """The error 9 a SOAP result holds, if any (other errors are the parsers' business)."""
-    try:
-        wire.check_error(result, "send")
-    except RateLimited as exc:
-        return exc
-    except SMSCError:
-        return None
-    return None
 
 
 def _repeat_send(message: Message) -> RepeatRule:

@@ -27,7 +27,14 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
-from smsc_transports.errors import ProtocolError, ValidationError, api_error, safe_excerpt
+from smsc_transports.errors import (
+    ProtocolError,
+    RateLimited,
+    SMSCError,
+    ValidationError,
+    api_error,
+    safe_excerpt,
+)
 from smsc_transports.field_support import refuse_uncarried
 from smsc_transports.message import Message
 from smsc_transports.results import Balance, CostResult, PhoneResult, SendResult, StatusResult
@@ -53,6 +60,7 @@ __all__ = [
     "parse_raw",
     "parse_send",
     "parse_status",
+    "rate_limited",
     "raw_call",
     "send_call",
     "status_call",
@@ -406,6 +414,17 @@ def check_error(result: Any, operation: str) -> dict[str, Any]:
     raw_id = body.get("id")
     message_id = http.error_id(raw_id) if isinstance(raw_id, str) else None
     raise api_error(code, id=message_id, operation=operation)
+
+
+def rate_limited(result: Any) -> RateLimited | None:
+    """The error 9 a SOAP result holds, if any (other errors are the parsers' business)."""
+    try:
+        check_error(result, "send")
+    except RateLimited as exc:
+        return exc
+    except SMSCError:
+        return None
+    return None
 
 
 def _refused(items: Any) -> tuple[PhoneResult, ...]:
