@@ -128,7 +128,7 @@ class HttpTransport(Transport):
     def send(self, message: Message) -> SendResult:
         """Send one message (``cost=3``, ``op=1``) and return what SMSC accepted."""
         job = Job((message,))
-        return settle_job(job, BatchGuard().attempt(self._run_job, job))[0].unwrap()
+        return settle_job(job, self._run_job(job))[0].unwrap()
 
     def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
         """Send every message with as few requests as possible; one outcome each, in order.
