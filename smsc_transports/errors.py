@@ -178,7 +178,11 @@ class OutcomeUnknown(TransportError):
 
     The message may have been accepted; it is never resent automatically. Send it
     again with the same ``Message.id`` to let SMSC reject a duplicate (code 9).
+    ``accepted_ids`` are the ids SMSC gave the parts it did answer (SMPP: one submit_sm
+    per part and recipient), to ask their status by; empty where none is known.
     """
+
+    accepted_ids: tuple[str, ...] = ()
 
 
 class APIError(SMSCError):

@@ -39,6 +39,7 @@ from smsc_transports.cli.stop import StopRequest
 from smsc_transports.errors import (
     APIError,
     ConnectError,
+    OutcomeUnknown,
     RateLimited,
     SMSCError,
     TransportError,
@@ -262,7 +263,7 @@ class BulkRun:
             # names the ids SMSC gave the parts it answered before the link dropped: a
             # later run asks by them.
             phones = row.message.phones if row.message else ()
-            ids = tuple(str(i) for i in getattr(error, "accepted_ids", ()))
+            ids = error.accepted_ids if isinstance(error, OutcomeUnknown) else ()
             return replace(base, state=State.UNKNOWN, phones=phones, ids=ids, error=text)
         retry = not isinstance(error, ValidationError)
         return replace(base, state=State.REFUSED, error=text, retry=retry)

@@ -153,7 +153,7 @@ def settle(ticket: Ticket) -> SendResult | SMSCError:
             " (send it again only if a duplicate is acceptable)"
         )
         error.__cause__ = ticket.cause
-        error.accepted_ids = tuple(i for i in ids if i is not None)  # type: ignore[attr-defined]
+        error.accepted_ids = tuple(i for i in ids if i is not None)
         return error
     errors = ticket.errors or {}
     per_phone = len(encoded.bodies[0])

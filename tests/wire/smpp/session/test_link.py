@@ -147,7 +147,7 @@ def test_unknown_wins_over_accepted_parts_of_the_same_message() -> None:
     answer(session, written[0][0], message_id="A")
     session.link_lost(ConnectError("cut"))
     assert isinstance(ticket.outcome, OutcomeUnknown)
-    assert ticket.outcome.accepted_ids == ("A",)  # type: ignore[attr-defined]
+    assert ticket.outcome.accepted_ids == ("A",)
 
 
 def test_generic_nack_refuses_its_submit_and_a_nack_for_nothing_breaks_the_link() -> None:
