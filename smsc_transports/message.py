@@ -84,7 +84,8 @@ _PHONE_SEPARATORS = re.compile(r"[,;\n]")
 _GROUP = re.compile(r"G[0-9]{1,10}")
 _EMAIL = re.compile(r"[^@\s,;:<>\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
 _TELEGRAM = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,31}|#[0-9]{1,20}")
-# A string id: the caller's Message.id, and the ids SMSC's answers and commands name.
+# A string id: the caller's Message.id, and the ids SMSC's answers, commands and e-mail
+# bodies name.
 STRING_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
 _SENDER_CHARS = re.compile(r"[A-Za-z0-9 !#$%&'*+,./:;<=>?@_\-]*")
 _BOT = re.compile(r"@?[A-Za-z][A-Za-z0-9_]{3,64}")
@@ -565,7 +566,7 @@ def _check_subject(subject: str, kind: MessageKind) -> None:
 
 def _binary_data(kind: MessageKind, text: str, data: bytes | None) -> bytes | None:
     """The octets of a BIN/BIN_HEX message, from ``data`` or (older form) from ``text``."""
-    if kind not in (MessageKind.BIN, MessageKind.BIN_HEX):
+    if kind not in _BINARY_KINDS:
         if data is not None:
             raise ValidationError("data is for kind=BIN or BIN_HEX messages", field="data")
         return None

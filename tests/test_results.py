@@ -141,3 +141,12 @@ def test_send_result_defaults() -> None:
         "",
         None,
     )
+
+
+def test_recipient_finds_a_phone_s_result_whichever_side_has_the_plus() -> None:
+    first, second = PhoneResult("79160000001", id="7"), PhoneResult("+79160000002", error=7)
+    result = SendResult(id="7", parts=1, phones=(first, second))
+    assert result.recipient("79160000001") is first
+    assert result.recipient("+79160000001") is first
+    assert result.recipient("79160000002") is second
+    assert result.recipient("79160000003") is None

@@ -29,7 +29,7 @@ from typing import Literal, get_args
 
 from smsc_transports.errors import ValidationError
 from smsc_transports.field_support import refuse_uncarried
-from smsc_transports.message import Message, MessageKind
+from smsc_transports.message import STRING_ID, Message, MessageKind
 from smsc_transports.wire.http import message_text, time_param
 
 __all__ = [
@@ -69,7 +69,6 @@ _NEWLINES = re.compile(r"\r\n?")
 _MARKER = re.compile(r"\[/?text\]", re.IGNORECASE)
 _OPEN, _CLOSE = re.compile(r"\[text\]", re.I), re.compile(r"\[/text\]", re.I)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_ID = re.compile(r"[A-Za-z0-9._-]{1,40}")
 _MAX_OPTION_DIGITS = 9
 _TZ = re.compile(r"[+-]?\d{1,2}(?:\.\d{1,2})?")
 _DOTTED_TIME = re.compile(r"(\d\d)\.(\d\d)\.(\d\d) (\d\d):(\d\d)")
@@ -150,7 +149,7 @@ def _check_head(body: MailBody) -> None:
     """Check every field before the phones (and the phones themselves)."""
     _check_field("login", body.login, ":[]", spaces=False)
     _check_field("password", body.password, ":", secret=True)
-    if body.id and not _ID.fullmatch(body.id):
+    if body.id and not STRING_ID.fullmatch(body.id):
         raise ValidationError(
             f"id {body.id!r} must be 1 to 40 characters of A-Z a-z 0-9 . _ -", field="id"
         )
@@ -314,7 +313,7 @@ def parse_body(text: str) -> MailBody:
     time, _, tz = when.partition(",")
     if tz and not _TZ.fullmatch(tz):
         raise ValidationError(f"tz {tz[:20]!r} must be a number of hours", field="tz")
-    if msg_id and not _ID.fullmatch(msg_id):
+    if msg_id and not STRING_ID.fullmatch(msg_id):
         raise ValidationError(f"id {msg_id[:50]!r} is not an SMSC message id", field="id")
     common = {
         "login": login,

@@ -98,7 +98,7 @@ class SubmitWindow:
         # Under a rate limit, submits go out in batches of about a hundredth of a
         # second's worth: one submit per write would cost a wake-up, a TCP segment and
         # an answer read each (four times the CPU per message at 500/s).
-        self._batch = max(1, min(int(options.rate / 100), int(options.rate / 10)))
+        self._batch = max(1, int(options.rate / 100))
 
     def _next_sequence(self) -> int:
         sequence = self._sequence + 1 if self._sequence < w.MAX_SEQUENCE else 1
