@@ -99,6 +99,25 @@ def test_replace_and_a_plain_subclass_build_through_quick_init() -> None:
         sub.id = "x"  # type: ignore[misc]
 
 
+def test_quick_init_builds_through_the_twin_not_object_setattr() -> None:
+    # Every result above would be the same on the slow path: check the fast one runs.
+    assert "_twin" in vars(Quick)["__init__"].__code__.co_names  # quick_init's, not Plain's
+    assert "_twin" not in vars(Plain)["__init__"].__code__.co_names
+    value = object.__new__(Quick)
+    opened: Any = stores(value)
+    assert type(value).__name__ == "QuickDraft"  # the twin, which takes plain stores
+    opened.phone, opened.cost, opened.raw, opened.id = "7916", None, {}, None
+    assert opened is value
+    assert seal(opened, Quick) is value and type(value) is Quick
+    assert value == Quick("7916")
+
+    class Sub(Quick):
+        __slots__ = ()
+
+    # A subclass has another layout: no twin, stores go through object.__setattr__.
+    assert type(stores(object.__new__(Sub))).__name__ == "_Setter"
+
+
 def test_quick_init_keeps_the_signature_the_dataclass_would_have() -> None:
     assert str(inspect.signature(Quick)) == str(inspect.signature(Plain))
     for cls in (results.PhoneResult, results.SendResult, results.CostResult, results.Outcome):
