@@ -140,10 +140,15 @@ def test_a_restart_keeps_short_links_jobs_and_added_sender_names(tmp_path: Path)
         again = api.call("send", phones=PHONE, mes="More: https://shop.example/o/2", tinyurl=1)
         new_short = _short_link(api.status(again["id"])["message"])
         new_stats = api.call("tinyurls", get=1, link=new_short)
-        assert (
-            new_stats["id"] != stats["id"]
-            and new_short.rpartition("/")[2] != (short.rpartition("/")[2])
-        )
+        kept = [api.call("tinyurls", get=1, link=link) for link in (clicked, short)]
+        code = new_short.rpartition("/")[2]
+        assert new_stats["id"] not in {found["id"] for found in kept}
+        assert code not in {link.rpartition("/")[2] for link in (clicked, short)}
+        # Both kept links still lead where they did, with their own clicks.
+        assert [(found["url"], found["cnt"]) for found in kept] == [
+            ("https://shop.example/o/1", 2),
+            ("https://shop.example/o/1", 1),
+        ]
         assert api.call("tinyurls", get=1, id=stats["id"])["url"] == "https://shop.example/o/1"
         assert second.terminate() == 0
 

@@ -51,22 +51,25 @@ class TestTinyurl:
     def test_links_become_short_links_that_count_clicks_and_give_status_4(
         self, api: Api, manual_clock: ManualClock
     ) -> None:
-        text = "Your order: https://shop.example/orders/12345?track=1 thanks"
+        # 170 characters as written, two parts; under 160 once the link is short.
+        long_link = "https://shop.example/orders/12345?track=1&" + "x" * 110
+        text = f"Your order: {long_link} thanks"
         sent = api.call("send", phones="79990000001,79990000002", mes=text, tinyurl=1, cost=3)
         message = api.status(sent["id"], "79990000001")["message"]
         match = re.fullmatch(r"Your order: (http://127\.0\.0\.1:\d+/t/[0-9a-f]{6}) thanks", message)
         assert match, message
         other = api.status(sent["id"], "79990000002")["message"]
         assert other != message  # each recipient has its own link: a click tells whose
-        # The short text is what is counted and billed.
-        check(sent["cnt"], 2, P_SEND_ANSWER)
+        # The short text is what is counted and billed: one part for each of the two.
+        assert len(text) > 160 > len(message)
+        check((sent["cnt"], sent["cost"]), (2, "2.80"), P_SEND_ANSWER)
         manual_clock.advance(3)
         check(api.status(sent["id"], "79990000001")["status"], 1, P_STATUSES)
         manual_clock.advance(60)
         click = requests.get(match[1], allow_redirects=False, timeout=5)
         check(
             (click.status_code, click.headers["Location"]),
-            (302, "https://shop.example/orders/12345?track=1"),
+            (302, long_link),
             D_TINYURL,
         )
         after = api.status(sent["id"], "79990000001")
