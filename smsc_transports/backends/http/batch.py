@@ -313,11 +313,7 @@ def settle_costs(
     by_phone = {p.phone.removeprefix("+"): p for p in result.phones}
     settled: list[tuple[int, Message, CostOutcome | None]] = []
     for pos, message in pairs:
-        phones = tuple(
-            found
-            for found in (by_phone.get(p.removeprefix("+")) for p in message.phones)
-            if found is not None
-        )
+        phones = _phones_of(message, by_phone)
         if len(phones) < len(message.phones) or any(p.cost is None for p in phones if not p.error):
             settled.append((pos, message, None))
             continue
