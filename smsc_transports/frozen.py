@@ -5,9 +5,9 @@ A frozen dataclass stores each field through ``object.__setattr__``, since its o
 costs. The values a bulk send builds once per recipient (the message, its result and
 outcome) pay that on every field of every one. :func:`quick_init` gives such a class an
 ``__init__`` with the same signature, defaults and ``__post_init__`` that stores the
-fields while the instance briefly wears a twin class with the same slots and no such
-``__setattr__``, then gives it its class back. The value that comes out is the same
-frozen instance the dataclass's own ``__init__`` builds: equal, hashed, printed,
+fields while the instance briefly wears a twin class (a subclass adding no slots, with
+plain attribute stores), then gives it its class back. The value that comes out is the
+same frozen instance the dataclass's own ``__init__`` builds: equal, hashed, printed,
 pickled and refusing changes alike.
 
 :func:`stores` and :func:`seal` are the same two steps for a class whose ``__init__``
@@ -28,17 +28,25 @@ _TWINS: dict[type, type | None] = {}
 
 
 def _twin(cls: type) -> type | None:
-    """A class with ``cls``'s slots and nothing else, whose instances take plain stores.
+    """A subclass of ``cls`` adding no slots, whose instances take plain attribute stores.
 
-    Only a slotted dataclass made directly from ``object`` has one: an instance may
-    change its class only to a class of the same layout.
+    An instance may change its class only to one of the same layout. A subclass that adds
+    no slots has it by construction, and CPython checks that more cheaply than for a
+    sibling class with the same slots (it compares no slot names), on both changes of
+    class. Only a slotted dataclass made directly from ``object`` has a twin; a subclass
+    of one is built the slow way, so that its own ``__setattr__`` (if any) still runs.
     """
     if cls not in _TWINS:
         own = vars(cls)
         eligible = cls.__bases__ == (object,) and "__slots__" in own and "__dict__" not in own
-        _TWINS[cls] = (
-            type(f"{cls.__name__}Draft", (), {"__slots__": own["__slots__"]}) if eligible else None
-        )
+        # Both are replaced: CPython serves them through one slot, and a __delattr__
+        # left to the dataclass's frozen one would send every store through Python.
+        plain = {
+            "__slots__": (),
+            "__setattr__": object.__setattr__,
+            "__delattr__": object.__delattr__,
+        }
+        _TWINS[cls] = type(f"{cls.__name__}Draft", (cls,), plain) if eligible else None
     return _TWINS[cls]
 
 
@@ -74,7 +82,7 @@ def stores(instance: Any) -> Any:
     before anything else sees it. An instance of a subclass is stored into the slow
     way, through ``object.__setattr__``.
     """
-    twin = _twin(type(instance))
+    twin = _TWINS.get(type(instance)) or _twin(type(instance))
     if twin is None:
         return _Setter(instance)
     _set_class(instance, "__class__", twin)

@@ -114,8 +114,23 @@ def test_quick_init_builds_through_the_twin_not_object_setattr() -> None:
     class Sub(Quick):
         __slots__ = ()
 
-    # A subclass has another layout: no twin, stores go through object.__setattr__.
+    # A subclass may have its own __setattr__: no twin, stores go through object.__setattr__.
     assert type(stores(object.__new__(Sub))).__name__ == "_Setter"
+
+
+def test_the_twin_is_a_subclass_adding_no_slots_with_plain_stores() -> None:
+    # The same layout by construction (so CPython allows the change of class without
+    # comparing slot names), and both halves of the frozen setattr slot replaced: with the
+    # dataclass's __delattr__ left in place every store would run through Python.
+    twin = type(stores(object.__new__(Quick)))
+    assert twin.__bases__ == (Quick,) and vars(twin)["__slots__"] == ()
+    assert vars(twin)["__setattr__"] is object.__setattr__
+    assert vars(twin)["__delattr__"] is object.__delattr__
+    draft: Any = object.__new__(twin)
+    draft.phone = "7916"
+    del draft.phone
+    with pytest.raises(AttributeError):
+        draft.phone  # noqa: B018 - reading the deleted slot is the check
 
 
 def test_quick_init_keeps_the_signature_the_dataclass_would_have() -> None:
