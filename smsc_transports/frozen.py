@@ -22,7 +22,10 @@ from typing import Any, TypeVar
 __all__ = ["quick_init", "seal", "stores"]
 
 _T = TypeVar("_T")
-_set_class = object.__setattr__
+# A store no class's own ``__setattr__`` can refuse.
+_store = object.__setattr__
+# The setter of ``__class__`` itself: ``object.__setattr__`` would look the name up first.
+_set_class = object.__dict__["__class__"].__set__
 # Each class's twin, made on first use; None for a class that cannot have one.
 _TWINS: dict[type, type | None] = {}
 
@@ -69,10 +72,10 @@ class _Setter:
     target: object
 
     def __init__(self, target: object) -> None:
-        _set_class(self, "target", target)
+        _store(self, "target", target)
 
     def __setattr__(self, name: str, value: object) -> None:
-        _set_class(self.target, name, value)
+        _store(self.target, name, value)
 
 
 def stores(instance: Any) -> Any:
@@ -85,7 +88,7 @@ def stores(instance: Any) -> Any:
     twin = _TWINS.get(type(instance)) or _twin(type(instance))
     if twin is None:
         return _Setter(instance)
-    _set_class(instance, "__class__", twin)
+    _set_class(instance, twin)
     return instance
 
 
@@ -139,7 +142,7 @@ def quick_init(cls: type[_T]) -> type[_T]:
         # A subclass's instance has another layout: the dataclass's own __init__ builds it.
         "    if self.__class__ is not _cls:",
         f"        return _original(self, {names})",
-        "    _set_class(self, '__class__', _twin)",
+        "    _set_class(self, _twin)",
         *stored,
     ]
     body.append("    self.__class__ = _cls")
