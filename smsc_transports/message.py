@@ -778,6 +778,7 @@ class Message:
                 partner_id=partner_id,
                 user_ip=user_ip,
             )
+        # Most carry neither: an empty extra or attachments gives what the check would.
         extra, files = (
             _checked_extra_and_files(extra, attachments, kind)
             if extra or attachments
