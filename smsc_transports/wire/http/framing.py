@@ -36,15 +36,22 @@ def request_bytes(
 ) -> bytes:
     """The request ``method target`` to ``host`` with ``headers`` and ``body``, whole.
 
-    ``Host`` and ``Content-Length`` are written here; a value holding a line break is
-    refused (:class:`ValidationError`): it would smuggle a header or a second request.
+    ``Host`` and ``Content-Length`` are written here. A value holding a line break is
+    refused (:class:`ValidationError`): it would smuggle a header or a second request;
+    so is one that Latin-1, HTTP's own charset, cannot carry.
     """
     lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
     lines.extend(f"{name}: {value}" for name, value in headers)
     lines.append(f"Content-Length: {len(body)}")
     if any(mark in line for line in lines for mark in _FORBIDDEN_IN_HEAD):
         raise ValidationError("an HTTP request line or header holds a line break")
-    return "\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + body
+    try:
+        head = "\r\n".join(lines).encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "an HTTP request line or header holds a non-Latin-1 character"
+        ) from None
+    return head + b"\r\n\r\n" + body
 
 
 @dataclass(frozen=True, slots=True)
