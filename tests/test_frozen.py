@@ -11,9 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from smsc_transports import Message, results
-from smsc_transports.frozen import quick_init, seal, stores
+from smsc_transports import Message, SMSCError, results
+from smsc_transports.frozen import builder, quick_init, seal, stores
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,3 +172,105 @@ def test_stores_and_seal_build_a_hand_written_frozen_value() -> None:
     opened = stores(sub)
     assert type(opened) is not Subclassed
     assert seal(opened, Subclassed) is sub
+
+
+# --- builder: the class call as a plain function ----------------------------------------
+
+_MESSAGE = Message("79160000001", "hello")
+_ERROR = SMSCError("refused")
+_PHONE_RESULTS = st.builds(
+    results.PhoneResult,
+    st.text(max_size=16),
+    st.none() | st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    st.none() | st.sampled_from(list(results.MessageStatus)),
+    st.none() | st.integers(-10, 300),
+    st.none() | st.text(max_size=6),
+    st.dictionaries(st.text(max_size=4), st.integers()),
+    st.none() | st.text(max_size=8),
+)
+_SEND_RESULTS = st.builds(
+    results.SendResult,
+    st.text(max_size=8),
+    st.integers(0, 10),
+    st.none() | st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    st.none() | st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    st.lists(_PHONE_RESULTS, max_size=3).map(tuple),
+    st.sampled_from(["", "https", "smpp"]),
+    st.booleans(),
+    st.none() | st.dictionaries(st.text(max_size=4), st.integers()),
+)
+
+
+def _the_same_value(built: Any, called: Any) -> None:
+    assert type(built) is type(called)
+    assert all(a is b for a, b in zip(_fields(built), _fields(called), strict=True))
+    assert built == called and hash(built) == hash(called) and repr(built) == repr(called)
+    try:
+        pickled = pickle.dumps(called)
+    except TypeError as refused:  # a Message's extra (a mappingproxy) does not pickle
+        with pytest.raises(type(refused), match=str(refused)):
+            pickle.dumps(built)
+    else:
+        assert pickle.dumps(built) == pickled and pickle.loads(pickled) == built
+    first = dataclasses.fields(built)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(built, first, None)
+
+
+@given(_PHONE_RESULTS, st.data())
+def test_build_phone_result_gives_what_the_class_call_gives(
+    value: results.PhoneResult, data: st.DataObject
+) -> None:
+    # Any split of the same arguments into positional and keyword ones.
+    values = _fields(value)
+    split = data.draw(st.integers(1, len(values)))
+    names = [f.name for f in dataclasses.fields(value)][split:]
+    keywords = dict(zip(names, values[split:], strict=True))
+    _the_same_value(
+        results.build_phone_result(*values[:split], **keywords),
+        results.PhoneResult(*values[:split], **keywords),
+    )
+
+
+@given(_SEND_RESULTS)
+def test_build_send_result_gives_what_the_class_call_gives(value: results.SendResult) -> None:
+    keywords = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    _the_same_value(results.build_send_result(**keywords), results.SendResult(**keywords))
+
+
+@given(st.integers(0, 10**6), st.none() | _SEND_RESULTS, st.sampled_from([None, _ERROR]))
+def test_build_outcome_gives_what_the_class_call_gives_and_refuses_the_same(
+    index: int, result: results.SendResult | None, error: SMSCError | None
+) -> None:
+    if (result is None) == (error is None):  # __post_init__ refuses both and neither
+        with pytest.raises(ValueError, match="exactly one of result and error") as called:
+            results.Outcome(index, _MESSAGE, result, error)
+        with pytest.raises(ValueError) as built:
+            results.build_outcome(index, _MESSAGE, result, error)
+        assert str(built.value) == str(called.value)
+    else:
+        _the_same_value(
+            results.build_outcome(index, _MESSAGE, result, error),
+            results.Outcome(index, _MESSAGE, result, error),
+        )
+
+
+def test_a_builder_has_the_class_signature_defaults_and_wrong_call_errors() -> None:
+    build = builder(Quick)
+    assert inspect.signature(build).parameters == inspect.signature(Quick).parameters
+    first, second = build("1"), build("2")
+    assert first.raw == {} and first.raw is not second.raw  # the factory, once per value
+    assert build("7916", Decimal(1), id="3") == Quick("7916", Decimal(1), id="3")
+    with pytest.raises(ValueError, match="refused"):
+        build("refused")
+    with pytest.raises(TypeError, match=r"^Quick\(\) missing 1 required positional argument"):
+        build()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'unknown'"):
+        build("7916", unknown=1)  # type: ignore[call-arg]
+
+
+def test_only_a_quick_init_class_has_a_builder() -> None:
+    # Message's own __init__ validates: a builder would store its fields unchecked.
+    for cls in (Plain, Message, results.HlrInfo):
+        with pytest.raises(TypeError, match="no __init__ from quick_init"):
+            builder(cls)
