@@ -147,6 +147,8 @@ def builder(cls: Callable[_P, _T]) -> Callable[_P, _T]:
     plan = _PLANS.get(cls)  # type: ignore[call-overload]
     if plan is None:
         raise TypeError(f"{cls!r} has no __init__ from quick_init to build as")
+    if vars(cls).get("__new__") is not None:
+        raise TypeError(f"{cls!r} has its own __new__, which the class call would run")
     plan.namespace["_new"] = object.__new__
     body = [
         *plan.defaults,

@@ -274,3 +274,14 @@ def test_only_a_quick_init_class_has_a_builder() -> None:
     for cls in (Plain, Message, results.HlrInfo):
         with pytest.raises(TypeError, match="no __init__ from quick_init"):
             builder(cls)
+
+    @quick_init
+    @dataclass(frozen=True, slots=True)
+    class Counted:
+        phone: str
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> Counted:
+            return super().__new__(cls)
+
+    with pytest.raises(TypeError, match="its own __new__"):
+        builder(Counted)
