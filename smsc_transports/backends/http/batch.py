@@ -210,6 +210,25 @@ def settle_job(job: Job, answer: Any | SendResult | SMSCError, start: int = 0) -
         parts = parts_per_text.get(message.text)
         if parts is None:
             parts = parts_per_text[message.text] = billed_parts(message) // len(message.phones)
+        if len(message.phones) == 1:
+            found = by_phone.get(message.phones[0].removeprefix("+"))
+            if found is not None and found.id is not None and not found.error:
+                # The usual recipient of a bulk send, listed and accepted: its share is its
+                # own entry, cost and parts, which is what _share's rule gives (its cost
+                # sum of one entry equals the entry's cost). Built here, positionally:
+                # this is once per recipient, and keywords cost 0.5 µs more.
+                own = SendResult(
+                    result.id,
+                    parts,
+                    found.cost,
+                    result.balance,
+                    (found,),
+                    result.transport,
+                    False,
+                    result.raw,
+                )
+                outcomes.append(Outcome(start + pos, message, own, None))
+                continue
         share, error = _share(message, result, _phones_of(message, by_phone), parts)
         outcomes.append(Outcome(start + pos, message, share, error))
     return outcomes
@@ -254,19 +273,8 @@ def _share(
     phones: tuple[PhoneResult, ...],
     parts_per_phone: int,
 ) -> tuple[SendResult | None, SMSCError | None]:
-    """One message's share of a request that carried several."""
-    if len(phones) == 1 == len(message.phones) and phones[0].id is not None and not phones[0].error:
-        # The usual recipient, listed and accepted: the rule below gives the same share,
-        # at twice the cost.
-        return SendResult(
-            id=result.id,
-            parts=parts_per_phone,
-            cost=phones[0].cost,
-            balance=result.balance,
-            phones=phones,
-            transport=result.transport,
-            raw=result.raw,
-        ), None
+    """One message's share of a request that carried several (settle_job builds the
+    share of a listed, accepted one-phone message itself)."""
     failed, error = _refused(message, result, phones)
     if error is not None:
         return None, error
