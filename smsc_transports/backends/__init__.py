@@ -2,7 +2,7 @@
 
 Rule: a backend moves bytes and wakes callers; what the bytes mean is ``wire/``'s
 business. Backends import the core and ``wire/`` (and may share code with each other,
-as ``http/`` and ``soap`` share ``requests_io``); they never import ``emulator/``,
+as ``http/`` and ``soap`` share ``calls``); they never import ``emulator/``,
 ``cli/``, ``callbacks/`` or ``contrib/``. Each is reached through the factory's
 registry by a URL scheme, and its registry path does not change when a module grows
 into a folder:
@@ -11,9 +11,9 @@ into a folder:
 * ``smtp/`` — ``smtp://``, ``smtps://``: :class:`~smsc_transports.backends.smtp.AsyncSmtpTransport`.
 * ``smpp/`` — ``smpp://``, ``smpps://``: :class:`~smsc_transports.backends.smpp.SmppTransport`
   and :class:`~smsc_transports.backends.smpp.AsyncSmppTransport`.
-* ``soap`` — ``soap://``: :class:`~smsc_transports.backends.soap.SoapTransport`.
-* ``requests_io`` — what ``http/`` and ``soap`` share about ``requests``: error mapping
-  and failover between hosts.
+* ``soap/`` — ``soap://``: :class:`~smsc_transports.backends.soap.SoapTransport`.
+* ``calls`` — what ``http/`` and ``soap`` share about a call: failover between hosts and
+  what the observer hears.
 * ``pacing`` — what they share about SMSC's limits: the opt-in request cap and the
   back-off of requests SMSC refused for load.
 """

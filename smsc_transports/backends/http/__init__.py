@@ -5,8 +5,9 @@ Capabilities: send, bulk, cost, status, balance, incoming, history, senders, del
 operator, jobs, raw and attachments — everything SMSC's API offers, and ``raw()`` for
 the rest. Options: ``docs/http.md``, "Settings".
 
-Rule: I/O only. ``transport`` is the face users get from the factory; ``client`` owns
-the ``requests.Session`` and the failover between hosts; ``batch`` plans the requests
+Rule: I/O only. ``transport`` is the face users get from the factory; ``client`` POSTs
+each command and fails over between hosts; ``connection`` owns the sockets (plain,
+TLS, through a proxy), kept alive, and each exchange's deadline; ``batch`` plans the requests
 of ``send_many`` and turns answers back into one outcome per message. What a request
 and an answer look like is ``smsc_transports.wire.http``'s business, never this
 package's.

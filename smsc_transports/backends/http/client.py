@@ -1,4 +1,4 @@
-"""The HTTP backend's session: POST a command to SMSC, fail over, map exceptions.
+"""The HTTP backend's client: POST a command to SMSC, fail over, read the answer.
 
 The retry rule (DESIGN.md "Reliability rules"): a request that cannot have reached SMSC
 (refused, DNS, TLS handshake, connect timeout) moves on to the next backup host; a
@@ -10,15 +10,14 @@ refused with error 9 is made again after a back-off when the caller's rule allow
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-
+from smsc_transports.backends.calls import Observed, with_failover
+from smsc_transports.backends.http.connection import Connections, Origin, Proxy, tls_context
 from smsc_transports.backends.pacing import (
     RepeatRule,
     RequestPacer,
@@ -26,17 +25,15 @@ from smsc_transports.backends.pacing import (
     ask_until_accepted,
     repeat_read,
 )
-from smsc_transports.backends.requests_io import (
-    CallDeadline,
-    Observed,
-    Watchdog,
-    mapped_requests_errors,
-    read_bounded,
-    watched_session,
-    with_failover,
-)
 from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
-from smsc_transports.errors import APIError, RateLimited, TransportError, safe_excerpt
+from smsc_transports.errors import (
+    APIError,
+    ConfigurationError,
+    ProtocolError,
+    RateLimited,
+    TransportError,
+    safe_excerpt,
+)
 from smsc_transports.wire.http import (
     CHARSET,
     MAX_CONCURRENCY,
@@ -45,6 +42,7 @@ from smsc_transports.wire.http import (
     check_error,
     decode_answer,
     form_body,
+    multipart_body,
     rate_limited,
     refused_for_load,
 )
@@ -54,7 +52,7 @@ __all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions", "base_url"]
 log = logging.getLogger(__name__)
 
 _SMSC_DOMAINS = frozenset(REGION_HOSTS.values())
-_FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+_FORM = "application/x-www-form-urlencoded"
 _SECRET_KEYS = frozenset({"psw", "apikey"})
 
 
@@ -116,7 +114,7 @@ class HttpOptions:
             if backups is None
             else host_list(backups, None),
             max_answer_bytes=settings.get_int("max_answer_bytes", 4 * 1024 * 1024),
-            user_agent=settings.get_str("user_agent", "smsc-transports") or "smsc-transports",
+            user_agent=_header_value(settings.get_str("user_agent"), "smsc-transports"),
             max_rate=_positive(settings.get_float("max_rate", 0.0)),
             max_concurrent=_concurrent(settings.get_int("max_concurrent", 0)),
             retry=RetryPolicy(
@@ -125,6 +123,15 @@ class HttpOptions:
                 max_wait=settings.get_float("retry_max_wait", 30.0),
             ),
         )
+
+
+def _header_value(value: str | None, default: str) -> str:
+    """An option sent as an HTTP header: printable Latin-1, no line break."""
+    if not value:
+        return default
+    if not value.isprintable() or any(ord(c) > 0xFF for c in value):
+        raise ConfigurationError("user_agent must be printable Latin-1 text on one line")
+    return value
 
 
 _BOOL_WORDS = frozenset({"1", "0", "true", "false", "yes", "no", "on", "off", ""})
@@ -149,13 +156,11 @@ def _default_backups(host: str) -> tuple[str, ...]:
 
 def base_url(scheme: str, host: str, port: int | None) -> str:
     """``scheme://host[:port]``: an IPv6 host in brackets, the scheme's own port left out."""
-    default_port = 443 if scheme == "https" else 80
-    name = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{name}" + (f":{port}" if port and port != default_port else "")
+    return str(Origin.of(scheme, host, port))
 
 
 class HttpClient:
-    """POSTs SMSC commands with credentials in the body, over one keep-alive session."""
+    """POSTs SMSC commands with credentials in the body, over connections kept alive."""
 
     def __init__(
         self,
@@ -168,23 +173,24 @@ class HttpClient:
     ) -> None:
         self.options = options
         # A backup host keeps its own port, and takes the main one when it names none.
-        self.bases = [
-            base_url(scheme, h, p or port) for h, p in ((host, port), *options.backup_hosts)
+        self.origins = [
+            Origin.of(scheme, h, p or port) for h, p in ((host, port), *options.backup_hosts)
         ]
         # Kept wrapped so that no repr, vars() dump or crash report shows them.
         self._credentials = {k: Secret(v) for k, v in credentials.items()}
         self._secrets = [v for k, v in self._credentials.items() if k in _SECRET_KEYS]
-        self.session: requests.Session = watched_session()
-        self.watchdog = Watchdog("smsc-http-deadline")
+        if options.proxy:
+            self._secrets.append(Secret(options.proxy))
+        # The environment's proxy variables are not read: settings decide.
+        self.connections = Connections(
+            timeout=options.timeout,
+            connect_timeout=options.connect_timeout,
+            max_answer_bytes=options.max_answer_bytes,
+            tls=tls_context(options.verify) if scheme == "https" else None,
+            proxy=Proxy.parse(options.proxy) if options.proxy else None,
+        )
         self.pacer = options.pacer()
         self._closing = threading.Event()
-        self.session.headers["User-Agent"] = options.user_agent
-        self._form_headers = {**self.session.headers, **_FORM_HEADERS}
-        self.session.verify = options.verify
-        self.session.trust_env = False  # settings decide proxies, not the environment
-        if options.proxy:
-            self.session.proxies = {"http": options.proxy, "https": options.proxy}
-            self._secrets.append(Secret(options.proxy))
         self.observed = Observed()  # the transport attaches its observer here
 
     @classmethod
@@ -209,7 +215,7 @@ class HttpClient:
         return [secret.reveal() for secret in self._secrets]
 
     def __repr__(self) -> str:
-        return f"<HttpClient {self.bases[0]}>"
+        return f"<HttpClient {self.origins[0]}>"
 
     def call(
         self,
@@ -257,14 +263,16 @@ class HttpClient:
         """
         credentials = {key: secret.reveal() for key, secret in self._credentials.items()}
         data = {**credentials, **params, "fmt": "3", "charset": CHARSET}
+        body, content_type = multipart_body(data, files) if files else (form_body(data), _FORM)
+
+        def post(origin: Origin) -> bytes:
+            return self._post(origin, path, body, content_type, data, files)
 
         def ask() -> tuple[Any, bool]:
             if self.observed.observer is not None:
-                return self._observed(path, data, repeatable, operation, messages, files)
-            body, maybe_arrived = with_failover(
-                self.bases, lambda base: self._post(base + path, data, files), repeatable=repeatable
-            )
-            return decode_answer(body, self.secrets), maybe_arrived
+                return self._observed(path, data, post, repeatable, operation, messages, body)
+            answer, maybe_arrived = with_failover(self.origins, post, repeatable=repeatable)
+            return decode_answer(answer, self.secrets), maybe_arrived
 
         return ask_until_accepted(
             ask,
@@ -280,88 +288,63 @@ class HttpClient:
         self,
         path: str,
         data: Mapping[str, str],
+        post: Callable[[Origin], bytes],
         repeatable: bool,
         operation: str | None,
         messages: int,
-        files: Sequence[FilePart],
+        body: bytes,
     ) -> tuple[Any, bool]:
         """:meth:`exchange`, timed and reported to the observer."""
         name = operation or path.rsplit("/", 1)[-1].removesuffix(".php")
         with self.observed.timed(name, messages=messages, phones=data.get("phones", "")) as watch:
-            watch.bytes_sent = len(form_body(data)) + sum(len(f[1][1]) for f in files)
-            body, uncertain = with_failover(
-                self.bases,
-                lambda base: self._post(base + path, data, files),
-                repeatable=repeatable,
-            )
-            answer = decode_answer(body, self.secrets)
-        watch.bytes_received = len(body)
+            watch.bytes_sent = len(body)
+            received, uncertain = with_failover(self.origins, post, repeatable=repeatable)
+            answer = decode_answer(received, self.secrets)
+        watch.bytes_received = len(received)
         if isinstance(answer, dict) and isinstance(answer.get("id"), str | int):
             watch.id = str(answer["id"])
         watch.done(_refusal(answer, name))
         return answer, uncertain
 
-    def _post(self, url: str, data: Mapping[str, str], files: Sequence[FilePart] = ()) -> bytes:
+    def _post(
+        self,
+        origin: Origin,
+        path: str,
+        body: bytes,
+        content_type: str,
+        data: Mapping[str, str],
+        files: Sequence[FilePart],
+    ) -> bytes:
+        url = f"{origin}{path}"
         if log.isEnabledFor(logging.DEBUG):
             shown = {k: ("***" if k in _SECRET_KEYS else v[:60]) for k, v in data.items()}
             attached = [f"{name} ({len(content)} bytes)" for _, (name, content, _) in files]
             log.debug("POST %s %s%s", url, shown, f" files {attached}" if files else "")
-        timeout = (min(self.options.connect_timeout, self.options.timeout), self.options.timeout)
-        with (
-            self.pacer.turn(),
-            self.watchdog.deadline(self.options.timeout) as deadline,
-            self._mapped_errors(url, deadline),
-        ):
-            response = self.session.send(
-                self._request(url, data, files), timeout=timeout, stream=True, allow_redirects=False
-            )
-            try:
-                body = read_bounded(response, self.options.max_answer_bytes)
-            finally:
-                response.close()
-        if response.status_code != 200:
+        headers = [
+            ("User-Agent", self.options.user_agent),
+            ("Content-Type", content_type),
+            # An answer in another coding would be refused: ask for none.
+            ("Accept-Encoding", "identity"),
+        ]
+        with self.pacer.turn():
+            answer = self.connections.post(origin, path, headers, body)
+        if answer.status != 200:
             raise TransportError(
-                f"SMSC answered HTTP {response.status_code} at {url}: "
-                f"{safe_excerpt(body, self.secrets)!r}"
+                f"SMSC answered HTTP {answer.status} at {url}: "
+                f"{safe_excerpt(answer.body, self.secrets)!r}"
             )
-        return body
-
-    def _request(
-        self, url: str, data: Mapping[str, str], files: Sequence[FilePart]
-    ) -> requests.PreparedRequest:
-        """The POST, prepared without ``Session.request``: its merging of settings costs
-        more than the rest of a bulk request, and the session's headers (its user
-        agent) are all that applies; SMSC's API keeps no cookies to send back. A form
-        is encoded here: requests' encoder escapes the commas of a bulk request's phones
-        one Python call at a time."""
-        request = requests.PreparedRequest()
-        if files:
-            request.prepare("POST", url, headers=self.session.headers, data=data, files=files)
-        else:
-            request.prepare("POST", url, headers=self._form_headers, data=form_body(data))
-        return request
-
-    def _mapped_errors(
-        self, url: str, deadline: CallDeadline
-    ) -> contextlib.AbstractContextManager[None]:
-        return mapped_requests_errors(
-            url.split("?", 1)[0], self.options.timeout, self._why, deadline
-        )
-
-    def _why(self, exc: BaseException) -> str:
-        reason: BaseException = exc
-        while reason.__context__ is not None and len(str(reason)) > 300:
-            reason = reason.__context__
-        return safe_excerpt(str(reason), self.secrets, limit=300)
+        coding = answer.headers.get("content-encoding", "identity").strip().lower()
+        if coding != "identity":
+            raise ProtocolError(f"SMSC answered in the {coding[:40]!r} coding at {url}")
+        return answer.body
 
     def close(self) -> None:
-        """Close the session's pooled connections and stop the deadline thread.
+        """Close the connections kept alive.
 
         A request waiting to be asked again gives up and returns its last answer.
         """
         self._closing.set()
-        self.session.close()
-        self.watchdog.close()
+        self.connections.close()
 
 
 def _repeat_refused(error: RateLimited, uncertain: bool) -> bool:

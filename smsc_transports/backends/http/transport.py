@@ -116,7 +116,7 @@ class HttpTransport(Transport):
         )
 
     def __repr__(self) -> str:
-        return f"<HttpTransport {self.client.bases[0]}>"
+        return f"<HttpTransport {self.client.origins[0]}>"
 
     def observe(self, observer: Observer | None) -> None:
         """Report every request to ``observer`` and let it watch the requests in flight."""

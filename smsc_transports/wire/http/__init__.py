@@ -6,7 +6,9 @@ HTTP and SOAP backends, the callbacks parser and the emulator's front end share 
 into typed results and errors, bounding every number and masking the caller's secrets,
 and holds SMSC's Moscow time zone; ``account`` does both for the rest of the API
 (history filters and paging, operator, jobs, sender names, HLR's ``fmt=1`` form, raw
-calls); ``files`` builds the multipart form of a message with attachments.
+calls); ``files`` builds the multipart form of a message with attachments;
+``framing`` writes an HTTP/1.1 request and reads the answer's framing (the HTTP
+backend speaks HTTP itself).
 """
 
 from smsc_transports.wire.http.account import (
@@ -44,7 +46,12 @@ from smsc_transports.wire.http.answers import (
     refused_for_load,
     says_duplicate,
 )
-from smsc_transports.wire.http.files import DEFAULT_MAX_ATTACHMENT_BYTES, FilePart, file_parts
+from smsc_transports.wire.http.files import (
+    DEFAULT_MAX_ATTACHMENT_BYTES,
+    FilePart,
+    file_parts,
+    multipart_body,
+)
 from smsc_transports.wire.http.params import (
     CHARSET,
     MAX_CONCURRENCY,
@@ -86,6 +93,7 @@ __all__ = [
     "mask_secrets",
     "may_repeat_send",
     "message_text",
+    "multipart_body",
     "operator_params",
     "parse_balance",
     "parse_cost",

@@ -32,17 +32,16 @@ import zeep.exceptions
 import zeep.helpers
 import zeep.transports
 
+from smsc_transports.backends.calls import Observed, with_failover
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
 from smsc_transports.backends.http.client import HttpOptions, base_url
 from smsc_transports.backends.pacing import RepeatRule, ask_until_accepted, repeat_read
-from smsc_transports.backends.requests_io import (
+from smsc_transports.backends.soap.session import (
     CallDeadline,
-    Observed,
     Watchdog,
     mapped_requests_errors,
     read_bounded,
     watched_session,
-    with_failover,
 )
 from smsc_transports.config import Secret, Settings
 from smsc_transports.errors import (

@@ -1,8 +1,8 @@
-"""What the HTTP and SOAP backends share about ``requests``: deadlines, errors, failover.
+"""zeep's ``requests`` session for the SOAP backend: deadlines and errors.
 
-Both talk to SMSC through a ``requests.Session`` and follow one rule (DESIGN.md,
-"Reliability rules"): a request that cannot have reached SMSC moves on to the next
-backup host; one that may have arrived is repeated only when repeating is harmless.
+zeep talks to SMSC through a ``requests.Session``; this module bounds each call and
+maps what ``requests`` raises onto this library's errors, as the retry rule
+(DESIGN.md, "Reliability rules") needs them.
 
 ``requests`` applies its read timeout to each ``recv``, so a server that sends one
 byte at a time, each inside the timeout, could hold a call for ever. Every attempt
@@ -22,8 +22,8 @@ import math
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import requests
 import requests.adapters
@@ -35,11 +35,9 @@ from smsc_transports.errors import (
     ConnectError,
     OutcomeUnknown,
     ProtocolError,
-    SMSCError,
     TransportError,
     TransportTimeout,
 )
-from smsc_transports.observe import Link, LinkEvent, Load, Observer, Stopwatch, report
 
 __all__ = [
     "CallDeadline",
@@ -48,13 +46,9 @@ __all__ = [
     "never_connected",
     "read_bounded",
     "watched_session",
-    "with_failover",
 ]
 
 log = logging.getLogger(__name__)
-
-Target = TypeVar("Target")
-Result = TypeVar("Result")
 
 # How long an idle watchdog thread waits for the next call before it ends.
 _WATCHDOG_IDLE = 10.0
@@ -357,102 +351,3 @@ def _requests_errors(
         raise OutcomeUnknown(f"connection to {where} lost before the answer: {why(exc)}") from None
     except requests.RequestException as exc:
         raise TransportError(f"request to {where} failed: {why(exc)}") from None
-
-
-def with_failover(
-    targets: Sequence[Target],
-    attempt: Callable[[Target], Result],
-    *,
-    repeatable: bool,
-    name: Callable[[Target], str] = str,
-) -> tuple[Result, bool]:
-    """Call ``attempt`` on each target in turn until one answers.
-
-    Returns the answer and whether an earlier attempt may have reached SMSC (a send
-    repeated after such an attempt reads SMSC's "duplicate" code 9 as "accepted").
-    A :class:`ConnectError` always moves on; another :class:`TransportError` moves on
-    only when ``repeatable``, else it is raised at once.
-    """
-    last: TransportError | None = None
-    uncertain = False
-    for target in targets:
-        try:
-            return attempt(target), uncertain
-        except ConnectError as exc:
-            last = exc
-        except TransportError as exc:
-            if not repeatable:
-                raise
-            last, uncertain = exc, True
-        if target is not targets[-1]:
-            log.warning(
-                "SMSC request to %s failed (%s), trying the next host",
-                name(target),
-                last,
-                extra={"smsc_error": type(last).__name__, "smsc_host": name(target)},
-            )
-    if last is None:
-        raise ConnectError("no SMSC host to talk to")
-    raise last
-
-
-class Observed:
-    """What an HTTP or SOAP client tells an observer: the observer, and its requests in
-    flight (counted only while one listens), read as a :class:`Load` when gauges are."""
-
-    def __init__(self) -> None:
-        self.observer: Observer | None = None
-        self.protocol = ""
-        self.in_flight = 0
-        self.window = 1
-        self._lock = threading.Lock()
-
-    def attach(self, observer: Observer | None, protocol: str, window: int) -> None:
-        """Report to ``observer`` from now on (``None``: stop), ``window`` calls at once."""
-        if self.observer is not None:
-            self.observer.unwatch(self.load)
-        self.observer, self.window, self.protocol = observer, window, protocol
-        if observer is not None:
-            observer.watch(protocol, self.load)
-
-    def backing_off(self, refusal: SMSCError, pause: float) -> None:
-        """Tell the observer that SMSC refused a request for load and the client waits
-        ``pause`` seconds before asking again (a throttling back-off)."""
-        observer = self.observer
-        if observer is not None:
-            event = LinkEvent(self.protocol, Link.THROTTLED, type(refusal).__name__, pause)
-            report(observer.link, event)
-
-    def load(self) -> Load:
-        """Requests in flight now, of ``window``."""
-        return Load(self.in_flight, self.window, 0)
-
-    @contextlib.contextmanager
-    def timed(self, operation: str, *, messages: int = 1, phones: str = "") -> Iterator[Stopwatch]:
-        """Time the block as one request to the attached observer, counted in flight.
-
-        The :class:`Stopwatch` names the recipient when ``phones`` holds one number. An
-        :class:`SMSCError` the block raises is reported at once; after the block the
-        caller fills in what the answer says and calls :meth:`Stopwatch.done`.
-        """
-        observer = self.observer
-        assert observer is not None
-        one = phones if phones and "," not in phones and ";" not in phones else None
-        watch = Stopwatch(observer, self.protocol, operation, messages=messages, phone=one)
-        try:
-            with self.flying():
-                yield watch
-        except SMSCError as exc:
-            watch.done(exc)
-            raise
-
-    @contextlib.contextmanager
-    def flying(self) -> Iterator[None]:
-        """Count one request in flight while the block runs."""
-        with self._lock:
-            self.in_flight += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self.in_flight -= 1

@@ -1,0 +1,385 @@
+"""The HTTP backend's connections: sockets to SMSC kept alive, and one exchange on them.
+
+:class:`Connections` POSTs a body to an :class:`Origin` and returns the whole
+:class:`~smsc_transports.wire.http.framing.Answer`, reusing a connection the last
+answer left open. It speaks HTTP/1.1 through :mod:`smsc_transports.wire.http.framing`
+on a plain or TLS socket, directly or through an HTTP proxy (``CONNECT`` for HTTPS,
+the absolute URL for HTTP).
+
+Every exchange has one deadline, ``timeout`` seconds from its start to the answer's
+last byte: each wait on the socket gets what is left of it, so a server that sends
+one byte at a time cannot hold a call for longer. What went wrong is reported as the
+retry rule (DESIGN.md, "Reliability rules") needs it: :class:`ConnectError` when the
+request cannot have reached SMSC (DNS, refused, unreachable, connect timeout, TLS
+handshake, a proxy that refuses the tunnel), :class:`TransportTimeout` or
+:class:`OutcomeUnknown` once it may have, :class:`ProtocolError` for an answer that
+is not HTTP or is cut short.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import select
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from smsc_transports.errors import (
+    ConfigurationError,
+    ConnectError,
+    OutcomeUnknown,
+    ProtocolError,
+    TransportTimeout,
+)
+from smsc_transports.wire.http.framing import Answer, AnswerReader, request_bytes
+
+__all__ = ["Connections", "Origin", "Proxy", "tls_context"]
+
+# Idle connections kept per origin: enough for SMSC's 15 requests at once.
+_MAX_IDLE = 16
+_READ_SIZE = 256 * 1024
+# A CONNECT answer is a head alone; this bounds a proxy that sends a body with a refusal.
+_MAX_PROXY_ANSWER = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where requests go: scheme (``http``/``https``), host and port."""
+
+    scheme: str
+    host: str
+    port: int
+
+    @classmethod
+    def of(cls, scheme: str, host: str, port: int | None) -> Origin:
+        """The origin, with the scheme's own port where ``port`` is ``None``; a host
+        name outside ASCII in its IDNA form, as DNS and the ``Host`` header carry it."""
+        if not host.isascii():
+            try:
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                raise ConfigurationError("the host name is not a valid domain name") from None
+        return cls(scheme, host, port or (443 if scheme == "https" else 80))
+
+    @property
+    def authority(self) -> str:
+        """``host[:port]`` as a ``Host`` header names it: an IPv6 host in brackets, the
+        scheme's own port left out."""
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        default = 443 if self.scheme == "https" else 80
+        return name if self.port == default else f"{name}:{self.port}"
+
+    @property
+    def host_and_port(self) -> str:
+        """``host:port`` with the port always named, as ``CONNECT`` asks for it."""
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{name}:{self.port}"
+
+    def __str__(self) -> str:
+        return f"{self.scheme}://{self.authority}"
+
+
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """An HTTP proxy: where it listens, and the ``Proxy-Authorization`` its URL implies."""
+
+    host: str
+    port: int
+    authorization: str | None
+
+    @classmethod
+    def parse(cls, url: str) -> Proxy:
+        """Read a proxy URL ``http://[user:password@]host[:port]``.
+
+        Raises :class:`ConfigurationError` (never showing the URL: it may hold a
+        password) for another scheme or a URL without a host.
+        """
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            raise ConfigurationError("the proxy URL cannot be read") from None
+        if parts.scheme.lower() != "http" or not parts.hostname:
+            raise ConfigurationError(
+                "the proxy must be an http:// URL with a host "
+                f"(got a {parts.scheme or 'scheme-less'} URL)"
+            )
+        authorization = None
+        if parts.username is not None:
+            pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            authorization = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+        return cls(parts.hostname, port or 80, authorization)
+
+    def __repr__(self) -> str:
+        return f"<Proxy {self.host}:{self.port}>"
+
+
+def tls_context(verify: bool | str) -> ssl.SSLContext:
+    """The TLS settings for SMSC: ``True`` checks certificates against the certifi
+    bundle (as ``requests`` does), a path against that file or directory of CA
+    certificates, ``False`` not at all."""
+    if verify is False:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    if verify is True:
+        import certifi  # requests' own dependency: installed with it
+
+        return ssl.create_default_context(cafile=certifi.where())
+    try:
+        if os.path.isdir(verify):
+            return ssl.create_default_context(capath=verify)
+        return ssl.create_default_context(cafile=verify)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigurationError(f"verify={verify}: cannot read CA certificates ({exc})") from None
+
+
+class _Connection:
+    """One socket to an origin (perhaps a tunnel through a proxy)."""
+
+    __slots__ = ("origin", "sock")
+
+    def __init__(self, origin: Origin, sock: socket.socket) -> None:
+        self.origin = origin
+        self.sock = sock
+
+    def idle_and_open(self) -> bool:
+        """Whether the connection is still fit for a request: nothing to read on it.
+
+        A server closes a kept-alive connection when it likes; its end-of-file (or
+        anything else it sent unasked) makes the socket readable.
+        """
+        sock = self.sock
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return False
+        return not _readable(sock)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+def _readable(sock: socket.socket) -> bool:
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([sock], [], [], 0)[0])
+
+
+class _Expired(Exception):
+    """The exchange's deadline passed."""
+
+
+class _Clock:
+    """One exchange's deadline: what is left of it for the next wait on the socket."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+
+    def left(self, sock: socket.socket) -> None:
+        """Give ``sock`` what is left of the deadline as its timeout; raise
+        :class:`_Expired` when nothing is."""
+        remaining = self.at - time.monotonic()
+        if remaining <= 0:
+            raise _Expired
+        sock.settimeout(remaining)
+
+
+class Connections:
+    """Connections to SMSC's hosts, kept alive between requests, one request at a time each.
+
+    Thread-safe: each exchange takes a connection of its own from the idle ones of
+    its origin (or opens one) and gives it back when the answer allows.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        connect_timeout: float,
+        max_answer_bytes: int,
+        tls: ssl.SSLContext | None = None,
+        proxy: Proxy | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.connect_timeout = min(connect_timeout, timeout)
+        self.max_answer_bytes = max_answer_bytes
+        self.tls = tls
+        self.proxy = proxy
+        self._idle: dict[Origin, list[_Connection]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def post(
+        self, origin: Origin, path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> Answer:
+        """POST ``body`` to ``path`` at ``origin`` and return the whole answer.
+
+        ``headers`` are sent as they are (``Host`` and ``Content-Length`` are added).
+        """
+        where = f"{origin}{path}"
+        target = path
+        if self.proxy is not None and origin.scheme == "http":
+            target = where  # a proxy is asked for the absolute URL
+            if self.proxy.authorization:
+                headers = [*headers, ("Proxy-Authorization", self.proxy.authorization)]
+        request = request_bytes("POST", target, origin.authority, headers, body)
+        clock = _Clock(self.timeout)
+        connection = self._take(origin)
+        if connection is None:
+            connection = self._open(origin, where, clock)
+        answer = None
+        try:
+            answer = self._exchange(connection.sock, request, where, clock)
+        finally:
+            if answer is not None and answer.keep_alive:
+                self._give_back(connection)
+            else:
+                connection.close()
+        return answer
+
+    def close(self) -> None:
+        """Close the idle connections; those in use close when their exchange ends."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for connection in connections:
+                connection.close()
+
+    # Reusing -------------------------------------------------------------------------
+
+    def _take(self, origin: Origin) -> _Connection | None:
+        while True:
+            with self._lock:
+                idle = self._idle.get(origin)
+                if not idle:
+                    return None
+                connection = idle.pop()
+            if connection.idle_and_open():
+                return connection
+            connection.close()
+
+    def _give_back(self, connection: _Connection) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(connection.origin, [])
+            if not self._closed and len(idle) < _MAX_IDLE:
+                idle.append(connection)
+                return
+        connection.close()
+
+    # Connecting --------------------------------------------------------------------
+
+    def _open(self, origin: Origin, where: str, clock: _Clock) -> _Connection:
+        """A new connection to ``origin``; any failure is a :class:`ConnectError`."""
+        proxy = self.proxy
+        address = (origin.host, origin.port) if proxy is None else (proxy.host, proxy.port)
+        remaining = clock.at - time.monotonic()
+        try:
+            sock = socket.create_connection(address, timeout=min(self.connect_timeout, remaining))
+        except OSError as exc:
+            refused = "proxy refused" if proxy is not None else "cannot connect to"
+            raise ConnectError(f"{refused} {where}: {_reason(exc)}") from None
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if proxy is not None and origin.scheme == "https":
+                self._tunnel(sock, origin, where, clock)
+            if origin.scheme == "https":
+                sock = self._handshake(sock, origin, where, clock)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                sock.close()
+            raise
+        return _Connection(origin, sock)
+
+    def _tunnel(self, sock: socket.socket, origin: Origin, where: str, clock: _Clock) -> None:
+        """Ask the proxy for a tunnel to ``origin`` (``CONNECT``); a refusal, or no
+        answer in time, is a :class:`ConnectError`: nothing reached SMSC yet."""
+        assert self.proxy is not None
+        authority = origin.host_and_port
+        headers = []
+        if self.proxy.authorization:
+            headers.append(("Proxy-Authorization", self.proxy.authorization))
+        request = request_bytes("CONNECT", authority, authority, headers, b"")
+        try:
+            answer = _converse(sock, request, AnswerReader(_MAX_PROXY_ANSWER, tunnel=True), clock)
+        except (_Expired, TimeoutError):
+            raise ConnectError(f"proxy refused {where}: no answer to CONNECT in time") from None
+        except (OSError, ProtocolError) as exc:
+            raise ConnectError(f"proxy refused {where}: {_reason(exc)}") from None
+        if not 200 <= answer.status < 300:
+            raise ConnectError(f"proxy refused {where}: {answer.status} {answer.reason[:80]}")
+
+    def _handshake(
+        self, sock: socket.socket, origin: Origin, where: str, clock: _Clock
+    ) -> ssl.SSLSocket:
+        assert self.tls is not None, "an https origin has a TLS context"
+        try:
+            sock.settimeout(min(self.connect_timeout, max(clock.at - time.monotonic(), 0.001)))
+            return self.tls.wrap_socket(sock, server_hostname=origin.host)
+        except (OSError, ssl.CertificateError) as exc:
+            raise ConnectError(f"cannot connect to {where}: {_reason(exc)}") from None
+
+    # Exchanging --------------------------------------------------------------------
+
+    def _exchange(self, sock: socket.socket, request: bytes, where: str, clock: _Clock) -> Answer:
+        reader = AnswerReader(self.max_answer_bytes)
+        try:
+            return _converse(sock, request, reader, clock)
+        except (_Expired, TimeoutError):
+            raise TransportTimeout(
+                f"no answer from {where} within {self.timeout:g} s (the timeout bounds the "
+                "whole exchange); the request may have arrived"
+            ) from None
+        except _Closed:
+            raise OutcomeUnknown(
+                f"connection to {where} lost before the answer: the server closed it"
+            ) from None
+        except ProtocolError as exc:
+            raise ProtocolError(f"{exc} (from {where})") from None
+        except OSError as exc:
+            raise OutcomeUnknown(
+                f"connection to {where} lost before the answer: {_reason(exc)}"
+            ) from None
+
+
+class _Closed(Exception):
+    """The server closed the connection before the first byte of its answer."""
+
+
+def _converse(sock: socket.socket, request: bytes, reader: AnswerReader, clock: _Clock) -> Answer:
+    """Send ``request`` and read its answer, each wait bounded by ``clock``."""
+    clock.left(sock)
+    sock.sendall(request)
+    while True:
+        clock.left(sock)
+        data = sock.recv(_READ_SIZE)
+        if not data:
+            if reader.received == 0:
+                raise _Closed
+            return reader.end()
+        answer = reader.feed(data)
+        if answer is not None:
+            return answer
+
+
+def _reason(exc: BaseException) -> str:
+    """The operating system's or the TLS library's words for ``exc``, briefly."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"TLS certificate not trusted: {exc.verify_message}"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed: {exc.reason or exc}"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, OSError) and exc.strerror:
+        return str(exc.strerror)
+    return str(exc)[:200] or type(exc).__name__
