@@ -38,13 +38,20 @@ def request_bytes(
 
     ``Host`` and ``Content-Length`` are written here; a value holding a line break is
     refused (:class:`ValidationError`): it would smuggle a header or a second request.
+    So is one Latin-1 cannot write (the head's charset here, as in ``http.client``).
     """
     lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
     lines.extend(f"{name}: {value}" for name, value in headers)
     lines.append(f"Content-Length: {len(body)}")
     if any(mark in line for line in lines for mark in _FORBIDDEN_IN_HEAD):
         raise ValidationError("an HTTP request line or header holds a line break")
-    return "\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + body
+    try:
+        head = "\r\n".join(lines).encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "an HTTP request line or header holds a character outside Latin-1"
+        ) from None
+    return head + b"\r\n\r\n" + body
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +172,12 @@ class AnswerReader:
     def _status_line(self, line: str) -> None:
         version, _, rest = line.partition(" ")
         code, _, reason = rest.partition(" ")
-        if version not in ("HTTP/1.1", "HTTP/1.0") or len(code) != 3 or not code.isdigit():
+        if (
+            version not in ("HTTP/1.1", "HTTP/1.0")
+            or len(code) != 3
+            or not code.isascii()
+            or not code.isdigit()
+        ):
             raise ProtocolError(f"garbled answer: not an HTTP/1.x status line: {line[:80]!r}")
         self._version, self._status, self._reason = version, int(code), reason
 

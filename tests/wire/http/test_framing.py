@@ -90,7 +90,11 @@ EXAMPLES = {
         False,
         (201, "Created", b"ok", True),
     ),
-    "204 without a body": (b"HTTP/1.1 204 No Content\r\n\r\n", False, (204, "No Content", b"", True)),
+    "204 without a body": (
+        b"HTTP/1.1 204 No Content\r\n\r\n",
+        False,
+        (204, "No Content", b"", True),
+    ),
     "304 with the length of what it does not send": (
         b"HTTP/1.1 304 Not Modified\r\nContent-Length: 120\r\n\r\n",
         False,
@@ -526,7 +530,9 @@ def test_a_request_is_written_with_host_and_content_length() -> None:
 
 def test_an_empty_body_has_length_zero() -> None:
     request = request_bytes("CONNECT", "smsc.ru:443", "smsc.ru:443", [], b"")
-    assert request == b"CONNECT smsc.ru:443 HTTP/1.1\r\nHost: smsc.ru:443\r\nContent-Length: 0\r\n\r\n"
+    assert (
+        request == b"CONNECT smsc.ru:443 HTTP/1.1\r\nHost: smsc.ru:443\r\nContent-Length: 0\r\n\r\n"
+    )
 
 
 @given(st.binary(max_size=200))
@@ -543,7 +549,9 @@ def test_a_line_break_or_nul_anywhere_in_the_head_is_refused(mark: str, where: s
     parts = {"target": "/sys/send.php", "host": "smsc.ru", "name": "X-Name", "value": "value"}
     parts[where] = parts[where][:3] + mark + "Injected: 1" + parts[where][3:]
     with pytest.raises(ValidationError) as caught:
-        request_bytes("POST", parts["target"], parts["host"], [(parts["name"], parts["value"])], b"")
+        request_bytes(
+            "POST", parts["target"], parts["host"], [(parts["name"], parts["value"])], b""
+        )
     assert "line break" in str(caught.value)
 
 
