@@ -8,6 +8,7 @@ answer must be a :class:`ProtocolError` that says what was wrong.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import pytest
@@ -29,7 +30,7 @@ BIG = 1 << 20
 def _split(data: bytes, cuts: Sequence[int]) -> list[bytes]:
     """``data`` cut at the offsets ``cuts`` (any order, repeats allowed: empty pieces)."""
     points = [0, *sorted(min(max(cut, 0), len(data)) for cut in cuts), len(data)]
-    return [data[start:stop] for start, stop in zip(points, points[1:], strict=False)]
+    return [data[start:stop] for start, stop in itertools.pairwise(points)]
 
 
 def _read(
@@ -67,7 +68,8 @@ def _refusal(data: bytes, *, max_body: int = BIG, close: bool = False) -> str:
 # One answer of each framing, whole, with what must be read from it.
 EXAMPLES = {
     "content-length": (
-        b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"id": 123}',
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
+        b'{"id": 123}',
         False,
         (200, "OK", b'{"id": 123}', True),
     ),
@@ -410,7 +412,10 @@ def test_a_content_length_over_the_limit_is_refused_before_the_body_arrives() ->
 
 def test_a_body_of_exactly_the_limit_is_read() -> None:
     assert _read([b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789"], max_body=10)
-    data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n01234\r\n5\r\n56789\r\n0\r\n\r\n"
+    data = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\n01234\r\n5\r\n56789\r\n0\r\n\r\n"
+    )
     assert _read([data], max_body=10)[0].body == b"0123456789"
     assert _read([b"HTTP/1.1 200 OK\r\n\r\n0123456789"], max_body=10, close=True)
 
