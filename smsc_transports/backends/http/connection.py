@@ -222,15 +222,16 @@ class Connections:
         """
         where = f"{origin}{path}"
         clock = _Clock(self.timeout)
-        connection = self._take(origin)
-        if connection is None:
-            connection = self._open(origin, where, clock)
         target = path
         if self.proxy is not None and origin.scheme == "http":
             target = f"{origin}{path}"  # a proxy is asked for the absolute URL
             if self.proxy.authorization:
                 headers = [*headers, ("Proxy-Authorization", self.proxy.authorization)]
+        # Written before connecting: a head it refuses must not cost (or leak) a socket.
         request = request_bytes("POST", target, origin.authority, headers, body)
+        connection = self._take(origin)
+        if connection is None:
+            connection = self._open(origin, where, clock)
         answer = None
         try:
             answer = self._exchange(connection.sock, request, where, clock)
@@ -308,6 +309,8 @@ class Connections:
             answer = _converse(sock, request, AnswerReader(_MAX_PROXY_ANSWER, tunnel=True), clock)
         except (_Expired, TimeoutError):
             raise ConnectError(f"proxy refused {where}: no answer to CONNECT in time") from None
+        except _Closed:
+            raise ConnectError(f"proxy refused {where}: it closed the connection") from None
         except (OSError, ProtocolError) as exc:
             raise ConnectError(f"proxy refused {where}: {_reason(exc)}") from None
         if not 200 <= answer.status < 300:
