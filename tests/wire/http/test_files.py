@@ -110,11 +110,13 @@ def test_quotes_and_line_breaks_in_names_cannot_break_the_part_head() -> None:
     assert files[0][1] == "evil%22%0D%0A.png"
 
 
+# The e-mail parser strips the blanks around a parameter (a name SMSC never gets from
+# a user's file), reads a backslash as an escape and "<>" as an empty address.
 names = st.text(
-    st.characters(exclude_categories=["Cs", "Cc"], exclude_characters='"\\'),
+    st.characters(exclude_categories=["Cs", "Cc"], exclude_characters='"\\<>'),
     min_size=1,
     max_size=12,
-)
+).filter(lambda name: name == name.strip())
 values = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 
 
