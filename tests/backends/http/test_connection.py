@@ -175,11 +175,12 @@ class HttpProxy(Listener):
 
     ``seen`` records each request line with its ``Proxy-Authorization``; ``refuse``
     answers every ``CONNECT`` with those bytes instead, ``hang_up`` closes the
-    connection without an answer.
+    connection without an answer, ``silent`` never answers it.
     """
 
     refuse: bytes | None = None
     hang_up: bool = False
+    silent: bool = False
     seen: list[tuple[str, str | None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
@@ -203,6 +204,9 @@ class HttpProxy(Listener):
 
     def _connect(self, conn: socket.socket, target: str) -> None:
         if self.hang_up:
+            return
+        if self.silent:
+            self.loop.stopping.wait()
             return
         if self.refuse is not None:
             conn.sendall(self.refuse)
@@ -323,6 +327,29 @@ def test_an_answer_saying_connection_close_is_the_connection_s_last() -> None:
         transport.balance()
     assert server.accepted == 2
     assert [number for number, _ in server.requests] == [1, 2]
+
+
+def test_unasked_bytes_after_an_answer_make_its_connection_unfit() -> None:
+    pieces = [answer(), b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"]
+    with (
+        KeepAliveServer(answers=lambda _: pieces) as server,
+        create_transport(f"http://shop:pw@127.0.0.1:{server.port}") as transport,
+    ):
+        transport.balance()
+        transport.balance()
+    assert server.accepted == 2
+    assert [number for number, _ in server.requests] == [1, 2]
+
+
+def test_an_answer_ended_by_the_close_is_read_and_the_next_goes_on_a_new_connection() -> None:
+    close_delimited = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + BALANCE
+    with (
+        KeepAliveServer(answers=lambda _: [close_delimited], close_after=1) as server,
+        create_transport(f"http://shop:pw@127.0.0.1:{server.port}") as transport,
+    ):
+        assert str(transport.balance().amount) == "100.00"
+        assert str(transport.balance().amount) == "100.00"
+    assert server.accepted == 2
 
 
 def test_close_ends_the_idle_connections() -> None:
@@ -470,6 +497,21 @@ def test_a_proxy_hanging_up_on_connect_is_a_connect_error(
         pytest.raises(ConnectError) as caught,
     ):
         transport.balance()
+    _assert_no_proxy_secret(str(caught.value), repr(caught.value))
+
+
+def test_a_proxy_silent_on_connect_is_a_connect_error_at_the_deadline(
+    https_emulator: Emulator, tls_files: tuple[Path, Path]
+) -> None:
+    with (
+        HttpProxy(silent=True) as proxy,
+        create_transport(
+            _through(https_emulator.url("https"), proxy, verify=str(tls_files[0]), timeout="0.5")
+        ) as transport,
+        pytest.raises(ConnectError) as caught,
+    ):
+        transport.balance()
+    assert "CONNECT" in str(caught.value)
     _assert_no_proxy_secret(str(caught.value), repr(caught.value))
 
 
