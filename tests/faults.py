@@ -247,10 +247,12 @@ class CannedServer(Listener):
         try:
             if self.hold:
                 self._stop.wait(self.hold)
-            conn.sendall(answer)
         finally:
+            # Counted out before the answer goes: once it has gone, the client may start
+            # its next request before this thread runs again, and both would count.
             with self._lock:
                 self._in_flight -= 1
+        conn.sendall(answer)
 
 
 @dataclass

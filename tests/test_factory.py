@@ -279,7 +279,7 @@ def test_a_plugin_that_declares_its_options_gets_them_checked(install_plugin: In
 # Where each built-in backend reads its options, and the calls that read one by name.
 BACKEND_SOURCES = {
     "https": ["backends/http"],
-    "soap": ["backends/soap.py", "backends/http/client.py"],
+    "soap": ["backends/soap", "backends/http/client.py"],
     "smtp": ["backends/smtp"],
     "smpp": ["backends/smpp", "wire/smpp/session/options.py"],
 }

@@ -142,7 +142,7 @@ def test_the_scan_sees_the_package_and_its_imports() -> None:
     assert len(MODULES) > 100
     assert f"{ROOT}.wire.smpp.pdu" in GRAPH[f"{ROOT}.wire.smpp.session.link"]
     assert f"{ROOT}.errors" in GRAPH[f"{ROOT}.message"]
-    assert "requests" in GRAPH[f"{ROOT}.backends.requests_io"]
+    assert "requests" in GRAPH[f"{ROOT}.backends.soap.session"]
 
 
 def _not_sans_io(module: str) -> list[str]:

@@ -11,11 +11,9 @@ into a folder:
 * ``smtp/`` — ``smtp://``, ``smtps://``: :class:`~smsc_transports.backends.smtp.AsyncSmtpTransport`.
 * ``smpp/`` — ``smpp://``, ``smpps://``: :class:`~smsc_transports.backends.smpp.SmppTransport`
   and :class:`~smsc_transports.backends.smpp.AsyncSmppTransport`.
-* ``soap`` — ``soap://``: :class:`~smsc_transports.backends.soap.SoapTransport`.
+* ``soap/`` — ``soap://``: :class:`~smsc_transports.backends.soap.SoapTransport`.
 * ``calls`` — what ``http/`` and ``soap`` share about a call: failover between hosts and
   what the observer hears.
-* ``requests_io`` — the SOAP backend's ``requests`` session (zeep's transport): the
-  deadline of each call and the mapping of ``requests``' errors.
 * ``pacing`` — what they share about SMSC's limits: the opt-in request cap and the
   back-off of requests SMSC refused for load.
 """

@@ -28,6 +28,7 @@ from smsc_transports.backends.pacing import (
 from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
 from smsc_transports.errors import (
     APIError,
+    ConfigurationError,
     ProtocolError,
     RateLimited,
     TransportError,
@@ -113,7 +114,7 @@ class HttpOptions:
             if backups is None
             else host_list(backups, None),
             max_answer_bytes=settings.get_int("max_answer_bytes", 4 * 1024 * 1024),
-            user_agent=settings.get_str("user_agent", "smsc-transports") or "smsc-transports",
+            user_agent=_header_value(settings.get_str("user_agent"), "smsc-transports"),
             max_rate=_positive(settings.get_float("max_rate", 0.0)),
             max_concurrent=_concurrent(settings.get_int("max_concurrent", 0)),
             retry=RetryPolicy(
@@ -122,6 +123,15 @@ class HttpOptions:
                 max_wait=settings.get_float("retry_max_wait", 30.0),
             ),
         )
+
+
+def _header_value(value: str | None, default: str) -> str:
+    """An option sent as an HTTP header: printable Latin-1, no line break."""
+    if not value:
+        return default
+    if not value.isprintable() or any(ord(c) > 0xFF for c in value):
+        raise ConfigurationError("user_agent must be printable Latin-1 text on one line")
+    return value
 
 
 _BOOL_WORDS = frozenset({"1", "0", "true", "false", "yes", "no", "on", "off", ""})

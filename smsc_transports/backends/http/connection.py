@@ -57,7 +57,13 @@ class Origin:
 
     @classmethod
     def of(cls, scheme: str, host: str, port: int | None) -> Origin:
-        """The origin, with the scheme's own port where ``port`` is ``None``."""
+        """The origin, with the scheme's own port where ``port`` is ``None``; a host
+        name outside ASCII in its IDNA form, as DNS and the ``Host`` header carry it."""
+        if not host.isascii():
+            try:
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                raise ConfigurationError("the host name is not a valid domain name") from None
         return cls(scheme, host, port or (443 if scheme == "https" else 80))
 
     @property
@@ -221,14 +227,13 @@ class Connections:
         ``headers`` are sent as they are (``Host`` and ``Content-Length`` are added).
         """
         where = f"{origin}{path}"
-        clock = _Clock(self.timeout)
         target = path
         if self.proxy is not None and origin.scheme == "http":
-            target = f"{origin}{path}"  # a proxy is asked for the absolute URL
+            target = where  # a proxy is asked for the absolute URL
             if self.proxy.authorization:
                 headers = [*headers, ("Proxy-Authorization", self.proxy.authorization)]
-        # Written before connecting: a head it refuses must not cost (or leak) a socket.
         request = request_bytes("POST", target, origin.authority, headers, body)
+        clock = _Clock(self.timeout)
         connection = self._take(origin)
         if connection is None:
             connection = self._open(origin, where, clock)

@@ -36,9 +36,9 @@ def request_bytes(
 ) -> bytes:
     """The request ``method target`` to ``host`` with ``headers`` and ``body``, whole.
 
-    ``Host`` and ``Content-Length`` are written here; a value holding a line break is
-    refused (:class:`ValidationError`): it would smuggle a header or a second request.
-    So is one Latin-1 cannot write (the head's charset here, as in ``http.client``).
+    ``Host`` and ``Content-Length`` are written here. A value holding a line break is
+    refused (:class:`ValidationError`): it would smuggle a header or a second request;
+    so is one that Latin-1, HTTP's own charset, cannot carry.
     """
     lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
     lines.extend(f"{name}: {value}" for name, value in headers)
@@ -49,7 +49,7 @@ def request_bytes(
         head = "\r\n".join(lines).encode("latin-1")
     except UnicodeEncodeError:
         raise ValidationError(
-            "an HTTP request line or header holds a character outside Latin-1"
+            "an HTTP request line or header holds a non-Latin-1 character"
         ) from None
     return head + b"\r\n\r\n" + body
 

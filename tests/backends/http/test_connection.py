@@ -27,7 +27,6 @@ from smsc_transports import (
     ConfigurationError,
     ConnectError,
     ProtocolError,
-    ValidationError,
     create_transport,
 )
 from smsc_transports.backends.http.client import HttpClient
@@ -381,20 +380,6 @@ def test_an_answer_in_gzip_is_a_protocol_error() -> None:
         transport.balance()
     assert "gzip" in str(caught.value)
     assert header(server.requests[0][1], "Accept-Encoding") == "identity"
-
-
-@pytest.mark.parametrize("user_agent", ["%D0%BC%D0%BE%D0%B9", "shop%0D%0AX-Injected:%201"])
-def test_a_user_agent_http_cannot_carry_is_refused_before_connecting(user_agent: str) -> None:
-    with (
-        KeepAliveServer() as server,
-        create_transport(
-            f"http://shop:pw@127.0.0.1:{server.port}?user_agent={user_agent}"
-        ) as transport,
-        pytest.raises(ValidationError),
-    ):
-        transport.balance()
-    assert server.accepted == 0
-    assert server.requests == []
 
 
 # Through a proxy -----------------------------------------------------------------

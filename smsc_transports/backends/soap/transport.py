@@ -36,7 +36,7 @@ from smsc_transports.backends.calls import Observed, with_failover
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
 from smsc_transports.backends.http.client import HttpOptions, base_url
 from smsc_transports.backends.pacing import RepeatRule, ask_until_accepted, repeat_read
-from smsc_transports.backends.requests_io import (
+from smsc_transports.backends.soap.session import (
     CallDeadline,
     Watchdog,
     mapped_requests_errors,

@@ -1,4 +1,4 @@
-"""The SOAP backend's ``requests`` session: deadlines and errors.
+"""zeep's ``requests`` session for the SOAP backend: deadlines and errors.
 
 zeep talks to SMSC through a ``requests.Session``; this module bounds each call and
 maps what ``requests`` raises onto this library's errors, as the retry rule
