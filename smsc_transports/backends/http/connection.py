@@ -316,6 +316,8 @@ class Connections:
             answer = _converse(sock, request, AnswerReader(_MAX_PROXY_ANSWER, tunnel=True), clock)
         except (_Expired, TimeoutError):
             raise ConnectError(f"proxy refused {where}: no answer to CONNECT in time") from None
+        except _Closed:
+            raise ConnectError(f"proxy refused {where}: it closed the connection") from None
         except (OSError, ProtocolError) as exc:
             raise ConnectError(f"proxy refused {where}: {_reason(exc)}") from None
         if not 200 <= answer.status < 300:
