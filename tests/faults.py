@@ -134,6 +134,20 @@ class Listener:
             return None
 
 
+def whole_message(data: bytes) -> bool:
+    """Whether ``data`` holds an HTTP head and all the body its Content-Length announces
+    (none without one): enough framing for these peers."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    return len(body) >= length
+
+
 def _read_http_request(listener: Listener, conn: socket.socket) -> bytes:
     """Read one HTTP request with its Content-Length body (enough for these tests)."""
     data = b""
@@ -144,15 +158,8 @@ def _read_http_request(listener: Listener, conn: socket.socket) -> bytes:
             break
         if chunk:
             data += chunk
-        head, sep, body = data.partition(b"\r\n\r\n")
-        if sep:
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value.strip())
-            if len(body) >= length:
-                break
+        if whole_message(data):
+            break
     return data
 
 
@@ -196,15 +203,8 @@ class FaultProxy(Listener):
         upstream.settimeout(10)
         data = b""
         while True:
-            head, sep, body = data.partition(b"\r\n\r\n")
-            if sep:
-                length = 0
-                for line in head.split(b"\r\n")[1:]:
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value.strip())
-                if len(body) >= length:
-                    return data
+            if whole_message(data):
+                return data
             chunk = upstream.recv(65536)
             if not chunk:
                 return data

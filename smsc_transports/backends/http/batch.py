@@ -8,10 +8,9 @@ line (``list=`` cannot carry it) goes alone.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from operator import attrgetter
 from typing import Any
 
 from smsc_transports.encoding import billed_parts
@@ -80,23 +79,35 @@ class Job:
 # Read off the dataclass, so that a field added to Message splits requests by default.
 _OWN_FIELDS = frozenset({"phones", "text", "id", "attachments", "extra"})
 _SHARED_FIELDS = tuple(f.name for f in fields(Message) if f.name not in _OWN_FIELDS)
-_shared_options = attrgetter(*_SHARED_FIELDS)
 
 
-def _options_key(message: Message) -> Hashable:
+def _reader(names: Sequence[str]) -> Callable[[Message], tuple[Any, ...]]:
+    """A function that returns the named attributes of a message as one tuple.
+
+    What ``attrgetter(*names)`` returns (for two names or more), compiled from the
+    names: Python code reads each slot with an instruction specialised to it, where
+    ``attrgetter`` looks every name up in full (0.17 µs against 0.47 µs for Message's
+    options, read once for every message of a bulk send).
+    """
+    # Compiled from field names (identifiers read off the dataclass), nothing else.
+    source = "lambda message: (" + "".join(f"message.{name}, " for name in names) + ")"
+    return eval(source)  # type: ignore[no-any-return]  # noqa: S307
+
+
+_shared_options = _reader(_SHARED_FIELDS)
+
+
+def _sharing_key(message: Message, by_id: bool) -> Hashable | None:
+    """The options under which ``message`` may share a request, or ``None`` when it goes
+    alone: with its own id when sending (``by_id``), with files (a request carrying
+    them carries nothing else), or with a text on several lines (``list=`` cannot carry
+    it)."""
+    text = message.text
+    if (by_id and message.id is not None) or message.attachments or "\n" in text or "\r" in text:
+        return None
     extra = message.extra
     # ``extra`` is a read-only mapping, which cannot be hashed: its sorted items can.
     return _shared_options(message), tuple(sorted(extra.items())) if extra else ()
-
-
-def _alone(message: Message, by_id: bool) -> bool:
-    # Files belong to one message: a request carrying them carries nothing else.
-    return (
-        (by_id and message.id is not None)
-        or bool(message.attachments)
-        or "\n" in message.text
-        or "\r" in message.text
-    )
 
 
 class _Group:
@@ -108,21 +119,26 @@ class _Group:
         self.positions: list[int] = []
         self.phones: set[str] = set()
 
-    def fits(self, message: Message, max_phones: int) -> bool:
-        if len(self.phones) + len(message.phones) > max_phones and self.messages:
+    def take(self, message: Message, position: int, max_phones: int) -> bool:
+        """Add ``message`` if it fits in this request; return whether it did (a group
+        without messages takes any)."""
+        phones = message.phones
+        if len(self.phones) + len(phones) > max_phones and self.messages:
             return False
         # A phone may appear once: the per-phone answer is matched back by number.
-        if len(message.phones) == 1:
-            return message.phones[0].removeprefix("+") not in self.phones
-        return self.phones.isdisjoint(p.removeprefix("+") for p in message.phones)
-
-    def add(self, message: Message, position: int) -> None:
+        if len(phones) == 1:
+            phone = phones[0].removeprefix("+")
+            if phone in self.phones:
+                return False
+            self.phones.add(phone)
+        else:
+            keys = {p.removeprefix("+") for p in phones}
+            if not self.phones.isdisjoint(keys):
+                return False
+            self.phones.update(keys)
         self.messages.append(message)
         self.positions.append(position)
-        if len(message.phones) == 1:
-            self.phones.add(message.phones[0].removeprefix("+"))
-        else:
-            self.phones.update(p.removeprefix("+") for p in message.phones)
+        return True
 
     def job(self) -> Job:
         return Job(tuple(self.messages), tuple(self.positions))
@@ -139,14 +155,22 @@ def _gather(
     left alone in their group."""
     open_groups: dict[Hashable, _Group] = {}
     closed: list[_Group] = []
+    # The group the previous item joined, under last_key: open_groups[last_key] is it.
+    group: _Group | None = None
+    last_key: Hashable = None
     for position, message, options in items:
         key = (options, message.text) if by_text else options
-        group = open_groups.get(key)
-        if group is None or not group.fits(message, max_phones):
+        # Bulk input runs of messages alike: the same group as the item before, found by
+        # comparing keys (element by element, mostly the very same objects), which is
+        # cheaper than hashing the key anew (tuples do not keep their hash).
+        if group is None or key != last_key:
+            group = open_groups.get(key)
+            last_key = key
+        if group is None or not group.take(message, position, max_phones):
             if group is not None:
                 closed.append(group)
             group = open_groups[key] = _Group(options)
-        group.add(message, position)
+            group.take(message, position, max_phones)
     closed.extend(open_groups.values())
     jobs: list[Job] = []
     singles: list[_Item] = []
@@ -169,10 +193,11 @@ def plan_jobs(
     jobs: list[Job] = []
     mergeable: list[_Item] = []
     for position, message in enumerate(block):
-        if _alone(message, sending):
+        options = _sharing_key(message, sending)
+        if options is None:
             jobs.append(Job((message,), (position,)))
         else:
-            mergeable.append((position, message, _options_key(message)))
+            mergeable.append((position, message, options))
     same_text, rest = _gather(mergeable, max_phones, by_text=True)
     jobs.extend(same_text)
     listed, singles = _gather(rest, max_phones, by_text=False)
@@ -210,6 +235,28 @@ def settle_job(job: Job, answer: Any | SendResult | SMSCError, start: int = 0) -
         parts = parts_per_text.get(message.text)
         if parts is None:
             parts = parts_per_text[message.text] = billed_parts(message) // len(message.phones)
+        if len(message.phones) == 1:
+            found = by_phone.get(message.phones[0].removeprefix("+"))
+            if found is not None and found.id is not None and not found.error:
+                # The usual recipient of a bulk send, listed and accepted: its share is its
+                # own entry, its cost and the text's parts, which is what _share's rule
+                # gives (the cost summed over one entry is that entry's; test_batch_settle
+                # compares the two). Built here, once per recipient, without the calls of
+                # _phones_of and _share, and positionally in field order (id, parts, cost,
+                # balance, phones, transport, already_accepted, raw): keywords reach
+                # __init__ through a dict, 0.5 µs more.
+                own = SendResult(
+                    result.id,
+                    parts,
+                    found.cost,
+                    result.balance,
+                    (found,),
+                    result.transport,
+                    False,
+                    result.raw,
+                )
+                outcomes.append(Outcome(start + pos, message, own, None))
+                continue
         share, error = _share(message, result, _phones_of(message, by_phone), parts)
         outcomes.append(Outcome(start + pos, message, share, error))
     return outcomes
@@ -254,19 +301,8 @@ def _share(
     phones: tuple[PhoneResult, ...],
     parts_per_phone: int,
 ) -> tuple[SendResult | None, SMSCError | None]:
-    """One message's share of a request that carried several."""
-    if len(phones) == 1 == len(message.phones) and phones[0].id is not None and not phones[0].error:
-        # The usual recipient, listed and accepted: the rule below gives the same share,
-        # at twice the cost.
-        return SendResult(
-            id=result.id,
-            parts=parts_per_phone,
-            cost=phones[0].cost,
-            balance=result.balance,
-            phones=phones,
-            transport=result.transport,
-            raw=result.raw,
-        ), None
+    """One message's share of a request that carried several (settle_job builds the
+    share of a listed, accepted one-phone message itself)."""
     failed, error = _refused(message, result, phones)
     if error is not None:
         return None, error

@@ -84,7 +84,7 @@ class HttpOptions:
     timeout: float = 30.0
     connect_timeout: float = 5.0
     verify: bool | str = True
-    proxy: str | None = None
+    proxy: str | None = field(default=None, repr=False)  # its URL may hold a password
     backup_hosts: tuple[tuple[str, int | None], ...] = ()
     max_answer_bytes: int = 4 * 1024 * 1024
     user_agent: str = "smsc-transports"

@@ -42,7 +42,9 @@ __all__ = ["Connections", "Origin", "Proxy", "tls_context"]
 
 # Idle connections kept per origin: enough for SMSC's 15 requests at once.
 _MAX_IDLE = 16
-_READ_SIZE = 256 * 1024
+# Enough for a 100-recipient answer in one read; a larger buffer costs more than it
+# saves (each recv allocates its size first: 256 KiB took 15 µs more than 64 KiB).
+_READ_SIZE = 64 * 1024
 # A CONNECT answer is a head alone; this bounds a proxy that sends a body with a refusal.
 _MAX_PROXY_ANSWER = 64 * 1024
 
@@ -314,6 +316,8 @@ class Connections:
             answer = _converse(sock, request, AnswerReader(_MAX_PROXY_ANSWER, tunnel=True), clock)
         except (_Expired, TimeoutError):
             raise ConnectError(f"proxy refused {where}: no answer to CONNECT in time") from None
+        except _Closed:
+            raise ConnectError(f"proxy refused {where}: it closed the connection") from None
         except (OSError, ProtocolError) as exc:
             raise ConnectError(f"proxy refused {where}: {_reason(exc)}") from None
         if not 200 <= answer.status < 300:

@@ -172,7 +172,12 @@ class AnswerReader:
     def _status_line(self, line: str) -> None:
         version, _, rest = line.partition(" ")
         code, _, reason = rest.partition(" ")
-        if version not in ("HTTP/1.1", "HTTP/1.0") or len(code) != 3 or not code.isdigit():
+        if (
+            version not in ("HTTP/1.1", "HTTP/1.0")
+            or len(code) != 3
+            or not code.isascii()
+            or not code.isdigit()
+        ):
             raise ProtocolError(f"garbled answer: not an HTTP/1.x status line: {line[:80]!r}")
         self._version, self._status, self._reason = version, int(code), reason
 
