@@ -41,8 +41,10 @@ def _twin(cls: type) -> type | None:
     An instance may change its class only to one of the same layout. A subclass that adds
     no slots has it by construction, and CPython checks that more cheaply than for a
     sibling class with the same slots (it compares no slot names), on both changes of
-    class. Only a slotted dataclass made directly from ``object`` has a twin; a subclass
-    of one is built the slow way, so that its own ``__setattr__`` (if any) still runs.
+    class. Only a slotted class made directly from ``object`` has one (the values this
+    module serves); an instance of a subclass of one is stored into through
+    ``object.__setattr__`` (:func:`stores`) or built by the dataclass's own ``__init__``
+    (:func:`quick_init`), which knows the fields a subclass may add.
     """
     if cls not in _TWINS:
         own = vars(cls)
