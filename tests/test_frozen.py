@@ -116,7 +116,7 @@ def test_quick_init_builds_through_the_twin_not_object_setattr() -> None:
     class Sub(Quick):
         __slots__ = ()
 
-    # A subclass may have its own __setattr__: no twin, stores go through object.__setattr__.
+    # A subclass has no twin: its stores go through object.__setattr__.
     assert type(stores(object.__new__(Sub))).__name__ == "_Setter"
 
 
