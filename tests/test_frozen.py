@@ -165,7 +165,7 @@ def test_stores_and_seal_build_a_hand_written_frozen_value() -> None:
     class Subclassed(Message):
         __slots__ = ()
 
-    # A subclass has no twin of its own layout: it is stored into the slow way.
+    # A subclass has no twin: it is stored into the slow way.
     sub = Subclassed("79160000001", "hello")
     assert type(sub) is Subclassed and sub.text == "hello"
     assert sub == Subclassed("79160000001", "hello")
