@@ -497,7 +497,7 @@ def _check_text(text: str, kind: MessageKind) -> None:
             f"text is {len(text)} characters long, SMSC accepts at most {MAX_TEXT_LENGTH}",
             field="text",
         )
-    if kind.needs_text and not text.strip():
+    if kind not in _TEXTLESS_KINDS and not text.strip():
         raise ValidationError(f"text is empty; a {kind.name} message needs one", field="text")
     if "\x00" in text:
         raise ValidationError("text must not contain NUL characters", field="text")
@@ -778,7 +778,12 @@ class Message:
                 partner_id=partner_id,
                 user_ip=user_ip,
             )
-        extra, files = _checked_extra_and_files(extra, attachments, kind)
+        # Most carry neither: an empty extra or attachments gives what the check would.
+        extra, files = (
+            _checked_extra_and_files(extra, attachments, kind)
+            if extra or attachments
+            else (_NO_EXTRA, ())
+        )
         phones = _normalize_phones(phones, kind)
         # Stored as into a plain object, then sealed: a bulk send builds one per recipient.
         draft = stores(self)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -240,6 +241,22 @@ def test_empty_text_is_allowed_for_hlr_and_ping(kind: MessageKind) -> None:
     message = build(text="", kind=kind)
     assert message.text == ""
     assert message.kind is kind
+
+
+@pytest.mark.parametrize(
+    "kind", [kind for kind in MessageKind if kind not in (MessageKind.BIN, MessageKind.BIN_HEX)]
+)
+@pytest.mark.parametrize("text", ["", " \n\t"])
+def test_an_empty_text_is_refused_exactly_for_the_kinds_that_need_one(
+    kind: MessageKind, text: str
+) -> None:
+    # Message checks the kind's text rule without the needs_text property: the same rule.
+    phones = "user@example.com" if kind is MessageKind.MAIL else PHONE
+    if kind.needs_text:
+        with pytest.raises(ValidationError, match=f"a {kind.name} message needs one"):
+            Message(phones, text, kind=kind)
+    else:
+        assert Message(phones, text, kind=kind).text == text
 
 
 def test_text_with_a_nul_character_is_rejected() -> None:
@@ -485,6 +502,18 @@ def test_extra_parameters_are_kept_read_only() -> None:
     assert dict(message.extra) == {"later": 1, "note": "Hello", "level": 3}
     with pytest.raises(TypeError):
         message.extra["later"] = 0  # type: ignore[index]
+
+
+@pytest.mark.parametrize("extra", [None, {}, MappingProxyType({})])
+@pytest.mark.parametrize("attachments", [None, (), [], iter(())])
+def test_no_extra_and_no_attachments_in_any_empty_spelling_build_the_plain_message(
+    extra: Any, attachments: Any
+) -> None:
+    # Message skips the extra/attachment checks for falsy values: what they would return.
+    message = build(extra=extra, attachments=attachments)
+    assert message == build()
+    assert message.extra is build().extra and message.extra == {}
+    assert message.attachments == ()
 
 
 def test_extra_is_copied_so_later_changes_do_not_leak_in() -> None:
