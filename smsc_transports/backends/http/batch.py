@@ -16,7 +16,15 @@ from typing import Any
 from smsc_transports.encoding import billed_parts
 from smsc_transports.errors import OutcomeUnknown, RateLimited, SMSCError, api_error
 from smsc_transports.message import Message
-from smsc_transports.results import CostOutcome, CostResult, Outcome, PhoneResult, SendResult
+from smsc_transports.results import (
+    CostOutcome,
+    CostResult,
+    Outcome,
+    PhoneResult,
+    SendResult,
+    build_outcome,
+    build_send_result,
+)
 from smsc_transports.wire import http as wire
 
 __all__ = ["Job", "plan_jobs", "settle_costs", "settle_job"]
@@ -242,23 +250,21 @@ def settle_job(job: Job, answer: Any | SendResult | SMSCError, start: int = 0) -
                 # own entry, its cost and the text's parts, which is what _share's rule
                 # gives (the cost summed over one entry is that entry's; test_batch_settle
                 # compares the two). Built here, once per recipient, without the calls of
-                # _phones_of and _share, and positionally in field order (id, parts, cost,
-                # balance, phones, transport, already_accepted, raw): keywords reach
-                # __init__ through a dict, 0.5 µs more.
-                own = SendResult(
-                    result.id,
-                    parts,
-                    found.cost,
-                    result.balance,
-                    (found,),
-                    result.transport,
-                    False,
-                    result.raw,
+                # _phones_of and _share, and by the results' builders (a class call hands
+                # keywords to __init__ through a dict and changes the class twice).
+                own = build_send_result(
+                    id=result.id,
+                    parts=parts,
+                    cost=found.cost,
+                    balance=result.balance,
+                    phones=(found,),
+                    transport=result.transport,
+                    raw=result.raw,
                 )
-                outcomes.append(Outcome(start + pos, message, own, None))
+                outcomes.append(build_outcome(start + pos, message, own, None))
                 continue
         share, error = _share(message, result, _phones_of(message, by_phone), parts)
-        outcomes.append(Outcome(start + pos, message, share, error))
+        outcomes.append(build_outcome(start + pos, message, share, error))
     return outcomes
 
 

@@ -36,6 +36,7 @@ from smsc_transports.results import (
     PhoneResult,
     SendResult,
     StatusResult,
+    build_phone_result,
 )
 from smsc_transports.statuses import DeliveryError, MessageStatus
 from smsc_transports.wire.http.params import CHARSET
@@ -378,7 +379,7 @@ def _phones(answer: Mapping[str, Any], id: str | None = None) -> tuple[PhoneResu
             found = _read_cost_and_codes(entry)
         cost, status, error = found
         results.append(
-            PhoneResult(
+            build_phone_result(
                 phone if type(phone) is str else _text(phone, "phone"),
                 cost,
                 status,
