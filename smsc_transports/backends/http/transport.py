@@ -162,12 +162,18 @@ class HttpTransport(Transport):
 
     def _settle(self, block: _Block) -> Iterator[Outcome]:
         settled: list[Outcome | None] = [None] * len(block.messages)
+        ready = 0
         for job, future in block.futures:
             for outcome in settle_job(job, _answer_of(future), block.start):
                 settled[outcome.index - block.start] = outcome
-        for found in settled:
-            assert found is not None, "every message belongs to exactly one job"
-            yield found
+            # Hand over the outcomes settled in order so far, not the whole block at the
+            # end: a consumer that drops them lets them go before the garbage collector
+            # has to walk them (the jobs of a bulk text cover the block in order).
+            while ready < len(settled) and (found := settled[ready]) is not None:
+                settled[ready] = None
+                ready += 1
+                yield found
+        assert ready == len(settled), "every message belongs to exactly one job"
 
     def _run_job(self, job: Job) -> Any:
         """Make the job's one request; return the JSON answer.

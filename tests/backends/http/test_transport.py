@@ -309,6 +309,23 @@ def test_send_many_reads_its_input_lazily(shared_emulator: Emulator) -> None:
         stream.close()
 
 
+def test_send_many_hands_over_each_outcome_once_those_before_it_are_settled(
+    emulator: Emulator,
+) -> None:
+    # The second message goes to the emulator's slow number, whose answer is held back:
+    # the first outcome arrives while it is still held, not with the whole block.
+    messages = [Message("79991234567", "quick", id="q1"), Message("79990003001", "slow", id="s1")]
+    with create_transport(emulator.url(), concurrency="2") as transport:
+        stream = transport.send_many(messages)
+        first = next(stream)
+        assert first.ok and first.message is messages[0]
+        assert emulator.http.held == 1  # the second request is still unanswered
+        emulator.http.release_delayed()
+        second = next(stream)
+        assert second.ok and second.message is messages[1]
+        assert list(stream) == []
+
+
 # Failover and retries --------------------------------------------------------------
 
 
