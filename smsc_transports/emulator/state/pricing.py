@@ -191,7 +191,7 @@ def prepare(
     # phone rule lives under TEST_PREFIX, any other such number is simply delivered.
     digits_are_phones = kind is not MessageKind.MAIL
     for raw, text, line in wanted:
-        final = finals.get(text) if shorten is None else None
+        final = finals.get(text)  # never filled when links are shortened
         if final is None:
             final = _final_text(text, request, limits, shorten)
             if shorten is None:
