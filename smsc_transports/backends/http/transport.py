@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from smsc_transports.backends.http.batch import Job, plan_jobs, settle_costs, settle_job
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
@@ -161,11 +161,8 @@ class HttpTransport(Transport):
         return _Block(start, block, futures)
 
     def _settle(self, block: _Block) -> Iterator[Outcome]:
-        settled = (
-            [(outcome.index - block.start, outcome) for outcome in settle_job(job, answer, start)]
-            for job, answer, start in _answers(block.futures, block.start)
-        )
-        return _in_order(settled, len(block.messages))
+        pieces = (settle_job(job, _answer_of(future), block.start) for job, future in block.futures)
+        return _in_order(pieces, block.start, len(block.messages))
 
     def _run_job(self, job: Job) -> Any:
         """Make the job's one request; return the JSON answer.
@@ -233,14 +230,14 @@ class HttpTransport(Transport):
             jobs = plan_jobs(block, max_phones=self.batch_phones, sending=False)
             pool = self._pool()
             futures = [(job, pool.submit(guard.attempt, self._price_job, job)) for job in jobs]
-            settled = (
+            pieces = (
                 [
-                    (index - first, outcome or self._cost_alone(index, message, guard))
-                    for index, message, outcome in settle_costs(job, answer, first)
+                    outcome or self._cost_alone(index, message, guard)
+                    for index, message, outcome in settle_costs(job, _answer_of(future), start)
                 ]
-                for job, answer, first in _answers(futures, start)
+                for job, future in futures
             )
-            yield from _in_order(settled, len(block))
+            yield from _in_order(pieces, start, len(block))
             start += len(block)
 
     def _price_job(self, job: Job) -> Any:
@@ -399,18 +396,21 @@ class _Block:
     futures: list[tuple[Job, Future[Any]]]
 
 
-_Item = TypeVar("_Item")
+_Item = TypeVar("_Item", bound="_Indexed")
 
 
-def _answers(futures: list[tuple[Job, Future[Any]]], start: int) -> Iterator[tuple[Job, Any, int]]:
-    """Each job with its answer (or error), in submission order, and the block's start."""
-    for job, future in futures:
-        yield job, _answer_of(future), start
+class _Indexed(Protocol):
+    """An outcome: it knows its message's position in the input."""
+
+    @property
+    def index(self) -> int:
+        """The message's position in the input."""
 
 
-def _in_order(pieces: Iterable[list[tuple[int, _Item]]], count: int) -> Iterator[_Item]:
-    """Yield items ``0 … count-1`` of a block, each as soon as it and every one before it
-    have come, from ``pieces`` of ``(index, item)`` pairs in any order.
+def _in_order(pieces: Iterable[list[_Item]], start: int, count: int) -> Iterator[_Item]:
+    """Yield the outcomes of a block (indexes ``start`` to ``start + count - 1``) in
+    order, each as soon as it and every one before it have come, from ``pieces`` in any
+    order.
 
     Outcomes reach the caller while later requests are still answered, and a caller that
     drops them lets them go before the garbage collector has to walk them (the jobs of a
@@ -419,8 +419,8 @@ def _in_order(pieces: Iterable[list[tuple[int, _Item]]], count: int) -> Iterator
     held: list[_Item | None] = [None] * count
     ready = 0
     for piece in pieces:
-        for index, item in piece:
-            held[index] = item
+        for item in piece:
+            held[item.index - start] = item
         while ready < count and (found := held[ready]) is not None:
             held[ready] = None
             ready += 1
