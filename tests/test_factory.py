@@ -25,6 +25,7 @@ from smsc_transports import (
     Transport,
     create_async_transport,
     create_transport,
+    factory,
 )
 from smsc_transports.adapters import LoopThreadTransport, ThreadedAsyncTransport
 from smsc_transports.backends.http import HttpTransport
@@ -151,6 +152,15 @@ def test_an_entry_point_backend_is_built_by_create_transport(install_plugin: Ins
         assert type(transport).__module__ == module
         result = transport.send(MESSAGE)
     assert result == SendResult(id="u@host:hi:x", parts=1, transport="test-echo")
+
+
+def test_a_plugin_never_takes_over_a_built_in_scheme(install_plugin: Install) -> None:
+    # What lets create_transport skip the scan of entry points for a built-in scheme.
+    install_plugin({"https": "EchoTransport", "smpp": "EchoTransport"})
+    assert known_schemes().count("https") == 1
+    with create_transport("https://u:p@127.0.0.1:1") as transport:
+        assert isinstance(transport, HttpTransport)
+    assert factory._registry()["smpp"] == "smsc_transports.backends.smpp:SmppTransport"
 
 
 def test_an_entry_point_backend_gets_mapping_config_and_overrides(

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from smsc_transports.backends.http.batch import Job, plan_jobs, settle_costs, settle_job
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
@@ -161,19 +161,8 @@ class HttpTransport(Transport):
         return _Block(start, block, futures)
 
     def _settle(self, block: _Block) -> Iterator[Outcome]:
-        settled: list[Outcome | None] = [None] * len(block.messages)
-        ready = 0
-        for job, future in block.futures:
-            for outcome in settle_job(job, _answer_of(future), block.start):
-                settled[outcome.index - block.start] = outcome
-            # Hand over the outcomes settled in order so far, not the whole block at the
-            # end: a consumer that drops them lets them go before the garbage collector
-            # has to walk them (the jobs of a bulk text cover the block in order).
-            while ready < len(settled) and (found := settled[ready]) is not None:
-                settled[ready] = None
-                ready += 1
-                yield found
-        assert ready == len(settled), "every message belongs to exactly one job"
+        pieces = (settle_job(job, _answer_of(future), block.start) for job, future in block.futures)
+        return _in_order(pieces, block.start, len(block.messages))
 
     def _run_job(self, job: Job) -> Any:
         """Make the job's one request; return the JSON answer.
@@ -241,13 +230,14 @@ class HttpTransport(Transport):
             jobs = plan_jobs(block, max_phones=self.batch_phones, sending=False)
             pool = self._pool()
             futures = [(job, pool.submit(guard.attempt, self._price_job, job)) for job in jobs]
-            settled: list[CostOutcome | None] = [None] * len(block)
-            for job, future in futures:
-                for index, message, outcome in settle_costs(job, _answer_of(future), start):
-                    settled[index - start] = outcome or self._cost_alone(index, message, guard)
-            for found in settled:
-                assert found is not None, "every message belongs to exactly one job"
-                yield found
+            pieces = (
+                [
+                    outcome or self._cost_alone(index, message, guard)
+                    for index, message, outcome in settle_costs(job, _answer_of(future), start)
+                ]
+                for job, future in futures
+            )
+            yield from _in_order(pieces, start, len(block))
             start += len(block)
 
     def _price_job(self, job: Job) -> Any:
@@ -404,6 +394,38 @@ class _Block:
     start: int
     messages: list[Message]
     futures: list[tuple[Job, Future[Any]]]
+
+
+_Item = TypeVar("_Item", bound="_Indexed")
+
+
+class _Indexed(Protocol):
+    """An outcome: it knows its message's position in the input."""
+
+    @property
+    def index(self) -> int:
+        """The message's position in the input."""
+
+
+def _in_order(pieces: Iterable[list[_Item]], start: int, count: int) -> Iterator[_Item]:
+    """Yield the outcomes of a block (indexes ``start`` to ``start + count - 1``) in
+    order, each as soon as it and every one before it have come, from ``pieces`` in any
+    order.
+
+    Outcomes reach the caller while later requests are still answered, and a caller that
+    drops them lets them go before the garbage collector has to walk them (the jobs of a
+    bulk text cover their block in order, so little waits here).
+    """
+    held: list[_Item | None] = [None] * count
+    ready = 0
+    for piece in pieces:
+        for item in piece:
+            held[item.index - start] = item
+        while ready < count and (found := held[ready]) is not None:
+            held[ready] = None
+            ready += 1
+            yield found
+    assert ready == count, "every message belongs to exactly one job"
 
 
 def _answer_of(future: Future[Any]) -> Any | SMSCError:

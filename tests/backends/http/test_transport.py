@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -319,7 +320,13 @@ def test_send_many_hands_over_each_outcome_once_those_before_it_are_settled(
         stream = transport.send_many(messages)
         first = next(stream)
         assert first.ok and first.message is messages[0]
-        assert emulator.http.held == 1  # the second request is still unanswered
+        # The second request may still be on its way: once the emulator holds it, its
+        # answer has certainly not gone (handed over with the block, the first outcome
+        # would only have come after it).
+        guard = time.monotonic() + 5
+        while emulator.http.held == 0 and time.monotonic() < guard:
+            time.sleep(0.005)
+        assert emulator.http.held == 1
         emulator.http.release_delayed()
         second = next(stream)
         assert second.ok and second.message is messages[1]
