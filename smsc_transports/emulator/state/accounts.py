@@ -200,6 +200,13 @@ class Tariff:
                     return price
         return self.default
 
+    def flat_price(self, kind: MessageKind, parts: int) -> Decimal | None:
+        """What :meth:`price` gives every phone for ``kind`` in ``parts``, or ``None``
+        when it depends on the phone (a per-part kind with prefix prices)."""
+        if self.sms and kind in PER_PART_KINDS:
+            return None
+        return self.price("", kind, parts)
+
     def price(self, phone: str, kind: MessageKind, parts: int) -> Decimal:
         """What one recipient of a message of ``kind`` split in ``parts`` costs."""
         if kind in PER_PART_KINDS:

@@ -31,6 +31,7 @@ __all__ = [
     "describe_hlr",
     "describe_number",
     "failure_status",
+    "mccmnc_of",
 ]
 
 TEST_PREFIX = "7999000"
@@ -312,6 +313,25 @@ def describe_number(address: str) -> NumberInfo:
 _HEAD_LENGTH = max(len(TEST_PREFIX), *map(len, _COUNTRIES), *map(len, _REGIONS))
 _NOT_A_NUMBER = NumberInfo("", "", "", "")
 _NO_COUNTRY = NumberInfo("", "Emulator", "", "")
+
+
+def mccmnc_of(addresses: Iterable[str]) -> list[str]:
+    """The MCC+MNC :func:`describe_number` reports for each of ``addresses``, in order."""
+    # For a bulk answer, which names every recipient's network: a number's is read off
+    # its head, and the recipients of one send share a few heads, each looked up once
+    # here instead of once per number through describe_number and the cache below.
+    by_head: dict[str, str] = {}
+    found = []
+    for address in addresses:
+        if address.isdigit() and address.isascii():
+            head = address[:_HEAD_LENGTH]
+            mccmnc = by_head.get(head)
+            if mccmnc is None:
+                mccmnc = by_head[head] = _describe_head(head).mccmnc
+        else:
+            mccmnc = describe_number(address).mccmnc
+        found.append(mccmnc)
+    return found
 
 
 @functools.lru_cache(maxsize=4096)

@@ -10,10 +10,17 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from smsc_transports.emulator.state.accounts import Limits, Tariff
-from smsc_transports.emulator.state.number_rules import Behaviour, behaviour_for, describe_number
+from smsc_transports.emulator.state.number_rules import (
+    DELIVERED,
+    TEST_PREFIX,
+    Behaviour,
+    behaviour_for,
+    mccmnc_of,
+)
 from smsc_transports.emulator.state.records import PhoneOutcome, SendRequest
 from smsc_transports.encoding import count_parts, split
 from smsc_transports.errors import APIError, ValidationError, api_error
+from smsc_transports.frozen import builder
 from smsc_transports.message import MessageKind, normalize_phone
 from smsc_transports.statuses import MessageStatus
 from smsc_transports.translit import transliterate
@@ -24,6 +31,7 @@ __all__ = [
     "Prepared",
     "apply_prefix",
     "params_error",
+    "phone_outcomes",
     "prepare",
     "refusal",
 ]
@@ -102,11 +110,22 @@ class Prepared:
     behaviour: Behaviour
     line: int | None = None
 
-    def outcome(self) -> PhoneOutcome:
-        """This recipient as the per-phone part of a send answer."""
-        status = _REFUSED_STATUS.get(self.error, _WAITING)
-        mccmnc = describe_number(self.phone).mccmnc if self.phone else ""
-        return PhoneOutcome(self.phone, mccmnc, self.cost, status, self.error, self.parts)
+
+# A bulk answer holds one per recipient: built as a plain call (see frozen.builder).
+_phone_outcome = builder(PhoneOutcome)
+
+
+def phone_outcomes(prepared: Sequence[Prepared]) -> tuple[PhoneOutcome, ...]:
+    """Each recipient as the per-phone part of a send answer, in order."""
+    networks = mccmnc_of([p.phone for p in prepared])
+    return tuple(
+        [
+            _phone_outcome(
+                p.phone, mccmnc, p.cost, _REFUSED_STATUS.get(p.error, _WAITING), p.error, p.parts
+            )
+            for p, mccmnc in zip(prepared, networks, strict=True)
+        ]
+    )
 
 
 def _final_text(
@@ -157,6 +176,63 @@ def prepare(
     that contact group (``None``: no such group, error 7); ``shorten`` rewrites the
     links of each text (``tinyurl=1``) before it is counted and priced.
     """
+    wanted = _expand_groups(_wanted(request), groups)
+    prepared: list[Prepared] = []
+    seen: set[str] = set()
+    # A bulk request repeats one text (or a few): each is shaped, counted and (where
+    # the tariff charges every phone alike) priced once — unless links are shortened,
+    # which gives every recipient links of its own.
+    finals: dict[str, str] = {}
+    priced: dict[str, tuple[int, Decimal | None]] = {}
+    kind = request.kind
+    # Plain digits, the usual bulk recipient, are their own stored form: 5 to 15 ASCII
+    # digits are what normalize_phone keeps as they are (for any kind but e-mail).
+    # They skip its call and _address's, which settle everything else; and as every
+    # phone rule lives under TEST_PREFIX, any other such number is simply delivered.
+    digits_are_phones = kind is not MessageKind.MAIL
+    for raw, text, line in wanted:
+        final = finals.get(text)  # never filled when links are shortened
+        if final is None:
+            final = _final_text(text, request, limits, shorten)
+            if shorten is None:
+                finals[text] = final
+        if digits_are_phones and raw.isdigit() and raw.isascii() and 5 <= len(raw) <= 15:
+            address = raw
+            behaviour = DELIVERED if TEST_PREFIX not in raw else behaviour_for(raw)
+        else:
+            found = _address(raw, kind)
+            if found is None:
+                prepared.append(Prepared(raw, final, 0, Decimal(0), 7, behaviour_for(raw), line))
+                continue
+            address = found
+            behaviour = behaviour_for(address)
+        if address in seen:
+            continue
+        seen.add(address)
+        if behaviour.send_error:
+            prepared.append(
+                Prepared(address, final, 0, Decimal(0), behaviour.send_error, behaviour, line)
+            )
+            continue
+        price = priced.get(final)
+        if price is None:
+            try:
+                parts = max(count_parts(final, kind=kind).parts, 1)
+            except ValidationError:
+                raise params_error() from None
+            if request.segments:
+                parts = request.segments  # it arrived in that many SMS, and goes out so
+            price = priced[final] = (parts, tariff.flat_price(kind, parts))
+        parts, cost = price
+        if cost is None:
+            cost = tariff.price(address, kind, parts)
+        prepared.append(Prepared(address, final, parts, cost, 0, behaviour, line))
+    return prepared
+
+
+def _wanted(request: SendRequest) -> list[tuple[str, str, int | None]]:
+    """Each recipient of ``request`` with its text and ``list=`` line, blank ones left out;
+    error 1 when none is left (or ``maxsms`` is below 1)."""
     wanted: list[tuple[str, str, int | None]]
     if request.pairs:
         wanted = [
@@ -169,42 +245,7 @@ def prepare(
         wanted = [(phone, text, None) for raw in request.phones if (phone := raw.strip())]
     if not wanted or (request.maxsms is not None and request.maxsms < 1):
         raise params_error()
-    prepared: list[Prepared] = []
-    seen: set[str] = set()
-    # A bulk request repeats one text (or a few): each is shaped and counted once —
-    # unless links are shortened, which gives every recipient links of its own.
-    finals: dict[str, str] = {}
-    parts_of: dict[str, int] = {}
-    for raw, text, line in _expand_groups(wanted, groups):
-        final = finals.get(text) if shorten is None else None
-        if final is None:
-            final = _final_text(text, request, limits, shorten)
-            if shorten is None:
-                finals[text] = final
-        address = _address(raw, request.kind)
-        if address is None:
-            prepared.append(Prepared(raw, final, 0, Decimal(0), 7, behaviour_for(raw), line))
-            continue
-        if address in seen:
-            continue
-        seen.add(address)
-        behaviour = behaviour_for(address)
-        if behaviour.send_error:
-            prepared.append(
-                Prepared(address, final, 0, Decimal(0), behaviour.send_error, behaviour, line)
-            )
-            continue
-        parts = parts_of.get(final)
-        if parts is None:
-            try:
-                parts = parts_of[final] = max(count_parts(final, kind=request.kind).parts, 1)
-            except ValidationError:
-                raise params_error() from None
-        if request.segments:
-            parts = request.segments  # it arrived in that many SMS, and goes out so
-        cost = tariff.price(address, request.kind, parts)
-        prepared.append(Prepared(address, final, parts, cost, 0, behaviour, line))
-    return prepared
+    return wanted
 
 
 def _expand_groups(

@@ -13,6 +13,7 @@ from smsc_transports.emulator.state.number_rules import (
     behaviour_for,
     describe_number,
     failure_status,
+    mccmnc_of,
 )
 from smsc_transports.errors import InvalidPhone, MessageForbidden, Undeliverable
 from smsc_transports.message import MessageKind
@@ -125,6 +126,15 @@ def test_number_description_marks_test_numbers() -> None:
     assert describe_number("79990000001").operator == "Emulator Test"
     assert describe_number("79161234567").mccmnc == "25099"
     assert describe_number("not a number").country == ""
+
+
+def test_networks_of_many_numbers_are_each_number_s_own() -> None:
+    addresses = ["79161234567", "375291234567", "+380501234567", "77011234567", "76", "7"]
+    addresses += ["4915112345678", "", "abc", "read@emulator.test", "\uff17\uff19\uff11"]
+    addresses += ["79990000001", "79161234568"]
+    found = mccmnc_of(addresses)
+    assert found == [describe_number(a).mccmnc for a in addresses]
+    assert found[:7] == ["25099", "25799", "25599", "40199", "40199", "25099", ""]
 
 
 def test_every_rule_lives_under_the_fast_path_prefixes() -> None:

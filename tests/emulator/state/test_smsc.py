@@ -15,6 +15,8 @@ from smsc_transports.emulator import (
     SendRequest,
     Tariff,
 )
+from smsc_transports.emulator.state.number_rules import behaviour_for
+from smsc_transports.emulator.state.pricing import prepare
 from smsc_transports.errors import (
     AuthenticationError,
     DateFormatError,
@@ -24,8 +26,9 @@ from smsc_transports.errors import (
     MessageForbidden,
     ParameterError,
     RateLimited,
+    ValidationError,
 )
-from smsc_transports.message import MessageKind
+from smsc_transports.message import MessageKind, normalize_phone
 from smsc_transports.statuses import MessageStatus
 
 PHONE = "79990000001"
@@ -225,6 +228,94 @@ class TestSending:
         account = state.authenticate("demo", "demo")
         outcome = state.send(account, SendRequest((PHONE,), "x" * 500, maxsms=2))
         assert outcome.parts == 2
+
+
+def stored_as(raw: str, kind: MessageKind) -> tuple[str, int]:
+    """(stored phone, error) of one recipient by the general rules: normalize_phone,
+    no unknown group, no "+", and the number's own send error."""
+    try:
+        address = normalize_phone(raw, kind)
+    except ValidationError:
+        return raw, 7
+    if address.startswith("G"):
+        return raw, 7
+    address = address.lstrip("+")
+    return address, behaviour_for(address).send_error or 0
+
+
+class TestBulkSend:
+    """What a bulk send works out once per request or takes a short cut for (plain
+    digits, prices, networks) comes out as the general rules give it."""
+
+    TRICKY = (
+        "1234",  # too short
+        "12345",
+        "123456789012345",
+        "1234567890123456",  # too long
+        "\uff17\uff19\uff11\uff16\uff11\uff12\uff13\uff14\uff15\uff16\uff17",  # full-width
+        "\u0667\u0669\u0661\u0666\u0661\u0662\u0663\u0664\u0665\u0666\u0668",  # Arabic-Indic
+        "+79161234567",
+        "7916-123-45-68",
+        "79161234569",
+        "79990004007",  # refused at send with 7
+        "79990004008",  # refused at send with 8
+        "79990001249",
+        "G12",  # no such group
+        "read@emulator.test",
+        "someone@example.com",
+        "79161234569",  # a repeat
+    )
+
+    @pytest.mark.parametrize("kind", [*MessageKind])
+    def test_recipients_are_stored_as_the_general_rules_store_them(self, kind: MessageKind) -> None:
+        text = "00FF" if kind in (MessageKind.BIN, MessageKind.BIN_HEX) else "hello"
+        request = SendRequest(phones=self.TRICKY, text=text, kind=kind)
+        prepared = prepare(request, Tariff(), Limits())
+        expected = [stored_as(raw, kind) for raw in self.TRICKY]
+        # A repeated address is dropped (its first place kept); refused ones are kept.
+        kept = [e for i, e in enumerate(expected) if e[1] == 7 or e not in expected[:i]]
+        assert [(p.phone, p.error) for p in prepared] == kept
+
+    def test_plain_digits_outside_5_to_15_or_ascii_are_invalid(self) -> None:
+        prepared = prepare(SendRequest(phones=self.TRICKY[:6], text="hi"), Tariff(), Limits())
+        assert [p.error for p in prepared] == [7, 0, 0, 7, 7, 7]
+
+    def test_each_recipient_gets_its_own_network(self, state: EmulatorState) -> None:
+        phones = ("79161234567", "375291234567", "380501234567", "77011234567", "4915112345678")
+        outcome = state.send(state.authenticate("demo", "demo"), SendRequest(phones, "hi"))
+        assert [p.mccmnc for p in outcome.phones] == ["25099", "25799", "25599", "40199", ""]
+
+    def test_prefix_prices_are_per_recipient_within_one_request(self) -> None:
+        tariff = Tariff(sms={"7": Decimal("1.00"), "375": Decimal("4.50")}, default=Decimal(9))
+        state = EmulatorState(tariff=tariff)
+        phones = ("79161234567", "375291234567", "4915112345678", "79161234568")
+        outcome = state.send(state.authenticate("demo", "demo"), SendRequest(phones, "Я" * 71))
+        assert [p.cost for p in outcome.phones] == [Decimal(n) for n in ("2", "9", "18", "2")]
+        assert outcome.cost == Decimal("31.00")
+
+    def test_each_text_of_a_list_is_priced_for_its_own_parts(self, state: EmulatorState) -> None:
+        pairs = (("79161234567", "hi"), ("79161234568", "Я" * 71), ("79161234569", "hi"))
+        outcome = state.send(state.authenticate("demo", "demo"), SendRequest(pairs=pairs))
+        assert [(p.parts, p.cost) for p in outcome.phones] == [
+            (1, Decimal("1.40")),
+            (2, Decimal("2.80")),
+            (1, Decimal("1.40")),
+        ]
+
+    def test_states_with_different_tariffs_price_the_same_request_their_own_way(self) -> None:
+        cheap = EmulatorState(tariff=Tariff(default=Decimal("0.50")))
+        usual = EmulatorState()
+        request = SendRequest(("79161234567", "79161234568"), "hi", cost=1)
+        costs = [
+            s.send(s.authenticate("demo", "demo"), request).cost for s in (cheap, usual, cheap)
+        ]
+        assert costs == [Decimal("1.00"), Decimal("2.80"), Decimal("1.00")]
+
+    def test_a_flat_price_is_only_given_where_every_phone_pays_it(self) -> None:
+        assert Tariff().flat_price(MessageKind.SMS, 2) == Decimal("2.80")
+        by_prefix = Tariff(sms={"7": Decimal("1.00")})
+        assert by_prefix.flat_price(MessageKind.SMS, 1) is None
+        assert by_prefix.flat_price(MessageKind.HLR, 1) == Decimal("0.20")
 
 
 class TestDuplicates:
