@@ -90,8 +90,12 @@ class Peer:
 
 def well_behaved(peer: Peer) -> None:
     """Bind, then answer everything correctly until the client leaves."""
-    if not peer.bind():
-        return
+    if peer.bind():
+        answer_until_unbind(peer)
+
+
+def answer_until_unbind(peer: Peer) -> None:
+    """Answer everything correctly until the client unbinds or leaves."""
     while (frame := peer.read(timeout=30)) is not None:
         peer.answer(frame)
         if frame[0] == w.UNBIND:

@@ -39,7 +39,12 @@ from smsc_transports.wire.smpp.short_message import (
 )
 from tests.backends.smpp.conftest import eventually, smpp_url
 from tests.backends.smpp.faces import FACES, Run, run_face
-from tests.backends.smpp.servers import Peer, Script, ScriptedServer, well_behaved
+from tests.backends.smpp.servers import (
+    Peer,
+    Script,
+    ScriptedServer,
+    answer_until_unbind,
+)
 from tests.backends.smpp.soak import soak
 from tests.faults import AcceptLoop
 from tests.observers import Recorder
@@ -339,13 +344,17 @@ def test_an_observer_hears_each_bind_and_watches_every_window(
 # -- a bind refused while the others are up is tried again --------------------------------
 
 
-def refuse_bind(status: int, seen: list[float]) -> Script:
-    """Answer the bind with ``status`` (noting when), then wait for the client to leave."""
+def refuse_bind(status: int, seen: list[float], after: threading.Event | None = None) -> Script:
+    """Answer the bind with ``status`` (noting when), then wait for the client to leave;
+    with ``after``, answer only once it is set (and the client had a moment to read
+    what came before)."""
 
     def script(peer: Peer) -> None:
         frame = peer.read()
         if frame is None:
             return
+        if after is not None and after.wait(5):
+            time.sleep(0.1)
         seen.append(time.monotonic())
         peer.send(w.encode_pdu(frame[0] | w.RESPONSE, status, frame[2]))
         peer.read(timeout=2)
@@ -405,10 +414,17 @@ def test_a_bind_refused_for_its_password_while_the_other_is_up_waits_the_longest
     face: str,
 ) -> None:
     refused: list[float] = []
-    scripts: list[Script] = [
-        well_behaved,
-        *[refuse_bind(w.ESME_RINVPASWD, refused)] * 20,
-    ]
+    up = threading.Event()
+
+    def bound_first(peer: Peer) -> None:
+        if peer.bind():
+            up.set()
+            answer_until_unbind(peer)
+
+    # The refusal comes once the other bind is up: refused while it still binds, a bind
+    # waits for the next operation instead (the test above), and the two binds' answers
+    # would otherwise race.
+    scripts: list[Script] = [bound_first, *[refuse_bind(w.ESME_RINVPASWD, refused, up)] * 20]
     with ScriptedServer(scripts) as server:
         url = smpp_url(
             server.port,
