@@ -72,15 +72,18 @@ class Origin:
     def authority(self) -> str:
         """``host[:port]`` as a ``Host`` header names it: an IPv6 host in brackets, the
         scheme's own port left out."""
-        name = f"[{self.host}]" if ":" in self.host else self.host
         default = 443 if self.scheme == "https" else 80
-        return name if self.port == default else f"{name}:{self.port}"
+        return self._name if self.port == default else self.host_and_port
 
     @property
     def host_and_port(self) -> str:
         """``host:port`` with the port always named, as ``CONNECT`` asks for it."""
-        name = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{name}:{self.port}"
+        return f"{self._name}:{self.port}"
+
+    @property
+    def _name(self) -> str:
+        # An IPv6 address goes in brackets wherever a port may follow it.
+        return f"[{self.host}]" if ":" in self.host else self.host
 
     def __str__(self) -> str:
         return f"{self.scheme}://{self.authority}"

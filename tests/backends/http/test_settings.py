@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from smsc_transports import ConfigurationError, create_transport
+from smsc_transports.backends.http.connection import Origin
 from tests.faults import CannedServer, http_answer
 
 OK_ANSWER = http_answer(b'{"balance": "1.00", "currency": "RUB"}', content_type="application/json")
@@ -40,3 +41,20 @@ def test_a_request_asks_for_no_content_coding() -> None:
         with create_transport(f"http://shop:pw@127.0.0.1:{server.port}") as transport:
             assert transport.balance().amount == Decimal("1.00")
     assert b"\r\nAccept-Encoding: identity\r\n" in server.requests[0]
+
+
+@pytest.mark.parametrize(
+    ("scheme", "host", "port", "shown", "authority", "tunnel"),
+    [
+        ("https", "smsc.ru", None, "https://smsc.ru", "smsc.ru", "smsc.ru:443"),
+        ("https", "smsc.ru", 8443, "https://smsc.ru:8443", "smsc.ru:8443", "smsc.ru:8443"),
+        ("http", "127.0.0.1", 80, "http://127.0.0.1", "127.0.0.1", "127.0.0.1:80"),
+        ("https", "::1", None, "https://[::1]", "[::1]", "[::1]:443"),
+        ("http", "::1", 8080, "http://[::1]:8080", "[::1]:8080", "[::1]:8080"),
+    ],
+)
+def test_an_origin_names_its_host_as_urls_host_headers_and_connect_do(
+    scheme: str, host: str, port: int | None, shown: str, authority: str, tunnel: str
+) -> None:
+    origin = Origin.of(scheme, host, port)
+    assert (str(origin), origin.authority, origin.host_and_port) == (shown, authority, tunnel)
