@@ -29,6 +29,7 @@ __all__ = [
     "CallParams",
     "Message",
     "MessageKind",
+    "is_plain_phone",
     "normalize_phone",
 ]
 
@@ -158,11 +159,8 @@ def normalize_phone(value: str, kind: MessageKind = MessageKind.SMS) -> str:
     if not isinstance(value, str):
         raise ValidationError(f"phone must be a string, got {type(value).__name__}")
     stripped = value.strip()
-    if stripped.isdigit() and stripped.isascii() and kind is not MessageKind.MAIL:
-        # The common case, plain digits, is settled without a regular expression.
-        if 5 <= len(stripped) <= 15:
-            return stripped
-    elif _GROUP.fullmatch(stripped):
+    # The common case, plain digits, is settled without a regular expression.
+    if is_plain_phone(stripped, kind) or _GROUP.fullmatch(stripped):
         return stripped
     if kind is MessageKind.MAIL:
         if _EMAIL.fullmatch(stripped):
@@ -179,14 +177,14 @@ def normalize_phone(value: str, kind: MessageKind = MessageKind.SMS) -> str:
     )
 
 
+def is_plain_phone(value: str, kind: MessageKind) -> bool:
+    """Whether ``value`` is a phone number in plain digits (5 to 15 ASCII digits, for any
+    kind but e-mail), which :func:`normalize_phone` keeps exactly as it is."""
+    return 5 <= len(value) <= 15 and value.isdigit() and value.isascii() and kind is not _MAIL
+
+
 def _normalize_phones(phones: str | Iterable[str], kind: MessageKind) -> tuple[str, ...]:
-    if (
-        type(phones) is str
-        and 5 <= len(phones) <= 15
-        and phones.isdigit()
-        and phones.isascii()
-        and kind is not _MAIL
-    ):
+    if type(phones) is str and is_plain_phone(phones, kind):
         # One number in plain digits, the usual bulk recipient: nothing to split or strip.
         return (phones,)
     items = _PHONE_SEPARATORS.split(phones) if isinstance(phones, str) else phones
@@ -275,6 +273,8 @@ def _checked_extra_and_files(
     kind: MessageKind,
 ) -> tuple[Mapping[str, str | int], tuple[Attachment, ...]]:
     """``extra`` as a checked, read-only copy and ``attachments`` as a checked tuple."""
+    if not extra and not attachments:
+        return _NO_EXTRA, ()  # what most messages carry: nothing to copy or check
     checked = _NO_EXTRA
     if extra:
         copied = dict(extra)
@@ -778,12 +778,7 @@ class Message:
                 partner_id=partner_id,
                 user_ip=user_ip,
             )
-        # Most carry neither: an empty extra or attachments gives what the check would.
-        extra, files = (
-            _checked_extra_and_files(extra, attachments, kind)
-            if extra or attachments
-            else (_NO_EXTRA, ())
-        )
+        extra, files = _checked_extra_and_files(extra, attachments, kind)
         phones = _normalize_phones(phones, kind)
         # Stored as into a plain object, then sealed: a bulk send builds one per recipient.
         draft = stores(self)

@@ -9,7 +9,7 @@ smsc_transports.emulator`` and ``smsc emulator`` run one from the command line. 
 
 Rule: the emulator is SMSC's side of each protocol. It reuses ``smsc_transports.wire``
 for that side's formats and the core modules (message, results, errors, encoding,
-statuses, translit); it never imports ``smsc_transports.backends`` or
+statuses, translit, frozen); it never imports ``smsc_transports.backends`` or
 ``smsc_transports.cli``, so the backends are tested against a peer that shares none
 of their code. Inside, ``state/`` knows no front end; each front end (``http/``,
 ``smtp``, ``smpp/``) uses ``state/`` and ``wire``, never another front end; ``server``

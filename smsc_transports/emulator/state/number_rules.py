@@ -301,10 +301,17 @@ def _region(digits: str) -> str:
 
 def describe_number(address: str) -> NumberInfo:
     """Country, operator, region and MCC+MNC the emulator reports for ``address``."""
+    head = _head(address)
+    return _NOT_A_NUMBER if head is None else _describe_head(head)
+
+
+def _head(address: str) -> str | None:
+    """The first digits of a number, which decide all it is described by (``None``
+    for an address that is not a number)."""
     digits = address.lstrip("+")
     if not (digits.isascii() and digits.isdigit()):
-        return _NOT_A_NUMBER
-    return _describe_head(digits[:_HEAD_LENGTH])
+        return None
+    return digits[:_HEAD_LENGTH]
 
 
 # Country, region and the test prefix are all read off a number's first few digits
@@ -317,19 +324,17 @@ _NO_COUNTRY = NumberInfo("", "Emulator", "", "")
 
 def mccmnc_of(addresses: Iterable[str]) -> list[str]:
     """The MCC+MNC :func:`describe_number` reports for each of ``addresses``, in order."""
-    # For a bulk answer, which names every recipient's network: a number's is read off
-    # its head, and the recipients of one send share a few heads, each looked up once
-    # here instead of once per number through describe_number and the cache below.
-    by_head: dict[str, str] = {}
+    # For a bulk answer, which names every recipient's network: the recipients of one
+    # send share a few heads, each looked up once here instead of once per number.
+    by_head: dict[str | None, str] = {}
     found = []
     for address in addresses:
-        if address.isdigit() and address.isascii():
-            head = address[:_HEAD_LENGTH]
-            mccmnc = by_head.get(head)
-            if mccmnc is None:
-                mccmnc = by_head[head] = _describe_head(head).mccmnc
-        else:
-            mccmnc = describe_number(address).mccmnc
+        head = _head(address)
+        mccmnc = by_head.get(head)
+        if mccmnc is None:
+            mccmnc = by_head[head] = (
+                _NOT_A_NUMBER if head is None else _describe_head(head)
+            ).mccmnc
         found.append(mccmnc)
     return found
 

@@ -11,8 +11,6 @@ from decimal import Decimal
 
 from smsc_transports.emulator.state.accounts import Limits, Tariff
 from smsc_transports.emulator.state.number_rules import (
-    DELIVERED,
-    TEST_PREFIX,
     Behaviour,
     behaviour_for,
     mccmnc_of,
@@ -21,7 +19,7 @@ from smsc_transports.emulator.state.records import PhoneOutcome, SendRequest
 from smsc_transports.encoding import count_parts, split
 from smsc_transports.errors import APIError, ValidationError, api_error
 from smsc_transports.frozen import builder
-from smsc_transports.message import MessageKind, normalize_phone
+from smsc_transports.message import MessageKind, is_plain_phone, normalize_phone
 from smsc_transports.statuses import MessageStatus
 from smsc_transports.translit import transliterate
 
@@ -185,27 +183,19 @@ def prepare(
     finals: dict[str, str] = {}
     priced: dict[str, tuple[int, Decimal | None]] = {}
     kind = request.kind
-    # Plain digits, the usual bulk recipient, are their own stored form: 5 to 15 ASCII
-    # digits are what normalize_phone keeps as they are (for any kind but e-mail).
-    # They skip its call and _address's, which settle everything else; and as every
-    # phone rule lives under TEST_PREFIX, any other such number is simply delivered.
-    digits_are_phones = kind is not MessageKind.MAIL
     for raw, text, line in wanted:
         final = finals.get(text)  # never filled when links are shortened
         if final is None:
             final = _final_text(text, request, limits, shorten)
             if shorten is None:
                 finals[text] = final
-        if digits_are_phones and raw.isdigit() and raw.isascii() and 5 <= len(raw) <= 15:
-            address = raw
-            behaviour = DELIVERED if TEST_PREFIX not in raw else behaviour_for(raw)
-        else:
-            found = _address(raw, kind)
-            if found is None:
-                prepared.append(Prepared(raw, final, 0, Decimal(0), 7, behaviour_for(raw), line))
-                continue
-            address = found
-            behaviour = behaviour_for(address)
+        # Plain digits, the usual bulk recipient, are their own stored form: they skip
+        # normalize_phone's call and _address's, which settle everything else.
+        address = raw if is_plain_phone(raw, kind) else _address(raw, kind)
+        if address is None:
+            prepared.append(Prepared(raw, final, 0, Decimal(0), 7, behaviour_for(raw), line))
+            continue
+        behaviour = behaviour_for(address)
         if address in seen:
             continue
         seen.add(address)
