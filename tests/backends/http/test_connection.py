@@ -500,6 +500,8 @@ def test_a_proxy_that_is_not_there_is_a_connect_error_without_the_password() -> 
         pytest.raises(ConnectError) as caught,
     ):
         transport.balance()
+    # Through the proxy, not straight to the (also closed) target.
+    assert str(caught.value).startswith("proxy refused")
     _assert_no_proxy_secret(str(caught.value), repr(caught.value))
 
 
@@ -551,8 +553,6 @@ def test_a_trusted_certificate_keeps_its_connection(
 
 
 def test_a_verify_path_that_does_not_exist_is_refused_when_created() -> None:
-    with KeepAliveServer() as server:
-        with pytest.raises(ConfigurationError) as caught:
-            create_transport(f"https://shop:pw@127.0.0.1:{server.port}?verify=/no/such/file")
-        assert "/no/such/file" in str(caught.value)
-    assert server.accepted == 0
+    with pytest.raises(ConfigurationError) as caught:
+        create_transport("https://shop:pw@127.0.0.1:1?verify=/no/such/file")
+    assert "/no/such/file" in str(caught.value)

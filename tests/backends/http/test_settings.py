@@ -14,12 +14,9 @@ OK_ANSWER = http_answer(b'{"balance": "1.00", "currency": "RUB"}', content_type=
 
 
 @pytest.mark.parametrize("agent", ["Тест", "shop\x07", "a%0Db"])
-def test_a_user_agent_http_cannot_carry_is_refused_before_anything_is_sent(agent: str) -> None:
-    with CannedServer(OK_ANSWER) as server:
-        url = f"http://shop:pw@127.0.0.1:{server.port}?user_agent={agent}"
-        with pytest.raises(ConfigurationError, match="user_agent"):
-            create_transport(url)
-    assert server.requests == []
+def test_a_user_agent_http_cannot_carry_is_refused_when_the_transport_is_built(agent: str) -> None:
+    with pytest.raises(ConfigurationError, match="user_agent"):
+        create_transport(f"http://shop:pw@127.0.0.1:1?user_agent={agent}")
 
 
 def test_the_user_agent_reaches_the_server() -> None:
