@@ -29,7 +29,6 @@ from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
 from smsc_transports.errors import (
     APIError,
     ConfigurationError,
-    ProtocolError,
     RateLimited,
     TransportError,
     safe_excerpt,
@@ -47,7 +46,7 @@ from smsc_transports.wire.http import (
     refused_for_load,
 )
 
-__all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions", "base_url"]
+__all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions"]
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +90,11 @@ class HttpOptions:
     max_rate: float | None = None
     max_concurrent: int | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def origins(self, scheme: str, host: str, port: int | None) -> list[Origin]:
+        """The main host, then the backup hosts; a backup host keeps its own port, and
+        takes the main one when it names none."""
+        return [Origin.of(scheme, h, p or port) for h, p in ((host, port), *self.backup_hosts)]
 
     def pacer(self) -> RequestPacer:
         """A :class:`RequestPacer` applying ``max_rate`` and ``max_concurrent``."""
@@ -154,11 +158,6 @@ def _default_backups(host: str) -> tuple[str, ...]:
     return tuple(f"www{n}.{domain}" for n in range(2, 6))
 
 
-def base_url(scheme: str, host: str, port: int | None) -> str:
-    """``scheme://host[:port]``: an IPv6 host in brackets, the scheme's own port left out."""
-    return str(Origin.of(scheme, host, port))
-
-
 class HttpClient:
     """POSTs SMSC commands with credentials in the body, over connections kept alive."""
 
@@ -172,10 +171,7 @@ class HttpClient:
         options: HttpOptions,
     ) -> None:
         self.options = options
-        # A backup host keeps its own port, and takes the main one when it names none.
-        self.origins = [
-            Origin.of(scheme, h, p or port) for h, p in ((host, port), *options.backup_hosts)
-        ]
+        self.origins = options.origins(scheme, host, port)
         # Kept wrapped so that no repr, vars() dump or crash report shows them.
         self._credentials = {k: Secret(v) for k, v in credentials.items()}
         self._secrets = [v for k, v in self._credentials.items() if k in _SECRET_KEYS]
@@ -333,9 +329,6 @@ class HttpClient:
                 f"SMSC answered HTTP {answer.status} at {url}: "
                 f"{safe_excerpt(answer.body, self.secrets)!r}"
             )
-        coding = answer.headers.get("content-encoding", "identity").strip().lower()
-        if coding != "identity":
-            raise ProtocolError(f"SMSC answered in the {coding[:40]!r} coding at {url}")
         return answer.body
 
     def close(self) -> None:

@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from smsc_transports.config import DEFAULT_HOSTS
 from smsc_transports.errors import (
     ConfigurationError,
     ConnectError,
@@ -49,6 +50,12 @@ _READ_SIZE = 64 * 1024
 _MAX_PROXY_ANSWER = 64 * 1024
 
 
+# Each scheme's own port, the one a URL and a Host header leave out.
+_DEFAULT_PORTS = {
+    scheme: port for scheme in ("http", "https") if (port := DEFAULT_HOSTS[scheme][1]) is not None
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Where requests go: scheme (``http``/``https``), host and port."""
@@ -66,14 +73,13 @@ class Origin:
                 host = host.encode("idna").decode("ascii")
             except UnicodeError:
                 raise ConfigurationError("the host name is not a valid domain name") from None
-        return cls(scheme, host, port or (443 if scheme == "https" else 80))
+        return cls(scheme, host, port or _DEFAULT_PORTS[scheme])
 
     @property
     def authority(self) -> str:
         """``host[:port]`` as a ``Host`` header names it: an IPv6 host in brackets, the
         scheme's own port left out."""
-        default = 443 if self.scheme == "https" else 80
-        return self._name if self.port == default else self.host_and_port
+        return self._name if self.port == _DEFAULT_PORTS[self.scheme] else self.host_and_port
 
     @property
     def host_and_port(self) -> str:
@@ -190,10 +196,14 @@ class _Clock:
     def __init__(self, seconds: float) -> None:
         self.at = time.monotonic() + seconds
 
+    def remaining(self) -> float:
+        """Seconds until the deadline (zero or less once it has passed)."""
+        return self.at - time.monotonic()
+
     def left(self, sock: socket.socket) -> None:
         """Give ``sock`` what is left of the deadline as its timeout; raise
         :class:`_Expired` when nothing is."""
-        remaining = self.at - time.monotonic()
+        remaining = self.remaining()
         if remaining <= 0:
             raise _Expired
         sock.settimeout(remaining)
@@ -216,7 +226,7 @@ class Connections:
         proxy: Proxy | None = None,
     ) -> None:
         self.timeout = timeout
-        self.connect_timeout = min(connect_timeout, timeout)
+        self.connect_timeout = connect_timeout  # within what is left of ``timeout``
         self.max_answer_bytes = max_answer_bytes
         self.tls = tls
         self.proxy = proxy
@@ -288,9 +298,8 @@ class Connections:
         """A new connection to ``origin``; any failure is a :class:`ConnectError`."""
         proxy = self.proxy
         address = (origin.host, origin.port) if proxy is None else (proxy.host, proxy.port)
-        remaining = clock.at - time.monotonic()
         try:
-            sock = socket.create_connection(address, timeout=min(self.connect_timeout, remaining))
+            sock = socket.create_connection(address, timeout=self._connect_wait(clock))
         except OSError as exc:
             refused = "proxy refused" if proxy is not None else "cannot connect to"
             raise ConnectError(f"{refused} {where}: {_reason(exc)}") from None
@@ -305,6 +314,11 @@ class Connections:
                 sock.close()
             raise
         return _Connection(origin, sock)
+
+    def _connect_wait(self, clock: _Clock) -> float:
+        """How long a step of connecting may wait: ``connect_timeout``, within what is
+        left of the exchange's deadline."""
+        return max(min(self.connect_timeout, clock.remaining()), 0.001)
 
     def _tunnel(self, sock: socket.socket, origin: Origin, where: str, clock: _Clock) -> None:
         """Ask the proxy for a tunnel to ``origin`` (``CONNECT``); a refusal, or no
@@ -331,7 +345,7 @@ class Connections:
     ) -> ssl.SSLSocket:
         assert self.tls is not None, "an https origin has a TLS context"
         try:
-            sock.settimeout(min(self.connect_timeout, max(clock.at - time.monotonic(), 0.001)))
+            sock.settimeout(self._connect_wait(clock))
             return self.tls.wrap_socket(sock, server_hostname=origin.host)
         except (OSError, ssl.CertificateError) as exc:
             raise ConnectError(f"cannot connect to {where}: {_reason(exc)}") from None

@@ -34,7 +34,7 @@ import zeep.transports
 
 from smsc_transports.backends.calls import Observed, with_failover
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
-from smsc_transports.backends.http.client import HttpOptions, base_url
+from smsc_transports.backends.http.client import HttpOptions
 from smsc_transports.backends.pacing import RepeatRule, ask_until_accepted, repeat_read
 from smsc_transports.backends.soap.session import (
     CallDeadline,
@@ -129,10 +129,9 @@ class SoapClient:
         self.scheme = "http" if settings.scheme == "soap+http" else "https"
         self.options = HttpOptions.from_settings(settings, host)
         path = settings.get_str("path", wire.ENDPOINT_PATH) or wire.ENDPOINT_PATH
-        # A backup host keeps its own port, and takes the main one when it names none.
         self.addresses = [
-            f"{base_url(self.scheme, h, p or port)}/{path.lstrip('/')}"
-            for h, p in ((host, port), *self.options.backup_hosts)
+            f"{origin}/{path.lstrip('/')}"
+            for origin in self.options.origins(self.scheme, host, port)
         ]
         password = settings.password.reveal() if settings.password else None
         apikey = settings.apikey.reveal() if settings.apikey else None

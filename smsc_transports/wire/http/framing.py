@@ -165,6 +165,10 @@ class AnswerReader:
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         if 100 <= self._status < 200:
             return True  # an interim answer (100 Continue, 103 Early Hints): the next one
+        coding = headers.get("content-encoding", "identity").strip().lower()
+        if coding != "identity":
+            # Nothing here decodes one (the client asks for none: Accept-Encoding: identity).
+            raise ProtocolError(f"the answer comes in the {coding[:40]!r} content coding")
         self._headers = headers
         self._frame(headers)
         return True
