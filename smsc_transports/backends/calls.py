@@ -13,12 +13,14 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import TypeVar
 
+from smsc_transports.backends.steps import Steps, at_once, run
 from smsc_transports.errors import ConnectError, SMSCError, TransportError
 from smsc_transports.observe import Link, LinkEvent, Load, Observer, Stopwatch, report
 
-__all__ = ["Observed", "with_failover"]
+__all__ = ["Observed", "failover_steps", "with_failover"]
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +42,27 @@ def with_failover(
     A :class:`ConnectError` always moves on; another :class:`TransportError` moves on
     only when ``repeatable``, else it is raised at once.
     """
+
+    def now(target: Target) -> Steps[Result]:
+        return at_once(partial(attempt, target))
+
+    return run(failover_steps(targets, now, repeatable=repeatable, name=name))
+
+
+def failover_steps(
+    targets: Sequence[Target],
+    attempt: Callable[[Target], Steps[Result]],
+    *,
+    repeatable: bool,
+    name: Callable[[Target], str] = str,
+) -> Steps[tuple[Result, bool]]:
+    """:func:`with_failover` as steps: each attempt pauses where it waits (see
+    :mod:`~smsc_transports.backends.steps`)."""
     last: TransportError | None = None
     uncertain = False
     for target in targets:
         try:
-            return attempt(target), uncertain
+            return (yield from attempt(target)), uncertain
         except ConnectError as exc:
             last = exc
         except TransportError as exc:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
+from smsc_transports.backends.steps import Steps, at_once, run
 from smsc_transports.errors import RateLimited
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "RetryPolicy",
     "ask_until_accepted",
     "repeat_read",
+    "until_accepted_steps",
 ]
 
 log = logging.getLogger(__name__)
@@ -162,10 +164,35 @@ def ask_until_accepted(
     caller raises the error the answer holds. ``on_back_off`` hears each wait (the
     refusal and the seconds) before it starts.
     """
+    return run(
+        until_accepted_steps(
+            lambda: at_once(ask),
+            refusal_in,
+            repeat,
+            policy,
+            closing,
+            what,
+            on_back_off=on_back_off,
+        )
+    )
+
+
+def until_accepted_steps(
+    ask: Callable[[], Steps[tuple[Answer, bool]]],
+    refusal_in: Callable[[Answer], RateLimited | None],
+    repeat: RepeatRule | None,
+    policy: RetryPolicy,
+    closing: threading.Event,
+    what: str,
+    *,
+    on_back_off: Callable[[RateLimited, float], None] | None = None,
+) -> Steps[tuple[Answer, bool]]:
+    """:func:`ask_until_accepted` as steps: each request pauses where it waits (see
+    :mod:`~smsc_transports.backends.steps`)."""
     delays = policy.delays() if repeat is not None else iter(())
     uncertain = False
     while True:
-        answer, maybe_arrived = ask()
+        answer, maybe_arrived = yield from ask()
         uncertain = uncertain or maybe_arrived
         refused = refusal_in(answer)
         if refused is None or repeat is None or not repeat(refused, uncertain):

@@ -16,15 +16,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from smsc_transports.backends.calls import Observed, with_failover
+from smsc_transports.backends.calls import Observed, failover_steps
 from smsc_transports.backends.http.connection import Connections, Origin, Proxy, tls_context
 from smsc_transports.backends.pacing import (
     RepeatRule,
     RequestPacer,
     RetryPolicy,
-    ask_until_accepted,
     repeat_read,
+    until_accepted_steps,
 )
+from smsc_transports.backends.steps import Steps, run
 from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
 from smsc_transports.errors import (
     APIError,
@@ -257,20 +258,50 @@ class HttpClient:
         (default: the script's name, ``send`` for ``/sys/send.php``) and ``messages``
         are what the observer hears, once per request made.
         """
+        return run(
+            self.exchange_steps(
+                path,
+                params,
+                repeatable=repeatable,
+                repeat=repeat,
+                operation=operation,
+                messages=messages,
+                files=files,
+            )
+        )
+
+    def exchange_steps(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        repeatable: bool,
+        repeat: RepeatRule | None = None,
+        operation: str | None = None,
+        messages: int = 1,
+        files: Sequence[FilePart] = (),
+    ) -> Steps[tuple[Any, bool]]:
+        """:meth:`exchange` as steps (:mod:`~smsc_transports.backends.steps`): it pauses
+        once each request is written, before its answer is read.
+
+        Wrapped in an :class:`~smsc_transports.backends.steps.Ahead`, the first request
+        goes out at once and its answer is read when the call is finished. Meanwhile the
+        request holds its place under the ``max_concurrent`` cap and counts as in flight
+        for the observer, whose latency runs from the request's start to its answer.
+        """
         credentials = {key: secret.reveal() for key, secret in self._credentials.items()}
         data = {**credentials, **params, "fmt": "3", "charset": CHARSET}
         body, content_type = multipart_body(data, files) if files else (form_body(data), _FORM)
 
-        def post(origin: Origin) -> bytes:
+        def post(origin: Origin) -> Steps[bytes]:
             return self._post(origin, path, body, content_type, data, files)
 
-        def ask() -> tuple[Any, bool]:
+        def ask() -> Steps[tuple[Any, bool]]:
             if self.observed.observer is not None:
                 return self._observed(path, data, post, repeatable, operation, messages, body)
-            answer, maybe_arrived = with_failover(self.origins, post, repeatable=repeatable)
-            return decode_answer(answer, self.secrets), maybe_arrived
+            return self._plain(post, repeatable)
 
-        return ask_until_accepted(
+        return until_accepted_steps(
             ask,
             rate_limited,
             repeat,
@@ -280,21 +311,29 @@ class HttpClient:
             on_back_off=self.observed.backing_off,
         )
 
+    def _plain(
+        self, post: Callable[[Origin], Steps[bytes]], repeatable: bool
+    ) -> Steps[tuple[Any, bool]]:
+        answer, maybe_arrived = yield from failover_steps(self.origins, post, repeatable=repeatable)
+        return decode_answer(answer, self.secrets), maybe_arrived
+
     def _observed(
         self,
         path: str,
         data: Mapping[str, str],
-        post: Callable[[Origin], bytes],
+        post: Callable[[Origin], Steps[bytes]],
         repeatable: bool,
         operation: str | None,
         messages: int,
         body: bytes,
-    ) -> tuple[Any, bool]:
-        """:meth:`exchange`, timed and reported to the observer."""
+    ) -> Steps[tuple[Any, bool]]:
+        """:meth:`exchange_steps`, timed and reported to the observer."""
         name = operation or path.rsplit("/", 1)[-1].removesuffix(".php")
         with self.observed.timed(name, messages=messages, phones=data.get("phones", "")) as watch:
             watch.bytes_sent = len(body)
-            received, uncertain = with_failover(self.origins, post, repeatable=repeatable)
+            received, uncertain = yield from failover_steps(
+                self.origins, post, repeatable=repeatable
+            )
             answer = decode_answer(received, self.secrets)
         watch.bytes_received = len(received)
         if isinstance(answer, dict) and isinstance(answer.get("id"), str | int):
@@ -310,7 +349,7 @@ class HttpClient:
         content_type: str,
         data: Mapping[str, str],
         files: Sequence[FilePart],
-    ) -> bytes:
+    ) -> Steps[bytes]:
         url = f"{origin}{path}"
         if log.isEnabledFor(logging.DEBUG):
             shown = {k: ("***" if k in _SECRET_KEYS else v[:60]) for k, v in data.items()}
@@ -322,8 +361,9 @@ class HttpClient:
             # An answer in another coding would be refused: ask for none.
             ("Accept-Encoding", "identity"),
         ]
-        with self.pacer.turn():
-            answer = self.connections.post(origin, path, headers, body)
+        with self.pacer.turn(), self.connections.send(origin, path, headers, body) as sent:
+            yield  # the request is on its way: the answer is read when the call goes on
+            answer = sent.receive()
         if answer.status != 200:
             raise TransportError(
                 f"SMSC answered HTTP {answer.status} at {url}: "

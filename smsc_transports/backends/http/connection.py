@@ -26,7 +26,9 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Self
 from urllib.parse import unquote, urlsplit
 
 from smsc_transports.config import DEFAULT_HOSTS
@@ -39,7 +41,7 @@ from smsc_transports.errors import (
 )
 from smsc_transports.wire.http.framing import Answer, AnswerReader, request_bytes
 
-__all__ = ["Connections", "Origin", "Proxy", "tls_context"]
+__all__ = ["Connections", "Origin", "Proxy", "Sent", "tls_context"]
 
 # Idle connections kept per origin: enough for SMSC's 15 requests at once.
 _MAX_IDLE = 16
@@ -241,6 +243,15 @@ class Connections:
 
         ``headers`` are sent as they are (``Host`` and ``Content-Length`` are added).
         """
+        with self.send(origin, path, headers, body) as sent:
+            return sent.receive()
+
+    def send(self, origin: Origin, path: str, headers: list[tuple[str, str]], body: bytes) -> Sent:
+        """Write the POST of :meth:`post` now; its :class:`Sent` reads the answer.
+
+        Use the :class:`Sent` as a context manager: a connection whose answer was not
+        read is closed on leaving it.
+        """
         where = f"{origin}{path}"
         target = path
         if self.proxy is not None and origin.scheme == "http":
@@ -252,15 +263,14 @@ class Connections:
         connection = self._take(origin)
         if connection is None:
             connection = self._open(origin, where, clock)
-        answer = None
         try:
-            answer = self._exchange(connection.sock, request, where, clock)
-        finally:
-            if answer is not None and answer.keep_alive:
-                self._give_back(connection)
-            else:
-                connection.close()
-        return answer
+            with _lost(where, self.timeout):
+                clock.left(connection.sock)
+                connection.sock.sendall(request)
+        except BaseException:
+            connection.close()
+            raise
+        return Sent(self, connection, where, clock.remaining())
 
     def close(self) -> None:
         """Close the idle connections; those in use close when their exchange ends."""
@@ -284,7 +294,8 @@ class Connections:
                 return connection
             connection.close()
 
-    def _give_back(self, connection: _Connection) -> None:
+    def give_back(self, connection: _Connection) -> None:
+        """Keep ``connection`` for a later request (its answer was read to the end)."""
         with self._lock:
             idle = self._idle.setdefault(connection.origin, [])
             if not self._closed and len(idle) < _MAX_IDLE:
@@ -352,35 +363,87 @@ class Connections:
 
     # Exchanging --------------------------------------------------------------------
 
-    def _exchange(self, sock: socket.socket, request: bytes, where: str, clock: _Clock) -> Answer:
-        reader = AnswerReader(self.max_answer_bytes)
+
+class Sent:
+    """A request written on a connection, whose answer is still to be read.
+
+    The rest of the deadline is kept for :meth:`receive`: the time a request waits for
+    its reader is not the server's, and an answer already there is read whenever asked.
+    """
+
+    __slots__ = ("_budget", "_connection", "_connections", "_where")
+
+    def __init__(
+        self, connections: Connections, connection: _Connection, where: str, budget: float
+    ) -> None:
+        self._connections = connections
+        self._connection: _Connection | None = connection
+        self._where = where
+        self._budget = budget
+
+    def receive(self) -> Answer:
+        """Read the whole answer; give the connection back when the answer allows."""
+        connection, connections = self._connection, self._connections
+        assert connection is not None, "an answer is read once"
+        self._connection = None
+        answer = None
         try:
-            return _converse(sock, request, reader, clock)
-        except (_Expired, TimeoutError):
-            raise TransportTimeout(
-                f"no answer from {where} within {self.timeout:g} s (the timeout bounds the "
-                "whole exchange); the request may have arrived"
-            ) from None
-        except _Closed:
-            raise OutcomeUnknown(
-                f"connection to {where} lost before the answer: the server closed it"
-            ) from None
-        except ProtocolError as exc:
-            raise ProtocolError(f"{exc} (from {where})") from None
-        except OSError as exc:
-            raise OutcomeUnknown(
-                f"connection to {where} lost before the answer: {_reason(exc)}"
-            ) from None
+            with _lost(self._where, connections.timeout):
+                reader = AnswerReader(connections.max_answer_bytes)
+                answer = _read(connection.sock, reader, _Clock(self._budget))
+        finally:
+            if answer is not None and answer.keep_alive:
+                connections.give_back(connection)
+            else:
+                connection.close()
+        return answer
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        # An answer left unread would be taken for the next request's: close.
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 class _Closed(Exception):
     """The server closed the connection before the first byte of its answer."""
 
 
+@contextlib.contextmanager
+def _lost(where: str, timeout: float) -> Iterator[None]:
+    """Turn what went wrong on the socket once the request may have left into the
+    errors of the retry rule."""
+    try:
+        yield
+    except (_Expired, TimeoutError):
+        raise TransportTimeout(
+            f"no answer from {where} within {timeout:g} s (the timeout bounds the "
+            "whole exchange); the request may have arrived"
+        ) from None
+    except _Closed:
+        raise OutcomeUnknown(
+            f"connection to {where} lost before the answer: the server closed it"
+        ) from None
+    except ProtocolError as exc:
+        raise ProtocolError(f"{exc} (from {where})") from None
+    except OSError as exc:
+        raise OutcomeUnknown(
+            f"connection to {where} lost before the answer: {_reason(exc)}"
+        ) from None
+
+
 def _converse(sock: socket.socket, request: bytes, reader: AnswerReader, clock: _Clock) -> Answer:
     """Send ``request`` and read its answer, each wait bounded by ``clock``."""
     clock.left(sock)
     sock.sendall(request)
+    return _read(sock, reader, clock)
+
+
+def _read(sock: socket.socket, reader: AnswerReader, clock: _Clock) -> Answer:
+    """Read an answer to its end, each wait bounded by ``clock``."""
     while True:
         clock.left(sock)
         data = sock.recv(_READ_SIZE)
