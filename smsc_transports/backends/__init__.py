@@ -16,4 +16,6 @@ into a folder:
   what the observer hears.
 * ``pacing`` — what they share about SMSC's limits: the opt-in request cap and the
   back-off of requests SMSC refused for load.
+* ``steps`` — a call written as a generator that pauses where it waits for SMSC's
+  answer, so that one thread can have several requests on the wire.
 """

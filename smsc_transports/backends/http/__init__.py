@@ -8,7 +8,8 @@ the rest. Options: ``docs/http.md``, "Settings".
 Rule: I/O only. ``transport`` is the face users get from the factory; ``client`` POSTs
 each command and fails over between hosts; ``connection`` owns the sockets (plain,
 TLS, through a proxy), kept alive, and each exchange's deadline; ``batch`` plans the requests
-of ``send_many`` and turns answers back into one outcome per message. What a request
+of ``send_many`` and turns answers back into one outcome per message; ``pipeline``
+keeps its requests on the wire from the caller's thread. What a request
 and an answer look like is ``smsc_transports.wire.http``'s business, never this
 package's.
 """

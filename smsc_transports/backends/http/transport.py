@@ -1,8 +1,9 @@
 """The HTTP(S) backend: every SMSC operation over ``/sys/*.php``.
 
 ``send_many`` folds recipients into as few requests as SMSC allows — one ``phones``
-list per shared text, ``list=`` lines for different texts — runs at most
-``concurrency`` requests at once (SMSC answers error 9 above 15), reads its input in
+list per shared text, ``list=`` lines for different texts — keeps at most
+``concurrency`` requests on the wire (SMSC answers error 9 above 15), all from the
+caller's thread (:mod:`~smsc_transports.backends.http.pipeline`), reads its input in
 blocks so memory stays bounded, and yields exactly one outcome per input message in
 input order.
 """
@@ -11,17 +12,19 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from itertools import islice
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from smsc_transports.backends.http.batch import Job, plan_jobs, settle_costs, settle_job
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
 from smsc_transports.backends.http.client import HttpClient
+from smsc_transports.backends.http.pipeline import Pipeline, Read, Ticket
 from smsc_transports.backends.pacing import repeat_read
+from smsc_transports.backends.steps import Ahead, Steps, run
 from smsc_transports.config import Settings
 from smsc_transports.errors import RateLimited, SMSCError, TransportError
 from smsc_transports.message import Message, MessageKind
@@ -49,9 +52,10 @@ class HttpTransport(Transport):
     """SMSC's HTTP API (``https://login:password@smsc.ru``).
 
     Options (URL query or settings): ``timeout``, ``connect_timeout``, ``verify``,
-    ``proxy``, ``backup_hosts``, ``concurrency`` (requests in flight in ``send_many``,
-    default 4, at most 15), ``batch_phones`` (recipients per request, default 100),
-    ``block`` (input messages planned at once, default 1000), ``max_answer_bytes``,
+    ``proxy``, ``backup_hosts``, ``concurrency`` (requests on the wire at once in
+    ``send_many`` and ``cost_many``, default 4, at most 15), ``batch_phones``
+    (recipients per request, default 100), ``block`` (input messages planned at once,
+    default 1000), ``max_answer_bytes``,
     ``max_attachment_bytes`` (the files of one message together, default 1 MiB);
     opt-in limits ``max_rate``, ``max_concurrent``, ``retry_rate_limited``,
     ``retry_backoff``, ``retry_max_wait`` (``docs/http.md``).
@@ -98,7 +102,6 @@ class HttpTransport(Transport):
         self.batch_phones = max(1, batch_phones)
         self.block = max(1, block)
         self.max_attachment_bytes = max(1, max_attachment_bytes)
-        self._executor: ThreadPoolExecutor | None = None
         if observer is not None:
             self.observe(observer)
 
@@ -128,43 +131,54 @@ class HttpTransport(Transport):
     def send(self, message: Message) -> SendResult:
         """Send one message (``cost=3``, ``op=1``) and return what SMSC accepted."""
         job = Job((message,))
-        return settle_job(job, self._run_job(job))[0].unwrap()
+        return settle_job(job, run(self._job_steps(job)))[0].unwrap()
 
     def send_many(self, messages: Iterable[Message]) -> Generator[Outcome, None, None]:
         """Send every message with as few requests as possible; one outcome each, in order.
 
-        The next block of input is planned and submitted while the current one is being
-        answered, so at most two blocks are held at once. Closing the generator early
-        still lets the requests already submitted finish. After an error every later
-        request would get too (wrong credentials, a blocked IP, no money) no request is
-        made: the rest end as :class:`~smsc_transports.errors.NotSent`.
+        The next block of input is planned while the current one is being answered, so
+        at most two blocks are held at once; up to ``concurrency`` requests are on the
+        wire while the caller works through the outcomes. Closing the generator early
+        reads the answers of the requests already written and writes no more. After an
+        error every later request would get too (wrong credentials, a blocked IP, no
+        money) no request is made: the rest end as
+        :class:`~smsc_transports.errors.NotSent`.
         """
         iterator = iter(messages)
         in_flight: deque[_Block] = deque()
         guard = BatchGuard()
+        pipeline = self._pipeline()
         start = 0
-        while True:
-            block = list(islice(iterator, self.block))
-            if block:
-                in_flight.append(self._submit(block, start, guard))
-                start += len(block)
-            if not in_flight:
-                return
-            if block and len(in_flight) < 2:
-                continue
-            yield from self._settle(in_flight.popleft())
+        try:
+            while True:
+                block = list(islice(iterator, self.block))
+                if block:
+                    in_flight.append(self._submit(block, start, guard, pipeline))
+                    start += len(block)
+                if not in_flight:
+                    return
+                if block and len(in_flight) < 2:
+                    continue
+                yield from self._settle(in_flight.popleft(), pipeline)
+        finally:
+            pipeline.close()
 
-    def _submit(self, block: list[Message], start: int, guard: BatchGuard) -> _Block:
+    def _submit(
+        self, block: list[Message], start: int, guard: BatchGuard, pipeline: Pipeline[Any]
+    ) -> _Block:
         jobs = plan_jobs(block, max_phones=self.batch_phones)
-        pool = self._pool()
-        futures = [(job, pool.submit(guard.attempt, self._run_job, job)) for job in jobs]
-        return _Block(start, block, futures)
+        tickets = [
+            (job, pipeline.add(partial(self._write, self._job_steps, job, guard))) for job in jobs
+        ]
+        return _Block(start, block, tickets)
 
-    def _settle(self, block: _Block) -> Iterator[Outcome]:
-        pieces = (settle_job(job, _answer_of(future), block.start) for job, future in block.futures)
+    def _settle(self, block: _Block, pipeline: Pipeline[Any]) -> Iterator[Outcome]:
+        pieces = (
+            settle_job(job, pipeline.value(ticket), block.start) for job, ticket in block.tickets
+        )
         return _in_order(pieces, block.start, len(block.messages))
 
-    def _run_job(self, job: Job) -> Any:
+    def _job_steps(self, job: Job) -> Steps[Any]:
         """Make the job's one request; return the JSON answer.
 
         A refusal for load is returned, as what it tells of the job, not raised: a
@@ -174,7 +188,7 @@ class HttpTransport(Transport):
         repeatable = job.client_id is not None
         uncertain = False
         try:
-            answer, uncertain = self.client.exchange(
+            answer, uncertain = yield from self.client.exchange_steps(
                 "/sys/send.php",
                 job.params(),
                 repeatable=repeatable,
@@ -189,16 +203,29 @@ class HttpTransport(Transport):
             return exc
         return answer
 
+    def _write(self, steps: Callable[[Job], Steps[Any]], job: Job, guard: BatchGuard) -> Read[Any]:
+        """Write ``job``'s request now, unless the batch has stopped; return what reads
+        its answer: the answer, or the error that ends the job (told to ``guard``)."""
+        skipped = guard.skipped()
+        if skipped is not None:
+            return partial(_given, skipped)
+        return partial(_read, Ahead(steps(job)), guard)
+
     def _files(self, job: Job) -> list[wire.FilePart]:
         """The multipart files of a job (only ever a message alone has any)."""
         if len(job.messages) != 1:
             return []
         return wire.file_parts(job.messages[0], self.max_attachment_bytes)
 
-    def _pool(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="smsc-http")
-        return self._executor
+    def _pipeline(self) -> Pipeline[Any]:
+        """The requests of one ``send_many`` or ``cost_many`` on the wire.
+
+        Under a ``max_concurrent`` cap they never hold their places while the caller has
+        control, so that a request the caller makes in between gets one.
+        """
+        cap = self.client.pacer.max_concurrent
+        depth = self.concurrency if cap is None else min(self.concurrency, cap)
+        return Pipeline(depth, overlap=cap is None)
 
     # Reading -----------------------------------------------------------------------
 
@@ -211,7 +238,7 @@ class HttpTransport(Transport):
         )
         return wire.parse_cost(answer)
 
-    def cost_many(self, messages: Iterable[Message]) -> Iterator[CostOutcome]:
+    def cost_many(self, messages: Iterable[Message]) -> Generator[CostOutcome, None, None]:
         """Price every message with as few requests as ``send_many`` would send; nothing
         is sent. One :class:`CostOutcome` per message, in input order.
 
@@ -225,23 +252,31 @@ class HttpTransport(Transport):
 
     def _cost_blocks(self, messages: Iterator[Message]) -> Generator[CostOutcome, None, None]:
         guard = BatchGuard()
+        pipeline = self._pipeline()
         start = 0
-        while block := list(islice(messages, self.block)):
-            jobs = plan_jobs(block, max_phones=self.batch_phones, sending=False)
-            pool = self._pool()
-            futures = [(job, pool.submit(guard.attempt, self._price_job, job)) for job in jobs]
-            pieces = (
-                [
-                    outcome or self._cost_alone(index, message, guard)
-                    for index, message, outcome in settle_costs(job, _answer_of(future), start)
+        try:
+            while block := list(islice(messages, self.block)):
+                jobs = plan_jobs(block, max_phones=self.batch_phones, sending=False)
+                tickets = [
+                    (job, pipeline.add(partial(self._write, self._price_steps, job, guard)))
+                    for job in jobs
                 ]
-                for job, future in futures
-            )
-            yield from _in_order(pieces, start, len(block))
-            start += len(block)
+                pieces = (
+                    [
+                        outcome or self._cost_alone(index, message, guard)
+                        for index, message, outcome in settle_costs(
+                            job, pipeline.value(ticket), start
+                        )
+                    ]
+                    for job, ticket in tickets
+                )
+                yield from _in_order(pieces, start, len(block))
+                start += len(block)
+        finally:
+            pipeline.close()
 
-    def _price_job(self, job: Job) -> Any:
-        answer, _ = self.client.exchange(
+    def _price_steps(self, job: Job) -> Steps[Any]:
+        answer, _ = yield from self.client.exchange_steps(
             "/sys/send.php",
             job.params(cost=1),
             repeatable=True,
@@ -379,10 +414,7 @@ class HttpTransport(Transport):
         wire.check_done(answer, operation)
 
     def close(self) -> None:
-        """Stop the worker threads and close pooled connections."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        """Close the connections kept alive."""
         self.client.close()
         self.client.observed.attach(None, self.protocol, self.concurrency)
 
@@ -393,7 +425,7 @@ class _Block:
 
     start: int
     messages: list[Message]
-    futures: list[tuple[Job, Future[Any]]]
+    tickets: list[tuple[Job, Ticket[Any]]]
 
 
 _Item = TypeVar("_Item", bound="_Indexed")
@@ -428,12 +460,18 @@ def _in_order(pieces: Iterable[list[_Item]], start: int, count: int) -> Iterator
     assert ready == count, "every message belongs to exactly one job"
 
 
-def _answer_of(future: Future[Any]) -> Any | SMSCError:
+def _read(ahead: Ahead[Any], guard: BatchGuard) -> Any | SMSCError:
+    """Finish a job's call: its answer, or the error that is its outcome."""
     try:
-        return future.result()
-    except SMSCError as exc:  # pragma: no cover - BatchGuard.attempt returns errors
+        return ahead.finish()
+    except SMSCError as exc:
+        guard.saw(exc)
         return exc
     except Exception as exc:
         # Never lose the message to an unexpected failure: it becomes its outcome.
         log.exception("unexpected failure while sending", extra=log_fields("https", "send"))
         return TransportError(f"unexpected failure while sending: {type(exc).__name__}")
+
+
+def _given(value: SMSCError) -> SMSCError:
+    return value

@@ -53,7 +53,7 @@ def sends_made(server: CannedServer | DrippingServer) -> int:
 # The cap ---------------------------------------------------------------------------
 
 
-def test_max_concurrent_holds_across_send_many_s_threads() -> None:
+def test_max_concurrent_holds_across_send_many_s_requests() -> None:
     with CannedServer(canned(SENT), hold=0.15) as server:
         url = url_of(server, "max_concurrent=3&concurrency=8")
         with create_transport(url) as transport:
