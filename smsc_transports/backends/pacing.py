@@ -9,7 +9,7 @@ refused for load: exponential back-off with jitter, so that many workers refused
 together do not come back together, within a budget of repeats and of time.
 
 Which refusals may be repeated is the caller's decision (a send only when SMSC's answer
-proves it was not accepted, a :data:`RepeatRule`); :func:`ask_until_accepted` runs the
+proves it was not accepted, a :data:`RepeatRule`); :func:`until_accepted_steps` runs the
 repeats for the HTTP and the SOAP client alike.
 """
 
@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from smsc_transports.backends.steps import Steps, at_once, run
+from smsc_transports.backends.steps import Steps
 from smsc_transports.errors import RateLimited
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "RepeatRule",
     "RequestPacer",
     "RetryPolicy",
-    "ask_until_accepted",
     "repeat_read",
     "until_accepted_steps",
 ]
@@ -146,37 +145,6 @@ class RetryPolicy:
             yield delay
 
 
-def ask_until_accepted(
-    ask: Callable[[], tuple[Answer, bool]],
-    refusal_in: Callable[[Answer], RateLimited | None],
-    repeat: RepeatRule | None,
-    policy: RetryPolicy,
-    closing: threading.Event,
-    what: str,
-    *,
-    on_back_off: Callable[[RateLimited, float], None] | None = None,
-) -> tuple[Answer, bool]:
-    """Make a request with ``ask`` (its answer, and whether an attempt may have arrived)
-    and make it again while its answer holds an error 9 that ``repeat`` allows, after
-    the waits of ``policy``; return the last answer either way.
-
-    Without a ``repeat`` rule, or once ``closing`` is set, nothing is repeated: the
-    caller raises the error the answer holds. ``on_back_off`` hears each wait (the
-    refusal and the seconds) before it starts.
-    """
-    return run(
-        until_accepted_steps(
-            lambda: at_once(ask),
-            refusal_in,
-            repeat,
-            policy,
-            closing,
-            what,
-            on_back_off=on_back_off,
-        )
-    )
-
-
 def until_accepted_steps(
     ask: Callable[[], Steps[tuple[Answer, bool]]],
     refusal_in: Callable[[Answer], RateLimited | None],
@@ -187,8 +155,16 @@ def until_accepted_steps(
     *,
     on_back_off: Callable[[RateLimited, float], None] | None = None,
 ) -> Steps[tuple[Answer, bool]]:
-    """:func:`ask_until_accepted` as steps: each request pauses where it waits (see
-    :mod:`~smsc_transports.backends.steps`)."""
+    """Make a request with ``ask`` (its answer, and whether an attempt may have arrived)
+    and make it again while its answer holds an error 9 that ``repeat`` allows, after
+    the waits of ``policy``; return the last answer either way.
+
+    Without a ``repeat`` rule, or once ``closing`` is set, nothing is repeated: the
+    caller raises the error the answer holds. ``on_back_off`` hears each wait (the
+    refusal and the seconds) before it starts. Each request pauses where it waits (see
+    :mod:`~smsc_transports.backends.steps`; a client that cannot split its requests
+    gives ``ask`` as :func:`~smsc_transports.backends.steps.at_once` steps).
+    """
     delays = policy.delays() if repeat is not None else iter(())
     uncertain = False
     while True:

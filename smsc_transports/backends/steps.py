@@ -1,26 +1,40 @@
 """A call written as steps: it pauses where it would wait for SMSC's answer.
 
-A call to SMSC is written as a generator (:data:`Steps`) that yields once each
-request is on the wire, just before it waits for the answer, and returns the call's
-value. :func:`run` makes such a call the ordinary way: it goes straight on at every
-pause. :class:`Ahead` runs a call up to its first pause and finishes it later, so one
-thread can have several requests on the wire and read each answer when it needs it
-(the HTTP ``send_many`` does, without threads of its own). Everything a call does
-after its first pause (failover to a backup host, the repeat of a refusal) is part of
-the same steps, and runs when the call is finished.
+A call to SMSC is written as a generator (:data:`Steps`) that yields what it is about to
+wait on (a :class:`Waiting`: the socket of a request just written, and when its answer
+is late) and returns the call's value. :func:`run` makes such a call the ordinary way:
+it goes straight on at every pause and waits where the call waits. :class:`Ahead` makes
+a call up to its first pause and takes it on one step at a time, so one thread can have
+several requests on the wire and go on with whichever answer comes first (the HTTP
+``send_many`` does, without threads of its own). Everything a call does after a pause
+(failover to a backup host, the repeat of a refusal) is part of the same steps.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
-__all__ = ["Ahead", "Steps", "at_once", "run"]
+__all__ = ["Ahead", "Steps", "Waiting", "at_once", "run"]
 
 Value = TypeVar("Value")
 
-Steps = Generator[None, None, Value]
-"""A call that yields (nothing) where it waits for an answer, and returns its value."""
+
+class Waiting(Protocol):
+    """What a paused call waits on: a socket that turns readable when the answer comes."""
+
+    def fileno(self) -> int:
+        """The socket's descriptor."""
+        ...
+
+    @property
+    def deadline(self) -> float:
+        """When the answer is late, on the :func:`time.monotonic` clock."""
+        ...
+
+
+Steps = Generator[Waiting, None, Value]
+"""A call that yields what it waits on before each answer, and returns its value."""
 
 
 def run(steps: Steps[Value]) -> Value:
@@ -39,39 +53,50 @@ def at_once(call: Callable[[], Value]) -> Steps[Value]:
 
 
 class Ahead(Generic[Value]):
-    """A call made up to its first pause when created; :meth:`finish` makes the rest.
+    """A call made up to its first pause when created, then taken on step by step.
 
-    Whatever the first part raised is raised by :meth:`finish`, so that the call's
-    errors reach its caller at one place, as they would from :func:`run`. A call
-    dropped unfinished is closed by :meth:`abandon` (its connection is closed).
+    :attr:`waiting` is what the call waits on now, ``None`` once it has ended; then
+    :meth:`finish` returns its value or raises its error, whichever step it came from,
+    so that the call's errors reach its caller at one place, as they would from
+    :func:`run`. A call dropped unfinished is closed by :meth:`abandon`.
     """
 
-    __slots__ = ("_error", "_steps", "_value")
+    __slots__ = ("_error", "_steps", "_value", "waiting")
 
     _value: Value
 
     def __init__(self, steps: Steps[Value]) -> None:
         self._steps: Steps[Value] | None = steps
-        self._error: BaseException | None = None
+        self._error: Exception | None = None
+        self.waiting: Waiting | None = None
+        self.step()
+
+    def step(self) -> None:
+        """Go on from the current pause (reading the answer waited for) to the next
+        pause or to the end."""
+        if self._steps is None:
+            return
         try:
-            next(steps)
+            self.waiting = next(self._steps)
         except StopIteration as end:
-            self._steps, self._value = None, end.value
+            self._steps, self.waiting, self._value = None, None, end.value
         except Exception as exc:
-            self._steps, self._error = None, exc
+            self._steps, self.waiting, self._error = None, None, exc
 
     def finish(self) -> Value:
-        """The call's value: its answer read, and whatever follows done."""
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
+        """The call's value, going on to its end first if it has not ended."""
         if self._steps is not None:
-            steps, self._steps = self._steps, None
-            self._value = run(steps)
+            steps, self._steps, self.waiting = self._steps, None, None
+            try:
+                self._value = run(steps)
+            except Exception as exc:
+                self._error = exc
+        if self._error is not None:
+            raise self._error
         return self._value
 
     def abandon(self) -> None:
         """Drop the call without reading its answer (its request may have arrived)."""
         if self._steps is not None:
             self._steps.close()
-            self._steps = None
+            self._steps, self.waiting = None, None

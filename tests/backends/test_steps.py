@@ -12,13 +12,24 @@ import pytest
 from smsc_transports.backends.steps import Ahead, Steps, at_once, run
 
 
+class Pause:
+    """What a call here waits on (nothing real: these calls never touch a socket)."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+        self.deadline = 0.0
+
+    def fileno(self) -> int:
+        return -1
+
+
 def call(log: list[str], value: int, *, pauses: int = 1, fail_at: int | None = None) -> Steps[int]:
     for step in range(pauses + 1):
         if fail_at == step:
             raise ValueError(f"failed at step {step}")
         log.append(f"step {step}")
         if step < pauses:
-            yield
+            yield Pause(step)
     return value
 
 
@@ -41,12 +52,28 @@ def test_ahead_makes_the_call_up_to_its_first_pause_and_the_rest_when_finished()
     assert log == ["step 0"]
     assert ahead.finish() == 3
     assert log == ["step 0", "step 1", "step 2"]
+    assert ahead.waiting is None
     assert ahead.finish() == 3  # the value stays
+
+
+def test_each_step_goes_on_to_the_next_pause_and_says_what_it_waits_on() -> None:
+    log: list[str] = []
+    ahead = Ahead(call(log, 4, pauses=2))
+    assert isinstance(ahead.waiting, Pause) and ahead.waiting.step == 0
+    ahead.step()
+    assert isinstance(ahead.waiting, Pause) and ahead.waiting.step == 1
+    assert log == ["step 0", "step 1"]
+    ahead.step()
+    assert ahead.waiting is None  # ended
+    assert log == ["step 0", "step 1", "step 2"]
+    ahead.step()  # nothing left to do
+    assert ahead.finish() == 4
 
 
 def test_an_error_before_the_first_pause_is_raised_by_finish_not_by_creation() -> None:
     log: list[str] = []
     ahead = Ahead(call(log, 3, fail_at=0))
+    assert ahead.waiting is None  # ended, with its error kept for finish
     with pytest.raises(ValueError, match="step 0"):
         ahead.finish()
 
@@ -71,7 +98,7 @@ def test_abandon_closes_the_call_where_it_paused() -> None:
 
     def holding() -> Steps[int]:
         try:
-            yield
+            yield Pause(0)
         finally:
             closed.append("closed")
         return 1

@@ -229,46 +229,15 @@ class HttpClient:
         when it may have arrived but ``repeatable`` says repeating it is harmless. With
         ``retry_rate_limited`` on, a ``repeatable`` request refused with error 9 is made
         again after a back-off; another one only when SMSC's answer proves a refusal
-        for load. ``operation`` names the request for the observer (see :meth:`exchange`).
+        for load. ``operation`` names the request for the observer (see :meth:`exchange_steps`).
         With ``files`` the POST is ``multipart/form-data``: the parameters (credentials
         included) as form fields, then the files.
         """
         rule = repeat_read if repeatable else _repeat_refused
-        return self.exchange(
+        steps = self.exchange_steps(
             path, params, repeatable=repeatable, repeat=rule, operation=operation, files=files
-        )[0]
-
-    def exchange(
-        self,
-        path: str,
-        params: Mapping[str, str],
-        *,
-        repeatable: bool,
-        repeat: RepeatRule | None = None,
-        operation: str | None = None,
-        messages: int = 1,
-        files: Sequence[FilePart] = (),
-    ) -> tuple[Any, bool]:
-        """Like :meth:`call`; also say whether an earlier attempt may have reached SMSC.
-
-        A send repeated after such an attempt reads SMSC's "duplicate" answer (code 9)
-        as "the first attempt was accepted". An answer with error 9 is asked again,
-        after a back-off and within the ``retry`` budget, while ``repeat`` allows it
-        (never, without one); the last answer is returned either way. ``operation``
-        (default: the script's name, ``send`` for ``/sys/send.php``) and ``messages``
-        are what the observer hears, once per request made.
-        """
-        return run(
-            self.exchange_steps(
-                path,
-                params,
-                repeatable=repeatable,
-                repeat=repeat,
-                operation=operation,
-                messages=messages,
-                files=files,
-            )
         )
+        return run(steps)[0]
 
     def exchange_steps(
         self,
@@ -281,11 +250,21 @@ class HttpClient:
         messages: int = 1,
         files: Sequence[FilePart] = (),
     ) -> Steps[tuple[Any, bool]]:
-        """:meth:`exchange` as steps (:mod:`~smsc_transports.backends.steps`): it pauses
-        once each request is written, before its answer is read.
+        """Like :meth:`call`, as steps; the value also says whether an earlier attempt
+        may have reached SMSC.
 
-        Wrapped in an :class:`~smsc_transports.backends.steps.Ahead`, the first request
-        goes out at once and its answer is read when the call is finished. Meanwhile the
+        A send repeated after such an attempt reads SMSC's "duplicate" answer (code 9)
+        as "the first attempt was accepted". An answer with error 9 is asked again,
+        after a back-off and within the ``retry`` budget, while ``repeat`` allows it
+        (never, without one); the last answer is returned either way. ``operation``
+        (default: the script's name, ``send`` for ``/sys/send.php``) and ``messages``
+        are what the observer hears, once per request made.
+
+        The steps (:mod:`~smsc_transports.backends.steps`) pause once each request is
+        written, yielding the written request (its socket and its deadline), before its
+        answer is read: :func:`~smsc_transports.backends.steps.run` makes the call at
+        once; wrapped in an :class:`~smsc_transports.backends.steps.Ahead`, the first
+        request goes out at once and its answer is read at the next step. Meanwhile the
         request holds its place under the ``max_concurrent`` cap and counts as in flight
         for the observer, whose latency runs from the request's start to its answer.
         """
@@ -362,7 +341,7 @@ class HttpClient:
             ("Accept-Encoding", "identity"),
         ]
         with self.pacer.turn(), self.connections.send(origin, path, headers, body) as sent:
-            yield  # the request is on its way: the answer is read when the call goes on
+            yield sent  # the request is on its way: the answer is read when the call goes on
             answer = sent.receive()
         if answer.status != 200:
             raise TransportError(

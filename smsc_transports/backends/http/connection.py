@@ -8,7 +8,9 @@ the absolute URL for HTTP).
 
 Every exchange has one deadline, ``timeout`` seconds from its start to the answer's
 last byte: each wait on the socket gets what is left of it, so a server that sends
-one byte at a time cannot hold a call for longer. What went wrong is reported as the
+one byte at a time cannot hold a call for longer. What had arrived by then is still
+read after it: :meth:`Connections.send` writes a request whose :class:`Sent` may be
+read later, by a caller with several requests on the wire. What went wrong is reported as the
 retry rule (DESIGN.md, "Reliability rules") needs it: :class:`ConnectError` when the
 request cannot have reached SMSC (DNS, refused, unreachable, connect timeout, TLS
 handshake, a proxy that refuses the tunnel), :class:`TransportTimeout` or
@@ -210,6 +212,12 @@ class _Clock:
             raise _Expired
         sock.settimeout(remaining)
 
+    def left_to_read(self, sock: socket.socket) -> None:
+        """Like :meth:`left`, for a read: once the deadline has passed, ``sock`` reads
+        only what has already arrived, without waiting (an answer read later than it
+        came is not late)."""
+        sock.settimeout(max(self.remaining(), 0.0))
+
 
 class Connections:
     """Connections to SMSC's hosts, kept alive between requests, one request at a time each.
@@ -270,7 +278,7 @@ class Connections:
         except BaseException:
             connection.close()
             raise
-        return Sent(self, connection, where, clock.remaining())
+        return Sent(self, connection, where, clock)
 
     def close(self) -> None:
         """Close the idle connections; those in use close when their exchange ends."""
@@ -367,19 +375,31 @@ class Connections:
 class Sent:
     """A request written on a connection, whose answer is still to be read.
 
-    The rest of the deadline is kept for :meth:`receive`: the time a request waits for
-    its reader is not the server's, and an answer already there is read whenever asked.
+    Its deadline runs from the start of the request, as for :meth:`Connections.post`;
+    an answer that arrived in time is read whenever :meth:`receive` is called.
+    ``fileno`` and ``deadline`` let a caller with several requests on the wire wait for
+    whichever answer comes first.
     """
 
-    __slots__ = ("_budget", "_connection", "_connections", "_where")
+    __slots__ = ("_clock", "_connection", "_connections", "_where")
 
     def __init__(
-        self, connections: Connections, connection: _Connection, where: str, budget: float
+        self, connections: Connections, connection: _Connection, where: str, clock: _Clock
     ) -> None:
         self._connections = connections
         self._connection: _Connection | None = connection
         self._where = where
-        self._budget = budget
+        self._clock = clock
+
+    def fileno(self) -> int:
+        """The socket's descriptor, readable once the answer begins to arrive (-1 once
+        the answer has been read)."""
+        return -1 if self._connection is None else self._connection.sock.fileno()
+
+    @property
+    def deadline(self) -> float:
+        """When the answer is late, on the :func:`time.monotonic` clock."""
+        return self._clock.at
 
     def receive(self) -> Answer:
         """Read the whole answer; give the connection back when the answer allows."""
@@ -390,7 +410,7 @@ class Sent:
         try:
             with _lost(self._where, connections.timeout):
                 reader = AnswerReader(connections.max_answer_bytes)
-                answer = _read(connection.sock, reader, _Clock(self._budget))
+                answer = _read(connection.sock, reader, self._clock)
         finally:
             if answer is not None and answer.keep_alive:
                 connections.give_back(connection)
@@ -445,8 +465,11 @@ def _converse(sock: socket.socket, request: bytes, reader: AnswerReader, clock: 
 def _read(sock: socket.socket, reader: AnswerReader, clock: _Clock) -> Answer:
     """Read an answer to its end, each wait bounded by ``clock``."""
     while True:
-        clock.left(sock)
-        data = sock.recv(_READ_SIZE)
+        clock.left_to_read(sock)
+        try:
+            data = sock.recv(_READ_SIZE)
+        except (BlockingIOError, ssl.SSLWantReadError):
+            raise _Expired from None  # past the deadline, and nothing more has come
         if not data:
             if reader.received == 0:
                 raise _Closed

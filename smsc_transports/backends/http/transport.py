@@ -22,9 +22,9 @@ from typing import Any, ClassVar, Protocol, Self, TypeVar
 from smsc_transports.backends.http.batch import Job, plan_jobs, settle_costs, settle_job
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
 from smsc_transports.backends.http.client import HttpClient
-from smsc_transports.backends.http.pipeline import Pipeline, Read, Ticket
+from smsc_transports.backends.http.pipeline import Pipeline, Ticket
 from smsc_transports.backends.pacing import repeat_read
-from smsc_transports.backends.steps import Ahead, Steps, run
+from smsc_transports.backends.steps import Ahead, Steps, at_once, run
 from smsc_transports.config import Settings
 from smsc_transports.errors import RateLimited, SMSCError, TransportError
 from smsc_transports.message import Message, MessageKind
@@ -147,7 +147,7 @@ class HttpTransport(Transport):
         iterator = iter(messages)
         in_flight: deque[_Block] = deque()
         guard = BatchGuard()
-        pipeline = self._pipeline()
+        pipeline = self._pipeline(guard)
         start = 0
         try:
             while True:
@@ -203,13 +203,13 @@ class HttpTransport(Transport):
             return exc
         return answer
 
-    def _write(self, steps: Callable[[Job], Steps[Any]], job: Job, guard: BatchGuard) -> Read[Any]:
-        """Write ``job``'s request now, unless the batch has stopped; return what reads
-        its answer: the answer, or the error that ends the job (told to ``guard``)."""
+    def _write(self, steps: Callable[[Job], Steps[Any]], job: Job, guard: BatchGuard) -> Ahead[Any]:
+        """Write ``job``'s request now, unless the batch has stopped (then the job's
+        outcome is :class:`~smsc_transports.errors.NotSent`, and nothing is written)."""
         skipped = guard.skipped()
         if skipped is not None:
-            return partial(_given, skipped)
-        return partial(_read, Ahead(steps(job)), guard)
+            return Ahead(at_once(partial(_given, skipped)))
+        return Ahead(steps(job))
 
     def _files(self, job: Job) -> list[wire.FilePart]:
         """The multipart files of a job (only ever a message alone has any)."""
@@ -217,15 +217,16 @@ class HttpTransport(Transport):
             return []
         return wire.file_parts(job.messages[0], self.max_attachment_bytes)
 
-    def _pipeline(self) -> Pipeline[Any]:
-        """The requests of one ``send_many`` or ``cost_many`` on the wire.
+    def _pipeline(self, guard: BatchGuard) -> Pipeline[Any]:
+        """The requests of one ``send_many`` or ``cost_many`` on the wire; an error
+        that ends one is told to ``guard``.
 
         Under a ``max_concurrent`` cap they never hold their places while the caller has
         control, so that a request the caller makes in between gets one.
         """
         cap = self.client.pacer.max_concurrent
         depth = self.concurrency if cap is None else min(self.concurrency, cap)
-        return Pipeline(depth, overlap=cap is None)
+        return Pipeline(depth, partial(_settled, guard), overlap=cap is None)
 
     # Reading -----------------------------------------------------------------------
 
@@ -252,7 +253,7 @@ class HttpTransport(Transport):
 
     def _cost_blocks(self, messages: Iterator[Message]) -> Generator[CostOutcome, None, None]:
         guard = BatchGuard()
-        pipeline = self._pipeline()
+        pipeline = self._pipeline(guard)
         start = 0
         try:
             while block := list(islice(messages, self.block)):
@@ -460,10 +461,10 @@ def _in_order(pieces: Iterable[list[_Item]], start: int, count: int) -> Iterator
     assert ready == count, "every message belongs to exactly one job"
 
 
-def _read(ahead: Ahead[Any], guard: BatchGuard) -> Any | SMSCError:
-    """Finish a job's call: its answer, or the error that is its outcome."""
+def _settled(guard: BatchGuard, call: Ahead[Any]) -> Any | SMSCError:
+    """A job's ended call: its answer, or the error that is its outcome."""
     try:
-        return ahead.finish()
+        return call.finish()
     except SMSCError as exc:
         guard.saw(exc)
         return exc

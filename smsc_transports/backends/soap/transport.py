@@ -35,7 +35,7 @@ import zeep.transports
 from smsc_transports.backends.calls import Observed, with_failover
 from smsc_transports.backends.http.client import OPTION_NAMES as HTTP_OPTIONS
 from smsc_transports.backends.http.client import HttpOptions
-from smsc_transports.backends.pacing import RepeatRule, ask_until_accepted, repeat_read
+from smsc_transports.backends.pacing import RepeatRule, repeat_read, until_accepted_steps
 from smsc_transports.backends.soap.session import (
     CallDeadline,
     Watchdog,
@@ -43,6 +43,7 @@ from smsc_transports.backends.soap.session import (
     read_bounded,
     watched_session,
 )
+from smsc_transports.backends.steps import at_once, run
 from smsc_transports.config import Secret, Settings
 from smsc_transports.errors import (
     ConfigurationError,
@@ -213,14 +214,16 @@ class SoapClient:
                 return self._observed(call, repeatable)
             return self._call(call, repeatable)
 
-        return ask_until_accepted(
-            ask,
-            wire.rate_limited,
-            repeat,
-            self.options.retry,
-            self._closing,
-            call.operation,
-            on_back_off=self.observed.backing_off,
+        return run(
+            until_accepted_steps(
+                lambda: at_once(ask),
+                wire.rate_limited,
+                repeat,
+                self.options.retry,
+                self._closing,
+                call.operation,
+                on_back_off=self.observed.backing_off,
+            )
         )
 
     def _observed(self, call: wire.SoapCall, repeatable: bool) -> tuple[Any, bool]:

@@ -10,14 +10,16 @@ closing early sends, that no thread of the library makes the requests, and that 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Generator
 
 import pytest
 
-from smsc_transports import Message, create_transport
-from smsc_transports.backends.http.pipeline import Pipeline, Read
+from smsc_transports import Message, Outcome, create_transport
+from smsc_transports.backends.http.pipeline import Pipeline
+from smsc_transports.backends.steps import Ahead, Steps
 from smsc_transports.emulator import Emulator
 from smsc_transports.observe import OperationEvent
 from tests.faults import CannedServer, http_answer
@@ -26,7 +28,28 @@ from tests.observers import Recorder
 SENT = {"id": 41, "cnt": 1, "cost": "1.40", "balance": "98.60"}
 
 
-# The pipeline's order ----------------------------------------------------------------
+# The pipeline's order -------------------------------------------------------------------
+#
+# Each request here is a socket pair: "writing" it notes the fact, its answer "comes" when
+# the test writes a byte to the other end, and the call reads that byte when taken on.
+
+
+class Answer:
+    """What a request's call waits on: one end of a socket pair, with a deadline."""
+
+    def __init__(self, deadline: float) -> None:
+        self.mine, self.theirs = socket.socketpair()
+        self.deadline = deadline
+
+    def fileno(self) -> int:
+        return self.mine.fileno()
+
+    def come(self) -> None:
+        self.theirs.send(b"!")
+
+    def close(self) -> None:
+        self.mine.close()
+        self.theirs.close()
 
 
 class Requests:
@@ -34,55 +57,121 @@ class Requests:
 
     def __init__(self) -> None:
         self.log: list[str] = []
+        self.answers: dict[str, Answer] = {}
 
-    def request(self, name: str) -> Callable[[], Read[str]]:
-        def write() -> Read[str]:
+    def request(self, name: str, *, deadline: float = 60.0) -> Callable[[], Ahead[str]]:
+        def steps() -> Steps[str]:
             self.log.append(f"write {name}")
+            answer = self.answers[name] = Answer(time.monotonic() + deadline)
+            yield answer
+            answer.mine.setblocking(False)
+            try:
+                answer.mine.recv(1)
+            except BlockingIOError:
+                raise TimeoutError(f"{name} is late") from None
+            finally:
+                answer.close()
+            self.log.append(f"read {name}")
+            return name.upper()
 
-            def read() -> str:
-                self.log.append(f"read {name}")
-                return name.upper()
-
-            return read
-
-        return write
+        return lambda: Ahead(steps())
 
 
-def test_requests_are_written_at_once_up_to_the_depth_and_read_in_order() -> None:
+def settle(call: Ahead[str]) -> str:
+    try:
+        return call.finish()
+    except TimeoutError as exc:
+        return str(exc)
+
+
+def test_requests_are_written_at_once_up_to_the_depth() -> None:
     requests = Requests()
-    pipeline: Pipeline[str] = Pipeline(2)
+    pipeline = Pipeline(2, settle)
     tickets = [pipeline.add(requests.request(name)) for name in "abcd"]
     assert requests.log == ["write a", "write b"]
+    requests.answers["a"].come()
     assert pipeline.value(tickets[0]) == "A"
-    # The answer read makes room: the next request goes before the value is handed over.
+    # The room an answer makes is filled before the value is handed over.
     assert requests.log == ["write a", "write b", "read a", "write c"]
-    assert pipeline.value(tickets[2]) == "C"  # reads b first, and writes d
-    assert requests.log[4:] == ["read b", "write d", "read c"]
-    assert pipeline.value(tickets[1]) == "B"  # already read: nothing more happens
+    requests.answers["b"].come()
+    requests.answers["c"].come()
+    assert [pipeline.value(ticket) for ticket in tickets[1:3]] == ["B", "C"]
+    requests.answers["d"].come()
     assert pipeline.value(tickets[3]) == "D"
-    assert requests.log[7:] == ["read d"]
 
 
-def test_without_overlap_nothing_is_left_unread_when_the_caller_has_control() -> None:
+def test_an_answer_that_comes_first_is_taken_first_and_a_slow_one_holds_nothing_up() -> None:
     requests = Requests()
-    pipeline: Pipeline[str] = Pipeline(2, overlap=False)
+    pipeline = Pipeline(2, settle)
+    tickets = [pipeline.add(requests.request(name)) for name in "abcd"]
+    requests.answers["b"].come()  # a's answer is slow
+    assert pipeline.value(tickets[1]) == "B"
+    assert requests.log == ["write a", "write b", "read b", "write c"]
+    requests.answers["c"].come()
+    assert pipeline.value(tickets[2]) == "C"
+    assert requests.log[4:] == ["read c", "write d"]
+    requests.answers["a"].come()
+    requests.answers["d"].come()
+    assert pipeline.value(tickets[0]) == "A"
+    assert pipeline.value(tickets[3]) == "D"
+
+
+def test_a_call_whose_deadline_passes_is_taken_on_and_reports_it() -> None:
+    requests = Requests()
+    pipeline = Pipeline(2, settle)
+    late = pipeline.add(requests.request("a", deadline=0.05))
+    other = pipeline.add(requests.request("b"))
+    assert pipeline.value(late) == "a is late"
+    requests.answers["b"].come()
+    assert pipeline.value(other) == "B"
+
+
+def answered_once_written(requests: Requests, *names: str) -> threading.Thread:
+    """A thread that makes the answers of ``names`` come once their requests are written
+    (without overlap they are written inside the call that waits for them)."""
+
+    def answer() -> None:
+        guard = time.monotonic() + 10
+        while not all(name in requests.answers for name in names):
+            if time.monotonic() > guard:
+                return
+            time.sleep(0.002)
+        for name in names:
+            requests.answers[name].come()
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    return thread
+
+
+def test_without_overlap_nothing_is_on_the_wire_when_the_caller_has_control() -> None:
+    requests = Requests()
+    pipeline = Pipeline(2, settle, overlap=False)
     tickets = [pipeline.add(requests.request(name)) for name in "abc"]
     assert requests.log == []
+    helper = answered_once_written(requests, "a", "b")
     assert pipeline.value(tickets[0]) == "A"
-    assert requests.log == ["write a", "write b", "read a", "read b"]
+    helper.join()
+    # Both written at once, both read before the first value was handed over.
+    assert requests.log[:2] == ["write a", "write b"]
+    assert sorted(requests.log[2:]) == ["read a", "read b"]
     assert pipeline.value(tickets[1]) == "B"
     assert len(requests.log) == 4
+    helper = answered_once_written(requests, "c")
     assert pipeline.value(tickets[2]) == "C"
+    helper.join()
     assert requests.log[4:] == ["write c", "read c"]
 
 
-def test_close_reads_what_was_written_and_writes_no_more() -> None:
+def test_close_takes_the_requests_on_the_wire_to_their_end_and_writes_no_more() -> None:
     requests = Requests()
-    pipeline: Pipeline[str] = Pipeline(2)
+    pipeline = Pipeline(2, settle)
     for name in "abcd":
         pipeline.add(requests.request(name))
+    requests.answers["b"].come()
+    requests.answers["a"].come()
     pipeline.close()
-    assert requests.log == ["write a", "write b", "read a", "read b"]
+    assert sorted(requests.log) == ["read a", "read b", "write a", "write b"]
 
 
 # send_many and cost_many on sockets ----------------------------------------------------
@@ -103,33 +192,43 @@ def wait_for(condition: Callable[[], bool]) -> None:
         time.sleep(0.005)
 
 
+def requests_settled(server: CannedServer, at_least: int) -> int:
+    """How many requests reached ``server``, once at least ``at_least`` have and no more
+    came in a moment (the server reads what was written on threads of its own)."""
+    wait_for(lambda: len(server.requests) >= at_least)
+    time.sleep(0.1)
+    return len(server.requests)
+
+
 def test_the_next_requests_are_on_the_wire_while_the_caller_holds_an_outcome() -> None:
     with CannedServer(canned_send()) as server:
         url = f"http://demo:demo@127.0.0.1:{server.port}?concurrency=3"
         with create_transport(url) as transport:
-            stream = transport.send_many(own_requests(8))
+            stream = transport.send_many(own_requests(12))
             first = next(stream)
             assert first.ok
-            # Three were written at once; reading the first answer made room for a fourth.
-            wait_for(lambda: len(server.requests) >= 4)
-            assert len(server.requests) == 4
+            # Three were written at once; each answer read made room for another, written
+            # before the outcome was handed over. Never all twelve.
+            written = requests_settled(server, 4)
+            assert 4 <= written <= 6
             time.sleep(0.1)  # nothing of the library's runs while the caller holds it
-            assert len(server.requests) == 4
+            assert len(server.requests) == written
             assert all(outcome.ok for outcome in stream)
-        assert len(server.requests) == 8
+        assert len(server.requests) == 12
 
 
 def test_closing_send_many_early_reads_the_answers_written_and_sends_no_more() -> None:
     with CannedServer(canned_send()) as server:
         url = f"http://demo:demo@127.0.0.1:{server.port}?concurrency=2"
         with create_transport(url) as transport:
-            stream = transport.send_many(own_requests(6))
+            stream = transport.send_many(own_requests(10))
             assert next(stream).ok
+            written = requests_settled(server, 3)
             stream.close()
-            # Two written at once, a third once the first answer was read; no more.
-            assert len(server.requests) == 3
+            # What was on the wire is answered and read; nothing more is sent.
+            assert requests_settled(server, written) == written <= 4
             assert transport.send(Message("79120009999", "after")).id == "41"
-        assert len(server.requests) == 4
+        assert len(server.requests) == written + 1
 
 
 def test_cost_many_writes_ahead_too_and_stops_when_closed() -> None:
@@ -137,12 +236,13 @@ def test_cost_many_writes_ahead_too_and_stops_when_closed() -> None:
     with CannedServer(priced) as server:
         url = f"http://demo:demo@127.0.0.1:{server.port}?concurrency=2&batch_phones=1"
         with create_transport(url) as transport:
-            stream = transport.cost_many(own_requests(6))
+            stream = transport.cost_many(own_requests(10))
             first = next(stream)
             assert first.result is not None
+            written = requests_settled(server, 3)
             assert isinstance(stream, Generator)
             stream.close()
-        assert len(server.requests) == 3
+        assert requests_settled(server, written) == written <= 4
 
 
 class ThreadNoter(Recorder):
@@ -169,10 +269,9 @@ def test_the_caller_s_thread_makes_every_request(shared_emulator: Emulator) -> N
     assert set(noter.threads) == {threading.get_ident()}
 
 
-def test_a_slow_caller_does_not_use_up_the_timeout_of_requests_written_ahead() -> None:
-    # The answers are there long before they are read: the time a request waits for
-    # its reader is not the server's, and a timeout shorter than the caller's pauses
-    # must not turn them into timeouts.
+def test_a_slow_caller_still_gets_the_answers_that_came_in_time() -> None:
+    # The answers come at once but are read only when their outcomes are due, long
+    # after the requests' 0.3 s deadline: an answer that came in time is not late.
     with CannedServer(canned_send()) as server:
         url = f"http://demo:demo@127.0.0.1:{server.port}?concurrency=3&timeout=0.3"
         with create_transport(url) as transport:
@@ -221,4 +320,29 @@ def test_the_outcomes_come_in_input_order_at_any_depth(
         outcomes = list(transport.send_many(messages))
     assert [o.message for o in outcomes] == messages
     assert [o.index for o in outcomes] == list(range(130))
+    assert all(o.ok for o in outcomes)
+
+
+def test_a_slow_answer_does_not_hold_up_the_requests_behind_it(emulator: Emulator) -> None:
+    # The first request goes to the emulator's slow number (its answer held back 30 s or
+    # until released); with two on the wire, the requests behind it are answered, and
+    # replaced by the next ones, meanwhile. Outcomes still come in input order.
+    noter = ThreadNoter()
+    messages = [
+        Message("79990003030", "slow", id="s1"),
+        *(Message(f"7991234{n:04d}", "quick", id=f"q{n}") for n in range(4)),
+    ]
+    outcomes: list[Outcome] = []
+    with create_transport(emulator.url(), concurrency="2", observer=noter) as transport:
+        consumer = threading.Thread(target=lambda: outcomes.extend(transport.send_many(messages)))
+        consumer.start()
+        try:
+            wait_for(lambda: noter.outcomes().count("ok") >= 4)
+            assert emulator.http.held == 1
+            assert noter.outcomes() == ["ok"] * 4  # the four quick ones, the slow one held
+            assert outcomes == []  # the slow one's outcome comes first
+        finally:
+            emulator.http.release_delayed()
+            consumer.join(timeout=30)
+    assert [o.message for o in outcomes] == messages
     assert all(o.ok for o in outcomes)
