@@ -87,6 +87,17 @@ class Pipeline(Generic[Value]):
         while self._wire:
             self._advance()
 
+    def abandon(self) -> None:
+        """Drop the requests on the wire unread (their connections closed); write no more.
+
+        For an error on the way out (an interrupt): reading their answers could take up
+        to their deadline.
+        """
+        self._waiting.clear()
+        wire, self._wire = self._wire, []
+        for ticket in wire:
+            _call(ticket).abandon()
+
     def _write(self) -> None:
         while self._waiting and len(self._wire) < self.depth:
             ticket = self._waiting.popleft()

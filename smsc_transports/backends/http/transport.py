@@ -139,7 +139,8 @@ class HttpTransport(Transport):
         The next block of input is planned while the current one is being answered, so
         at most two blocks are held at once; up to ``concurrency`` requests are on the
         wire while the caller works through the outcomes. Closing the generator early
-        reads the answers of the requests already written and writes no more. After an
+        reads the answers of the requests already written and writes no more (an error
+        on the way out, from the input or an interrupt, leaves them unread). After an
         error every later request would get too (wrong credentials, a blocked IP, no
         money) no request is made: the rest end as
         :class:`~smsc_transports.errors.NotSent`.
@@ -160,8 +161,12 @@ class HttpTransport(Transport):
                 if block and len(in_flight) < 2:
                     continue
                 yield from self._settle(in_flight.popleft(), pipeline)
-        finally:
-            pipeline.close()
+        except GeneratorExit:
+            pipeline.close()  # the caller stopped early: the answers written are read
+            raise
+        except BaseException:
+            pipeline.abandon()
+            raise
 
     def _submit(
         self, block: list[Message], start: int, guard: BatchGuard, pipeline: Pipeline[Any]
@@ -273,8 +278,12 @@ class HttpTransport(Transport):
                 )
                 yield from _in_order(pieces, start, len(block))
                 start += len(block)
-        finally:
+        except GeneratorExit:
             pipeline.close()
+            raise
+        except BaseException:
+            pipeline.abandon()
+            raise
 
     def _price_steps(self, job: Job) -> Steps[Any]:
         answer, _ = yield from self.client.exchange_steps(

@@ -13,7 +13,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 
 import pytest
 
@@ -63,14 +63,15 @@ class Requests:
         def steps() -> Steps[str]:
             self.log.append(f"write {name}")
             answer = self.answers[name] = Answer(time.monotonic() + deadline)
-            yield answer
-            answer.mine.setblocking(False)
             try:
-                answer.mine.recv(1)
-            except BlockingIOError:
-                raise TimeoutError(f"{name} is late") from None
+                yield answer
+                answer.mine.setblocking(False)
+                try:
+                    answer.mine.recv(1)
+                except BlockingIOError:
+                    raise TimeoutError(f"{name} is late") from None
             finally:
-                answer.close()
+                answer.close()  # read, late or dropped
             self.log.append(f"read {name}")
             return name.upper()
 
@@ -172,6 +173,18 @@ def test_close_takes_the_requests_on_the_wire_to_their_end_and_writes_no_more() 
     requests.answers["a"].come()
     pipeline.close()
     assert sorted(requests.log) == ["read a", "read b", "write a", "write b"]
+
+
+def test_abandon_drops_the_requests_on_the_wire_unread_and_writes_no_more() -> None:
+    requests = Requests()
+    pipeline = Pipeline(2, settle)
+    for name in "abc":
+        pipeline.add(requests.request(name))
+    requests.answers["a"].come()
+    pipeline.abandon()
+    assert requests.log == ["write a", "write b"]
+    # Each call was closed where it waited: its end of the pair is closed.
+    assert all(answer.mine.fileno() == -1 for answer in requests.answers.values())
 
 
 # send_many and cost_many on sockets ----------------------------------------------------
@@ -346,3 +359,27 @@ def test_a_slow_answer_does_not_hold_up_the_requests_behind_it(emulator: Emulato
             consumer.join(timeout=30)
     assert [o.message for o in outcomes] == messages
     assert all(o.ok for o in outcomes)
+
+
+def test_an_error_from_the_input_leaves_the_requests_on_the_wire_unread(
+    emulator: Emulator,
+) -> None:
+    # The input fails while a request waits on the emulator's slow number (held 30 s):
+    # the error comes out at once, not after the held answer (closing the generator
+    # reads what was written; an error on the way out, as an interrupt, does not wait).
+    noter = ThreadNoter()
+
+    def messages() -> Iterator[Message]:
+        yield Message("79990003030", "slow", id="s1")
+        yield Message("79912340001", "quick", id="q1")
+        raise ValueError("the input broke")
+
+    with create_transport(emulator.url(), block="2", observer=noter) as transport:
+        try:
+            with pytest.raises(ValueError, match="the input broke"):
+                list(transport.send_many(messages()))
+            wait_for(lambda: emulator.http.held == 1)
+            assert emulator.http.held == 1  # still held: its answer was never waited for
+            assert noter.outcomes() == []  # neither request was read
+        finally:
+            emulator.http.release_delayed()
