@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from smsc_transports.backends.steps import Steps
+from smsc_transports.backends.steps import Later, Steps
 from smsc_transports.errors import RateLimited
 
 __all__ = [
@@ -50,6 +50,10 @@ def repeat_read(error: RateLimited, uncertain: bool) -> bool:
     del error, uncertain
     return True  # a read changes nothing: asking again is always harmless
 
+
+# How often a call waiting as steps for a free slot looks again (a blocking caller waits
+# on the semaphore itself).
+_SLOT_POLL = 0.005
 
 # SMSC refuses a repeat of a send it accepted within the last minute (error 9,
 # smsc-protocol.md §1.12). The waits before the repeats of one request add up to less,
@@ -97,22 +101,44 @@ class RequestPacer:
         if self._slots is not None:
             self._slots.acquire()
         try:
-            if self._interval:
-                self._wait_start()
+            if self._interval and (delay := self._book()) > 0:
+                self._sleep(delay)
             yield
         finally:
-            if self._slots is not None:
-                self._slots.release()
+            self.leave()
 
-    def _wait_start(self) -> None:
+    def turn_steps(self) -> Steps[None]:
+        """Take one request's place as steps: pause (:class:`~smsc_transports.backends.
+        steps.Later`) while no slot is free and until its start time. The place is held
+        once the steps end, until :meth:`leave`.
+
+        A caller with several requests on the wire goes on reading their answers while
+        one of them waits for a slot, so the answers free the slots it waits for.
+        """
+        if self._slots is not None:
+            while not self._slots.acquire(blocking=False):
+                yield Later(time.monotonic() + _SLOT_POLL)
+        try:
+            if self._interval and (delay := self._book()) > 0:
+                yield Later(time.monotonic() + delay)
+        except BaseException:
+            self.leave()
+            raise
+
+    def leave(self) -> None:
+        """Give back the place :meth:`turn_steps` took."""
+        if self._slots is not None:
+            self._slots.release()
+
+    def _book(self) -> float:
+        """Book the next start time; return how long until it."""
         # Each request books the next start time, one interval after the last booked
         # one, so requests from any number of threads leave evenly spaced.
         with self._lock:
             now = self._clock()
             start = max(now, self._next_start)
             self._next_start = start + self._interval
-        if start > now:
-            self._sleep(start - now)
+        return start - now
 
 
 @dataclass(frozen=True, slots=True)

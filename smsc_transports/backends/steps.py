@@ -1,9 +1,11 @@
 """A call written as steps: it pauses where it would wait for SMSC's answer.
 
 A call to SMSC is written as a generator (:data:`Steps`) that yields what it is about to
-wait on (a :class:`Waiting`: the socket of a request just written, and when its answer
-is late) and returns the call's value. :func:`run` makes such a call the ordinary way:
-it goes straight on at every pause and waits where the call waits. :class:`Ahead` makes
+wait on (a :class:`Waiting`: the socket of a request written, and when its answer is
+late; or :class:`Later`, a moment with no socket: a place under a cap, a start time)
+and returns the call's value. Each step reads only what has arrived, so it never waits
+itself. :func:`run` makes such a call the ordinary way: it waits where the call waits,
+then goes on. :class:`Ahead` makes
 a call up to its first pause and takes it on one step at a time, so one thread can have
 several requests on the wire and go on with whichever answer comes first (the HTTP
 ``send_many`` does, without threads of its own). Everything a call does after a pause
@@ -12,25 +14,41 @@ several requests on the wire and go on with whichever answer comes first (the HT
 
 from __future__ import annotations
 
+import selectors
+import time
 from collections.abc import Callable, Generator
 from typing import Generic, Protocol, TypeVar
 
-__all__ = ["Ahead", "Steps", "Waiting", "at_once", "run"]
+__all__ = ["Ahead", "Later", "Steps", "Waiting", "at_once", "run", "wait"]
 
 Value = TypeVar("Value")
 
 
 class Waiting(Protocol):
-    """What a paused call waits on: a socket that turns readable when the answer comes."""
+    """What a paused call waits on: a socket that turns readable when more of the answer
+    has come (``fileno`` -1: none), until ``deadline``."""
 
     def fileno(self) -> int:
-        """The socket's descriptor."""
+        """The socket's descriptor, or -1 when the call waits for its deadline alone."""
         ...
 
     @property
     def deadline(self) -> float:
-        """When the answer is late, on the :func:`time.monotonic` clock."""
+        """When the wait ends, on the :func:`time.monotonic` clock."""
         ...
+
+
+class Later:
+    """A pause until ``deadline`` (:func:`time.monotonic`), with no socket."""
+
+    __slots__ = ("deadline",)
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def fileno(self) -> int:
+        """None: -1."""
+        return -1
 
 
 Steps = Generator[Waiting, None, Value]
@@ -38,12 +56,28 @@ Steps = Generator[Waiting, None, Value]
 
 
 def run(steps: Steps[Value]) -> Value:
-    """Make the call ``steps`` to its end and return its value (or raise its error)."""
+    """Make the call ``steps`` to its end, waiting where it waits; return its value (or
+    raise its error)."""
     while True:
         try:
-            next(steps)
+            waiting = next(steps)
         except StopIteration as end:
             return end.value  # type: ignore[no-any-return]
+        wait(waiting)
+
+
+def wait(waiting: Waiting) -> None:
+    """Block until ``waiting``'s socket turns readable or its deadline passes."""
+    remaining = waiting.deadline - time.monotonic()
+    if remaining <= 0:
+        return
+    fileno = waiting.fileno()
+    if fileno < 0:
+        time.sleep(remaining)
+        return
+    with selectors.DefaultSelector() as selector:
+        selector.register(fileno, selectors.EVENT_READ)
+        selector.select(remaining)
 
 
 def at_once(call: Callable[[], Value]) -> Steps[Value]:
@@ -100,3 +134,4 @@ class Ahead(Generic[Value]):
         if self._steps is not None:
             self._steps.close()
             self._steps, self.waiting = None, None
+            self._error = RuntimeError("the call was abandoned before it ended")

@@ -260,13 +260,15 @@ class HttpClient:
         (default: the script's name, ``send`` for ``/sys/send.php``) and ``messages``
         are what the observer hears, once per request made.
 
-        The steps (:mod:`~smsc_transports.backends.steps`) pause once each request is
-        written, yielding the written request (its socket and its deadline), before its
-        answer is read: :func:`~smsc_transports.backends.steps.run` makes the call at
-        once; wrapped in an :class:`~smsc_transports.backends.steps.Ahead`, the first
-        request goes out at once and its answer is read at the next step. Meanwhile the
-        request holds its place under the ``max_concurrent`` cap and counts as in flight
-        for the observer, whose latency runs from the request's start to its answer.
+        The steps (:mod:`~smsc_transports.backends.steps`) pause wherever the call
+        would wait: for a place under ``max_concurrent`` and the start ``max_rate``
+        gives it, and, once each request is written, for its answer (they yield the
+        written request: its socket and its deadline). :func:`~smsc_transports.backends.
+        steps.run` makes the call at once; wrapped in an :class:`~smsc_transports.
+        backends.steps.Ahead`, the call goes as far as it can at once and on when asked.
+        Meanwhile a written request holds its place under the cap and counts as in
+        flight for the observer, whose latency runs from the request's start to its
+        answer.
         """
         credentials = {key: secret.reveal() for key, secret in self._credentials.items()}
         data = {**credentials, **params, "fmt": "3", "charset": CHARSET}
@@ -340,9 +342,13 @@ class HttpClient:
             # An answer in another coding would be refused: ask for none.
             ("Accept-Encoding", "identity"),
         ]
-        with self.pacer.turn(), self.connections.send(origin, path, headers, body) as sent:
-            yield sent  # the request is on its way: the answer is read when the call goes on
-            answer = sent.receive()
+        yield from self.pacer.turn_steps()
+        try:
+            with self.connections.send(origin, path, headers, body) as sent:
+                while (answer := sent.read_arrived()) is None:
+                    yield sent  # the answer is read as it comes, when the call goes on
+        finally:
+            self.pacer.leave()
         if answer.status != 200:
             raise TransportError(
                 f"SMSC answered HTTP {answer.status} at {url}: "

@@ -8,9 +8,11 @@ the absolute URL for HTTP).
 
 Every exchange has one deadline, ``timeout`` seconds from its start to the answer's
 last byte: each wait on the socket gets what is left of it, so a server that sends
-one byte at a time cannot hold a call for longer. What had arrived by then is still
-read after it: :meth:`Connections.send` writes a request whose :class:`Sent` may be
-read later, by a caller with several requests on the wire. What went wrong is reported as the
+one byte at a time cannot hold a call for longer. An answer is read as it comes, never
+waiting inside a read: :meth:`Connections.send` writes a request and its :class:`Sent`
+reads what has arrived whenever asked, so a caller with several requests on the wire
+waits for all of their sockets at once. What had arrived by the deadline is still read
+after it (a caller may come to an answer late), within a bound. What went wrong is reported as the
 retry rule (DESIGN.md, "Reliability rules") needs it: :class:`ConnectError` when the
 request cannot have reached SMSC (DNS, refused, unreachable, connect timeout, TLS
 handshake, a proxy that refuses the tunnel), :class:`TransportTimeout` or
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from typing import Self
 from urllib.parse import unquote, urlsplit
 
+from smsc_transports.backends.steps import wait
 from smsc_transports.config import DEFAULT_HOSTS
 from smsc_transports.errors import (
     ConfigurationError,
@@ -52,6 +55,9 @@ _MAX_IDLE = 16
 _READ_SIZE = 64 * 1024
 # A CONNECT answer is a head alone; this bounds a proxy that sends a body with a refusal.
 _MAX_PROXY_ANSWER = 64 * 1024
+# Reads of an answer still coming once its deadline has passed, each of at most
+# _READ_SIZE bytes already there: enough for any answer that came in time.
+_LATE_READS = 64
 
 
 # Each scheme's own port, the one a URL and a Host header leave out.
@@ -212,12 +218,6 @@ class _Clock:
             raise _Expired
         sock.settimeout(remaining)
 
-    def left_to_read(self, sock: socket.socket) -> None:
-        """Like :meth:`left`, for a read: once the deadline has passed, ``sock`` reads
-        only what has already arrived, without waiting (an answer read later than it
-        came is not late)."""
-        sock.settimeout(max(self.remaining(), 0.0))
-
 
 class Connections:
     """Connections to SMSC's hosts, kept alive between requests, one request at a time each.
@@ -369,19 +369,16 @@ class Connections:
         except (OSError, ssl.CertificateError) as exc:
             raise ConnectError(f"cannot connect to {where}: {_reason(exc)}") from None
 
-    # Exchanging --------------------------------------------------------------------
-
 
 class Sent:
-    """A request written on a connection, whose answer is still to be read.
+    """A request written on a connection, whose answer is read as it comes.
 
-    Its deadline runs from the start of the request, as for :meth:`Connections.post`;
-    an answer that arrived in time is read whenever :meth:`receive` is called.
-    ``fileno`` and ``deadline`` let a caller with several requests on the wire wait for
-    whichever answer comes first.
+    Its deadline runs from the start of the request, as for :meth:`Connections.post`.
+    :meth:`read_arrived` never waits; ``fileno`` and ``deadline`` let a caller wait for
+    more (:func:`~smsc_transports.backends.steps.wait`, or for several at once).
     """
 
-    __slots__ = ("_clock", "_connection", "_connections", "_where")
+    __slots__ = ("_clock", "_connection", "_connections", "_reader", "_where")
 
     def __init__(
         self, connections: Connections, connection: _Connection, where: str, clock: _Clock
@@ -390,9 +387,10 @@ class Sent:
         self._connection: _Connection | None = connection
         self._where = where
         self._clock = clock
+        self._reader = AnswerReader(connections.max_answer_bytes)
 
     def fileno(self) -> int:
-        """The socket's descriptor, readable once the answer begins to arrive (-1 once
+        """The socket's descriptor, readable once more of the answer has come (-1 once
         the answer has been read)."""
         return -1 if self._connection is None else self._connection.sock.fileno()
 
@@ -402,17 +400,29 @@ class Sent:
         return self._clock.at
 
     def receive(self) -> Answer:
-        """Read the whole answer; give the connection back when the answer allows."""
+        """Wait for the whole answer and return it."""
+        while (answer := self.read_arrived()) is None:
+            wait(self)
+        return answer
+
+    def read_arrived(self) -> Answer | None:
+        """Read what has arrived, without waiting: the answer once it is whole (the
+        connection then goes back to the pool when the answer allows), ``None`` while
+        more is to come. Once the deadline has passed, an answer still not whole is
+        late (:class:`TransportTimeout`)."""
         connection, connections = self._connection, self._connections
         assert connection is not None, "an answer is read once"
-        self._connection = None
         answer = None
         try:
             with _lost(self._where, connections.timeout):
-                reader = AnswerReader(connections.max_answer_bytes)
-                answer = _read(connection.sock, reader, self._clock)
-        finally:
-            if answer is not None and answer.keep_alive:
+                answer = _read_arrived(connection.sock, self._reader, self._clock)
+        except BaseException:
+            self._connection = None
+            connection.close()
+            raise
+        if answer is not None:
+            self._connection = None
+            if answer.keep_alive:
                 connections.give_back(connection)
             else:
                 connection.close()
@@ -459,17 +469,23 @@ def _converse(sock: socket.socket, request: bytes, reader: AnswerReader, clock: 
     """Send ``request`` and read its answer, each wait bounded by ``clock``."""
     clock.left(sock)
     sock.sendall(request)
-    return _read(sock, reader, clock)
+    while (answer := _read_arrived(sock, reader, clock)) is None:
+        wait(_Waiting(sock, clock))
+    return answer
 
 
-def _read(sock: socket.socket, reader: AnswerReader, clock: _Clock) -> Answer:
-    """Read an answer to its end, each wait bounded by ``clock``."""
+def _read_arrived(sock: socket.socket, reader: AnswerReader, clock: _Clock) -> Answer | None:
+    """Feed ``reader`` what has arrived on ``sock``, without waiting: the answer once it
+    is whole, ``None`` while more is to come (:class:`_Expired` once that is late)."""
+    sock.settimeout(0.0)
+    late_reads = 0
     while True:
-        clock.left_to_read(sock)
         try:
             data = sock.recv(_READ_SIZE)
-        except (BlockingIOError, ssl.SSLWantReadError):
-            raise _Expired from None  # past the deadline, and nothing more has come
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            if clock.remaining() <= 0:
+                raise _Expired from None
+            return None  # nothing more yet (over TLS: a record not yet whole)
         if not data:
             if reader.received == 0:
                 raise _Closed
@@ -477,6 +493,25 @@ def _read(sock: socket.socket, reader: AnswerReader, clock: _Clock) -> Answer:
         answer = reader.feed(data)
         if answer is not None:
             return answer
+        if clock.remaining() <= 0:
+            # What came by the deadline is read, but a server that keeps sending past
+            # it does not hold the call for long.
+            late_reads += 1
+            if late_reads > _LATE_READS:
+                raise _Expired
+
+
+class _Waiting:
+    """A socket to wait on until a deadline (for :func:`wait`)."""
+
+    __slots__ = ("deadline", "sock")
+
+    def __init__(self, sock: socket.socket, clock: _Clock) -> None:
+        self.sock = sock
+        self.deadline = clock.at
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
 
 
 def _reason(exc: BaseException) -> str:

@@ -4,20 +4,23 @@
 function that writes it: a call made :class:`~smsc_transports.backends.steps.Ahead`
 up to where it waits for its answer. The pipeline keeps up to ``depth`` of them on the
 wire; whenever the caller asks for a value it has not got yet, it waits for whichever
-answer comes first (``select`` on their sockets, each call's own deadline bounding the
-wait), takes that call on, and writes the next request in its place. Values are handed
-over in the order asked for; the answers that came first wait in their tickets. So
-SMSC works on the next requests while the caller goes through the outcomes of one
-answer, a slow answer does not hold the others up, and no thread hands anything over.
+call can go on first (a socket of theirs turning readable, or the first deadline:
+each call's own bounds the wait), takes it on a step (reading what has arrived, never
+waiting inside), and writes the next request when one ends. Values are handed over in
+the order asked for; those that came first wait in their tickets. So SMSC works on the
+next requests while the caller goes through the outcomes of one answer, a slow answer
+(or one that trickles in) does not hold the others up, and no thread hands anything
+over.
 """
 
 from __future__ import annotations
 
-import select
+import selectors
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
 
 from smsc_transports.backends.steps import Ahead
 
@@ -87,6 +90,23 @@ class Pipeline(Generic[Value]):
         while self._wire:
             self._advance()
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """On leaving a generator that uses it: when the caller stopped early (or all is
+        done), the requests on the wire are taken to their end; on an error (from the
+        input, an interrupt), they are dropped unread."""
+        if exc_type is None or issubclass(exc_type, GeneratorExit):
+            self.close()
+        else:
+            self.abandon()
+
     def abandon(self) -> None:
         """Drop the requests on the wire unread (their connections closed); write no more.
 
@@ -106,30 +126,48 @@ class Pipeline(Generic[Value]):
             self._wire.append(ticket)
 
     def _advance(self) -> None:
-        """Take on the calls whose answers have come (or whose deadline has passed),
-        waiting for the first one if none has; settle those that end."""
-        ready = [ticket for ticket in self._wire if _call(ticket).waiting is None]
-        if not ready:
-            ready = self._answered()
-        for ticket in ready:
+        """Take on the calls that can go on (an answer has come, or a deadline passed),
+        waiting for the first one if none can yet; settle those that end."""
+        for ticket in self._ready():
             call = _call(ticket)
             call.step()
             if call.waiting is None:
                 self._wire.remove(ticket)
                 ticket.value, ticket.call, ticket.done = self.settle(call), None, True
 
-    def _answered(self) -> list[Ticket[Value]]:
-        """The calls on the wire whose answers have begun to come, waiting until one has
-        or the first deadline passes (then that call: its step reports it late)."""
-        waiting = {}
+    def _ready(self) -> list[Ticket[Value]]:
+        """The calls on the wire that can go on, after waiting until one can: those
+        ended already, those whose deadline has passed, those whose socket is readable."""
+        ended = [ticket for ticket in self._wire if _call(ticket).waiting is None]
+        if ended:
+            return ended
+        sockets: dict[int, Ticket[Value]] = {}
+        first = float("inf")
         for ticket in self._wire:
-            waits_on = _call(ticket).waiting
-            assert waits_on is not None
-            waiting[waits_on.fileno()] = (ticket, waits_on.deadline)
-        late, deadline = min(waiting.values(), key=lambda entry: entry[1])
-        timeout = max(deadline - time.monotonic(), 0.0)
-        readable, _, _ = select.select(list(waiting), [], [], timeout)
-        return [waiting[fd][0] for fd in readable] or [late]
+            waiting = _call(ticket).waiting
+            assert waiting is not None
+            first = min(first, waiting.deadline)
+            if (fileno := waiting.fileno()) >= 0:
+                sockets[fileno] = ticket
+        timeout = first - time.monotonic()
+        readable: list[Ticket[Value]] = []
+        if sockets and timeout > 0:
+            with selectors.DefaultSelector() as selector:
+                for fileno in sockets:
+                    selector.register(fileno, selectors.EVENT_READ)
+                events = selector.select(timeout)
+            readable = [sockets[key.fd] for key, _ in events]
+        elif timeout > 0:
+            time.sleep(timeout)  # only pauses with no socket (a place, a start time)
+        now = time.monotonic()
+        due = [t for t in self._wire if t not in readable and _deadline(t) <= now]
+        return readable + due
+
+
+def _deadline(ticket: Ticket[Any]) -> float:
+    waiting = _call(ticket).waiting
+    assert waiting is not None
+    return waiting.deadline
 
 
 def _call(ticket: Ticket[Any]) -> Ahead[Any]:

@@ -148,9 +148,8 @@ class HttpTransport(Transport):
         iterator = iter(messages)
         in_flight: deque[_Block] = deque()
         guard = BatchGuard()
-        pipeline = self._pipeline(guard)
         start = 0
-        try:
+        with self._pipeline(guard) as pipeline:
             while True:
                 block = list(islice(iterator, self.block))
                 if block:
@@ -161,12 +160,6 @@ class HttpTransport(Transport):
                 if block and len(in_flight) < 2:
                     continue
                 yield from self._settle(in_flight.popleft(), pipeline)
-        except GeneratorExit:
-            pipeline.close()  # the caller stopped early: the answers written are read
-            raise
-        except BaseException:
-            pipeline.abandon()
-            raise
 
     def _submit(
         self, block: list[Message], start: int, guard: BatchGuard, pipeline: Pipeline[Any]
@@ -258,9 +251,8 @@ class HttpTransport(Transport):
 
     def _cost_blocks(self, messages: Iterator[Message]) -> Generator[CostOutcome, None, None]:
         guard = BatchGuard()
-        pipeline = self._pipeline(guard)
         start = 0
-        try:
+        with self._pipeline(guard) as pipeline:
             while block := list(islice(messages, self.block)):
                 jobs = plan_jobs(block, max_phones=self.batch_phones, sending=False)
                 tickets = [
@@ -278,12 +270,6 @@ class HttpTransport(Transport):
                 )
                 yield from _in_order(pieces, start, len(block))
                 start += len(block)
-        except GeneratorExit:
-            pipeline.close()
-            raise
-        except BaseException:
-            pipeline.abandon()
-            raise
 
     def _price_steps(self, job: Job) -> Steps[Any]:
         answer, _ = yield from self.client.exchange_steps(

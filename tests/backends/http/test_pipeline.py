@@ -10,10 +10,13 @@ closing early sends, that no thread of the library makes the requests, and that 
 from __future__ import annotations
 
 import json
+import resource
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +25,7 @@ from smsc_transports.backends.http.pipeline import Pipeline
 from smsc_transports.backends.steps import Ahead, Steps
 from smsc_transports.emulator import Emulator
 from smsc_transports.observe import OperationEvent
-from tests.faults import CannedServer, http_answer
+from tests.faults import CannedServer, Listener, http_answer, whole_message
 from tests.observers import Recorder
 
 SENT = {"id": 41, "cnt": 1, "cost": "1.40", "balance": "98.60"}
@@ -231,31 +234,39 @@ def test_the_next_requests_are_on_the_wire_while_the_caller_holds_an_outcome() -
 
 
 def test_closing_send_many_early_reads_the_answers_written_and_sends_no_more() -> None:
+    noter = ThreadNoter()
     with CannedServer(canned_send()) as server:
         url = f"http://demo:demo@127.0.0.1:{server.port}?concurrency=2"
-        with create_transport(url) as transport:
+        with create_transport(url, observer=noter) as transport:
             stream = transport.send_many(own_requests(10))
             assert next(stream).ok
+            # Two written at once; each answer read before the first outcome made room
+            # for one more. Fewer would mean nothing was written ahead.
             written = requests_settled(server, 3)
+            assert 3 <= written <= 4
             stream.close()
             # What was on the wire is answered and read; nothing more is sent.
-            assert requests_settled(server, written) == written <= 4
+            assert requests_settled(server, written) == written
+            assert noter.outcomes() == ["ok"] * written
             assert transport.send(Message("79120009999", "after")).id == "41"
         assert len(server.requests) == written + 1
 
 
 def test_cost_many_writes_ahead_too_and_stops_when_closed() -> None:
+    noter = ThreadNoter()
     priced = http_answer(json.dumps({"cost": "1.40", "cnt": 1}).encode())
     with CannedServer(priced) as server:
         url = f"http://demo:demo@127.0.0.1:{server.port}?concurrency=2&batch_phones=1"
-        with create_transport(url) as transport:
+        with create_transport(url, observer=noter) as transport:
             stream = transport.cost_many(own_requests(10))
             first = next(stream)
             assert first.result is not None
             written = requests_settled(server, 3)
+            assert 3 <= written <= 4
             assert isinstance(stream, Generator)
             stream.close()
-        assert requests_settled(server, written) == written <= 4
+        assert requests_settled(server, written) == written
+        assert noter.outcomes() == ["ok"] * written
 
 
 class ThreadNoter(Recorder):
@@ -383,3 +394,118 @@ def test_an_error_from_the_input_leaves_the_requests_on_the_wire_unread(
             assert noter.outcomes() == []  # neither request was read
         finally:
             emulator.http.release_delayed()
+
+
+# Answers that come slowly, and places that are few ----------------------------------
+
+
+class HeldServer(Listener):
+    """Answers every send at once, except one to ``HELD_PHONE``: that one waits until
+    ``release`` is set (its head first, with ``head_first``); over TLS with ``tls``."""
+
+    def __init__(self, *, head_first: bool = False, tls: ssl.SSLContext | None = None) -> None:
+        super().__init__("127.0.0.1", 0)
+        self.head_first = head_first
+        self.tls = tls
+        self.release = threading.Event()
+        self.connection_timeout = 15.0
+
+    def serve(self, conn: socket.socket) -> None:
+        if self.tls is not None:
+            conn = self.tls.wrap_socket(conn, server_side=True)
+        request = b""
+        while not whole_message(request):
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            request += chunk
+        answer = canned_send()
+        head, _, body = answer.partition(b"\r\n\r\n")
+        if HELD_PHONE.encode() in request:
+            if self.head_first:
+                conn.sendall(head + b"\r\n\r\n")
+            self.release.wait(15)
+            conn.sendall(body if self.head_first else answer)
+        else:
+            conn.sendall(answer)
+
+
+HELD_PHONE = "79120000000"
+
+
+def held_first(count: int) -> list[Message]:
+    """The held request first, then ``count`` others, each a request of its own."""
+    return [Message(HELD_PHONE, "held", id="held"), *own_requests(count + 1)[1:]]
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+@pytest.mark.parametrize("head_first", [False, True], ids=["whole-late", "head-first"])
+def test_an_answer_held_back_or_trickling_in_holds_nothing_up(
+    head_first: bool, tls: bool, server_tls: ssl.SSLContext, tls_files: tuple[Path, Path]
+) -> None:
+    # Only the held request's answer is missing; the twelve behind it are answered and
+    # read meanwhile, two on the wire at a time. Over TLS 1.3 a fresh connection turns
+    # readable before any answer (the server's session tickets), and a head that comes
+    # first makes a socket readable too: neither may make the client wait inside one
+    # read while the other answers are there.
+    noter = ThreadNoter()
+    with HeldServer(head_first=head_first, tls=server_tls if tls else None) as server:
+        scheme = "https" if tls else "http"
+        verify = f"&verify={tls_files[0]}" if tls else ""
+        url = f"{scheme}://demo:demo@127.0.0.1:{server.port}?concurrency=2{verify}"
+        outcomes: list[Outcome] = []
+        with create_transport(url, observer=noter) as transport:
+            consumer = threading.Thread(
+                target=lambda: outcomes.extend(transport.send_many(held_first(12)))
+            )
+            consumer.start()
+            try:
+                wait_for(lambda: len(noter.threads) >= 12)
+                assert noter.outcomes() == ["ok"] * 12  # all but the held one
+                assert outcomes == []  # the held one's outcome comes first
+            finally:
+                server.release.set()
+                consumer.join(timeout=30)
+    assert [o.ok for o in outcomes] == [True] * 13
+
+
+def test_two_bulk_sends_under_one_cap_both_finish() -> None:
+    # Each takes the places it can while the other holds some: a bulk send waiting for a
+    # place goes on reading its own answers, which give places back.
+    with CannedServer(canned_send(), hold=0.02) as server:
+        url = f"http://demo:demo@127.0.0.1:{server.port}?concurrency=4&max_concurrent=2"
+        done: list[int] = []
+        with create_transport(url) as transport:
+
+            def run() -> None:
+                done.append(sum(1 for o in transport.send_many(own_requests(20)) if o.ok))
+
+            threads = [threading.Thread(target=run, daemon=True) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            assert not any(thread.is_alive() for thread in threads), "stuck waiting for places"
+    assert done == [20, 20]
+    assert server.peak <= 2
+
+
+def test_a_socket_numbered_past_1023_is_waited_on_too() -> None:
+    # select() cannot watch a descriptor above 1023; a busy process has such numbers.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1200
+    if soft < wanted:
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            pytest.fail(f"the test needs {wanted} open files; the hard limit is {hard}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    held = [socket.socket() for _ in range(1100)]
+    try:
+        with CannedServer(canned_send()) as server:
+            url = f"http://demo:demo@127.0.0.1:{server.port}?concurrency=3"
+            with create_transport(url) as transport:
+                outcomes = list(transport.send_many(own_requests(6)))
+        assert [o.ok for o in outcomes] == [True] * 6
+    finally:
+        for sock in held:
+            sock.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
