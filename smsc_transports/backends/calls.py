@@ -17,7 +17,7 @@ from functools import partial
 from typing import TypeVar
 
 from smsc_transports.backends.steps import Steps, at_once, run
-from smsc_transports.errors import ConnectError, SMSCError, TransportError
+from smsc_transports.errors import ConnectError, OutcomeUnknown, SMSCError, TransportError
 from smsc_transports.observe import Link, LinkEvent, Load, Observer, Stopwatch, report
 
 __all__ = ["Observed", "failover_steps", "with_failover"]
@@ -117,8 +117,10 @@ class Observed:
         """Time the block as one request to the attached observer, counted in flight.
 
         The :class:`Stopwatch` names the recipient when ``phones`` holds one number. An
-        :class:`SMSCError` the block raises is reported at once; after the block the
-        caller fills in what the answer says and calls :meth:`Stopwatch.done`.
+        :class:`SMSCError` the block raises is reported at once; so is a call dropped
+        while it waited for its answer (a generator closed in the block: the request may
+        have arrived, :class:`OutcomeUnknown`). After the block the caller fills in what
+        the answer says and calls :meth:`Stopwatch.done`.
         """
         observer = self.observer
         assert observer is not None
@@ -129,6 +131,9 @@ class Observed:
                 yield watch
         except SMSCError as exc:
             watch.done(exc)
+            raise
+        except GeneratorExit:
+            watch.done(OutcomeUnknown("the call was dropped before its answer was read"))
             raise
 
     @contextlib.contextmanager
