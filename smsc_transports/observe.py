@@ -290,6 +290,7 @@ class Stopwatch:
         "phone",
         "protocol",
         "started",
+        "written",
     )
 
     def __init__(
@@ -310,6 +311,7 @@ class Stopwatch:
         self.bytes_received = 0
         self.id: str | None = None
         self.started = time.perf_counter()
+        self.written = False  # whether a request has gone out (it may have arrived)
 
     def done(self, error: BaseException | None = None) -> None:
         """Report the request as finished, successfully or with ``error``."""

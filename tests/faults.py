@@ -19,6 +19,8 @@ import enum
 import socket
 import ssl
 import struct
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -328,3 +330,54 @@ def one_send_held(emulator: Emulator) -> Iterator[None]:
     finally:
         emulator.http.release_delayed()
         thread.join()
+
+
+# A server that sends faster than the client reads has to run in a process of its own:
+# in the test's process the interpreter's lock keeps it in step with the client.
+_INTERIM_STREAMER = r"""
+import socket, sys, threading, time
+server = socket.create_server(("127.0.0.1", 0))
+print(server.getsockname()[1], flush=True)
+answer, marker = bytes.fromhex(sys.argv[1]), bytes.fromhex(sys.argv[2])
+def serve(conn):
+    with conn:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            request += chunk
+        head, _, body = request.partition(b"\r\n\r\n")
+        length = [int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:")]
+        while length and len(body) < length[0]:
+            body += conn.recv(65536)
+        if marker in request:
+            heads = b"HTTP/1.1 100 Continue\r\n\r\n" * 500
+            end = time.monotonic() + 30
+            while time.monotonic() < end:
+                conn.sendall(heads)
+        else:
+            conn.sendall(answer)
+while True:
+    conn, _ = server.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+"""
+
+
+@contextlib.contextmanager
+def interim_streamer(answer: bytes, marker: bytes) -> Iterator[int]:
+    """A loopback HTTP server, in a process of its own, that streams ``100 Continue``
+    heads for 30 s at every request holding ``marker`` (every request, for ``b""``) and
+    sends ``answer`` to the others; yields its port. Stopped by its process id."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _INTERIM_STREAMER, answer.hex(), marker.hex()],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        yield int(process.stdout.readline())
+    finally:
+        process.kill()
+        process.wait()

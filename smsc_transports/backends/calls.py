@@ -118,9 +118,10 @@ class Observed:
 
         The :class:`Stopwatch` names the recipient when ``phones`` holds one number. An
         :class:`SMSCError` the block raises is reported at once; so is a call dropped
-        while it waited for its answer (a generator closed in the block: the request may
-        have arrived, :class:`OutcomeUnknown`). After the block the caller fills in what
-        the answer says and calls :meth:`Stopwatch.done`.
+        while it waited for its answer (a generator closed in the block once the caller
+        marked the watch ``written``: the request may have arrived,
+        :class:`OutcomeUnknown`). After the block the caller fills in what the answer
+        says and calls :meth:`Stopwatch.done`.
         """
         observer = self.observer
         assert observer is not None
@@ -133,7 +134,8 @@ class Observed:
             watch.done(exc)
             raise
         except GeneratorExit:
-            watch.done(OutcomeUnknown("the call was dropped before its answer was read"))
+            if watch.written:
+                watch.done(OutcomeUnknown("the call was dropped before its answer was read"))
             raise
 
     @contextlib.contextmanager

@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from smsc_transports.backends.calls import Observed, failover_steps
 from smsc_transports.backends.http.connection import Connections, Origin, Proxy, tls_context
@@ -34,6 +34,7 @@ from smsc_transports.errors import (
     TransportError,
     safe_excerpt,
 )
+from smsc_transports.observe import Stopwatch
 from smsc_transports.wire.http import (
     CHARSET,
     MAX_CONCURRENCY,
@@ -48,6 +49,8 @@ from smsc_transports.wire.http import (
 )
 
 __all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions"]
+
+Result = TypeVar("Result")
 
 log = logging.getLogger(__name__)
 
@@ -312,9 +315,8 @@ class HttpClient:
         name = operation or path.rsplit("/", 1)[-1].removesuffix(".php")
         with self.observed.timed(name, messages=messages, phones=data.get("phones", "")) as watch:
             watch.bytes_sent = len(body)
-            received, uncertain = yield from failover_steps(
-                self.origins, post, repeatable=repeatable
-            )
+            steps = failover_steps(self.origins, post, repeatable=repeatable)
+            received, uncertain = yield from _noting_writes(steps, watch)
             answer = decode_answer(received, self.secrets)
         watch.bytes_received = len(received)
         if isinstance(answer, dict) and isinstance(answer.get("id"), str | int):
@@ -363,6 +365,22 @@ class HttpClient:
         """
         self._closing.set()
         self.connections.close()
+
+
+def _noting_writes(steps: Steps[Result], watch: Stopwatch) -> Steps[Result]:
+    """``steps``, marking ``watch`` written once a request is on the wire (a pause on a
+    socket), so that a call dropped after that is reported and one dropped before is not."""
+    try:
+        while True:
+            try:
+                waiting = next(steps)
+            except StopIteration as end:
+                return end.value  # type: ignore[no-any-return]
+            if waiting.fileno() >= 0:
+                watch.written = True
+            yield waiting
+    finally:
+        steps.close()
 
 
 def _repeat_refused(error: RateLimited, uncertain: bool) -> bool:

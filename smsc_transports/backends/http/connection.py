@@ -55,9 +55,11 @@ _MAX_IDLE = 16
 _READ_SIZE = 64 * 1024
 # A CONNECT answer is a head alone; this bounds a proxy that sends a body with a refusal.
 _MAX_PROXY_ANSWER = 64 * 1024
-# Reads of an answer still coming once its deadline has passed, each of at most
-# _READ_SIZE bytes already there: enough for any answer that came in time.
-_LATE_READS = 64
+# Reads in one go before the other requests on the wire get their turn: a server that
+# sends faster than we read must not keep the others waiting.
+_READS_AT_ONCE = 16
+# A head's worth of bytes, on top of the body an answer may hold.
+_HEAD_BYTES = 64 * 1024
 
 
 # Each scheme's own port, the one a URL and a Host header leave out.
@@ -378,7 +380,7 @@ class Sent:
     more (:func:`~smsc_transports.backends.steps.wait`, or for several at once).
     """
 
-    __slots__ = ("_clock", "_connection", "_connections", "_reader", "_where")
+    __slots__ = ("_clock", "_connection", "_connections", "_incoming", "_where")
 
     def __init__(
         self, connections: Connections, connection: _Connection, where: str, clock: _Clock
@@ -387,7 +389,7 @@ class Sent:
         self._connection: _Connection | None = connection
         self._where = where
         self._clock = clock
-        self._reader = AnswerReader(connections.max_answer_bytes)
+        self._incoming = _Incoming(AnswerReader(connections.max_answer_bytes), clock)
 
     def fileno(self) -> int:
         """The socket's descriptor, readable once more of the answer has come (-1 once
@@ -408,14 +410,14 @@ class Sent:
     def read_arrived(self) -> Answer | None:
         """Read what has arrived, without waiting: the answer once it is whole (the
         connection then goes back to the pool when the answer allows), ``None`` while
-        more is to come. Once the deadline has passed, an answer still not whole is
-        late (:class:`TransportTimeout`)."""
+        more is to come (or has come, and waits for its turn). Once the deadline has
+        passed, an answer still not whole is late (:class:`TransportTimeout`)."""
         connection, connections = self._connection, self._connections
         assert connection is not None, "an answer is read once"
         answer = None
         try:
             with _lost(self._where, connections.timeout):
-                answer = _read_arrived(connection.sock, self._reader, self._clock)
+                answer = self._incoming.read(connection.sock)
         except BaseException:
             self._connection = None
             connection.close()
@@ -469,36 +471,53 @@ def _converse(sock: socket.socket, request: bytes, reader: AnswerReader, clock: 
     """Send ``request`` and read its answer, each wait bounded by ``clock``."""
     clock.left(sock)
     sock.sendall(request)
-    while (answer := _read_arrived(sock, reader, clock)) is None:
+    incoming = _Incoming(reader, clock)
+    while (answer := incoming.read(sock)) is None:
         wait(_Waiting(sock, clock))
     return answer
 
 
-def _read_arrived(sock: socket.socket, reader: AnswerReader, clock: _Clock) -> Answer | None:
-    """Feed ``reader`` what has arrived on ``sock``, without waiting: the answer once it
-    is whole, ``None`` while more is to come (:class:`_Expired` once that is late)."""
-    sock.settimeout(0.0)
-    late_reads = 0
-    while True:
-        try:
-            data = sock.recv(_READ_SIZE)
-        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
-            if clock.remaining() <= 0:
-                raise _Expired from None
-            return None  # nothing more yet (over TLS: a record not yet whole)
-        if not data:
-            if reader.received == 0:
-                raise _Closed
-            return reader.end()
-        answer = reader.feed(data)
-        if answer is not None:
-            return answer
-        if clock.remaining() <= 0:
-            # What came by the deadline is read, but a server that keeps sending past
-            # it does not hold the call for long.
-            late_reads += 1
-            if late_reads > _LATE_READS:
-                raise _Expired
+class _Incoming:
+    """An answer read as it comes: its reader and its deadline.
+
+    What had arrived by the deadline is still read after it, but no more than an answer
+    may hold (``max_body`` of its reader, and a head), so a server that keeps sending
+    cannot keep the call reading.
+    """
+
+    __slots__ = ("clock", "late_limit", "reader")
+
+    def __init__(self, reader: AnswerReader, clock: _Clock) -> None:
+        self.reader = reader
+        self.clock = clock
+        self.late_limit: int | None = None  # bytes received when reading must end
+
+    def read(self, sock: socket.socket) -> Answer | None:
+        """Feed the reader what has arrived on ``sock``, without waiting: the answer
+        once it is whole, ``None`` while more is to come or after a few reads in one go
+        (:class:`_Expired` once the answer is late)."""
+        reader = self.reader
+        sock.settimeout(0.0)
+        for _ in range(_READS_AT_ONCE):
+            try:
+                data = sock.recv(_READ_SIZE)
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                if self.clock.remaining() <= 0:
+                    raise _Expired from None
+                return None  # nothing more yet (over TLS: a record not yet whole)
+            if not data:
+                if reader.received == 0:
+                    raise _Closed
+                return reader.end()
+            answer = reader.feed(data)
+            if answer is not None:
+                return answer
+            if self.clock.remaining() <= 0:
+                if self.late_limit is None:
+                    self.late_limit = reader.received + reader.max_body + _HEAD_BYTES
+                elif reader.received > self.late_limit:
+                    raise _Expired
+        return None
 
 
 class _Waiting:

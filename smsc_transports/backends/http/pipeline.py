@@ -47,11 +47,11 @@ class Pipeline(Generic[Value]):
     ``settle`` turns an ended call into its value (an error included: it must not
     raise). With ``overlap`` (the default) a request is written as soon as there is
     room, also while the caller has control between two values. Without it no request
-    is on the wire when the caller has control: requests are written ``depth`` at a
-    time when a value is asked for, and all of them answered before it is returned.
-    That is what a cap on the transport's requests at once needs: a request on the
-    wire holds its place under the cap, and the caller may want a place of its own in
-    between.
+    is on the wire when the caller has control: when a value not yet come is asked
+    for, every request added so far is taken to its end, ``depth`` on the wire at a
+    time, before it is returned. That is what a cap on the transport's requests at
+    once needs: a request on the wire holds its place under the cap, and the caller may
+    want a place of its own in between.
     """
 
     def __init__(
@@ -73,22 +73,28 @@ class Pipeline(Generic[Value]):
 
     def value(self, ticket: Ticket[Value]) -> Value:
         """The value of ``ticket``'s request, waiting for answers until it has come."""
-        while not ticket.done:
-            self._write()
-            self._advance()
         if self.overlap:
+            while not ticket.done:
+                self._write()
+                self._advance()
             self._write()  # the room made: SMSC gets on with it while the caller has control
         else:
-            while self._wire:
+            while self._waiting or self._wire:
+                self._write()
                 self._advance()
         value, ticket.value = ticket.value, None
         return value  # type: ignore[return-value]  # done: what settle gave
 
     def close(self) -> None:
-        """Take the requests on the wire to their end; write no more."""
+        """Take the requests on the wire to their end; write no more (a call still
+        waiting to write its request, for a place or a start time, is dropped)."""
         self._waiting.clear()
         while self._wire:
-            self._advance()
+            for ticket in [t for t in self._wire if _unwritten(t)]:
+                self._wire.remove(ticket)
+                _call(ticket).abandon()
+            if self._wire:
+                self._advance()
 
     def __enter__(self) -> Self:
         return self
@@ -125,19 +131,28 @@ class Pipeline(Generic[Value]):
             ticket.call, ticket.write = ticket.write(), None
             self._wire.append(ticket)
 
-    def _advance(self) -> None:
+    def poll(self) -> None:
+        """Without waiting: take on the calls that can go on, and write into the room
+        made (for a caller busy elsewhere, reading its input, say)."""
+        if self.overlap and self._wire:
+            self._advance(wait=False)
+            self._write()
+
+    def _advance(self, *, wait: bool = True) -> None:
         """Take on the calls that can go on (an answer has come, or a deadline passed),
-        waiting for the first one if none can yet; settle those that end."""
-        for ticket in self._ready():
+        waiting for the first one if none can yet (unless told not to); settle those
+        that end."""
+        for ticket in self._ready(wait):
             call = _call(ticket)
             call.step()
             if call.waiting is None:
                 self._wire.remove(ticket)
                 ticket.value, ticket.call, ticket.done = self.settle(call), None, True
 
-    def _ready(self) -> list[Ticket[Value]]:
-        """The calls on the wire that can go on, after waiting until one can: those
-        ended already, those whose deadline has passed, those whose socket is readable."""
+    def _ready(self, wait: bool) -> list[Ticket[Value]]:
+        """The calls on the wire that can go on, after waiting until one can (with
+        ``wait``): those ended already, those whose deadline has passed, those whose
+        socket is readable."""
         ended = [ticket for ticket in self._wire if _call(ticket).waiting is None]
         if ended:
             return ended
@@ -149,9 +164,9 @@ class Pipeline(Generic[Value]):
             first = min(first, waiting.deadline)
             if (fileno := waiting.fileno()) >= 0:
                 sockets[fileno] = ticket
-        timeout = first - time.monotonic()
+        timeout = first - time.monotonic() if wait else 0.0
         readable: list[Ticket[Value]] = []
-        if sockets and timeout > 0:
+        if sockets and (timeout > 0 or not wait):
             with selectors.DefaultSelector() as selector:
                 for fileno in sockets:
                     selector.register(fileno, selectors.EVENT_READ)
@@ -162,6 +177,12 @@ class Pipeline(Generic[Value]):
         now = time.monotonic()
         due = [t for t in self._wire if t not in readable and _deadline(t) <= now]
         return readable + due
+
+
+def _unwritten(ticket: Ticket[Any]) -> bool:
+    """Whether the call waits with no request on the wire (for a place, a start time)."""
+    waiting = _call(ticket).waiting
+    return waiting is not None and waiting.fileno() < 0
 
 
 def _deadline(ticket: Ticket[Any]) -> float:

@@ -11,12 +11,12 @@ input order.
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from itertools import islice
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from smsc_transports.backends.http.batch import Job, plan_jobs, settle_costs, settle_job
@@ -46,6 +46,9 @@ from smsc_transports.wire import http as wire
 __all__ = ["HttpTransport"]
 
 log = logging.getLogger(__name__)
+
+# How often the requests on the wire are looked after while the input is read (seconds).
+_POLL_INTERVAL = 0.002
 
 
 class HttpTransport(Transport):
@@ -151,7 +154,7 @@ class HttpTransport(Transport):
         start = 0
         with self._pipeline(guard) as pipeline:
             while True:
-                block = list(islice(iterator, self.block))
+                block = self._read_block(iterator, pipeline)
                 if block:
                     in_flight.append(self._submit(block, start, guard, pipeline))
                     start += len(block)
@@ -160,6 +163,21 @@ class HttpTransport(Transport):
                 if block and len(in_flight) < 2:
                     continue
                 yield from self._settle(in_flight.popleft(), pipeline)
+
+    def _read_block(self, messages: Iterator[Message], pipeline: Pipeline[Any]) -> list[Message]:
+        """The next ``block`` messages of the input (fewer at its end). The requests on
+        the wire go on meanwhile: an input that is slow to give its messages must not
+        hold up the requests of the block before."""
+        block: list[Message] = []
+        polled = time.monotonic()
+        for message in messages:
+            block.append(message)
+            if len(block) == self.block:
+                break
+            if (now := time.monotonic()) - polled >= _POLL_INTERVAL:
+                pipeline.poll()
+                polled = now
+        return block
 
     def _submit(
         self, block: list[Message], start: int, guard: BatchGuard, pipeline: Pipeline[Any]
@@ -253,7 +271,7 @@ class HttpTransport(Transport):
         guard = BatchGuard()
         start = 0
         with self._pipeline(guard) as pipeline:
-            while block := list(islice(messages, self.block)):
+            while block := self._read_block(messages, pipeline):
                 jobs = plan_jobs(block, max_phones=self.batch_phones, sending=False)
                 tickets = [
                     (job, pipeline.add(partial(self._write, self._price_steps, job, guard)))

@@ -8,7 +8,6 @@ as long as it liked with ``timeout=1``.
 from __future__ import annotations
 
 import json
-import socket
 import ssl
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from urllib.parse import quote
 import pytest
 
 from smsc_transports import Message, TransportTimeout, create_transport
-from tests.faults import CannedServer, DrippingServer, Listener, http_answer
+from tests.faults import CannedServer, DrippingServer, http_answer, interim_streamer
 
 PASSWORD = "dummy/pw?#x"
 BALANCE = http_answer(
@@ -119,27 +118,14 @@ def test_a_send_is_not_repeated_after_the_deadline() -> None:
     assert good.requests == []  # it may have arrived: never sent a second time
 
 
-class InterimStream(Listener):
-    """Answers with ``100 Continue`` heads, one after another, for up to 20 s: each read
-    finds more already there, and no answer ever starts."""
-
-    connection_timeout = 25.0
-
-    def serve(self, conn: socket.socket) -> None:
-        deadline = time.monotonic() + 20
-        heads = b"HTTP/1.1 100 Continue\r\n\r\n" * 200
-        while time.monotonic() < deadline and not self._stop.is_set():
-            conn.sendall(heads)
-
-
 def test_a_server_that_never_stops_sending_is_cut_off_past_the_deadline() -> None:
     # Past its deadline a call still reads what has already arrived (an answer that came
-    # in time is not late), but a server that keeps sending does not keep it reading.
+    # in time is not late), but a server that keeps sending, faster than the client
+    # reads, does not keep it reading: kept reading, the call would end when the server
+    # stops, 30 s on, in a ProtocolError (the connection closed inside a head).
     with (
-        InterimStream("127.0.0.1", 0) as server,
-        create_transport(_url(server.port, timeout="1")) as transport,
+        interim_streamer(BALANCE, b"") as port,
+        create_transport(_url(port, timeout="1")) as transport,
     ):
-        # Kept reading, the call would end when the server stops, 20 s on, in a
-        # ProtocolError (the connection closed inside a head).
         with pytest.raises(TransportTimeout):
             transport.balance()
