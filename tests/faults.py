@@ -334,7 +334,7 @@ def one_send_held(emulator: Emulator) -> Iterator[None]:
 
 # A server that sends faster than the client reads has to run in a process of its own:
 # in the test's process the interpreter's lock keeps it in step with the client.
-_INTERIM_STREAMER = r"""
+_ENDLESS_STREAMER = r"""
 import socket, sys, threading, time
 server = socket.create_server(("127.0.0.1", 0))
 print(server.getsockname()[1], flush=True)
@@ -353,10 +353,11 @@ def serve(conn):
         while length and len(body) < length[0]:
             body += conn.recv(65536)
         if marker in request:
-            heads = b"HTTP/1.1 100 Continue\r\n\r\n" * 500
+            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            chunks = b"1\r\nx\r\n" * 10000
             end = time.monotonic() + 30
             while time.monotonic() < end:
-                conn.sendall(heads)
+                conn.sendall(chunks)
         else:
             conn.sendall(answer)
 while True:
@@ -366,12 +367,13 @@ while True:
 
 
 @contextlib.contextmanager
-def interim_streamer(answer: bytes, marker: bytes) -> Iterator[int]:
-    """A loopback HTTP server, in a process of its own, that streams ``100 Continue``
-    heads for 30 s at every request holding ``marker`` (every request, for ``b""``) and
-    sends ``answer`` to the others; yields its port. Stopped by its process id."""
+def endless_streamer(answer: bytes, marker: bytes) -> Iterator[int]:
+    """A loopback HTTP server, in a process of its own, that answers every request
+    holding ``marker`` (every request, for ``b""``) with a chunked body of one-byte
+    chunks that keeps coming for 30 s, and sends ``answer`` to the others; yields its
+    port. Stopped by its process id."""
     process = subprocess.Popen(
-        [sys.executable, "-c", _INTERIM_STREAMER, answer.hex(), marker.hex()],
+        [sys.executable, "-c", _ENDLESS_STREAMER, answer.hex(), marker.hex()],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -57,7 +57,7 @@ _READ_SIZE = 64 * 1024
 _MAX_PROXY_ANSWER = 64 * 1024
 # Reads in one go before the other requests on the wire get their turn: a server that
 # sends faster than we read must not keep the others waiting.
-_READS_AT_ONCE = 16
+_READS_AT_ONCE = 4
 # A head's worth of bytes, on top of the body an answer may hold.
 _HEAD_BYTES = 64 * 1024
 
@@ -398,8 +398,9 @@ class Sent:
 
     @property
     def deadline(self) -> float:
-        """When the answer is late, on the :func:`time.monotonic` clock."""
-        return self._clock.at
+        """When the answer is late, on the :func:`time.monotonic` clock; now, when more
+        of it has already come than was read in one go (read on at once)."""
+        return time.monotonic() if self._incoming.more else self._clock.at
 
     def receive(self) -> Answer:
         """Wait for the whole answer and return it."""
@@ -473,7 +474,8 @@ def _converse(sock: socket.socket, request: bytes, reader: AnswerReader, clock: 
     sock.sendall(request)
     incoming = _Incoming(reader, clock)
     while (answer := incoming.read(sock)) is None:
-        wait(_Waiting(sock, clock))
+        if not incoming.more:
+            wait(_Waiting(sock, clock))
     return answer
 
 
@@ -485,12 +487,13 @@ class _Incoming:
     cannot keep the call reading.
     """
 
-    __slots__ = ("clock", "late_limit", "reader")
+    __slots__ = ("clock", "late_limit", "more", "reader")
 
     def __init__(self, reader: AnswerReader, clock: _Clock) -> None:
         self.reader = reader
         self.clock = clock
         self.late_limit: int | None = None  # bytes received when reading must end
+        self.more = False  # whether the last read stopped with more there to read
 
     def read(self, sock: socket.socket) -> Answer | None:
         """Feed the reader what has arrived on ``sock``, without waiting: the answer
@@ -498,6 +501,7 @@ class _Incoming:
         (:class:`_Expired` once the answer is late)."""
         reader = self.reader
         sock.settimeout(0.0)
+        self.more = False
         for _ in range(_READS_AT_ONCE):
             try:
                 data = sock.recv(_READ_SIZE)
@@ -517,6 +521,9 @@ class _Incoming:
                     self.late_limit = reader.received + reader.max_body + _HEAD_BYTES
                 elif reader.received > self.late_limit:
                     raise _Expired
+        # Perhaps more is there (over TLS perhaps inside the TLS layer, where no wait on
+        # the socket would see it): read on at once, after the others' turn.
+        self.more = True
         return None
 
 

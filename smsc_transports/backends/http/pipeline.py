@@ -164,9 +164,11 @@ class Pipeline(Generic[Value]):
             first = min(first, waiting.deadline)
             if (fileno := waiting.fileno()) >= 0:
                 sockets[fileno] = ticket
-        timeout = first - time.monotonic() if wait else 0.0
+        # A call with a deadline passed (or more of its answer there to read) goes on
+        # at once, but the readable sockets are still looked at: all get their turn.
+        timeout = max(first - time.monotonic(), 0.0) if wait else 0.0
         readable: list[Ticket[Value]] = []
-        if sockets and (timeout > 0 or not wait):
+        if sockets:
             with selectors.DefaultSelector() as selector:
                 for fileno in sockets:
                     selector.register(fileno, selectors.EVENT_READ)

@@ -98,6 +98,7 @@ class AnswerReader:
         self._size = 0
         self._remaining = 0
         self._status = 0
+        self._interim = 0  # bytes of interim (1xx) heads so far
         self._reason = ""
         self._version = ""
         self._headers: dict[str, str] = {}
@@ -164,7 +165,12 @@ class AnswerReader:
             value = value.strip(" \t")
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         if 100 <= self._status < 200:
-            return True  # an interim answer (100 Continue, 103 Early Hints): the next one
+            # An interim answer (100 Continue, 103 Early Hints): the next one comes. A
+            # server may send one or two; their heads together are held to one head's bound.
+            self._interim += end + 4
+            if self._interim > MAX_HEAD_BYTES:
+                raise ProtocolError(f"more than {MAX_HEAD_BYTES} bytes of interim answers")
+            return True
         coding = headers.get("content-encoding", "identity").strip().lower()
         if coding != "identity":
             # Nothing here decodes one (the client asks for none: Accept-Encoding: identity).

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 
 from smsc_transports import Message, TransportTimeout, create_transport
-from tests.faults import CannedServer, DrippingServer, http_answer, interim_streamer
+from tests.faults import CannedServer, DrippingServer, endless_streamer, http_answer
 
 PASSWORD = "dummy/pw?#x"
 BALANCE = http_answer(
@@ -122,9 +122,9 @@ def test_a_server_that_never_stops_sending_is_cut_off_past_the_deadline() -> Non
     # Past its deadline a call still reads what has already arrived (an answer that came
     # in time is not late), but a server that keeps sending, faster than the client
     # reads, does not keep it reading: kept reading, the call would end when the server
-    # stops, 30 s on, in a ProtocolError (the connection closed inside a head).
+    # stops, 30 s on, in a ProtocolError (the connection closed inside a chunk).
     with (
-        interim_streamer(BALANCE, b"") as port,
+        endless_streamer(BALANCE, b"") as port,
         create_transport(_url(port, timeout="1")) as transport,
     ):
         with pytest.raises(TransportTimeout):

@@ -25,7 +25,7 @@ from smsc_transports.backends.http.pipeline import Pipeline
 from smsc_transports.backends.steps import Ahead, Steps
 from smsc_transports.emulator import Emulator
 from smsc_transports.observe import OperationEvent
-from tests.faults import CannedServer, Listener, http_answer, interim_streamer, whole_message
+from tests.faults import CannedServer, Listener, endless_streamer, http_answer, whole_message
 from tests.observers import Recorder
 
 SENT = {"id": 41, "cnt": 1, "cost": "1.40", "balance": "98.60"}
@@ -526,9 +526,9 @@ def test_a_socket_numbered_past_1023_is_waited_on_too() -> None:
 
 def test_an_answer_that_never_stops_coming_takes_turns_with_the_others() -> None:
     # A server in a process of its own (so that it can send faster than the client
-    # reads) streams interim heads at the first request and answers the others at once:
-    # the others are read while it streams, and it ends late at its deadline.
-    with interim_streamer(canned_send(), HELD_PHONE.encode()) as port:
+    # reads) streams an endless chunked body at the first request and answers the others
+    # at once: the others are read while it streams, and it ends late at its deadline.
+    with endless_streamer(canned_send(), HELD_PHONE.encode()) as port:
         noter = ThreadNoter()
         url = f"http://demo:demo@127.0.0.1:{port}?concurrency=2&timeout=5"
         with create_transport(url, observer=noter) as transport:

@@ -587,3 +587,19 @@ def test_a_head_that_latin_1_cannot_carry_is_refused_as_bad_input(where: str) ->
     parts[where] = "смс"
     with pytest.raises(ValidationError):
         request_bytes("POST", parts["target"], parts["host"], [("User-Agent", parts["value"])], b"")
+
+
+def test_interim_answers_are_held_to_one_head_s_bound_in_all() -> None:
+    # One or two interim answers are normal; a server sending them without end would
+    # otherwise keep the reader skipping them for as long as it liked.
+    interim = b"HTTP/1.1 100 Continue\r\n\r\n"
+    allowed = MAX_HEAD_BYTES // len(interim)
+    reader = AnswerReader(1000)
+    assert reader.feed(interim * allowed) is None
+    with pytest.raises(ProtocolError, match="interim"):
+        reader.feed(interim)
+    # Under the bound, the answer after them is read as usual.
+    answer = AnswerReader(1000).feed(
+        interim * 3 + b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    )
+    assert answer is not None and answer.body == b"ok"
