@@ -101,7 +101,7 @@ class RequestPacer:
         if self._slots is not None:
             self._slots.acquire()
         try:
-            if self._interval and (delay := self._book()) > 0:
+            if self._interval and (delay := self._book() - self._clock()) > 0:
                 self._sleep(delay)
             yield
         finally:
@@ -119,8 +119,14 @@ class RequestPacer:
             while not self._slots.acquire(blocking=False):
                 yield Later(time.monotonic() + _SLOT_POLL)
         try:
-            if self._interval and (delay := self._book()) > 0:
-                yield Later(time.monotonic() + delay)
+            if self._interval:
+                start = self._book()
+                if (delay := start - self._clock()) > 0:
+                    try:
+                        yield Later(time.monotonic() + delay)
+                    except GeneratorExit:
+                        self._unbook(start)
+                        raise
         except BaseException:
             self.leave()
             raise
@@ -130,15 +136,21 @@ class RequestPacer:
         if self._slots is not None:
             self._slots.release()
 
+    def _unbook(self, start: float) -> None:
+        """Give back the start time of a request dropped before it, if no later one was
+        booked since (requests dropped last first all give theirs back)."""
+        with self._lock:
+            if self._next_start == start + self._interval:
+                self._next_start = start
+
     def _book(self) -> float:
-        """Book the next start time; return how long until it."""
+        """Book the next start time (on ``clock``) and return it."""
         # Each request books the next start time, one interval after the last booked
         # one, so requests from any number of threads leave evenly spaced.
         with self._lock:
-            now = self._clock()
-            start = max(now, self._next_start)
+            start = max(self._clock(), self._next_start)
             self._next_start = start + self._interval
-        return start - now
+        return start
 
 
 @dataclass(frozen=True, slots=True)

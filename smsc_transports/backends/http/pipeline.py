@@ -90,7 +90,8 @@ class Pipeline(Generic[Value]):
         waiting to write its request, for a place or a start time, is dropped)."""
         self._waiting.clear()
         while self._wire:
-            for ticket in [t for t in self._wire if _unwritten(t)]:
+            # Dropped last first: each gives back its booked start time (see RequestPacer).
+            for ticket in reversed([t for t in self._wire if _unwritten(t)]):
                 self._wire.remove(ticket)
                 _call(ticket).abandon()
             if self._wire:
@@ -121,7 +122,7 @@ class Pipeline(Generic[Value]):
         """
         self._waiting.clear()
         wire, self._wire = self._wire, []
-        for ticket in wire:
+        for ticket in reversed(wire):  # last first: see close()
             _call(ticket).abandon()
 
     def _write(self) -> None:

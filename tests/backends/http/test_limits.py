@@ -27,6 +27,7 @@ from smsc_transports import (
 )
 from smsc_transports.backends.http import HttpTransport
 from smsc_transports.backends.pacing import MAX_RETRY_WAIT, RequestPacer, RetryPolicy
+from smsc_transports.backends.steps import Ahead, Later
 from smsc_transports.emulator import Emulator
 from smsc_transports.observe import Link, Tally
 from tests.faults import CannedServer, DrippingServer, http_answer, one_send_held
@@ -138,6 +139,23 @@ def test_the_pacer_books_evenly_spaced_starts_from_any_number_of_threads() -> No
     with pacer.turn():
         pass
     assert slept == [0.25, 0.5, 0.75]
+
+
+def test_requests_dropped_before_their_start_give_their_start_times_back() -> None:
+    # A bulk send closed early drops the requests still waiting for their start: the
+    # next request must not wait for the times they had booked.
+    now = [100.0]
+    slept: list[float] = []
+    pacer = RequestPacer(max_rate=4, clock=lambda: now[0], sleep=slept.append)
+    with pacer.turn():
+        pass  # starts at once; the next start is a quarter second on
+    waiting = [Ahead(pacer.turn_steps()) for _ in range(3)]
+    assert all(isinstance(call.waiting, Later) for call in waiting)  # each waits its start
+    for call in reversed(waiting):
+        call.abandon()
+    with pacer.turn():
+        pass
+    assert slept == [0.25]  # the first dropped request's start, not a second later
 
 
 # The retry policy --------------------------------------------------------------------
