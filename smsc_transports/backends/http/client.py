@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -30,6 +31,7 @@ from smsc_transports.config import REGION_HOSTS, Secret, Settings, host_list
 from smsc_transports.errors import (
     APIError,
     ConfigurationError,
+    ConnectError,
     RateLimited,
     TransportError,
     safe_excerpt,
@@ -48,7 +50,7 @@ from smsc_transports.wire.http import (
     refused_for_load,
 )
 
-__all__ = ["OPTION_NAMES", "HttpClient", "HttpOptions"]
+__all__ = ["OPTION_NAMES", "UNREACHABLE_FOR", "HttpClient", "HttpOptions"]
 
 Result = TypeVar("Result")
 
@@ -58,6 +60,9 @@ _SMSC_DOMAINS = frozenset(REGION_HOSTS.values())
 _FORM = "application/x-www-form-urlencoded"
 _SECRET_KEYS = frozenset({"psw", "apikey"})
 
+
+# Seconds a host that could not be connected to is tried after the others.
+UNREACHABLE_FOR = 30.0
 
 # The settings options HttpOptions reads: every backend built on it takes them.
 OPTION_NAMES = frozenset(
@@ -192,6 +197,8 @@ class HttpClient:
         self.pacer = options.pacer()
         self._closing = threading.Event()
         self.observed = Observed()  # the transport attaches its observer here
+        # Hosts that could not be connected to, and when: tried last for a while.
+        self._unreachable: dict[Origin, float] = {}
 
     @classmethod
     def for_settings(cls, settings: Settings) -> HttpClient:
@@ -298,7 +305,8 @@ class HttpClient:
     def _plain(
         self, post: Callable[[Origin], Steps[bytes]], repeatable: bool
     ) -> Steps[tuple[Any, bool]]:
-        answer, maybe_arrived = yield from failover_steps(self.origins, post, repeatable=repeatable)
+        hosts = self.hosts()
+        answer, maybe_arrived = yield from failover_steps(hosts, post, repeatable=repeatable)
         return decode_answer(answer, self.secrets), maybe_arrived
 
     def _observed(
@@ -315,7 +323,7 @@ class HttpClient:
         name = operation or path.rsplit("/", 1)[-1].removesuffix(".php")
         with self.observed.timed(name, messages=messages, phones=data.get("phones", "")) as watch:
             watch.bytes_sent = len(body)
-            steps = failover_steps(self.origins, post, repeatable=repeatable)
+            steps = failover_steps(self.hosts(), post, repeatable=repeatable)
             received, uncertain = yield from _noting_writes(steps, watch)
             answer = decode_answer(received, self.secrets)
         watch.bytes_received = len(received)
@@ -346,7 +354,13 @@ class HttpClient:
         ]
         yield from self.pacer.turn_steps()
         try:
-            with self.connections.send(origin, path, headers, body) as sent:
+            try:
+                sent = self.connections.send(origin, path, headers, body)
+            except ConnectError:
+                self._unreachable[origin] = time.monotonic()
+                raise
+            self._unreachable.pop(origin, None)
+            with sent:
                 while (answer := sent.read_arrived()) is None:
                     yield sent  # the answer is read as it comes, when the call goes on
         finally:
@@ -357,6 +371,26 @@ class HttpClient:
                 f"{safe_excerpt(answer.body, self.secrets)!r}"
             )
         return answer.body
+
+    def hosts(self) -> list[Origin]:
+        """The hosts in the order a request tries them: the main one, then the backups,
+        except that a host that could not be connected to in the last
+        :data:`UNREACHABLE_FOR` seconds goes after the others (it is still tried).
+
+        A host that drops connection attempts costs ``connect_timeout`` each time it is
+        tried; with it last, requests go straight to a backup that answers.
+        """
+        unreachable = self._unreachable
+        if not unreachable:
+            return self.origins
+        now = time.monotonic()
+        recent = {host for host, at in list(unreachable.items()) if now - at < UNREACHABLE_FOR}
+        if not recent:
+            unreachable.clear()
+            return self.origins
+        return [o for o in self.origins if o not in recent] + [
+            o for o in self.origins if o in recent
+        ]
 
     def close(self) -> None:
         """Close the connections kept alive.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from smsc_transports import (
     create_transport,
 )
 from smsc_transports.backends.http import HttpTransport
+from smsc_transports.backends.http import client as http_client
 from smsc_transports.emulator import Account, Emulator, ManualClock
 from smsc_transports.encoding import count_parts
 from smsc_transports.statuses import DeliveryError
@@ -349,6 +351,32 @@ def test_a_backup_host_keeps_the_port_it_is_given(emulator: Emulator) -> None:
         url = f"http://demo:demo@127.0.0.1:{refused}?backup_hosts=127.0.0.1:{port}"
         with create_transport(url) as transport:
             assert transport.send(Message(DELIVERED, "via backup")).id
+
+
+def test_a_host_that_could_not_be_connected_to_is_tried_last_for_a_while(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A main host that drops connection attempts costs connect_timeout each time it is
+    # tried first; after one failure the requests go straight to the backup.
+    port = emulator.url().rsplit(":", 1)[1]
+    messages = [Message(f"7913{n:07d}", "via backup", id=f"b{n}") for n in range(6)]
+
+    def tried_first_and_failed() -> int:
+        return sum("trying the next host" in record.getMessage() for record in caplog.records)
+
+    with closed_port() as refused:
+        url = f"http://demo:demo@127.0.0.1:{refused}?backup_hosts=127.0.0.1:{port}"
+        with create_transport(url, concurrency="2") as transport:
+            caplog.set_level(logging.WARNING)
+            assert transport.send(Message(DELIVERED, "first")).id
+            assert tried_first_and_failed() == 1
+            assert all(o.ok for o in transport.send_many(messages))
+            assert transport.balance().amount > 0
+            assert tried_first_and_failed() == 1  # none went to the refusing host first
+            # Once the while has passed, the main host comes first again.
+            monkeypatch.setattr(http_client, "UNREACHABLE_FOR", 0.0)
+            assert transport.send(Message(DELIVERED, "later")).id
+            assert tried_first_and_failed() == 2
 
 
 def test_a_send_that_may_have_arrived_is_not_resent(emulator: Emulator) -> None:
