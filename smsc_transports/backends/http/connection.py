@@ -44,7 +44,12 @@ from smsc_transports.errors import (
     ProtocolError,
     TransportTimeout,
 )
-from smsc_transports.wire.http.framing import Answer, AnswerReader, request_bytes
+from smsc_transports.wire.http.framing import (
+    MAX_HEAD_BYTES,
+    Answer,
+    AnswerReader,
+    request_bytes,
+)
 
 __all__ = ["Connections", "Origin", "Proxy", "Sent", "tls_context"]
 
@@ -58,8 +63,6 @@ _MAX_PROXY_ANSWER = 64 * 1024
 # Reads in one go before the other requests on the wire get their turn: a server that
 # sends faster than we read must not keep the others waiting.
 _READS_AT_ONCE = 4
-# A head's worth of bytes, on top of the body an answer may hold.
-_HEAD_BYTES = 64 * 1024
 
 
 # Each scheme's own port, the one a URL and a Host header leave out.
@@ -380,7 +383,7 @@ class Sent:
     more (:func:`~smsc_transports.backends.steps.wait`, or for several at once).
     """
 
-    __slots__ = ("_clock", "_connection", "_connections", "_incoming", "_where")
+    __slots__ = ("_connection", "_connections", "_incoming", "_where")
 
     def __init__(
         self, connections: Connections, connection: _Connection, where: str, clock: _Clock
@@ -388,19 +391,19 @@ class Sent:
         self._connections = connections
         self._connection: _Connection | None = connection
         self._where = where
-        self._clock = clock
-        self._incoming = _Incoming(AnswerReader(connections.max_answer_bytes), clock)
+        self._incoming = _Incoming(
+            connection.sock, AnswerReader(connections.max_answer_bytes), clock
+        )
 
     def fileno(self) -> int:
         """The socket's descriptor, readable once more of the answer has come (-1 once
         the answer has been read)."""
-        return -1 if self._connection is None else self._connection.sock.fileno()
+        return -1 if self._connection is None else self._incoming.fileno()
 
     @property
     def deadline(self) -> float:
-        """When the answer is late, on the :func:`time.monotonic` clock; now, when more
-        of it has already come than was read in one go (read on at once)."""
-        return time.monotonic() if self._incoming.more else self._clock.at
+        """See :attr:`_Incoming.deadline`."""
+        return self._incoming.deadline
 
     def receive(self) -> Answer:
         """Wait for the whole answer and return it."""
@@ -418,7 +421,7 @@ class Sent:
         answer = None
         try:
             with _lost(self._where, connections.timeout):
-                answer = self._incoming.read(connection.sock)
+                answer = self._incoming.read()
         except BaseException:
             self._connection = None
             connection.close()
@@ -472,34 +475,45 @@ def _converse(sock: socket.socket, request: bytes, reader: AnswerReader, clock: 
     """Send ``request`` and read its answer, each wait bounded by ``clock``."""
     clock.left(sock)
     sock.sendall(request)
-    incoming = _Incoming(reader, clock)
-    while (answer := incoming.read(sock)) is None:
-        if not incoming.more:
-            wait(_Waiting(sock, clock))
+    incoming = _Incoming(sock, reader, clock)
+    while (answer := incoming.read()) is None:
+        wait(incoming)
     return answer
 
 
 class _Incoming:
-    """An answer read as it comes: its reader and its deadline.
+    """An answer read as it comes on ``sock``: its reader and its deadline; what a wait
+    for more of it waits on (:class:`~smsc_transports.backends.steps.Waiting`).
 
     What had arrived by the deadline is still read after it, but no more than an answer
     may hold (``max_body`` of its reader, and a head), so a server that keeps sending
     cannot keep the call reading.
     """
 
-    __slots__ = ("clock", "late_limit", "more", "reader")
+    __slots__ = ("clock", "late_limit", "more", "reader", "sock")
 
-    def __init__(self, reader: AnswerReader, clock: _Clock) -> None:
+    def __init__(self, sock: socket.socket, reader: AnswerReader, clock: _Clock) -> None:
+        self.sock = sock
         self.reader = reader
         self.clock = clock
         self.late_limit: int | None = None  # bytes received when reading must end
         self.more = False  # whether the last read stopped with more there to read
 
-    def read(self, sock: socket.socket) -> Answer | None:
-        """Feed the reader what has arrived on ``sock``, without waiting: the answer
-        once it is whole, ``None`` while more is to come or after a few reads in one go
+    def fileno(self) -> int:
+        """The socket's descriptor."""
+        return self.sock.fileno()
+
+    @property
+    def deadline(self) -> float:
+        """When the answer is late (:func:`time.monotonic`); now, when more of it had
+        come than one read in one go took: a wait for it ends at once."""
+        return time.monotonic() if self.more else self.clock.at
+
+    def read(self) -> Answer | None:
+        """Feed the reader what has arrived, without waiting: the answer once it is
+        whole, ``None`` while more is to come or after a few reads in one go
         (:class:`_Expired` once the answer is late)."""
-        reader = self.reader
+        reader, sock = self.reader, self.sock
         sock.settimeout(0.0)
         self.more = False
         for _ in range(_READS_AT_ONCE):
@@ -518,26 +532,13 @@ class _Incoming:
                 return answer
             if self.clock.remaining() <= 0:
                 if self.late_limit is None:
-                    self.late_limit = reader.received + reader.max_body + _HEAD_BYTES
+                    self.late_limit = reader.received + reader.max_body + MAX_HEAD_BYTES
                 elif reader.received > self.late_limit:
                     raise _Expired
         # Perhaps more is there (over TLS perhaps inside the TLS layer, where no wait on
         # the socket would see it): read on at once, after the others' turn.
         self.more = True
         return None
-
-
-class _Waiting:
-    """A socket to wait on until a deadline (for :func:`wait`)."""
-
-    __slots__ = ("deadline", "sock")
-
-    def __init__(self, sock: socket.socket, clock: _Clock) -> None:
-        self.sock = sock
-        self.deadline = clock.at
-
-    def fileno(self) -> int:
-        return self.sock.fileno()
 
 
 def _reason(exc: BaseException) -> str:

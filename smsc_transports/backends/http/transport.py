@@ -184,7 +184,7 @@ class HttpTransport(Transport):
     ) -> _Block:
         jobs = plan_jobs(block, max_phones=self.batch_phones)
         tickets = [
-            (job, pipeline.add(partial(self._write, self._job_steps, job, guard))) for job in jobs
+            (job, pipeline.add(partial(self._begin, self._job_steps, job, guard))) for job in jobs
         ]
         return _Block(start, block, tickets)
 
@@ -219,7 +219,7 @@ class HttpTransport(Transport):
             return exc
         return answer
 
-    def _write(self, steps: Callable[[Job], Steps[Any]], job: Job, guard: BatchGuard) -> Ahead[Any]:
+    def _begin(self, steps: Callable[[Job], Steps[Any]], job: Job, guard: BatchGuard) -> Ahead[Any]:
         """Write ``job``'s request now, unless the batch has stopped (then the job's
         outcome is :class:`~smsc_transports.errors.NotSent`, and nothing is written)."""
         skipped = guard.skipped()
@@ -274,7 +274,7 @@ class HttpTransport(Transport):
             while block := self._read_block(messages, pipeline):
                 jobs = plan_jobs(block, max_phones=self.batch_phones, sending=False)
                 tickets = [
-                    (job, pipeline.add(partial(self._write, self._price_steps, job, guard)))
+                    (job, pipeline.add(partial(self._begin, self._price_steps, job, guard)))
                     for job in jobs
                 ]
                 pieces = (
