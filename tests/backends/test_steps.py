@@ -103,7 +103,8 @@ def test_abandon_closes_the_call_where_it_paused() -> None:
             closed.append("closed")
         return 1
 
-    ahead = Ahead(holding())
+    steps = holding()  # held here too: only a close, not a dropped reference, ends it
+    ahead = Ahead(steps)
     assert closed == []
     ahead.abandon()
     assert closed == ["closed"]
